@@ -1,0 +1,88 @@
+//! The crypto provider seam.
+//!
+//! RSA is the only public-key primitive the protocol uses: SHA256withRSA
+//! (PKCS#1 v1.5) signatures for APIv3 requests and answers, and RSA decryption
+//! (PKCS#1 v1.5 or OAEP-SHA1) of the real-name fields. Those operations go
+//! through a [`CryptoProvider`] the way rustls routes its primitives, so a
+//! build can pick:
+//!
+//! * [`rust_crypto`] — the pure-Rust `rsa` crate (0.10: constant-time bignum,
+//!   implicit rejection, blinding). Builds for every target.
+//! * `aws_lc` — AWS-LC through `aws-lc-rs` (feature `aws-lc`): constant-time,
+//!   OpenSSL-class speed. Native builds of the client, CLI and bindings use it.
+//!
+//! Hashes and HMAC (v2 signatures) stay on RustCrypto (`sha2`, `hmac`, `md-5`)
+//! whatever the provider.
+//!
+//! Key parsing (PEM, PKCS#1/PKCS#8, SPKI, X.509) is done once here, above the
+//! providers, which receive DER.
+
+use std::fmt;
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
+use crate::error::Result;
+
+/// RSA encryption padding of the real-name fields. Chosen explicitly: the core
+/// never tries one and silently falls back to the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Padding {
+    /// PKCS#1 v1.5 (`RSA/ECB/PKCS1Padding`), as the spec's sample. Default.
+    #[default]
+    Pkcs1v15,
+    /// OAEP with SHA-1 and MGF1-SHA-1 (`RSA/ECB/OAEPWithSHA-1AndMGF1Padding`).
+    OaepSha1,
+}
+
+impl Padding {
+    /// Stable name: `pkcs1v15` or `oaep-sha1`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pkcs1v15 => "pkcs1v15",
+            Self::OaepSha1 => "oaep-sha1",
+        }
+    }
+}
+
+impl std::str::FromStr for Padding {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().replace('_', "-").as_str() {
+            "pkcs1v15" | "pkcs1" | "pkcs1-v1.5" | "pkcs1v1.5" => Ok(Self::Pkcs1v15),
+            "oaep-sha1" | "oaep" => Ok(Self::OaepSha1),
+            _ => Err(crate::Error::invalid("padding", "must be `pkcs1v15` or `oaep-sha1`")),
+        }
+    }
+}
+
+/// An RSA private key held by a provider. Implementations zeroize on drop and
+/// never print key material in `Debug`.
+pub trait PrivateKey: Send + Sync + fmt::Debug {
+    /// SHA256withRSA (PKCS#1 v1.5) signature of `msg`.
+    fn sign_sha256(&self, msg: &[u8]) -> Result<Vec<u8>>;
+    /// Decrypt `ciphertext` with the given padding.
+    ///
+    /// With implicit rejection a wrong key or padding may yield random bytes
+    /// instead of an error: callers validate the plaintext.
+    fn decrypt(&self, padding: Padding, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>>;
+    /// Size of the modulus in bytes.
+    fn size(&self) -> usize;
+}
+
+/// An RSA public key held by a provider.
+pub trait PublicKey: Send + Sync + fmt::Debug {
+    /// Verify a SHA256withRSA (PKCS#1 v1.5) signature; `Err` of kind
+    /// `Signature` on mismatch.
+    fn verify_sha256(&self, msg: &[u8], signature: &[u8]) -> Result<()>;
+}
+
+/// A set of RSA primitives.
+pub trait CryptoProvider: Send + Sync + fmt::Debug {
+    /// Short name (`rust-crypto`, `aws-lc`).
+    fn name(&self) -> &'static str;
+    /// Load a private key from PKCS#8 `PrivateKeyInfo` DER.
+    fn private_key_from_pkcs8_der(&self, der: &[u8]) -> Result<Arc<dyn PrivateKey>>;
+    /// Load a public key from `SubjectPublicKeyInfo` DER.
+    fn public_key_from_spki_der(&self, der: &[u8]) -> Result<Arc<dyn PublicKey>>;
+}

@@ -1,0 +1,29 @@
+//! # wxface-core
+//!
+//! A sans-IO implementation of WeChat Pay's face real-name authentication
+//! (刷脸实名认证): every message of the flow built, signed, verified and
+//! decrypted, and the flow itself as a state machine, with no network, file or
+//! clock access and no threads. Time and randomness come in through
+//! [`time::Clock`] and [`time::Entropy`]; HTTP requests are data
+//! ([`http::HttpRequest`]) that the caller sends however it likes.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`sdk`] | face SDK commands (`initWxpayface` … `releaseWxpayface`): JSON in and out, field rules, SDK-version gating |
+//! | [`v2`] | `get_wxpayface_authinfo`: XML, MD5 / HMAC-SHA256 signatures |
+//! | [`v3`] | APIv3: `Authorization` signing, response verification, key store, `facemch/users` |
+//! | [`decrypt`] | the standalone [`decrypt::Decryptor`] for real-name fields |
+//! | [`realname`] | the decrypted identity (zeroized, redacted), masking, GB 11643 |
+//! | [`flow`] | the kiosk flow state machine |
+//! | [`crypto`] | the RSA provider seam (pure Rust or AWS-LC) |
+//!
+//! Real-name data never appears in `Debug`, `Display` or an error message.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod crypto;
+pub mod error;
+pub mod time;
+
+pub use error::{Error, ErrorKind, Result, SignatureFailure};
+pub use time::UnixTime;
