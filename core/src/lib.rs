@@ -23,6 +23,8 @@
 
 pub mod crypto;
 pub mod error;
+pub mod http;
+pub mod realname;
 pub mod time;
 
 pub use error::{Error, ErrorKind, Result, SignatureFailure};

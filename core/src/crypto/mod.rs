@@ -51,7 +51,10 @@ impl std::str::FromStr for Padding {
         match s.to_ascii_lowercase().replace('_', "-").as_str() {
             "pkcs1v15" | "pkcs1" | "pkcs1-v1.5" | "pkcs1v1.5" => Ok(Self::Pkcs1v15),
             "oaep-sha1" | "oaep" => Ok(Self::OaepSha1),
-            _ => Err(crate::Error::invalid("padding", "must be `pkcs1v15` or `oaep-sha1`")),
+            _ => Err(crate::Error::invalid(
+                "padding",
+                "must be `pkcs1v15` or `oaep-sha1`",
+            )),
         }
     }
 }
