@@ -1,0 +1,409 @@
+//! Transitions of [`Flow`].
+
+use super::*;
+
+impl Flow {
+    fn id(&mut self) -> RequestId {
+        self.next_id += 1;
+        RequestId(self.next_id)
+    }
+
+    fn call_sdk(&mut self, now: UnixTime, step: Step, req: SdkRequest) -> Result<RequestId> {
+        let json = req.to_json(self.cfg.sdk_version, now)?;
+        let id = self.id();
+        self.out.push_back(Action::StepStarted(step));
+        self.out.push_back(Action::CallSdk {
+            id,
+            cmd: req.cmd(),
+            json,
+        });
+        Ok(id)
+    }
+
+    fn finish(&mut self, outcome: Outcome) -> State {
+        self.out.push_back(Action::Done(outcome));
+        State::Ready
+    }
+
+    fn fail(&mut self, step: Step, error: Error) -> State {
+        self.finish(Outcome::Failed { step, error })
+    }
+
+    fn rawdata(&mut self, now: UnixTime, refreshed: bool) -> State {
+        match self.call_sdk(now, Step::ReadingRawdata, SdkRequest::GetRawdata) {
+            Ok(id) => State::ExpectRawdata {
+                id,
+                refreshed,
+                cancel: false,
+            },
+            Err(e) => self.fail(Step::ReadingRawdata, e),
+        }
+    }
+
+    fn face_code(&mut self, now: UnixTime, authinfo: String, refreshed: bool) -> State {
+        let req = SdkRequest::GetFaceCode(FaceCodeRequest {
+            appid: self.cfg.appid.clone(),
+            mch_id: self.cfg.mch_id.clone(),
+            sub_appid: self.cfg.sub_appid.clone(),
+            sub_mch_id: self.cfg.sub_mch_id.clone(),
+            store_id: self.cfg.store_id.clone(),
+            face_authtype: FaceAuthType::FaceAuth,
+            authinfo: authinfo.clone(),
+            screen_index: self.cfg.screen_index.clone(),
+            disable_keyboard: self.cfg.disable_keyboard,
+            ..FaceCodeRequest::default()
+        });
+        match self.call_sdk(now, Step::Recognising, req) {
+            Ok(id) => State::ExpectFaceCode {
+                id,
+                authinfo,
+                refreshed,
+                cancel: false,
+            },
+            Err(e) => self.fail(Step::Recognising, e),
+        }
+    }
+
+    fn auth(
+        &mut self,
+        now: UnixTime,
+        who: Recognised,
+        authinfo: &str,
+        quit: Option<AfterQuit>,
+    ) -> State {
+        let step = if quit.is_some() {
+            Step::Quitting
+        } else {
+            Step::AskingConsent
+        };
+        let req = SdkRequest::GetAuth(AuthRequest {
+            authinfo: authinfo.to_owned(),
+            face_sid: who.face_sid.clone(),
+            quit: quit.is_some(),
+        });
+        match (self.call_sdk(now, step, req), quit) {
+            (Ok(id), None) => State::ExpectConsent {
+                id,
+                who,
+                cancel: false,
+            },
+            (Ok(id), Some(then)) => State::ExpectQuit { id, who, then },
+            (Err(e), _) => self.fail(step, e),
+        }
+    }
+
+    /// The already-verified or cancel branch after recognition: since SDK
+    /// 1.20 the SDK must be told to quit; before, there is no such call.
+    fn quit_or_finish(
+        &mut self,
+        now: UnixTime,
+        who: Recognised,
+        authinfo: &str,
+        then: AfterQuit,
+    ) -> State {
+        if self.cfg.sdk_version >= SdkVersion::V1_20 {
+            self.auth(now, who, authinfo, Some(then))
+        } else {
+            self.finish(after_quit(who, then))
+        }
+    }
+
+    /// One transition, or `None` when the event does not fit (nothing pushed).
+    pub(super) fn step(&mut self, now: UnixTime, event: Event) -> Option<State> {
+        let state = std::mem::replace(&mut self.state, State::Released);
+        Some(match (state, event) {
+            (State::Uninitialised, Event::Start) => {
+                match self.call_sdk(
+                    now,
+                    Step::Initialising,
+                    SdkRequest::Init(self.cfg.init.clone()),
+                ) {
+                    Ok(id) => State::ExpectInit { id },
+                    Err(e) => {
+                        self.out.push_back(Action::Done(Outcome::Failed {
+                            step: Step::Initialising,
+                            error: e,
+                        }));
+                        State::Uninitialised
+                    }
+                }
+            }
+            (State::ExpectInit { .. }, Event::SdkAnswer { json, .. }) => {
+                match SdkReply::parse(Cmd::Init, json.as_bytes()) {
+                    Ok(_) => {
+                        self.out.push_back(Action::Ready);
+                        State::Ready
+                    }
+                    Err(e) => {
+                        self.out.push_back(Action::Done(Outcome::Failed {
+                            step: Step::Initialising,
+                            error: e,
+                        }));
+                        State::Uninitialised
+                    }
+                }
+            }
+            (State::ExpectInit { .. }, Event::SdkCallFailed { error, .. }) => {
+                self.out.push_back(Action::Done(Outcome::Failed {
+                    step: Step::Initialising,
+                    error,
+                }));
+                State::Uninitialised
+            }
+            (State::Ready, Event::Begin) => match self.cached_authinfo.clone() {
+                Some((authinfo, exp)) if now.plus(self.cfg.authinfo_margin_secs) < exp => {
+                    self.face_code(now, authinfo, false)
+                }
+                _ => {
+                    self.cached_authinfo = None;
+                    self.rawdata(now, false)
+                }
+            },
+            (State::Ready, Event::Shutdown) => {
+                match self.call_sdk(now, Step::Releasing, SdkRequest::Release) {
+                    Ok(id) => State::ExpectRelease { id },
+                    Err(_) => {
+                        self.out.push_back(Action::Released);
+                        State::Released
+                    }
+                }
+            }
+            (
+                State::ExpectRelease { .. },
+                Event::SdkAnswer { .. } | Event::SdkCallFailed { .. },
+            ) => {
+                // Released either way: the program is exiting.
+                self.out.push_back(Action::Released);
+                State::Released
+            }
+
+            // --- rawdata --------------------------------------------------
+            (
+                State::ExpectRawdata { cancel: true, .. },
+                Event::SdkAnswer { .. } | Event::SdkCallFailed { .. },
+            ) => self.finish(Outcome::Cancelled),
+            (State::ExpectRawdata { refreshed, .. }, Event::SdkAnswer { json, .. }) => {
+                match SdkReply::parse(Cmd::GetRawdata, json.as_bytes()) {
+                    Ok(SdkReply::Rawdata(rawdata)) => {
+                        let id = self.id();
+                        self.out
+                            .push_back(Action::StepStarted(Step::FetchingAuthinfo));
+                        self.out.push_back(Action::FetchAuthinfo { id, rawdata });
+                        State::ExpectAuthinfo { id, refreshed }
+                    }
+                    Ok(_) => self.fail(
+                        Step::ReadingRawdata,
+                        Error::malformed("face SDK response", "not a rawdata answer"),
+                    ),
+                    Err(e) => self.fail(Step::ReadingRawdata, e),
+                }
+            }
+            (State::ExpectRawdata { .. }, Event::SdkCallFailed { error, .. }) => {
+                self.fail(Step::ReadingRawdata, error)
+            }
+            (State::ExpectRawdata { id, refreshed, .. }, Event::Cancel) => State::ExpectRawdata {
+                id,
+                refreshed,
+                cancel: true,
+            },
+
+            // --- authinfo -------------------------------------------------
+            (
+                State::ExpectAuthinfo { refreshed, .. },
+                Event::Authinfo {
+                    authinfo,
+                    expires_at,
+                    ..
+                },
+            ) => {
+                self.cached_authinfo = Some((authinfo.clone(), expires_at));
+                self.face_code(now, authinfo, refreshed)
+            }
+            (State::ExpectAuthinfo { .. }, Event::BackendFailed { error, .. }) => {
+                self.fail(Step::FetchingAuthinfo, error)
+            }
+            (State::ExpectAuthinfo { .. }, Event::Cancel) => self.finish(Outcome::Cancelled),
+
+            // --- recognition ----------------------------------------------
+            (State::ExpectFaceCode { cancel: true, .. }, Event::SdkCallFailed { .. }) => {
+                self.finish(Outcome::Cancelled)
+            }
+            (
+                State::ExpectFaceCode {
+                    authinfo,
+                    refreshed,
+                    cancel,
+                    ..
+                },
+                Event::SdkAnswer { json, .. },
+            ) => match SdkReply::parse(Cmd::GetFaceCode, json.as_bytes()) {
+                Ok(SdkReply::FaceCode(r)) => match r.face_sid {
+                    Some(face_sid) => {
+                        let who = Recognised {
+                            face_sid,
+                            openid: r.openid,
+                            sub_openid: r.sub_openid,
+                        };
+                        if cancel {
+                            self.quit_or_finish(now, who, &authinfo, AfterQuit::Cancelled)
+                        } else {
+                            let id = self.id();
+                            self.out
+                                .push_back(Action::StepStarted(Step::CheckingVerified));
+                            self.out.push_back(Action::CheckVerified {
+                                id,
+                                who: who.clone(),
+                            });
+                            State::ExpectVerifiedCheck { id, who, authinfo }
+                        }
+                    }
+                    None => self.fail(
+                        Step::Recognising,
+                        Error::malformed(
+                            "face SDK response",
+                            "no `face_sid` in a FACE_AUTH answer",
+                        ),
+                    ),
+                },
+                Ok(_) => self.fail(
+                    Step::Recognising,
+                    Error::malformed("face SDK response", "not a face code answer"),
+                ),
+                Err(e) => match classify_sdk_error(&e) {
+                    _ if cancel => self.finish(Outcome::Cancelled),
+                    Some(SdkErrorClass::UserCancel) => self.finish(Outcome::Cancelled),
+                    Some(SdkErrorClass::AuthinfoExpired) if !refreshed => {
+                        // Refresh once: new rawdata, new authinfo, retry recognition.
+                        self.cached_authinfo = None;
+                        self.rawdata(now, true)
+                    }
+                    Some(SdkErrorClass::AuthinfoExpired) => {
+                        self.cached_authinfo = None;
+                        self.fail(Step::Recognising, e)
+                    }
+                    _ => self.fail(Step::Recognising, e),
+                },
+            },
+            (State::ExpectFaceCode { .. }, Event::SdkCallFailed { error, .. }) => {
+                self.fail(Step::Recognising, error)
+            }
+            (
+                State::ExpectFaceCode {
+                    id,
+                    authinfo,
+                    refreshed,
+                    ..
+                },
+                Event::Cancel,
+            ) => State::ExpectFaceCode {
+                id,
+                authinfo,
+                refreshed,
+                cancel: true,
+            },
+
+            // --- already verified? ----------------------------------------
+            (
+                State::ExpectVerifiedCheck { who, authinfo, .. },
+                Event::VerifiedChecked {
+                    already_verified: true,
+                    ..
+                },
+            ) => self.quit_or_finish(now, who, &authinfo, AfterQuit::AlreadyVerified),
+            (
+                State::ExpectVerifiedCheck { who, authinfo, .. },
+                Event::VerifiedChecked {
+                    already_verified: false,
+                    ..
+                },
+            ) => self.auth(now, who, &authinfo, None),
+            (State::ExpectVerifiedCheck { who, authinfo, .. }, Event::Cancel) => {
+                self.quit_or_finish(now, who, &authinfo, AfterQuit::Cancelled)
+            }
+            (
+                State::ExpectVerifiedCheck { who, authinfo, .. },
+                Event::BackendFailed { error, .. },
+            ) => {
+                // The SDK still waits: tell it to quit, then report the failure.
+                self.quit_or_finish(
+                    now,
+                    who,
+                    &authinfo,
+                    AfterQuit::Failed(Step::CheckingVerified, error),
+                )
+            }
+
+            // --- consent --------------------------------------------------
+            (State::ExpectConsent { who, cancel, .. }, Event::SdkAnswer { json, .. }) => {
+                match SdkReply::parse(Cmd::GetAuth, json.as_bytes()) {
+                    Ok(_) if cancel => self.finish(Outcome::Cancelled),
+                    Ok(_) => {
+                        let id = self.id();
+                        self.out
+                            .push_back(Action::StepStarted(Step::FetchingRealName));
+                        self.out.push_back(Action::FetchRealName {
+                            id,
+                            face_sid: who.face_sid.clone(),
+                        });
+                        State::ExpectRealName { id, who }
+                    }
+                    Err(e) => match classify_sdk_error(&e) {
+                        Some(SdkErrorClass::ConsentRefused) => {
+                            self.finish(Outcome::ConsentRefused { who })
+                        }
+                        Some(SdkErrorClass::UserCancel) => self.finish(Outcome::Cancelled),
+                        _ => self.fail(Step::AskingConsent, e),
+                    },
+                }
+            }
+            (State::ExpectConsent { .. }, Event::SdkCallFailed { error, .. }) => {
+                self.fail(Step::AskingConsent, error)
+            }
+            (State::ExpectConsent { id, who, .. }, Event::Cancel) => State::ExpectConsent {
+                id,
+                who,
+                cancel: true,
+            },
+
+            // --- quit -----------------------------------------------------
+            (State::ExpectQuit { who, then, .. }, Event::SdkAnswer { json, .. }) => {
+                match SdkReply::parse(Cmd::GetAuth, json.as_bytes()) {
+                    Ok(_) => self.finish(after_quit(who, then)),
+                    // The first failure is the one worth reporting.
+                    Err(_) if matches!(then, AfterQuit::Failed(..)) => {
+                        self.finish(after_quit(who, then))
+                    }
+                    Err(e) => self.fail(Step::Quitting, e),
+                }
+            }
+            (State::ExpectQuit { who, then, .. }, Event::SdkCallFailed { error, .. }) => match then
+            {
+                AfterQuit::Failed(..) => self.finish(after_quit(who, then)),
+                _ => self.fail(Step::Quitting, error),
+            },
+            (s @ State::ExpectQuit { .. }, Event::Cancel) => s,
+
+            // --- real name ------------------------------------------------
+            (State::ExpectRealName { who, .. }, Event::RealName { identity, .. }) => {
+                self.finish(Outcome::Verified { who, identity })
+            }
+            (State::ExpectRealName { .. }, Event::BackendFailed { error, .. }) => {
+                self.fail(Step::FetchingRealName, error)
+            }
+            (State::ExpectRealName { .. }, Event::Cancel) => self.finish(Outcome::Cancelled),
+
+            (state, _) => {
+                self.state = state;
+                return None;
+            }
+        })
+    }
+}
+
+fn after_quit(who: Recognised, then: AfterQuit) -> Outcome {
+    match then {
+        AfterQuit::AlreadyVerified => Outcome::AlreadyVerified { who },
+        AfterQuit::Cancelled => Outcome::Cancelled,
+        AfterQuit::Failed(step, error) => Outcome::Failed { step, error },
+    }
+}

@@ -1,0 +1,519 @@
+//! The kiosk flow as a sans-IO state machine.
+//!
+//! This is the sequence diagram of the spec as code. The machine owns no I/O:
+//! the caller feeds it [`Event`]s with [`Flow::handle`] and then drains
+//! [`Action`]s with [`Flow::poll_action`] until it returns `None`:
+//!
+//! ```text
+//! Start ─► initWxpayface ─► Ready ─┬─ Begin ─► (cached authinfo valid?) ─no─► getWxpayfaceRawdata ─► FetchAuthinfo ─┐
+//!                                  │                     └──yes──────────────────────────────────────────────────────┤
+//!                                  │                                                       getWxpayfaceCode(FACE_AUTH)
+//!                                  │                           authinfo expired (271382020)? refresh once ──────────┘
+//!                                  │                                   CheckVerified(openid)
+//!                                  │            ┌──── not verified ────────┴───── already verified ─────┐
+//!                                  │   getWxpayAuth quit="0"                               getWxpayAuth quit="1" (≥ 1.20)
+//!                                  │   SUCCESS ─► FetchRealName ─► Done(Verified)          Done(AlreadyVerified)
+//!                                  │   refused ─► Done(ConsentRefused)
+//!                                  └─ Shutdown ─► releaseWxpayface ─► Released
+//! ```
+//!
+//! Every request the machine emits carries a [`RequestId`]; the answer must
+//! come back with the same id. An event that does not fit the current state
+//! (or carries another id) is refused with [`Error::State`] and leaves the
+//! machine exactly as it was. Time comes in with each event (`now`): it
+//! stamps SDK requests and decides whether the cached authinfo is still good.
+//!
+//! The kiosk never holds secrets: the merchant server answers authinfo and the
+//! real-name result, and the kiosk receives only a [`MaskedIdentity`].
+
+use std::collections::VecDeque;
+
+use crate::error::{Error, Result};
+use crate::realname::MaskedIdentity;
+use crate::sdk::{
+    classify_sdk_error, AuthRequest, Cmd, FaceAuthType, FaceCodeRequest, InitRequest,
+    SdkErrorClass, SdkReply, SdkRequest, SdkVersion,
+};
+use crate::time::UnixTime;
+
+#[cfg(test)]
+mod tests;
+
+/// Identifies one request the machine emitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(pub u64);
+
+/// What the kiosk is configured with. No secrets: the kiosk holds none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowConfig {
+    /// Face SDK version of the terminal (gates request fields).
+    pub sdk_version: SdkVersion,
+    /// `appid`.
+    pub appid: String,
+    /// `mch_id`.
+    pub mch_id: String,
+    /// `sub_appid` (provider mode).
+    pub sub_appid: Option<String>,
+    /// `sub_mch_id` (provider mode).
+    pub sub_mch_id: Option<String>,
+    /// `store_id`.
+    pub store_id: String,
+    /// `screen_index` (1.18+).
+    pub screen_index: Option<String>,
+    /// `disable_keyboard` (1.23+).
+    pub disable_keyboard: bool,
+    /// `initWxpayface` settings (proxy, camera rotation).
+    pub init: InitRequest,
+    /// A cached authinfo is reused only while `now + margin < expires_at`.
+    pub authinfo_margin_secs: u64,
+}
+
+impl FlowConfig {
+    /// A configuration with the required ids and defaults for the rest
+    /// (SDK 1.24, 60 s authinfo margin).
+    pub fn new(
+        appid: impl Into<String>,
+        mch_id: impl Into<String>,
+        store_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            sdk_version: SdkVersion::default(),
+            appid: appid.into(),
+            mch_id: mch_id.into(),
+            sub_appid: None,
+            sub_mch_id: None,
+            store_id: store_id.into(),
+            screen_index: None,
+            disable_keyboard: false,
+            init: InitRequest::default(),
+            authinfo_margin_secs: 60,
+        }
+    }
+}
+
+/// A step of the flow, for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Step {
+    /// `initWxpayface`.
+    Initialising,
+    /// `getWxpayfaceRawdata`.
+    ReadingRawdata,
+    /// The merchant server fetches authinfo.
+    FetchingAuthinfo,
+    /// `getWxpayfaceCode`: the patient looks at the camera.
+    Recognising,
+    /// The merchant decides whether the user is already verified.
+    CheckingVerified,
+    /// `getWxpayAuth` quit="0": the patient sees masked data and consents.
+    AskingConsent,
+    /// `getWxpayAuth` quit="1": the SDK is told to stop waiting.
+    Quitting,
+    /// The merchant server fetches and decrypts the real-name data.
+    FetchingRealName,
+    /// `releaseWxpayface`.
+    Releasing,
+}
+
+impl Step {
+    /// Stable snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Initialising => "initialising",
+            Self::ReadingRawdata => "reading_rawdata",
+            Self::FetchingAuthinfo => "fetching_authinfo",
+            Self::Recognising => "recognising",
+            Self::CheckingVerified => "checking_verified",
+            Self::AskingConsent => "asking_consent",
+            Self::Quitting => "quitting",
+            Self::FetchingRealName => "fetching_real_name",
+            Self::Releasing => "releasing",
+        }
+    }
+}
+
+/// Who the face SDK recognised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recognised {
+    /// `face_sid`: the identity query credential.
+    pub face_sid: String,
+    /// `openid`, when the SDK returned one.
+    pub openid: Option<String>,
+    /// `sub_openid`, when the SDK returned one.
+    pub sub_openid: Option<String>,
+}
+
+/// How one patient's flow ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Consent given, identity fetched and verified by the merchant server.
+    Verified {
+        /// Who.
+        who: Recognised,
+        /// The identity, masked (the full values stay on the hospital system).
+        identity: MaskedIdentity,
+    },
+    /// The merchant already had this user verified; the SDK was told to quit.
+    AlreadyVerified {
+        /// Who.
+        who: Recognised,
+    },
+    /// The patient declined to share real-name data.
+    ConsentRefused {
+        /// Who.
+        who: Recognised,
+    },
+    /// The patient or the kiosk cancelled.
+    Cancelled,
+    /// Something failed; `error` says what (no personal data).
+    Failed {
+        /// The step that failed.
+        step: Step,
+        /// The error.
+        error: Error,
+    },
+}
+
+impl Outcome {
+    /// Stable snake_case name of the outcome.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Verified { .. } => "verified",
+            Self::AlreadyVerified { .. } => "already_verified",
+            Self::ConsentRefused { .. } => "consent_refused",
+            Self::Cancelled => "cancelled",
+            Self::Failed { .. } => "failed",
+        }
+    }
+}
+
+/// What the machine asks its driver to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// A step starts (for progress displays).
+    StepStarted(Step),
+    /// Send `json` to the face SDK; feed the answer back as [`Event::SdkAnswer`]
+    /// (or [`Event::SdkCallFailed`]) with the same `id`.
+    CallSdk {
+        /// Request id.
+        id: RequestId,
+        /// The command.
+        cmd: Cmd,
+        /// The exact request JSON.
+        json: String,
+    },
+    /// Ask the merchant server for authinfo for this `rawdata`; answer with
+    /// [`Event::Authinfo`] or [`Event::BackendFailed`].
+    FetchAuthinfo {
+        /// Request id.
+        id: RequestId,
+        /// `rawdata` from the SDK.
+        rawdata: String,
+    },
+    /// Ask the merchant whether this user is already verified; answer with
+    /// [`Event::VerifiedChecked`] (or [`Event::BackendFailed`]).
+    CheckVerified {
+        /// Request id.
+        id: RequestId,
+        /// Who was recognised.
+        who: Recognised,
+    },
+    /// Ask the merchant server for the real-name result of `face_sid`; answer
+    /// with [`Event::RealName`] or [`Event::BackendFailed`].
+    FetchRealName {
+        /// Request id.
+        id: RequestId,
+        /// The query credential.
+        face_sid: String,
+    },
+    /// The SDK is initialised; [`Event::Begin`] may start a patient's flow.
+    Ready,
+    /// A patient's flow is over; the machine is ready for the next.
+    Done(Outcome),
+    /// The SDK was released; the machine accepts nothing more.
+    Released,
+}
+
+/// What the driver tells the machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// Program start: initialise the SDK.
+    Start,
+    /// A patient is ready: start a verification.
+    Begin,
+    /// The SDK answered request `id`.
+    SdkAnswer {
+        /// Request id.
+        id: RequestId,
+        /// The answer JSON as received.
+        json: String,
+    },
+    /// The SDK call itself failed (library call returned non-zero, timeout).
+    SdkCallFailed {
+        /// Request id.
+        id: RequestId,
+        /// The error.
+        error: Error,
+    },
+    /// The merchant server returned authinfo.
+    Authinfo {
+        /// Request id.
+        id: RequestId,
+        /// The authinfo.
+        authinfo: String,
+        /// Its absolute expiry.
+        expires_at: UnixTime,
+    },
+    /// The merchant answered "is this user already verified?".
+    VerifiedChecked {
+        /// Request id.
+        id: RequestId,
+        /// `true`: skip consent and quit the SDK.
+        already_verified: bool,
+    },
+    /// The merchant server returned the (masked) real-name result.
+    RealName {
+        /// Request id.
+        id: RequestId,
+        /// The masked identity.
+        identity: MaskedIdentity,
+    },
+    /// A merchant-server request failed.
+    BackendFailed {
+        /// Request id.
+        id: RequestId,
+        /// The error.
+        error: Error,
+    },
+    /// The kiosk cancels the current patient's flow (button, timeout).
+    Cancel,
+    /// Program exit: release the SDK.
+    Shutdown,
+}
+
+impl Event {
+    /// Stable name, used in state errors.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Start => "start",
+            Self::Begin => "begin",
+            Self::SdkAnswer { .. } => "sdk_answer",
+            Self::SdkCallFailed { .. } => "sdk_call_failed",
+            Self::Authinfo { .. } => "authinfo",
+            Self::VerifiedChecked { .. } => "verified_checked",
+            Self::RealName { .. } => "real_name",
+            Self::BackendFailed { .. } => "backend_failed",
+            Self::Cancel => "cancel",
+            Self::Shutdown => "shutdown",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum State {
+    Uninitialised,
+    ExpectInit {
+        id: RequestId,
+    },
+    Ready,
+    ExpectRawdata {
+        id: RequestId,
+        refreshed: bool,
+        cancel: bool,
+    },
+    ExpectAuthinfo {
+        id: RequestId,
+        refreshed: bool,
+    },
+    ExpectFaceCode {
+        id: RequestId,
+        authinfo: String,
+        refreshed: bool,
+        cancel: bool,
+    },
+    ExpectVerifiedCheck {
+        id: RequestId,
+        who: Recognised,
+        authinfo: String,
+    },
+    ExpectConsent {
+        id: RequestId,
+        who: Recognised,
+        cancel: bool,
+    },
+    ExpectQuit {
+        id: RequestId,
+        who: Recognised,
+        then: AfterQuit,
+    },
+    ExpectRealName {
+        id: RequestId,
+        who: Recognised,
+    },
+    ExpectRelease {
+        id: RequestId,
+    },
+    Released,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum AfterQuit {
+    AlreadyVerified,
+    Cancelled,
+    Failed(Step, Error),
+}
+
+impl State {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Uninitialised => "uninitialised",
+            Self::ExpectInit { .. } => "expect_init",
+            Self::Ready => "ready",
+            Self::ExpectRawdata { .. } => "expect_rawdata",
+            Self::ExpectAuthinfo { .. } => "expect_authinfo",
+            Self::ExpectFaceCode { .. } => "expect_face_code",
+            Self::ExpectVerifiedCheck { .. } => "expect_verified_check",
+            Self::ExpectConsent { .. } => "expect_consent",
+            Self::ExpectQuit { .. } => "expect_quit",
+            Self::ExpectRealName { .. } => "expect_real_name",
+            Self::ExpectRelease { .. } => "expect_release",
+            Self::Released => "released",
+        }
+    }
+
+    fn pending(&self) -> Option<RequestId> {
+        match self {
+            Self::ExpectInit { id }
+            | Self::ExpectRawdata { id, .. }
+            | Self::ExpectAuthinfo { id, .. }
+            | Self::ExpectFaceCode { id, .. }
+            | Self::ExpectVerifiedCheck { id, .. }
+            | Self::ExpectConsent { id, .. }
+            | Self::ExpectQuit { id, .. }
+            | Self::ExpectRealName { id, .. }
+            | Self::ExpectRelease { id } => Some(*id),
+            Self::Uninitialised | Self::Ready | Self::Released => None,
+        }
+    }
+}
+
+/// The flow state machine. See the module docs.
+#[derive(Debug)]
+pub struct Flow {
+    cfg: FlowConfig,
+    state: State,
+    next_id: u64,
+    cached_authinfo: Option<(String, UnixTime)>,
+    out: VecDeque<Action>,
+}
+
+mod machine;
+
+impl Flow {
+    /// A machine in the uninitialised state.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] / [`Error::SdkVersion`] when the configuration
+    /// cannot produce valid SDK requests (checked once, up front).
+    pub fn new(cfg: FlowConfig) -> Result<Self> {
+        SdkRequest::Init(cfg.init.clone()).validate(cfg.sdk_version)?;
+        let probe = FaceCodeRequest {
+            appid: cfg.appid.clone(),
+            mch_id: cfg.mch_id.clone(),
+            sub_appid: cfg.sub_appid.clone(),
+            sub_mch_id: cfg.sub_mch_id.clone(),
+            store_id: cfg.store_id.clone(),
+            face_authtype: FaceAuthType::FaceAuth,
+            authinfo: "probe".into(),
+            screen_index: cfg.screen_index.clone(),
+            disable_keyboard: cfg.disable_keyboard,
+            ..FaceCodeRequest::default()
+        };
+        SdkRequest::GetFaceCode(probe).validate(cfg.sdk_version)?;
+        SdkRequest::GetAuth(AuthRequest {
+            authinfo: "probe".into(),
+            face_sid: "probe".into(),
+            quit: false,
+        })
+        .validate(cfg.sdk_version)?;
+        Ok(Self {
+            cfg,
+            state: State::Uninitialised,
+            next_id: 0,
+            cached_authinfo: None,
+            out: VecDeque::new(),
+        })
+    }
+
+    /// Name of the current state (for logs and UIs).
+    pub fn state_name(&self) -> &'static str {
+        self.state.name()
+    }
+
+    /// The request the machine is waiting on, if any.
+    pub fn pending(&self) -> Option<RequestId> {
+        self.state.pending()
+    }
+
+    /// Whether a patient's flow is in progress.
+    pub fn in_progress(&self) -> bool {
+        !matches!(
+            self.state,
+            State::Uninitialised
+                | State::Ready
+                | State::Released
+                | State::ExpectInit { .. }
+                | State::ExpectRelease { .. }
+        )
+    }
+
+    /// Expiry of the cached authinfo, if one is held.
+    pub fn authinfo_expires_at(&self) -> Option<UnixTime> {
+        self.cached_authinfo.as_ref().map(|(_, t)| *t)
+    }
+
+    /// Forget the cached authinfo (e.g. the merchant changed store).
+    pub fn invalidate_authinfo(&mut self) {
+        self.cached_authinfo = None;
+    }
+
+    /// The next action, if any. Drain until `None` after each [`Flow::handle`].
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.out.pop_front()
+    }
+
+    /// Feed one event at time `now`.
+    ///
+    /// # Errors
+    /// [`Error::State`] when the event does not fit the current state or
+    /// carries an id the machine is not waiting for; the machine is unchanged.
+    pub fn handle(&mut self, now: UnixTime, event: Event) -> Result<()> {
+        let refused = Error::State {
+            state: self.state.name(),
+            event: event.name(),
+        };
+        // Ids must match the pending request.
+        let id = match &event {
+            Event::SdkAnswer { id, .. }
+            | Event::SdkCallFailed { id, .. }
+            | Event::Authinfo { id, .. }
+            | Event::VerifiedChecked { id, .. }
+            | Event::RealName { id, .. }
+            | Event::BackendFailed { id, .. } => Some(*id),
+            _ => None,
+        };
+        if id.is_some() && id != self.state.pending() {
+            return Err(refused);
+        }
+        let before = self.state.clone();
+        match self.step(now, event) {
+            Some(next) => {
+                self.state = next;
+                Ok(())
+            }
+            None => {
+                self.state = before;
+                Err(refused)
+            }
+        }
+    }
+}
