@@ -89,3 +89,50 @@ pub trait CryptoProvider: Send + Sync + fmt::Debug {
     /// Load a public key from `SubjectPublicKeyInfo` DER.
     fn public_key_from_spki_der(&self, der: &[u8]) -> Result<Arc<dyn PublicKey>>;
 }
+
+pub mod pem;
+
+#[cfg(feature = "aws-lc")]
+pub mod aws;
+#[cfg(feature = "rust-crypto")]
+pub mod rust;
+
+#[cfg(feature = "aws-lc")]
+pub use aws::AwsLcProvider;
+#[cfg(feature = "rust-crypto")]
+pub use rust::RustCryptoProvider;
+
+/// The pure-Rust provider with the operating system's entropy for blinding.
+///
+/// Without the `os` feature (e.g. on `wasm32-unknown-unknown`) build a
+/// [`RustCryptoProvider::new`] with an [`Entropy`](crate::time::Entropy) of
+/// your platform instead.
+#[cfg(all(feature = "rust-crypto", feature = "os"))]
+pub fn rust_crypto() -> Arc<dyn CryptoProvider> {
+    Arc::new(RustCryptoProvider::new(Arc::new(crate::time::OsEntropy)))
+}
+
+/// The AWS-LC provider.
+#[cfg(feature = "aws-lc")]
+pub fn aws_lc() -> Arc<dyn CryptoProvider> {
+    Arc::new(AwsLcProvider::new())
+}
+
+/// The provider a build uses when the caller does not pick one: AWS-LC when
+/// the `aws-lc` feature is on, else the pure-Rust provider with operating
+/// system entropy (features `rust-crypto` and `os`).
+///
+/// Builds without either combination (a `wasm32-unknown-unknown` build has no
+/// `os`) do not have this function: construct [`RustCryptoProvider::new`]
+/// with an injected entropy source.
+#[cfg(any(feature = "aws-lc", all(feature = "rust-crypto", feature = "os")))]
+pub fn default_provider() -> Arc<dyn CryptoProvider> {
+    #[cfg(feature = "aws-lc")]
+    {
+        aws_lc()
+    }
+    #[cfg(not(feature = "aws-lc"))]
+    {
+        rust_crypto()
+    }
+}
