@@ -22,10 +22,15 @@
 #![warn(missing_docs)]
 
 pub mod crypto;
+pub mod decrypt;
 pub mod error;
+pub mod flow;
 pub mod http;
 pub mod realname;
+pub mod sdk;
 pub mod time;
+pub mod v2;
+pub mod v3;
 
 pub use error::{Error, ErrorKind, Result, SignatureFailure};
 pub use time::UnixTime;

@@ -1,0 +1,426 @@
+//! APIv3 answer verification, the platform key store, and the answer-side
+//! signer the sandbox uses.
+//!
+//! WeChat Pay signs every answer with its platform private key:
+//!
+//! ```text
+//! Wechatpay-Timestamp\nWechatpay-Nonce\nBODY\n
+//! ```
+//!
+//! over the raw body bytes, SHA256withRSA, base64 in `Wechatpay-Signature`.
+//! `Wechatpay-Serial` names the key: a platform certificate serial (hex) or a
+//! platform public key id (`PUB_KEY_ID_…`). Merchants registered after the
+//! public-key migration only have a platform public key, so the store works
+//! with public keys alone.
+//!
+//! A failed verification is always a hard error: WeChat deliberately sends a
+//! few wrongly signed answers to probe that merchants check.
+
+use std::fmt;
+use std::sync::Arc;
+
+use base64::Engine as _;
+
+use super::auth::DEFAULT_WINDOW_SECS;
+use super::sign::check_header_token;
+use crate::crypto::{pem, CryptoProvider, PrivateKey, PublicKey};
+use crate::error::{Error, Result, SignatureFailure};
+use crate::http::Headers;
+use crate::time::{nonce, Entropy, UnixTime};
+
+/// `Wechatpay-Timestamp` answer header.
+pub const HEADER_TIMESTAMP: &str = "Wechatpay-Timestamp";
+/// `Wechatpay-Nonce` answer header.
+pub const HEADER_NONCE: &str = "Wechatpay-Nonce";
+/// `Wechatpay-Signature` answer header.
+pub const HEADER_SIGNATURE: &str = "Wechatpay-Signature";
+/// `Wechatpay-Serial` answer (and request) header.
+pub const HEADER_SERIAL: &str = "Wechatpay-Serial";
+/// `Wechatpay-Signature-Type` answer header (optional; when present it must
+/// name the only scheme there is).
+pub const HEADER_SIGNATURE_TYPE: &str = "Wechatpay-Signature-Type";
+/// Prefix of platform public key ids.
+pub const PUB_KEY_ID_PREFIX: &str = "PUB_KEY_ID_";
+
+/// The message an answer signature covers.
+pub fn response_message(timestamp: &str, nonce_str: &str, body: &[u8]) -> Vec<u8> {
+    let mut msg = Vec::with_capacity(timestamp.len() + nonce_str.len() + body.len() + 3);
+    msg.extend_from_slice(timestamp.as_bytes());
+    msg.push(b'\n');
+    msg.extend_from_slice(nonce_str.as_bytes());
+    msg.push(b'\n');
+    msg.extend_from_slice(body);
+    msg.push(b'\n');
+    msg
+}
+
+/// Where a platform key came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PlatformKeyKind {
+    /// A platform certificate, known by its serial.
+    Certificate,
+    /// A platform public key, known by its `PUB_KEY_ID_…`.
+    PublicKey,
+}
+
+#[derive(Clone)]
+struct Entry {
+    id: String,
+    kind: PlatformKeyKind,
+    key: Arc<dyn PublicKey>,
+    not_after: Option<UnixTime>,
+}
+
+/// WeChat Pay's platform keys a merchant trusts: certificates (by serial,
+/// with their expiry) and/or public keys (by `PUB_KEY_ID_…`).
+#[derive(Clone, Default)]
+pub struct PlatformKeyStore {
+    entries: Vec<Entry>,
+}
+
+impl fmt::Debug for PlatformKeyStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut list = f.debug_list();
+        for e in &self.entries {
+            list.entry(&(e.id.as_str(), e.kind, e.not_after));
+        }
+        list.finish()
+    }
+}
+
+fn is_pub_key_id(id: &str) -> bool {
+    id.len() > PUB_KEY_ID_PREFIX.len() && id.starts_with(PUB_KEY_ID_PREFIX)
+}
+
+impl PlatformKeyStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the store holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Add a key under `id` (replacing one with the same id). Certificate
+    /// serials are compared case-insensitively.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when `id` is not a plausible header value.
+    pub fn insert(
+        &mut self,
+        id: impl Into<String>,
+        kind: PlatformKeyKind,
+        key: Arc<dyn PublicKey>,
+        not_after: Option<UnixTime>,
+    ) -> Result<()> {
+        let mut id = id.into();
+        check_header_token("platform key id", &id, 64)?;
+        match kind {
+            PlatformKeyKind::PublicKey if !is_pub_key_id(&id) => {
+                return Err(Error::invalid(
+                    "platform key id",
+                    format!("a platform public key id starts with `{PUB_KEY_ID_PREFIX}`"),
+                ));
+            }
+            PlatformKeyKind::Certificate => id = id.to_ascii_uppercase(),
+            PlatformKeyKind::PublicKey => {}
+        }
+        self.entries.retain(|e| e.id != id);
+        self.entries.push(Entry {
+            id,
+            kind,
+            key,
+            not_after,
+        });
+        Ok(())
+    }
+
+    /// Add a platform certificate (PEM); returns its serial.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the PEM holds no usable certificate.
+    pub fn add_certificate_pem(
+        &mut self,
+        provider: &dyn CryptoProvider,
+        cert_pem: &str,
+    ) -> Result<String> {
+        let info = pem::certificate_from_pem(cert_pem)?;
+        let key = provider.public_key_from_spki_der(&info.spki_der)?;
+        self.insert(
+            info.serial_hex.clone(),
+            PlatformKeyKind::Certificate,
+            key,
+            Some(info.not_after),
+        )?;
+        Ok(info.serial_hex)
+    }
+
+    /// Add a platform public key (PEM, `PUBLIC KEY` or `RSA PUBLIC KEY`) under
+    /// its id `PUB_KEY_ID_…`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an unusable key, [`Error::InvalidInput`] for a bad id.
+    pub fn add_public_key_pem(
+        &mut self,
+        provider: &dyn CryptoProvider,
+        pub_key_id: &str,
+        pem_text: &str,
+    ) -> Result<()> {
+        let key = pem::load_public_key(provider, pem_text)?;
+        self.insert(pub_key_id, PlatformKeyKind::PublicKey, key, None)
+    }
+
+    /// Ids in the store, in insertion order.
+    pub fn ids(&self) -> Vec<&str> {
+        self.entries.iter().map(|e| e.id.as_str()).collect()
+    }
+
+    /// The key named `id`, if known and not expired at `now`.
+    ///
+    /// # Errors
+    /// [`Error::Signature`] with [`SignatureFailure::UnknownSerial`] when the
+    /// id is unknown or its certificate has expired.
+    pub fn get(&self, id: &str, now: UnixTime) -> Result<&Arc<dyn PublicKey>> {
+        let entry = self
+            .entries
+            .iter()
+            .find(|e| match e.kind {
+                PlatformKeyKind::Certificate => e.id.eq_ignore_ascii_case(id),
+                PlatformKeyKind::PublicKey => e.id == id,
+            })
+            .ok_or_else(|| {
+                Error::signature(
+                    SignatureFailure::UnknownSerial,
+                    "`Wechatpay-Serial` names no platform key in the store",
+                )
+            })?;
+        if entry.not_after.is_some_and(|t| now > t) {
+            return Err(Error::signature(
+                SignatureFailure::UnknownSerial,
+                "the platform certificate named by `Wechatpay-Serial` has expired",
+            ));
+        }
+        Ok(&entry.key)
+    }
+
+    /// The id to send as the request's `Wechatpay-Serial`: the platform public
+    /// key when there is one, else the valid certificate expiring last.
+    pub fn preferred_id(&self, now: UnixTime) -> Option<&str> {
+        if let Some(e) = self
+            .entries
+            .iter()
+            .find(|e| e.kind == PlatformKeyKind::PublicKey)
+        {
+            return Some(&e.id);
+        }
+        self.entries
+            .iter()
+            .filter(|e| e.not_after.is_none_or(|t| now <= t))
+            .max_by_key(|e| e.not_after)
+            .map(|e| e.id.as_str())
+    }
+}
+
+/// Verifies APIv3 answers against a [`PlatformKeyStore`].
+#[derive(Debug, Clone)]
+pub struct ResponseVerifier {
+    /// The trusted platform keys.
+    pub store: PlatformKeyStore,
+    /// Accepted distance between `Wechatpay-Timestamp` and now, in seconds
+    /// (default 300; `|now - ts| >= window` is refused, both directions).
+    pub window_secs: u64,
+}
+
+fn required<'h>(headers: &'h dyn Headers, name: &'static str) -> Result<&'h str> {
+    match headers.header(name).map(str::trim) {
+        Some(v) if !v.is_empty() => Ok(v),
+        _ => Err(Error::signature(
+            SignatureFailure::Missing,
+            format!("answer has no `{name}` header"),
+        )),
+    }
+}
+
+impl ResponseVerifier {
+    /// A verifier over `store` with the default 300 s window.
+    pub fn new(store: PlatformKeyStore) -> Self {
+        Self {
+            store,
+            window_secs: DEFAULT_WINDOW_SECS,
+        }
+    }
+
+    /// Verify an answer: headers present, timestamp fresh, key known,
+    /// signature valid over the raw `body` bytes. `status` only enters the
+    /// error detail: every answer with signature headers is checked the same way.
+    ///
+    /// # Errors
+    /// [`Error::Signature`] with `Missing`, `Malformed`, `StaleTimestamp`,
+    /// `UnknownSerial` or `Mismatch`.
+    pub fn verify(
+        &self,
+        status: u16,
+        headers: &dyn Headers,
+        body: &[u8],
+        now: UnixTime,
+    ) -> Result<()> {
+        let ts = required(headers, HEADER_TIMESTAMP)?;
+        let nonce_str = required(headers, HEADER_NONCE)?;
+        let sig_b64 = required(headers, HEADER_SIGNATURE)?;
+        let serial = required(headers, HEADER_SERIAL)?;
+        if let Some(ty) = headers.header(HEADER_SIGNATURE_TYPE) {
+            if ty.trim() != super::sign::AUTH_SCHEME {
+                return Err(Error::signature(
+                    SignatureFailure::Malformed,
+                    format!("unsupported `{HEADER_SIGNATURE_TYPE}`"),
+                ));
+            }
+        }
+        if ts.len() > 12 || !ts.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::signature(
+                SignatureFailure::Malformed,
+                format!("`{HEADER_TIMESTAMP}` is not a number of seconds"),
+            ));
+        }
+        let signed_at = UnixTime(
+            ts.parse()
+                .map_err(|_| Error::signature(SignatureFailure::Malformed, "bad timestamp"))?,
+        );
+        let skew = now.abs_diff(signed_at);
+        if skew >= self.window_secs {
+            return Err(Error::signature(
+                SignatureFailure::StaleTimestamp,
+                format!(
+                    "HTTP {status} answer signed {skew} s away from now (window {} s)",
+                    self.window_secs
+                ),
+            ));
+        }
+        let key = self.store.get(serial, now)?;
+        let sig = base64::engine::general_purpose::STANDARD
+            .decode(sig_b64.as_bytes())
+            .map_err(|_| {
+                Error::signature(
+                    SignatureFailure::Malformed,
+                    format!("`{HEADER_SIGNATURE}` is not base64"),
+                )
+            })?;
+        key.verify_sha256(&response_message(ts, nonce_str, body), &sig)
+            .map_err(|e| match e {
+                Error::Signature { failure, detail } => Error::Signature {
+                    failure,
+                    detail: format!("HTTP {status} answer: {detail}"),
+                },
+                other => other,
+            })
+    }
+}
+
+/// Signs answers the way WeChat Pay does (the sandbox's side): the four
+/// `Wechatpay-*` headers.
+#[derive(Clone)]
+pub struct PlatformSigner {
+    serial: String,
+    key: Arc<dyn PrivateKey>,
+}
+
+impl fmt::Debug for PlatformSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PlatformSigner")
+            .field("serial", &self.serial)
+            .field("key", &self.key)
+            .finish()
+    }
+}
+
+impl PlatformSigner {
+    /// A signer whose answers carry `Wechatpay-Serial: <serial>` (a
+    /// certificate serial or a `PUB_KEY_ID_…`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when `serial` is not a plausible header value.
+    pub fn new(serial: impl Into<String>, key: Arc<dyn PrivateKey>) -> Result<Self> {
+        let serial = serial.into();
+        check_header_token("Wechatpay-Serial", &serial, 64)?;
+        Ok(Self { serial, key })
+    }
+
+    /// The serial or key id sent.
+    pub fn serial(&self) -> &str {
+        &self.serial
+    }
+
+    /// The headers `Wechatpay-Timestamp`, `Wechatpay-Nonce`,
+    /// `Wechatpay-Signature`, `Wechatpay-Serial` for `body`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an unusable nonce; [`Error::Config`] when
+    /// the key cannot sign.
+    pub fn sign(
+        &self,
+        body: &[u8],
+        timestamp: UnixTime,
+        nonce_str: &str,
+    ) -> Result<Vec<(String, String)>> {
+        check_header_token("Wechatpay-Nonce", nonce_str, 64)?;
+        let ts = timestamp.to_string();
+        let sig = self
+            .key
+            .sign_sha256(&response_message(&ts, nonce_str, body))?;
+        Ok(vec![
+            (HEADER_TIMESTAMP.to_owned(), ts),
+            (HEADER_NONCE.to_owned(), nonce_str.to_owned()),
+            (
+                HEADER_SIGNATURE.to_owned(),
+                base64::engine::general_purpose::STANDARD.encode(sig),
+            ),
+            (HEADER_SERIAL.to_owned(), self.serial.clone()),
+        ])
+    }
+
+    /// As [`Self::sign`] with a fresh 32-character nonce from `entropy`.
+    ///
+    /// # Errors
+    /// As [`Self::sign`].
+    pub fn sign_now(
+        &self,
+        body: &[u8],
+        now: UnixTime,
+        entropy: &dyn Entropy,
+    ) -> Result<Vec<(String, String)>> {
+        self.sign(body, now, &nonce(entropy, super::sign::NONCE_LEN))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_layout() {
+        assert_eq!(response_message("1", "n", b""), b"1\nn\n\n");
+        assert_eq!(response_message("1", "n", b"{}"), b"1\nn\n{}\n");
+    }
+
+    #[test]
+    fn missing_headers_are_named() {
+        let v = ResponseVerifier::new(PlatformKeyStore::new());
+        let h: Vec<(String, String)> = vec![("Wechatpay-Timestamp".into(), "1".into())];
+        let e = v.verify(200, &h, b"", UnixTime(1)).err();
+        assert_eq!(e.map(|e| e.code()), Some("signature_missing"));
+    }
+
+    #[test]
+    fn pub_key_ids_are_checked() {
+        assert!(is_pub_key_id("PUB_KEY_ID_0114"));
+        assert!(!is_pub_key_id("PUB_KEY_ID_"));
+        assert!(!is_pub_key_id("5157F09EFDC096DE15EBE81A47057A7232F1B8E1"));
+    }
+}
