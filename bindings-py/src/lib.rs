@@ -1,1 +1,31 @@
-//! Placeholder until this crate is written.
+//! # wxface-py
+//!
+//! The Python binding of wxface, imported as `wxface` (this crate is its
+//! native part, `wxface._native`; the pure-Python package around it adds the
+//! asyncio layer and the pytest plugin).
+//!
+//! Glue only: conversions, the exception mapping ([`errors`]) and releasing
+//! the GIL around every network and crypto call. The protocol lives in
+//! `wxface-core`.
+
+pub mod decrypt;
+pub mod errors;
+pub mod realname;
+pub mod util;
+pub mod v2;
+pub mod v3;
+
+use pyo3::prelude::*;
+
+/// The native module `wxface._native`.
+#[pymodule]
+#[pyo3(name = "_native")]
+fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    errors::register(m)?;
+    realname::register(m)?;
+    v2::register(m)?;
+    v3::register(m)?;
+    decrypt::register(m)?;
+    Ok(())
+}

@@ -1,0 +1,96 @@
+"""wxface: WeChat Pay face real-name authentication (刷脸实名认证) for
+hospital information systems.
+
+The protocol runs in Rust (``wxface._native``); this package is a thin layer
+over it:
+
+* :class:`MerchantClient` / :class:`AsyncMerchantClient` — the merchant-server
+  side: ``get_authinfo``, ``query_user``, ``fetch_real_name``.
+* :class:`Decryptor` — decrypts real-name fields with the hospital's private
+  key, on its own (provider mode keeps it on the hospital's system).
+* Bring-your-own-HTTP helpers: :func:`sign_v2`, :func:`build_authinfo_request`,
+  :func:`parse_authinfo_response`, :class:`Signer`, :class:`ResponseVerifier`,
+  :func:`build_users_query`, :func:`parse_users_response`.
+* :class:`RealName` — a verified identity whose ``repr()``/``str()`` are masked;
+  :func:`mask_name`, :func:`mask_credential_id`, :func:`check_resident_id`.
+* :class:`Sandbox` — an embedded WeChat Pay and face SDK emulator for tests;
+  the pytest plugin :mod:`wxface.pytest_plugin` provides ``wxface_sandbox``.
+* :mod:`wxface.errors` — the exception hierarchy rooted at :class:`Error`.
+"""
+
+from ._native import (
+    AuthinfoResponse,
+    Decryptor,
+    EncryptedRealName,
+    FaceUser,
+    RealName,
+    ResponseVerifier,
+    Signer,
+    __version__,
+    build_authinfo_request,
+    build_users_query,
+    check_resident_id,
+    credential_type_label,
+    is_resident_id,
+    mask_credential_id,
+    mask_name,
+    new_nonce,
+    parse_authinfo_response,
+    parse_users_response,
+    sign_v2,
+)
+from .errors import (
+    BackendError,
+    ConfigError,
+    DecryptionError,
+    Error,
+    ExpiredError,
+    InvalidInputError,
+    MalformedError,
+    SdkError,
+    SignatureError,
+    StateError,
+    TransportError,
+    error_class_for_code,
+    error_codes,
+)
+
+__all__ = [
+    "__version__",
+    # identity
+    "RealName",
+    "mask_name",
+    "mask_credential_id",
+    "check_resident_id",
+    "is_resident_id",
+    "credential_type_label",
+    # decryption
+    "Decryptor",
+    # v2 helpers
+    "sign_v2",
+    "build_authinfo_request",
+    "parse_authinfo_response",
+    "AuthinfoResponse",
+    # APIv3 helpers
+    "Signer",
+    "ResponseVerifier",
+    "build_users_query",
+    "parse_users_response",
+    "FaceUser",
+    "EncryptedRealName",
+    "new_nonce",
+    # errors
+    "Error",
+    "InvalidInputError",
+    "SignatureError",
+    "DecryptionError",
+    "ExpiredError",
+    "BackendError",
+    "TransportError",
+    "SdkError",
+    "StateError",
+    "ConfigError",
+    "MalformedError",
+    "error_codes",
+    "error_class_for_code",
+]

@@ -1,0 +1,212 @@
+//! `RealName`, masking and the GB 11643 check.
+
+use pyo3::prelude::*;
+use wxface_core::realname::{self, CredentialType, IdNumberProblem};
+
+use crate::errors::{make_err, obj, InvalidInputError};
+
+/// A verified, decrypted identity. Immutable.
+///
+/// `repr()` and `str()` show only masked values (`张*三`,
+/// `110***********1234`); the full values are reachable only through the
+/// explicit `.name` and `.credential_id` attributes. Instances cannot be
+/// pickled, and they are not hashable (a hash of personal data would be a
+/// lookup key for it).
+#[pyclass(frozen, module = "wxface", name = "RealName")]
+pub struct PyRealName {
+    pub(crate) inner: realname::RealName,
+}
+
+impl PyRealName {
+    pub(crate) fn new(inner: realname::RealName) -> Self {
+        Self { inner }
+    }
+}
+
+#[pymethods]
+impl PyRealName {
+    /// Build from plaintext values (tests, data migrations), validating them
+    /// exactly as decrypted values are.
+    ///
+    /// # Errors
+    /// `DecryptionError` when a value is implausible for its type (the same
+    /// check that catches a wrong key): the message names the field only.
+    #[new]
+    #[pyo3(signature = (name, credential_type, credential_id))]
+    fn py_new(
+        py: Python<'_>,
+        name: String,
+        credential_type: i64,
+        credential_id: String,
+    ) -> PyResult<Self> {
+        realname::RealName::new(
+            name,
+            CredentialType::from_code(credential_type),
+            credential_id,
+        )
+        .map(Self::new)
+        .map_err(|e| crate::errors::core_err(py, &e))
+    }
+
+    /// The full name. Personal data: store or show it only under the
+    /// hospital's own controls.
+    #[getter]
+    fn name(&self) -> &str {
+        // EXPOSE: the caller asked for the full value by name.
+        self.inner.expose_name()
+    }
+
+    /// The full credential number. Personal data (see `.name`).
+    #[getter]
+    fn credential_id(&self) -> &str {
+        // EXPOSE: the caller asked for the full value by name.
+        self.inner.expose_credential_id()
+    }
+
+    /// The credential type code (1 = resident ID card, 2 = passport, … 11 = other).
+    #[getter]
+    fn credential_type(&self) -> i64 {
+        self.inner.credential_type().code()
+    }
+
+    /// The credential type as WeChat's documentation names it (`身份证`, `护照`, …).
+    #[getter]
+    fn credential_type_label(&self) -> &'static str {
+        self.inner.credential_type().label_zh()
+    }
+
+    /// The masked name (`张*三`).
+    #[getter]
+    fn masked_name(&self) -> String {
+        self.inner.masked_name()
+    }
+
+    /// The masked credential number (`110***********1234`).
+    #[getter]
+    fn masked_credential_id(&self) -> String {
+        self.inner.masked_credential_id()
+    }
+
+    /// The masked identity as a dict, safe to send to a kiosk:
+    /// `{"name": "张*三", "credential_type": 1, "credential_id": "110***********1234"}`.
+    fn masked(&self) -> MaskedDict {
+        MaskedDict {
+            name: self.inner.masked_name(),
+            credential_type: self.inner.credential_type().code(),
+            credential_id: self.inner.masked_credential_id(),
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "RealName(name='{}', credential_type={}, credential_id='{}')",
+            self.inner.masked_name(),
+            self.inner.credential_type().code(),
+            self.inner.masked_credential_id()
+        )
+    }
+
+    fn __str__(&self) -> String {
+        self.inner.to_string()
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<PyRealName>()
+            .map(|o| o.get().inner == self.inner)
+            .unwrap_or(false)
+    }
+}
+
+/// The masked identity, converted to a Python dict.
+pub struct MaskedDict {
+    name: String,
+    credential_type: i64,
+    credential_id: String,
+}
+
+impl<'py> IntoPyObject<'py> for MaskedDict {
+    type Target = pyo3::types::PyDict;
+    type Output = Bound<'py, pyo3::types::PyDict>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        let d = pyo3::types::PyDict::new(py);
+        d.set_item("name", self.name)?;
+        d.set_item("credential_type", self.credential_type)?;
+        d.set_item("credential_id", self.credential_id)?;
+        Ok(d)
+    }
+}
+
+/// Mask a name: `张三` → `张*`, `张小三` → `张*三`, `欧阳小明` → `欧**明`, one
+/// character → `*`.
+#[pyfunction]
+pub fn mask_name(name: &str) -> String {
+    realname::mask_name(name)
+}
+
+/// Mask a credential number: the first 3 and last 4 characters stay
+/// (`110***********1234`); 7 characters or fewer keep only the last one.
+#[pyfunction]
+pub fn mask_credential_id(credential_id: &str) -> String {
+    realname::mask_credential_id(credential_id)
+}
+
+fn problem_reason(p: IdNumberProblem) -> &'static str {
+    match p {
+        IdNumberProblem::Length => "length",
+        IdNumberProblem::Characters => "characters",
+        IdNumberProblem::BirthDate => "birth_date",
+        IdNumberProblem::CheckDigit => "check_digit",
+    }
+}
+
+/// Check an 18-character resident ID number (GB 11643-1999): shape, birth
+/// date and check digit; a lowercase `x` is accepted.
+///
+/// Returns `None` when the number is valid.
+///
+/// # Errors
+/// `InvalidInputError` (code `invalid_input`, `.field == "credential_id"`)
+/// whose `.reason` is one of `"length"`, `"characters"`, `"birth_date"`,
+/// `"check_digit"`. The message never contains the number.
+#[pyfunction]
+pub fn check_resident_id(py: Python<'_>, credential_id: &str) -> PyResult<()> {
+    realname::check_resident_id(credential_id).map_err(|p| {
+        make_err(
+            py,
+            py.get_type::<InvalidInputError>(),
+            "invalid_input",
+            format!("invalid input: `credential_id` {}", p.describe()),
+            &[
+                ("field", obj(py, "credential_id")),
+                ("reason", obj(py, problem_reason(p))),
+            ],
+        )
+    })
+}
+
+/// Whether `credential_id` is a valid 18-character resident ID number
+/// (the boolean form of `check_resident_id`).
+#[pyfunction]
+pub fn is_resident_id(credential_id: &str) -> bool {
+    realname::check_resident_id(credential_id).is_ok()
+}
+
+/// The label of a credential type code (`1` → `身份证`; unknown → `未知证件`).
+#[pyfunction]
+pub fn credential_type_label(credential_type: i64) -> &'static str {
+    CredentialType::from_code(credential_type).label_zh()
+}
+
+/// Register the module's names.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyRealName>()?;
+    m.add_function(wrap_pyfunction!(mask_name, m)?)?;
+    m.add_function(wrap_pyfunction!(mask_credential_id, m)?)?;
+    m.add_function(wrap_pyfunction!(check_resident_id, m)?)?;
+    m.add_function(wrap_pyfunction!(is_resident_id, m)?)?;
+    m.add_function(wrap_pyfunction!(credential_type_label, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,112 @@
+//! Argument conversions shared by the wrappers.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyString};
+use wxface_core::time::{Clock, SystemClock};
+use wxface_core::UnixTime;
+use zeroize::Zeroizing;
+
+use crate::errors::{make_err, ConfigError, InvalidInputError};
+
+/// `now` when given, else the system clock.
+pub fn now_or(now: Option<u64>) -> UnixTime {
+    now.map(UnixTime).unwrap_or_else(|| SystemClock.now())
+}
+
+/// An `InvalidInputError` about argument `field`.
+pub fn invalid(py: Python<'_>, field: &str, reason: &str) -> PyErr {
+    make_err(
+        py,
+        py.get_type::<InvalidInputError>(),
+        "invalid_input",
+        format!("invalid input: `{field}` {reason}"),
+        &[("field", crate::errors::obj(py, field))],
+    )
+}
+
+/// A `ConfigError` with `message`.
+pub fn config(py: Python<'_>, message: String) -> PyErr {
+    make_err(
+        py,
+        py.get_type::<ConfigError>(),
+        "config",
+        format!("configuration: {message}"),
+        &[],
+    )
+}
+
+/// Bytes from `bytes`, `bytearray`, `memoryview` or `str` (UTF-8).
+pub fn bytes_arg(py: Python<'_>, field: &str, v: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(s) = v.cast::<PyString>() {
+        return Ok(s.to_cow()?.as_bytes().to_vec());
+    }
+    if let Ok(b) = v.cast::<PyBytes>() {
+        return Ok(b.as_bytes().to_vec());
+    }
+    if let Ok(b) = v.cast::<PyByteArray>() {
+        return Ok(b.to_vec());
+    }
+    if v.hasattr("tobytes")? {
+        if let Ok(b) = v.call_method0("tobytes")?.cast::<PyBytes>() {
+            return Ok(b.as_bytes().to_vec());
+        }
+    }
+    Err(invalid(py, field, "must be bytes or str"))
+}
+
+/// PEM text from a `str`, from `bytes`, or read from an `os.PathLike` file.
+/// The text is zeroized when dropped; errors never show it.
+pub fn pem_arg(py: Python<'_>, field: &str, v: &Bound<'_, PyAny>) -> PyResult<Zeroizing<String>> {
+    if let Ok(s) = v.cast::<PyString>() {
+        return Ok(Zeroizing::new(s.to_cow()?.into_owned()));
+    }
+    if let Ok(b) = v.cast::<PyBytes>() {
+        return String::from_utf8(b.as_bytes().to_vec())
+            .map(Zeroizing::new)
+            .map_err(|_| invalid(py, field, "is not UTF-8 PEM text"));
+    }
+    if v.hasattr("__fspath__")? {
+        let path: std::path::PathBuf = v.extract()?;
+        return read_pem_file(py, field, &path);
+    }
+    Err(invalid(
+        py,
+        field,
+        "must be PEM text (str or bytes) or a path (os.PathLike)",
+    ))
+}
+
+/// Read a PEM file; the error names the argument and the path, not the content.
+pub fn read_pem_file(
+    py: Python<'_>,
+    field: &str,
+    path: &std::path::Path,
+) -> PyResult<Zeroizing<String>> {
+    std::fs::read_to_string(path)
+        .map(Zeroizing::new)
+        .map_err(|e| {
+            config(
+                py,
+                format!("`{field}`: cannot read {}: {e}", path.display()),
+            )
+        })
+}
+
+/// Headers from a mapping (anything with `.items()`) or an iterable of
+/// `(name, value)` pairs.
+pub fn headers_arg(py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+    let pairs = if v.hasattr("items")? {
+        v.call_method0("items")?
+    } else {
+        v.clone()
+    };
+    let mut out = Vec::new();
+    for item in pairs.try_iter()? {
+        let item = item?;
+        let (k, val): (String, String) = item
+            .extract()
+            .map_err(|_| invalid(py, "headers", "must map header names to str values"))?;
+        out.push((k, val));
+    }
+    Ok(out)
+}

@@ -1,0 +1,496 @@
+//! APIv3 helpers for callers with their own HTTP stack: request signing,
+//! answer verification, the identity query and its answer.
+
+use std::sync::{Arc, OnceLock, RwLock};
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use wxface_core::crypto::{self, pem, CryptoProvider};
+use wxface_core::time::{nonce, OsEntropy};
+use wxface_core::v3::{self, InfoType, MerchantSigner, PlatformKeyStore, UsersQuery};
+
+use crate::errors::IntoPyResult;
+use crate::util::{bytes_arg, headers_arg, now_or, pem_arg};
+
+/// The crypto provider of this build (AWS-LC), created once.
+pub fn provider() -> &'static Arc<dyn CryptoProvider> {
+    static P: OnceLock<Arc<dyn CryptoProvider>> = OnceLock::new();
+    P.get_or_init(crypto::default_provider)
+}
+
+/// Signs APIv3 requests for one merchant (in provider mode: the provider).
+///
+/// `private_key_pem` is the merchant API certificate's private key: PEM text
+/// (`str`/`bytes`, PKCS#1 or PKCS#8) or an `os.PathLike` to read it from.
+/// The key never leaves Rust and is not shown by `repr()`.
+#[pyclass(frozen, module = "wxface", name = "Signer")]
+pub struct PySigner {
+    inner: MerchantSigner,
+}
+
+#[pymethods]
+impl PySigner {
+    /// # Errors
+    /// `ConfigError` for an unusable key, `InvalidInputError` for an
+    /// implausible `mchid`, `serial_no` or `platform_serial`.
+    #[new]
+    #[pyo3(signature = (mchid, serial_no, private_key_pem, *, platform_serial = None))]
+    fn py_new(
+        py: Python<'_>,
+        mchid: String,
+        serial_no: String,
+        private_key_pem: &Bound<'_, PyAny>,
+        platform_serial: Option<String>,
+    ) -> PyResult<Self> {
+        let pem_text = pem_arg(py, "private_key_pem", private_key_pem)?;
+        let key = py
+            .detach(|| pem::load_private_key(provider().as_ref(), &pem_text))
+            .py_err(py)?;
+        let mut inner = MerchantSigner::new(mchid, serial_no, key).py_err(py)?;
+        if let Some(s) = platform_serial {
+            inner = inner.with_platform_serial(s).py_err(py)?;
+        }
+        Ok(Self { inner })
+    }
+
+    /// The merchant id.
+    #[getter]
+    fn mchid(&self) -> &str {
+        self.inner.mchid()
+    }
+
+    /// The merchant certificate serial.
+    #[getter]
+    fn serial_no(&self) -> &str {
+        self.inner.serial_no()
+    }
+
+    /// The `Wechatpay-Serial` to send with requests, if configured.
+    #[getter]
+    fn platform_serial(&self) -> Option<&str> {
+        self.inner.platform_serial()
+    }
+
+    /// The `Authorization` header value for a request.
+    ///
+    /// `path` includes the query string, percent-encoded as sent. `body` is
+    /// empty for a GET. `timestamp` (Unix seconds) and `nonce` default to the
+    /// clock and a fresh 32-character random nonce. The GIL is released
+    /// while signing.
+    ///
+    /// # Errors
+    /// `InvalidInputError` for a bad method, path or nonce.
+    #[pyo3(signature = (method, path, body = None, timestamp = None, nonce = None))]
+    fn authorization(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        path: &str,
+        body: Option<&Bound<'_, PyAny>>,
+        timestamp: Option<u64>,
+        nonce: Option<String>,
+    ) -> PyResult<String> {
+        let body = match body {
+            Some(b) => bytes_arg(py, "body", b)?,
+            None => Vec::new(),
+        };
+        let nonce_str = nonce.unwrap_or_else(|| wxface_core::time::nonce(&OsEntropy, 32));
+        let ts = now_or(timestamp);
+        let method = method.to_owned();
+        let path = path.to_owned();
+        py.detach(|| {
+            self.inner
+                .authorization(&method, &path, &body, ts, &nonce_str)
+        })
+        .py_err(py)
+    }
+
+    /// All headers to send with a request: `Authorization`, `Accept`,
+    /// `User-Agent`, `Content-Type` when there is a body, and
+    /// `Wechatpay-Serial` when configured.
+    ///
+    /// # Errors
+    /// As `authorization`.
+    #[pyo3(signature = (method, path, body = None, timestamp = None))]
+    fn headers<'py>(
+        &self,
+        py: Python<'py>,
+        method: &str,
+        path: &str,
+        body: Option<&Bound<'_, PyAny>>,
+        timestamp: Option<u64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let body = match body {
+            Some(b) => bytes_arg(py, "body", b)?,
+            None => Vec::new(),
+        };
+        let method = match method {
+            "GET" => wxface_core::http::Method::Get,
+            "POST" => wxface_core::http::Method::Post,
+            _ => return Err(crate::util::invalid(py, "method", "must be GET or POST")),
+        };
+        let mut req = wxface_core::http::HttpRequest {
+            endpoint: wxface_core::http::Endpoint::ApiMch,
+            method,
+            path_and_query: path.to_owned(),
+            headers: Vec::new(),
+            body,
+        };
+        let ts = now_or(timestamp);
+        py.detach(|| self.inner.sign_request(&mut req, ts, &OsEntropy))
+            .py_err(py)?;
+        let d = PyDict::new(py);
+        for (k, v) in req.headers {
+            d.set_item(k, v)?;
+        }
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Signer(mchid='{}', serial_no='{}', private_key=<redacted>)",
+            self.inner.mchid(),
+            self.inner.serial_no()
+        )
+    }
+}
+
+/// Verifies WeChat Pay's APIv3 answers against trusted platform keys
+/// (platform certificates and/or a platform public key).
+///
+/// Safe to share between threads: adding a key swaps in a new key set;
+/// verifications in flight keep the one they started with.
+#[pyclass(frozen, module = "wxface", name = "ResponseVerifier")]
+pub struct PyResponseVerifier {
+    inner: RwLock<Arc<v3::ResponseVerifier>>,
+}
+
+impl PyResponseVerifier {
+    /// The current key set and window.
+    pub(crate) fn snapshot(&self) -> Arc<v3::ResponseVerifier> {
+        match self.inner.read() {
+            Ok(g) => Arc::clone(&g),
+            Err(p) => Arc::clone(&p.into_inner()),
+        }
+    }
+
+    fn update<T>(&self, f: impl FnOnce(&mut v3::ResponseVerifier) -> T) -> T {
+        let mut g = match self.inner.write() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let mut next = (**g).clone();
+        let out = f(&mut next);
+        *g = Arc::new(next);
+        out
+    }
+
+    /// A verifier over an existing key store.
+    pub(crate) fn from_verifier(v: v3::ResponseVerifier) -> Self {
+        Self {
+            inner: RwLock::new(Arc::new(v)),
+        }
+    }
+}
+
+#[pymethods]
+impl PyResponseVerifier {
+    /// An empty verifier; `window_secs` is the accepted distance between
+    /// `Wechatpay-Timestamp` and now (default 300, both directions).
+    #[new]
+    #[pyo3(signature = (*, window_secs = 300))]
+    fn py_new(window_secs: u64) -> Self {
+        let mut inner = v3::ResponseVerifier::new(PlatformKeyStore::new());
+        inner.window_secs = window_secs;
+        Self::from_verifier(inner)
+    }
+
+    /// Trust a platform certificate (PEM text or path); returns its serial.
+    ///
+    /// # Errors
+    /// `ConfigError` when the PEM holds no usable certificate.
+    fn add_platform_certificate(&self, py: Python<'_>, pem: &Bound<'_, PyAny>) -> PyResult<String> {
+        let text = pem_arg(py, "pem", pem)?;
+        self.update(|v| v.store.add_certificate_pem(provider().as_ref(), &text))
+            .py_err(py)
+    }
+
+    /// Trust a platform public key (PEM text or path) under its id `PUB_KEY_ID_…`.
+    ///
+    /// # Errors
+    /// `ConfigError` for an unusable key, `InvalidInputError` for a bad id.
+    fn add_platform_public_key(
+        &self,
+        py: Python<'_>,
+        key_id: &str,
+        pem: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let text = pem_arg(py, "pem", pem)?;
+        self.update(|v| {
+            v.store
+                .add_public_key_pem(provider().as_ref(), key_id, &text)
+        })
+        .py_err(py)
+    }
+
+    /// Ids (certificate serials, `PUB_KEY_ID_…`) of the trusted keys.
+    #[getter]
+    fn ids(&self) -> Vec<String> {
+        self.snapshot()
+            .store
+            .ids()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The accepted timestamp distance in seconds.
+    #[getter]
+    fn window_secs(&self) -> u64 {
+        self.snapshot().window_secs
+    }
+
+    /// The id to send as the request's `Wechatpay-Serial` (the public key if
+    /// there is one, else the valid certificate expiring last).
+    #[pyo3(signature = (now = None))]
+    fn preferred_serial(&self, now: Option<u64>) -> Option<String> {
+        self.snapshot()
+            .store
+            .preferred_id(now_or(now))
+            .map(str::to_owned)
+    }
+
+    /// Verify an answer: signature headers present, timestamp fresh, key
+    /// trusted, signature valid over the raw `body` bytes. `headers` is a
+    /// mapping or a list of pairs (names case-insensitive). Returns `None`.
+    ///
+    /// # Errors
+    /// `SignatureError` (`.code` says why: `signature_missing`,
+    /// `signature_malformed`, `signature_stale_timestamp`,
+    /// `signature_unknown_serial`, `signature_mismatch`).
+    #[pyo3(signature = (status, headers, body, now = None))]
+    fn verify(
+        &self,
+        py: Python<'_>,
+        status: u16,
+        headers: &Bound<'_, PyAny>,
+        body: &Bound<'_, PyAny>,
+        now: Option<u64>,
+    ) -> PyResult<()> {
+        let headers = headers_arg(py, headers)?;
+        let body = bytes_arg(py, "body", body)?;
+        let now = now_or(now);
+        let v = self.snapshot();
+        py.detach(|| v.verify(status, &headers, &body, now))
+            .py_err(py)
+    }
+
+    fn __repr__(&self) -> String {
+        let v = self.snapshot();
+        format!(
+            "ResponseVerifier(ids={:?}, window_secs={})",
+            v.store.ids(),
+            v.window_secs
+        )
+    }
+}
+
+fn info_type_arg(py: Python<'_>, s: &str) -> PyResult<InfoType> {
+    s.parse().py_err(py)
+}
+
+/// The path with query of `GET /v3/facemch/users/{face_sid}`, percent-encoded
+/// (send it to `https://api.mch.weixin.qq.com`, signed with `Signer`).
+///
+/// Provider mode: set `sub_mchid`; with `ASK_REAL_NAME` also `sub_serial_no`
+/// (the sub-merchant's certificate serial, whose key encrypts the answer).
+///
+/// # Errors
+/// `InvalidInputError` naming the field that breaks a rule.
+#[pyfunction]
+#[pyo3(signature = (face_sid, appid, info_type = "ASK_REAL_NAME", *, sub_mchid = None, sub_appid = None, sub_serial_no = None))]
+pub fn build_users_query(
+    py: Python<'_>,
+    face_sid: String,
+    appid: String,
+    info_type: &str,
+    sub_mchid: Option<String>,
+    sub_appid: Option<String>,
+    sub_serial_no: Option<String>,
+) -> PyResult<String> {
+    let q = UsersQuery {
+        face_sid,
+        info_type: info_type_arg(py, info_type)?,
+        appid,
+        sub_mchid,
+        sub_appid,
+        sub_serial_no,
+    };
+    q.path_and_query().py_err(py)
+}
+
+/// The encrypted real-name part of an identity answer. Decrypt it with
+/// `Decryptor.decrypt_real_name`; `to_dict()` gives the JSON fields to hand
+/// to a decryptor in another process (provider mode).
+#[pyclass(frozen, module = "wxface", name = "EncryptedRealName")]
+#[derive(Clone)]
+pub struct PyEncryptedRealName {
+    pub(crate) inner: v3::EncryptedRealName,
+}
+
+#[pymethods]
+impl PyEncryptedRealName {
+    /// Build from the three fields of the answer.
+    #[new]
+    fn py_new(
+        encrypted_real_name: String,
+        credential_type: i64,
+        encrypted_credential_id: String,
+    ) -> Self {
+        Self {
+            inner: v3::EncryptedRealName {
+                encrypted_real_name,
+                credential_type: wxface_core::realname::CredentialType::from_code(credential_type),
+                encrypted_credential_id,
+            },
+        }
+    }
+
+    /// Base64 RSA ciphertext of the name.
+    #[getter]
+    fn encrypted_real_name(&self) -> &str {
+        &self.inner.encrypted_real_name
+    }
+
+    /// The credential type code.
+    #[getter]
+    fn credential_type(&self) -> i64 {
+        self.inner.credential_type.code()
+    }
+
+    /// Base64 RSA ciphertext of the credential number.
+    #[getter]
+    fn encrypted_credential_id(&self) -> &str {
+        &self.inner.encrypted_credential_id
+    }
+
+    /// The three fields as a dict (the answer's JSON names).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("encrypted_real_name", &self.inner.encrypted_real_name)?;
+        d.set_item("credential_type", self.inner.credential_type.code())?;
+        d.set_item(
+            "encrypted_credential_id",
+            &self.inner.encrypted_credential_id,
+        )?;
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "EncryptedRealName(credential_type={}, encrypted_real_name=<{} chars>, encrypted_credential_id=<{} chars>)",
+            self.inner.credential_type.code(),
+            self.inner.encrypted_real_name.len(),
+            self.inner.encrypted_credential_id.len()
+        )
+    }
+}
+
+/// A verified answer of the identity query.
+#[pyclass(frozen, module = "wxface", name = "FaceUser")]
+pub struct PyFaceUser {
+    pub(crate) inner: v3::FaceUser,
+}
+
+impl PyFaceUser {
+    pub(crate) fn new(inner: v3::FaceUser) -> Self {
+        Self { inner }
+    }
+}
+
+#[pymethods]
+impl PyFaceUser {
+    /// The user's openid under the merchant's appid, if answered.
+    #[getter]
+    fn openid(&self) -> Option<&str> {
+        self.inner.openid.as_deref()
+    }
+
+    /// The user's openid under `sub_appid`, if that was sent.
+    #[getter]
+    fn sub_openid(&self) -> Option<&str> {
+        self.inner.sub_openid.as_deref()
+    }
+
+    /// The union id (`ASK_UNIONID`).
+    #[getter]
+    fn union_id(&self) -> Option<&str> {
+        self.inner.union_id.as_deref()
+    }
+
+    /// The encrypted identity (`ASK_REAL_NAME`), or `None`.
+    #[getter]
+    fn real_name(&self) -> Option<PyEncryptedRealName> {
+        self.inner
+            .real_name
+            .clone()
+            .map(|inner| PyEncryptedRealName { inner })
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "FaceUser(openid={:?}, sub_openid={:?}, union_id={:?}, real_name={})",
+            self.inner.openid,
+            self.inner.sub_openid,
+            self.inner.union_id,
+            if self.inner.real_name.is_some() {
+                "<encrypted>"
+            } else {
+                "None"
+            }
+        )
+    }
+}
+
+/// Handle the HTTP answer of the identity query: a non-2xx status raises
+/// `BackendError`; a 2xx answer is verified with `verifier` first (missing
+/// signature headers are an error), then parsed. Nothing is decrypted here.
+///
+/// # Errors
+/// `BackendError`, `SignatureError`, `MalformedError`.
+#[pyfunction]
+#[pyo3(signature = (verifier, status, headers, body, now = None))]
+pub fn parse_users_response(
+    py: Python<'_>,
+    verifier: &Bound<'_, PyResponseVerifier>,
+    status: u16,
+    headers: &Bound<'_, PyAny>,
+    body: &Bound<'_, PyAny>,
+    now: Option<u64>,
+) -> PyResult<PyFaceUser> {
+    let headers = headers_arg(py, headers)?;
+    let body = bytes_arg(py, "body", body)?;
+    let now = now_or(now);
+    let v = verifier.get().snapshot();
+    py.detach(|| v3::handle_users_response(&v, status, &headers, &body, now))
+        .map(PyFaceUser::new)
+        .py_err(py)
+}
+
+/// A fresh random 32-character nonce (`[0-9A-Za-z]`).
+#[pyfunction]
+pub fn new_nonce() -> String {
+    nonce(&OsEntropy, 32)
+}
+
+/// Register the module's names.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PySigner>()?;
+    m.add_class::<PyResponseVerifier>()?;
+    m.add_class::<PyEncryptedRealName>()?;
+    m.add_class::<PyFaceUser>()?;
+    m.add_function(wrap_pyfunction!(build_users_query, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_users_response, m)?)?;
+    m.add_function(wrap_pyfunction!(new_nonce, m)?)?;
+    Ok(())
+}
