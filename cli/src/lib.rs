@@ -1,1 +1,112 @@
-//! Placeholder until this crate is written.
+//! # wxface-cli
+//!
+//! The `wxface` command: the end-to-end demo of the face real-name flow, the
+//! sandbox and reference merchant servers, a development server for browser
+//! and Node kiosks, and helpers that sign, verify and decrypt from the command
+//! line. `wxface --help` lists the commands; each has its own `--help`.
+//!
+//! Inputs can be given literally, as `@path` (a file) or `-` (standard
+//! input). Errors are one line on standard error, `wxface: error[<code>]: …`,
+//! with exit status 1 (2 for usage errors). Keys and real-name data never
+//! appear in that output; `wxface decrypt` is the one command that prints
+//! personal data, on purpose and only to its own standard output.
+
+pub mod error;
+pub mod helpers;
+pub mod input;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use error::CliError;
+
+/// `wxface`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "wxface",
+    version,
+    about = "WeChat Pay face real-name authentication (刷脸实名认证): demo, emulators and debugging helpers",
+    propagate_version = true
+)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compute a v2 or APIv3 signature.
+    #[command(subcommand)]
+    Sign(SignCommand),
+    /// Check a signature.
+    #[command(subcommand)]
+    Verify(VerifyCommand),
+    /// Decrypt real-name fields locally (prints personal data: see --help).
+    ///
+    /// Decrypts `encrypted_real_name` and `encrypted_credential_id` with the
+    /// merchant's (in provider mode: the sub-merchant's) API private key.
+    ///
+    /// WARNING: this prints personal data in clear unless --masked is given. It
+    /// is a local troubleshooting tool for whoever holds the private key: never
+    /// expose it as a service (a decryption service is an oracle for padding
+    /// attacks), never run it on ciphertexts you did not receive from WeChat Pay
+    /// yourself, never paste its output into logs or tickets.
+    Decrypt(helpers::decrypt::DecryptArgs),
+}
+
+/// `wxface sign …`.
+#[derive(Debug, Subcommand)]
+pub enum SignCommand {
+    /// v2 (`get_wxpayface_authinfo`): MD5 or HMAC-SHA256 over sorted fields.
+    V2(helpers::sign::SignV2Args),
+    /// APIv3: SHA256withRSA request signature and `Authorization` header.
+    V3(helpers::sign::SignV3Args),
+}
+
+/// `wxface verify …`.
+#[derive(Debug, Subcommand)]
+pub enum VerifyCommand {
+    /// An APIv3 answer's `Wechatpay-Signature`.
+    V3(helpers::verify::VerifyV3Args),
+}
+
+/// Run a parsed command line.
+///
+/// # Errors
+/// Whatever the command reports; see [`CliError`].
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    let stdout = std::io::stdout();
+    let mut stdout = stdout.lock();
+    match cli.command {
+        Command::Sign(SignCommand::V2(a)) => helpers::sign::run_v2(&a, &mut stdout),
+        Command::Sign(SignCommand::V3(a)) => helpers::sign::run_v3(&a, &mut stdout),
+        Command::Verify(VerifyCommand::V3(a)) => helpers::verify::run_v3(&a, &mut stdout),
+        Command::Decrypt(a) => helpers::decrypt::run(&a, &mut stdout),
+    }
+}
+
+/// Log to standard error, filtered by `WXFACE_LOG` (default `warn`).
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WXFACE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// The `wxface` program: parse, run, report.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{}", e.line());
+            e.exit_code()
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! The `wxface` command.
+
+fn main() -> std::process::ExitCode {
+    wxface_cli::main()
+}
