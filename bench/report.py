@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Combine criterion's estimates with the Python/OpenSSL peer's timings into
+one table of ratios (ours / OpenSSL: below 1.0 means wxface is faster).
+
+    python3 bench/report.py target/criterion target/bench/python_peer.json
+"""
+import json
+import os
+import sys
+
+ROWS = [
+    ("v2_sign_md5", None, "v2 sign, 2 KB rawdata, MD5"),
+    ("v2_sign_hmac", None, "v2 sign, 2 KB rawdata, HMAC-SHA256"),
+    ("v2_parse_verify", None, "v2 answer parse + verify (HMAC-SHA256)"),
+    ("v3_sign", "aws-lc", "APIv3 Authorization header"),
+    ("v3_sign", "rust-crypto", "APIv3 Authorization header"),
+    ("v3_verify", "aws-lc", "APIv3 answer verification"),
+    ("v3_verify", "rust-crypto", "APIv3 answer verification"),
+    ("decrypt_pkcs1v15", "aws-lc", "decrypt one field, PKCS#1 v1.5"),
+    ("decrypt_pkcs1v15", "rust-crypto", "decrypt one field, PKCS#1 v1.5"),
+    ("decrypt_oaep", "aws-lc", "decrypt one field, OAEP-SHA1"),
+    ("decrypt_oaep", "rust-crypto", "decrypt one field, OAEP-SHA1"),
+    ("server_step", "aws-lc", "server step: verify + parse + decrypt 2 fields + validate"),
+    ("server_step", "rust-crypto", "server step: verify + parse + decrypt 2 fields + validate"),
+]
+
+
+def estimate(criterion_dir, op, backend):
+    parts = [op] + ([backend] if backend else [])
+    # criterion stores "decrypt_pkcs1v15/aws-lc" as nested directories.
+    name = op.replace("decrypt_oaep", "decrypt_oaep")
+    path = os.path.join(criterion_dir, *([name] + parts[1:]), "new", "estimates.json")
+    with open(path) as fh:
+        return json.load(fh)["mean"]["point_estimate"] / 1e9
+
+
+def main(criterion_dir, peer_path):
+    peer = json.load(open(peer_path))
+    print("| operation | backend | wxface | Python/OpenSSL | ours / OpenSSL |")
+    print("|---|---|---:|---:|---:|")
+    for op, backend, label in ROWS:
+        ours = estimate(criterion_dir, op, backend)
+        theirs = peer[op]
+        print(f"| {label} | {backend or 'RustCrypto'} | {ours * 1e6:.2f} µs | {theirs * 1e6:.2f} µs | {ours / theirs:.2f}× |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
