@@ -36,6 +36,8 @@ impl Entropy for TestEntropy {
     }
 }
 
+// Which pushes happen depends on the features compiled in.
+#[allow(clippy::vec_init_then_push)]
 fn providers() -> Vec<Arc<dyn CryptoProvider>> {
     let mut v: Vec<Arc<dyn CryptoProvider>> = Vec::new();
     #[cfg(feature = "rust-crypto")]
