@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Everything about @wxface/wasm, failing at the first problem: the crate's own
+# Rust tests and lints, the package build (size budget included), the Node
+# tests over the built package, and the browser kiosk test in headless
+# Chromium against `wxface dev-server`.
+#
+#   wasm/test.sh
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+cd "$ROOT"
+
+step() { printf '\n[wasm] == %s\n' "$*"; }
+fail() {
+  printf '\n[wasm] FAILED: %s\n' "$*" >&2
+  exit 1
+}
+trap 'fail "line $LINENO: $BASH_COMMAND"' ERR
+
+command -v node >/dev/null || fail "node is required"
+command -v npm >/dev/null || fail "npm is required"
+
+step "rust: format, lints (native and wasm32), unit tests"
+cargo fmt -p wxface-wasm -- --check
+rustup target add wasm32-unknown-unknown >/dev/null
+cargo clippy -p wxface-wasm --all-targets -- -D warnings
+cargo clippy -p wxface-wasm --target wasm32-unknown-unknown -- -D warnings
+cargo test -p wxface-wasm
+
+step "build the package"
+bash "$HERE/build.sh"
+
+step "node tests over the built package"
+(cd "$HERE" && node --test test/*.test.mjs)
+
+KIOSK="$ROOT/examples/kiosk-web"
+if [ -f "$KIOSK/test/browser.test.mjs" ]; then
+  step "browser kiosk: headless Chromium against wxface dev-server"
+  if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+    if command -v apt-get >/dev/null 2>&1; then
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+    else
+      fail "Chromium is required (Debian package chromium)"
+    fi
+  fi
+  cargo build -p wxface-cli --bin wxface
+  (cd "$KIOSK" && npm ci --no-audit --no-fund --loglevel=error)
+  (cd "$KIOSK" && node --test test/*.test.mjs)
+fi
+
+step "all wasm checks passed"

@@ -1,0 +1,293 @@
+// Walks of the flow state machine through the JS surface, with a scripted
+// face SDK and merchant server.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { wx } from "./helpers.mjs";
+
+const NOW = 1700000000;
+const OK = '{"return_code":"SUCCESS","return_msg":"SUCCESS"}';
+const IDENTITY = { name: "张*三", credential_type: 1, credential_id: "110***********002X" };
+const CONFIG = { appid: "wx2421b1c4370ec43b", mch_id: "1900000109", store_id: "HOSP-01" };
+
+/** A face SDK and merchant server of a normal day; `over` replaces answers by kind. */
+function script(over = {}) {
+  const normal = {
+    initWxpayface: () => OK,
+    getWxpayfaceRawdata: () => '{"return_code":"SUCCESS","return_msg":"SUCCESS","rawdata":"RAW"}',
+    getWxpayfaceCode: () => '{"return_code":"SUCCESS","return_msg":"SUCCESS","face_sid":"sid-1","openid":"o-1"}',
+    consent: () => OK,
+    quit: () => OK,
+    releaseWxpayface: () => OK,
+    authinfo: () => ({ authinfo: "AUTHINFO", expires_in: 7200 }),
+    verified: () => ({ already_verified: false }),
+    realName: () => ({ identity: IDENTITY, patient_id: "P000123" }),
+  };
+  return { ...normal, ...over };
+}
+
+/** Drives the flow from `first` until `done` (or `ready`/`released`); returns the trace and the last action. */
+function drive(flow, first, s, now = NOW) {
+  const trace = [];
+  const steps = [];
+  let queue = flow.next(first, now);
+  for (;;) {
+    assert.ok(queue.length > 0, `stalled in ${flow.state} after ${trace}`);
+    const a = queue.shift();
+    let ev;
+    switch (a.type) {
+      case "step":
+        steps.push(a.step);
+        continue;
+      case "ready":
+      case "released":
+      case "done":
+        assert.equal(queue.length, 0);
+        assert.equal(flow.poll(), undefined);
+        return { trace, steps, last: a };
+      case "call_sdk": {
+        const req = JSON.parse(a.json);
+        assert.equal(req.cmd, a.cmd);
+        assert.equal(req.version, "1");
+        assert.equal(req.now, now);
+        const kind = a.cmd === "getWxpayAuth" ? (req.quit_face_auth === "1" ? "quit" : "consent") : a.cmd;
+        trace.push(kind);
+        const answer = s[kind](req);
+        ev =
+          typeof answer === "string"
+            ? { type: "sdk_answer", id: a.id, json: answer }
+            : { type: "sdk_call_failed", id: a.id, error: answer };
+        break;
+      }
+      case "fetch_authinfo":
+        trace.push("fetch_authinfo");
+        assert.equal(a.rawdata, "RAW");
+        ev = { type: "authinfo", id: a.id, ...s.authinfo() };
+        break;
+      case "check_verified":
+        trace.push("check_verified");
+        assert.deepEqual(a.who, { face_sid: "sid-1", openid: "o-1", sub_openid: null });
+        ev = { type: "verified_checked", id: a.id, ...s.verified(a.who) };
+        break;
+      case "fetch_real_name":
+        trace.push("fetch_real_name");
+        assert.equal(a.face_sid, "sid-1");
+        ev = { type: "real_name", id: a.id, ...s.realName() };
+        break;
+      default:
+        assert.fail(`unknown action ${JSON.stringify(a)}`);
+    }
+    queue = queue.concat(flow.next(ev, now));
+  }
+}
+
+function ready(config = CONFIG, s = script()) {
+  const flow = new wx.Flow(config);
+  assert.equal(flow.state, "uninitialised");
+  const { trace, last } = drive(flow, { type: "start" }, s);
+  assert.deepEqual(trace, ["initWxpayface"]);
+  assert.equal(last.type, "ready");
+  assert.equal(flow.state, "ready");
+  return flow;
+}
+
+test("verified: consent, then the masked identity", () => {
+  const flow = ready();
+  const { trace, steps, last } = drive(flow, { type: "begin" }, script());
+  assert.deepEqual(trace, [
+    "getWxpayfaceRawdata",
+    "fetch_authinfo",
+    "getWxpayfaceCode",
+    "check_verified",
+    "consent",
+    "fetch_real_name",
+  ]);
+  assert.deepEqual(steps, [
+    "reading_rawdata",
+    "fetching_authinfo",
+    "recognising",
+    "checking_verified",
+    "asking_consent",
+    "fetching_real_name",
+  ]);
+  assert.deepEqual(last, {
+    type: "done",
+    outcome: "verified",
+    who: { face_sid: "sid-1", openid: "o-1", sub_openid: null },
+    identity: IDENTITY,
+  });
+  assert.equal(flow.authinfoExpiresAt, NOW + 7200);
+  assert.equal(flow.inProgress, false);
+
+  // The next patient reuses the cached authinfo…
+  assert.equal(drive(flow, { type: "begin" }, script()).trace[0], "getWxpayfaceCode");
+  // …until it is dropped.
+  flow.invalidateAuthinfo();
+  assert.equal(flow.authinfoExpiresAt, undefined);
+  assert.equal(drive(flow, { type: "begin" }, script()).trace[0], "getWxpayfaceRawdata");
+});
+
+test("already verified: the SDK is told to quit", () => {
+  const flow = ready();
+  let quitRequest;
+  const s = script({
+    verified: () => ({ already_verified: true }),
+    quit: (req) => {
+      quitRequest = req;
+      return OK;
+    },
+  });
+  const { trace, last } = drive(flow, { type: "begin" }, s);
+  assert.deepEqual(trace, ["getWxpayfaceRawdata", "fetch_authinfo", "getWxpayfaceCode", "check_verified", "quit"]);
+  assert.equal(quitRequest.quit_face_auth, "1");
+  assert.equal(quitRequest.face_sid, "sid-1");
+  assert.equal(quitRequest.authinfo, "AUTHINFO");
+  assert.deepEqual(last, {
+    type: "done",
+    outcome: "already_verified",
+    who: { face_sid: "sid-1", openid: "o-1", sub_openid: null },
+  });
+});
+
+test("already verified before SDK 1.20: no quit call exists", () => {
+  const flow = ready({ ...CONFIG, sdk_version: "1.16" });
+  const { trace, last } = drive(flow, { type: "begin" }, script({ verified: () => ({ already_verified: true }) }));
+  assert.equal(trace.at(-1), "check_verified");
+  assert.equal(last.outcome, "already_verified");
+});
+
+test("refused: no identity is fetched", () => {
+  const flow = ready();
+  const s = script({
+    consent: () => '{"return_code":"ERROR","return_msg":"用户拒绝授权","err_code":"ACTION_ON_USER_QUERY_CANCEL"}',
+  });
+  const { trace, last } = drive(flow, { type: "begin" }, s);
+  assert.ok(!trace.includes("fetch_real_name"));
+  assert.deepEqual(last, {
+    type: "done",
+    outcome: "consent_refused",
+    who: { face_sid: "sid-1", openid: "o-1", sub_openid: null },
+  });
+});
+
+test("authinfo expired (271382020): refreshed once, then verified", () => {
+  const flow = ready();
+  let calls = 0;
+  const s = script({
+    getWxpayfaceCode: () =>
+      calls++ === 0
+        ? '{"return_code":"ERROR","return_msg":"授权请求信息不存在或者已过期","err_code":271382020}'
+        : '{"return_code":"SUCCESS","return_msg":"SUCCESS","face_sid":"sid-1","openid":"o-1"}',
+  });
+  const { trace, last } = drive(flow, { type: "begin" }, s);
+  assert.deepEqual(trace, [
+    "getWxpayfaceRawdata",
+    "fetch_authinfo",
+    "getWxpayfaceCode",
+    "getWxpayfaceRawdata",
+    "fetch_authinfo",
+    "getWxpayfaceCode",
+    "check_verified",
+    "consent",
+    "fetch_real_name",
+  ]);
+  assert.equal(last.outcome, "verified");
+});
+
+test("authinfo expired twice: the failure is reported, not retried forever", () => {
+  const flow = ready();
+  const s = script({
+    getWxpayfaceCode: () => '{"return_code":"ERROR","return_msg":"授权请求信息不存在或者已过期","err_code":271382020}',
+  });
+  const { trace, last } = drive(flow, { type: "begin" }, s);
+  assert.equal(trace.filter((t) => t === "getWxpayfaceCode").length, 2);
+  assert.equal(last.outcome, "failed");
+  assert.equal(last.step, "recognising");
+  assert.equal(last.error.name, "sdk");
+  assert.equal(last.error.sdk_class, "authinfo_expired");
+  assert.equal(flow.authinfoExpiresAt, undefined, "the stale authinfo is dropped");
+});
+
+test("failures: a dead SDK bridge and a merchant server error", () => {
+  const flow = ready();
+  let r = drive(flow, { type: "begin" }, script({ getWxpayfaceRawdata: () => ({ message: "ECONNREFUSED" }) }));
+  assert.equal(r.last.outcome, "failed");
+  assert.equal(r.last.step, "reading_rawdata");
+  assert.equal(r.last.error.code, "sdk");
+  assert.equal(r.last.error.cmd, "getWxpayfaceRawdata");
+  assert.equal(r.last.error.return_code, "CALL_FAILED");
+
+  const s = script();
+  s.authinfo = () => {
+    throw new Error("unused");
+  };
+  const flow2 = ready();
+  const first = flow2.next({ type: "begin" }, NOW);
+  const raw = first.find((a) => a.type === "call_sdk");
+  const fetch = flow2.next({ type: "sdk_answer", id: raw.id, json: s.getWxpayfaceRawdata() }, NOW).find(
+    (a) => a.type === "fetch_authinfo",
+  );
+  const [done] = flow2.next(
+    { type: "backend_failed", id: fetch.id, error: { status: 500, code: "SYSTEM_ERROR", message: "系统繁忙" } },
+    NOW,
+  );
+  assert.equal(done.outcome, "failed");
+  assert.equal(done.step, "fetching_authinfo");
+  assert.equal(done.error.name, "backend");
+  assert.equal(done.error.backend_code, "SYSTEM_ERROR");
+  assert.equal(done.error.status, 500);
+  assert.equal(done.error.retryable, true);
+});
+
+test("cancel while recognising: the SDK is told to quit, then cancelled", () => {
+  const flow = ready();
+  const first = flow.next({ type: "begin" }, NOW);
+  const raw = first.find((a) => a.type === "call_sdk");
+  const [, fetch] = flow.next({ type: "sdk_answer", id: raw.id, json: script().getWxpayfaceRawdata() }, NOW);
+  const code = flow.next({ type: "authinfo", id: fetch.id, authinfo: "AUTHINFO", expires_at: NOW + 3600 }, NOW).find(
+    (a) => a.type === "call_sdk",
+  );
+  assert.equal(flow.inProgress, true);
+  assert.equal(flow.pending, code.id);
+  assert.deepEqual(flow.next({ type: "cancel" }, NOW), []);
+  const quit = flow.next({ type: "sdk_answer", id: code.id, json: script().getWxpayfaceCode() }, NOW).find(
+    (a) => a.type === "call_sdk",
+  );
+  assert.equal(JSON.parse(quit.json).quit_face_auth, "1");
+  assert.deepEqual(flow.next({ type: "sdk_answer", id: quit.id, json: OK }, NOW), [
+    { type: "done", outcome: "cancelled" },
+  ]);
+});
+
+test("handle/poll, start(), ids and the state guard", () => {
+  const flow = new wx.Flow(CONFIG);
+  flow.start(NOW);
+  assert.deepEqual(flow.poll(), { type: "step", step: "initialising" });
+  const init = flow.poll();
+  assert.equal(init.type, "call_sdk");
+  assert.equal(init.cmd, "initWxpayface");
+  assert.equal(init.json, `{"cmd":"initWxpayface","version":"1","now":${NOW}}`);
+  assert.equal(flow.poll(), undefined);
+  assert.equal(flow.state, "expect_init");
+  // An answer for another request is refused and changes nothing.
+  assert.throws(() => flow.handle(NOW, { type: "sdk_answer", id: init.id + 1, json: OK }), { name: "state" });
+  assert.equal(flow.state, "expect_init");
+  flow.handle(NOW, { type: "sdk_answer", id: init.id, json: OK });
+  assert.deepEqual(flow.poll(), { type: "ready" });
+  assert.throws(() => flow.start(NOW), { name: "state", code: "state" });
+  // `now` defaults to the JS clock.
+  const acts = flow.next({ type: "begin" });
+  const req = JSON.parse(acts.find((a) => a.type === "call_sdk").json);
+  assert.ok(Math.abs(req.now - Date.now() / 1000) < 5);
+  assert.throws(() => flow.next({ type: "begin" }, Date.now()), { name: "invalid_input", field: "now" });
+});
+
+test("shutdown releases the SDK", () => {
+  const flow = ready();
+  const { trace, last } = drive(flow, { type: "shutdown" }, script());
+  assert.deepEqual(trace, ["releaseWxpayface"]);
+  assert.equal(last.type, "released");
+  assert.equal(flow.state, "released");
+  assert.throws(() => flow.next({ type: "begin" }, NOW), { name: "state" });
+  flow.free();
+});
