@@ -40,7 +40,8 @@ fn request_body_is_signed_xml_that_round_trips() {
 fn request_field_rules() {
     let k = key();
     let now = UnixTime(1);
-    let cases: Vec<(&str, Box<dyn Fn(&mut AuthinfoRequest)>)> = vec![
+    type Mutation = Box<dyn Fn(&mut AuthinfoRequest)>;
+    let cases: Vec<(&str, Mutation)> = vec![
         ("store_id", Box::new(|r| r.store_id = "x".repeat(33))),
         ("store_id", Box::new(|r| r.store_id.clear())),
         ("store_name", Box::new(|r| r.store_name = "名".repeat(129))),
