@@ -1,1 +1,33 @@
-//! Placeholder until this crate is written.
+//! # wxface-node
+//!
+//! The Node.js binding of wxface (npm package `@wxface/node`). Glue only:
+//! argument conversion, error mapping and async plumbing over the Rust crates.
+//!
+//! | module | JS surface |
+//! |---|---|
+//! | [`error`] | the one Rust → JS error mapping; `errorCodes()` for the drift test |
+//! | [`sdk`] | `sdk.*`: face SDK request builders and response parsers |
+//! | [`v2`] | `v2.*`: `get_wxpayface_authinfo` signing, verification, XML |
+//! | [`v3`] | `v3.*`: APIv3 `Authorization` signing, answer verification, `facemch/users` |
+//! | [`identity`] | `Identity`: a decrypted identity, masked unless `reveal()`ed |
+//! | [`decrypt`] | `Decryptor`: real-name decryption with the hospital's key |
+//!
+//! Blocking work (RSA, face SDK calls, HTTP) runs on background threads and
+//! settles a Promise on the JS thread; nothing here blocks the event loop.
+//!
+//! The `#[napi]` macros expand to `unsafe` FFI glue, which is why this crate
+//! (and only this crate) allows `unsafe_code`; the hand-written code in it
+//! contains no `unsafe` block.
+#![allow(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod decrypt;
+pub mod error;
+pub mod http;
+pub mod identity;
+mod runtime;
+pub mod sdk;
+pub mod v2;
+pub mod v3;
+
+pub use error::Failure;

@@ -1,0 +1,37 @@
+// ESM entry of @wxface/node: the same objects as the CommonJS entry.
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const wx = require('./index.js')
+
+export default wx
+export const {
+  // protocol helpers
+  sdk,
+  v2,
+  v3,
+  // merchant side
+  Decryptor,
+  Identity,
+  credentialTypeLabel,
+  maskName,
+  maskCredentialId,
+  isResidentId,
+  // errors
+  errorCodes,
+  errorKinds,
+  errors,
+  WxfaceError,
+  InvalidInputError,
+  SdkVersionError,
+  SdkError,
+  BackendError,
+  MalformedError,
+  SignatureError,
+  DecryptionError,
+  ExpiredError,
+  StateError,
+  ConfigError,
+  TransportError,
+  InternalError
+} = wx

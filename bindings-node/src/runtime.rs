@@ -1,0 +1,81 @@
+//! Async glue: run work off the JS thread, settle a Promise on it.
+
+use std::future::Future;
+
+use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
+use napi::Env;
+
+use crate::error::Failure;
+
+/// Run blocking `work` on a background thread and return a Promise that
+/// settles on the JS thread: `convert` builds the JS value from the result,
+/// a [`Failure`] rejects with the matching `WxfaceError`.
+pub(crate) fn blocking<'env, T, V, W, C>(
+    env: &'env Env,
+    work: W,
+    convert: C,
+) -> napi::Result<PromiseRaw<'env, V>>
+where
+    T: Send + 'static,
+    V: ToNapiValue,
+    W: FnOnce() -> Result<T, Failure> + Send + 'static,
+    C: FnOnce(&Env, T) -> napi::Result<V> + 'static,
+{
+    future(
+        env,
+        async move {
+            tokio::task::spawn_blocking(work)
+                .await
+                .unwrap_or_else(|_| Err(Failure::internal("a background task stopped")))
+        },
+        convert,
+    )
+}
+
+/// Drive `fut` on the addon's runtime and return a Promise as [`blocking`].
+pub(crate) fn future<'env, T, V, F, C>(
+    env: &'env Env,
+    fut: F,
+    convert: C,
+) -> napi::Result<PromiseRaw<'env, V>>
+where
+    T: Send + 'static,
+    V: ToNapiValue,
+    F: Future<Output = Result<T, Failure>> + Send + 'static,
+    C: FnOnce(&Env, T) -> napi::Result<V> + 'static,
+{
+    env.spawn_future_with_callback(async move { Ok(fut.await) }, move |env, r| match r {
+        Ok(v) => convert(env, v),
+        Err(f) => Err(f.into_napi(env)),
+    })
+}
+
+/// The operating system's clock, in seconds.
+pub(crate) fn now() -> wxface_core::UnixTime {
+    use wxface_core::time::Clock as _;
+    wxface_core::time::SystemClock.now()
+}
+
+/// `now` from an optional JS number of seconds.
+pub(crate) fn now_or(secs: Option<f64>) -> Result<wxface_core::UnixTime, wxface_core::Error> {
+    match secs {
+        None => Ok(now()),
+        Some(s) => secs_to_time("now", s),
+    }
+}
+
+/// A JS number of seconds as a time.
+pub(crate) fn secs_to_time(
+    field: &str,
+    s: f64,
+) -> Result<wxface_core::UnixTime, wxface_core::Error> {
+    if s.is_finite() && s >= 0.0 && s.fract() == 0.0 && s < 1e13 {
+        // In range and whole: the conversion is exact.
+        Ok(wxface_core::UnixTime(s as u64))
+    } else {
+        Err(wxface_core::Error::InvalidInput {
+            field: field.to_owned(),
+            reason: "must be a whole number of seconds since the epoch".into(),
+        })
+    }
+}

@@ -1,0 +1,355 @@
+//! `sdk.*`: face SDK request builders and response parsers.
+//!
+//! Requests come out as the exact JSON the vendor SDK takes; responses are
+//! parsed into typed objects, and an answer other than `SUCCESS` throws an
+//! `SdkError` carrying `returnCode`, `returnMsg` and `errCode`.
+
+use napi::bindgen_prelude::Either;
+use napi::Env;
+use napi_derive::napi;
+use wxface_core::sdk::{
+    self, AuthRequest, CameraRotation, Cmd, FaceAuthType, FaceCodeRequest, InitRequest, Proxy,
+    ProxyType, SdkRequest, SdkVersion,
+};
+use wxface_core::Error;
+
+use crate::error::js;
+use crate::runtime::now_or;
+
+/// Options of every request builder.
+#[napi(object, namespace = "sdk")]
+#[derive(Default)]
+pub struct RequestOptions {
+    /// The request's `now` in unix seconds (default: the system clock).
+    pub now: Option<f64>,
+    /// The terminal's face SDK version, e.g. `"1.24"` (default `"1.24"`):
+    /// a field it does not know yet is refused with `SdkVersionError`.
+    pub sdk_version: Option<String>,
+}
+
+/// The HTTP proxy of `initWxpayface`.
+#[napi(object, namespace = "sdk")]
+pub struct ProxyInit {
+    /// `ip`
+    pub ip: String,
+    /// `port`, digits only.
+    pub port: String,
+    /// `user`
+    pub user: Option<String>,
+    /// `passwd`
+    pub passwd: Option<String>,
+}
+
+/// `initWxpayface` settings.
+#[napi(object, namespace = "sdk")]
+#[derive(Default)]
+pub struct InitRequestInit {
+    /// Optional HTTP proxy.
+    pub proxy: Option<ProxyInit>,
+    /// `proxy_type`: 0 none, 1 HTTP tunnel, 2 SOCKS5 (SDK 1.18+).
+    pub proxy_type: Option<i32>,
+    /// `camera_rotation`: 1 = +90°, 2 = 180°, 3 = −90° (SDK 1.18+).
+    pub camera_rotation: Option<i32>,
+}
+
+/// `getWxpayfaceCode` fields.
+#[napi(object, namespace = "sdk")]
+pub struct FaceCodeRequestInit {
+    /// `appid`
+    pub appid: String,
+    /// `mch_id`
+    pub mch_id: String,
+    /// `sub_appid` (provider mode).
+    pub sub_appid: Option<String>,
+    /// `sub_mch_id` (provider mode).
+    pub sub_mch_id: Option<String>,
+    /// `store_id`
+    pub store_id: String,
+    /// `openid` (SDK 1.24+).
+    pub openid: Option<String>,
+    /// `telephone`: pre-fills the phone number.
+    pub telephone: Option<String>,
+    /// `face_authtype`: `"FACE_AUTH"` (default) or `"FACEPAY"`.
+    pub face_authtype: Option<String>,
+    /// `authinfo` from the merchant server.
+    pub authinfo: String,
+    /// `screen_index` (SDK 1.18+), `"1"` is the main screen.
+    pub screen_index: Option<String>,
+    /// `disable_keyboard` (SDK 1.23+).
+    pub disable_keyboard: Option<bool>,
+    /// `token` (SDK 1.16+).
+    pub token: Option<bool>,
+}
+
+/// `getWxpayAuth` fields.
+#[napi(object, namespace = "sdk")]
+pub struct AuthRequestInit {
+    /// `authinfo`
+    pub authinfo: String,
+    /// `face_sid` from `getWxpayfaceCode`.
+    pub face_sid: String,
+    /// `true`: `quit_face_auth = "1"` (the user is already verified; SDK 1.20+).
+    pub quit: Option<bool>,
+}
+
+/// A successful SDK answer.
+#[napi(object, namespace = "sdk")]
+pub struct SdkReply {
+    /// The command answered.
+    pub cmd: String,
+    /// `rawdata` (`getWxpayfaceRawdata`).
+    pub rawdata: Option<String>,
+    /// `face_sid` (`getWxpayfaceCode`, FACE_AUTH).
+    pub face_sid: Option<String>,
+    /// `openid`, when returned.
+    pub openid: Option<String>,
+    /// `sub_openid`, when returned.
+    pub sub_openid: Option<String>,
+    /// `telephone_used`, when returned.
+    pub telephone_used: Option<bool>,
+    /// `face_code` (FACEPAY answers).
+    pub face_code: Option<String>,
+}
+
+/// The fields of an SDK error, as carried by `SdkError`.
+#[napi(object, namespace = "sdk")]
+pub struct SdkErrorFields {
+    /// `return_code`
+    pub return_code: String,
+    /// `return_msg`
+    pub return_msg: Option<String>,
+    /// `err_code`
+    pub err_code: Option<String>,
+}
+
+fn version(v: Option<&str>) -> Result<SdkVersion, Error> {
+    v.map_or(Ok(SdkVersion::default()), str::parse)
+}
+
+fn build(req: SdkRequest, opts: Option<RequestOptions>) -> Result<String, Error> {
+    let opts = opts.unwrap_or_default();
+    let target = version(opts.sdk_version.as_deref())?;
+    req.to_json(target, now_or(opts.now)?)
+}
+
+fn init_request(init: InitRequestInit) -> Result<InitRequest, Error> {
+    Ok(InitRequest {
+        proxy: init.proxy.map(|p| Proxy {
+            ip: p.ip,
+            port: p.port,
+            user: p.user,
+            passwd: p.passwd,
+        }),
+        proxy_type: init
+            .proxy_type
+            .map(|c| ProxyType::try_from(i64::from(c)))
+            .transpose()?,
+        camera_rotation: init
+            .camera_rotation
+            .map(|c| CameraRotation::try_from(i64::from(c)))
+            .transpose()?,
+    })
+}
+
+pub(crate) fn face_auth_type(v: Option<&str>) -> Result<FaceAuthType, Error> {
+    match v {
+        None | Some("FACE_AUTH") => Ok(FaceAuthType::FaceAuth),
+        Some("FACEPAY") => Ok(FaceAuthType::FacePay),
+        Some(_) => Err(Error::InvalidInput {
+            field: "face_authtype".into(),
+            reason: "must be FACE_AUTH or FACEPAY".into(),
+        }),
+    }
+}
+
+/// `initWxpayface` request JSON.
+///
+/// # Errors
+/// `InvalidInputError`, `SdkVersionError`.
+#[napi(namespace = "sdk", js_name = "initRequest")]
+pub fn init_request_json(
+    env: Env,
+    init: Option<InitRequestInit>,
+    options: Option<RequestOptions>,
+) -> napi::Result<String> {
+    init_request(init.unwrap_or_default())
+        .and_then(|r| build(SdkRequest::Init(r), options))
+        .map_err(|e| js(&env, e))
+}
+
+/// `getWxpayfaceRawdata` request JSON.
+#[napi(namespace = "sdk", js_name = "rawdataRequest")]
+pub fn rawdata_request_json(env: Env, options: Option<RequestOptions>) -> napi::Result<String> {
+    build(SdkRequest::GetRawdata, options).map_err(|e| js(&env, e))
+}
+
+/// `getWxpayfaceCode` request JSON (`face_authtype` defaults to `FACE_AUTH`).
+///
+/// # Errors
+/// `InvalidInputError`, `SdkVersionError`.
+#[napi(namespace = "sdk", js_name = "faceCodeRequest")]
+pub fn face_code_request_json(
+    env: Env,
+    request: FaceCodeRequestInit,
+    options: Option<RequestOptions>,
+) -> napi::Result<String> {
+    face_auth_type(request.face_authtype.as_deref())
+        .and_then(|face_authtype| {
+            build(
+                SdkRequest::GetFaceCode(FaceCodeRequest {
+                    appid: request.appid,
+                    mch_id: request.mch_id,
+                    sub_appid: request.sub_appid,
+                    sub_mch_id: request.sub_mch_id,
+                    store_id: request.store_id,
+                    openid: request.openid,
+                    telephone: request.telephone,
+                    face_authtype,
+                    authinfo: request.authinfo,
+                    screen_index: request.screen_index,
+                    disable_keyboard: request.disable_keyboard.unwrap_or(false),
+                    token: request.token.unwrap_or(false),
+                }),
+                options,
+            )
+        })
+        .map_err(|e| js(&env, e))
+}
+
+/// `getWxpayAuth` request JSON: ask consent, or quit (`quit: true`).
+///
+/// # Errors
+/// `InvalidInputError`, `SdkVersionError` (`quit` before SDK 1.20).
+#[napi(namespace = "sdk", js_name = "authRequest")]
+pub fn auth_request_json(
+    env: Env,
+    request: AuthRequestInit,
+    options: Option<RequestOptions>,
+) -> napi::Result<String> {
+    build(
+        SdkRequest::GetAuth(AuthRequest {
+            authinfo: request.authinfo,
+            face_sid: request.face_sid,
+            quit: request.quit.unwrap_or(false),
+        }),
+        options,
+    )
+    .map_err(|e| js(&env, e))
+}
+
+/// `releaseWxpayface` request JSON.
+#[napi(namespace = "sdk", js_name = "releaseRequest")]
+pub fn release_request_json(env: Env, options: Option<RequestOptions>) -> napi::Result<String> {
+    build(SdkRequest::Release, options).map_err(|e| js(&env, e))
+}
+
+fn text(json: Either<String, napi::bindgen_prelude::Buffer>) -> Vec<u8> {
+    match json {
+        Either::A(s) => s.into_bytes(),
+        Either::B(b) => b.to_vec(),
+    }
+}
+
+/// Parse the SDK's answer to `cmd` (e.g. `"getWxpayfaceCode"`).
+///
+/// # Errors
+/// `SdkError` when `return_code` is not `SUCCESS`; `MalformedError` for a
+/// broken answer; `InvalidInputError` for an unknown command.
+#[napi(namespace = "sdk", js_name = "parseResponse")]
+pub fn parse_response(
+    env: Env,
+    cmd: String,
+    json: Either<String, napi::bindgen_prelude::Buffer>,
+) -> napi::Result<SdkReply> {
+    let parsed = cmd
+        .parse::<Cmd>()
+        .and_then(|c| sdk::SdkReply::parse(c, &text(json)).map(|r| (c, r)));
+    let (cmd, reply) = parsed.map_err(|e| js(&env, e))?;
+    let mut out = SdkReply {
+        cmd: cmd.as_str().to_owned(),
+        rawdata: None,
+        face_sid: None,
+        openid: None,
+        sub_openid: None,
+        telephone_used: None,
+        face_code: None,
+    };
+    match reply {
+        sdk::SdkReply::Rawdata(r) => out.rawdata = Some(r),
+        sdk::SdkReply::FaceCode(r) => {
+            out.face_sid = r.face_sid;
+            out.openid = r.openid;
+            out.sub_openid = r.sub_openid;
+            out.telephone_used = r.telephone_used;
+            out.face_code = r.face_code;
+        }
+        sdk::SdkReply::Init | sdk::SdkReply::Auth | sdk::SdkReply::Release => {}
+    }
+    Ok(out)
+}
+
+/// What an SDK error means for the flow: `"consent_refused"`,
+/// `"user_cancel"`, `"authinfo_expired"`, `"not_initialised"`,
+/// `"initialising"`, `"scan_instead"` or `"other"`.
+#[napi(namespace = "sdk", js_name = "classifyError")]
+pub fn classify_error(error: SdkErrorFields) -> String {
+    let e = Error::Sdk {
+        cmd: String::new(),
+        return_code: error.return_code,
+        return_msg: error.return_msg.unwrap_or_default(),
+        err_code: error.err_code,
+    };
+    use sdk::SdkErrorClass as C;
+    match sdk::classify_sdk_error(&e) {
+        Some(C::ConsentRefused) => "consent_refused",
+        Some(C::UserCancel) => "user_cancel",
+        Some(C::AuthinfoExpired) => "authinfo_expired",
+        Some(C::NotInitialised) => "not_initialised",
+        Some(C::Initialising) => "initialising",
+        Some(C::ScanInstead) => "scan_instead",
+        Some(C::Other) | None => "other",
+    }
+    .to_owned()
+}
+
+/// An SDK error answer as the SDK sends it (for stand-ins written in JS).
+#[napi(namespace = "sdk", js_name = "errorResponse")]
+pub fn error_response(error: SdkErrorFields) -> String {
+    sdk::sdk_error_json(
+        &error.return_code,
+        error.return_msg.as_deref().unwrap_or_default(),
+        error.err_code.as_deref(),
+    )
+}
+
+/// A parsed SDK request (the SDK's side; for stand-ins written in JS).
+#[napi(object, namespace = "sdk")]
+pub struct ParsedRequest {
+    /// The command.
+    pub cmd: String,
+    /// The request's `now`, unix seconds.
+    pub now: f64,
+    /// The command's fields in snake_case, as the core's typed form.
+    pub fields: serde_json::Value,
+}
+
+/// Parse a request as the SDK receives it.
+///
+/// # Errors
+/// `MalformedError`, `InvalidInputError`.
+#[napi(namespace = "sdk", js_name = "parseRequest")]
+pub fn parse_request(
+    env: Env,
+    json: Either<String, napi::bindgen_prelude::Buffer>,
+) -> napi::Result<ParsedRequest> {
+    let (req, now) = SdkRequest::parse(&text(json)).map_err(|e| js(&env, e))?;
+    let mut fields = serde_json::to_value(&req).unwrap_or_default();
+    if let Some(m) = fields.as_object_mut() {
+        m.remove("cmd");
+    }
+    Ok(ParsedRequest {
+        cmd: req.cmd().as_str().to_owned(),
+        now: now.as_secs() as f64,
+        fields,
+    })
+}

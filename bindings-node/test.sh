@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds and tests the Node binding (@wxface/node):
+#   npm ci → napi build (debug) → clippy → tsc --noEmit → node --test
+# Called by scripts/test.sh (stage `node`); runs alone too. Stops at the first
+# failure.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(cd .. && pwd)
+
+step() { printf '\n--> node: %s\n' "$*"; }
+
+step "npm ci"
+if [ -f package-lock.json ]; then
+  npm ci --no-audit --no-fund
+else
+  npm install --no-audit --no-fund
+fi
+
+step "napi build (debug)"
+npx napi build --platform --js native.js --dts native.d.ts -- --color never
+
+step "clippy"
+cargo clippy --manifest-path "$ROOT/Cargo.toml" -p wxface-node --all-targets -- -D warnings
+
+step "tsc --noEmit"
+npx tsc --noEmit -p test/tsconfig.json
+
+step "node --test"
+node --test --test-reporter=spec test/
