@@ -8,9 +8,11 @@
 //! the GIL around every network and crypto call. The protocol lives in
 //! `wxface-core`.
 
+pub mod client;
 pub mod decrypt;
 pub mod errors;
 pub mod realname;
+pub mod sandbox;
 pub mod util;
 pub mod v2;
 pub mod v3;
@@ -27,5 +29,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     v2::register(m)?;
     v3::register(m)?;
     decrypt::register(m)?;
+    client::register(m)?;
+    sandbox::register(m)?;
     Ok(())
 }

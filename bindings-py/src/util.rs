@@ -110,3 +110,23 @@ pub fn headers_arg(py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<Vec<(String
     }
     Ok(out)
 }
+
+/// An optional string as Python would print it: `'x'` or `None`.
+pub fn py_opt(v: Option<&str>) -> String {
+    match v {
+        Some(s) => py_str(s),
+        None => "None".to_owned(),
+    }
+}
+
+/// A string as Python's `repr()` prints simple text: single quotes, with
+/// quotes and backslashes escaped.
+pub fn py_str(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// A list of strings as Python would print it.
+pub fn py_list<S: AsRef<str>>(items: &[S]) -> String {
+    let inner: Vec<String> = items.iter().map(|s| py_str(s.as_ref())).collect();
+    format!("[{}]", inner.join(", "))
+}

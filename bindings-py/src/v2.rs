@@ -102,6 +102,9 @@ pub struct PyAuthinfoResponse {
     pub sub_appid: Option<String>,
     /// `sub_mch_id` echoed, if any.
     pub sub_mch_id: Option<String>,
+    /// Whether `MerchantClient` answered from its cache (or shared a
+    /// concurrent caller's request) instead of calling WeChat Pay.
+    pub from_cache: bool,
 }
 
 impl From<v2::AuthinfoResponse> for PyAuthinfoResponse {
@@ -114,6 +117,7 @@ impl From<v2::AuthinfoResponse> for PyAuthinfoResponse {
             mch_id: r.mch_id,
             sub_appid: r.sub_appid,
             sub_mch_id: r.sub_mch_id,
+            from_cache: false,
         }
     }
 }
@@ -122,10 +126,11 @@ impl From<v2::AuthinfoResponse> for PyAuthinfoResponse {
 impl PyAuthinfoResponse {
     fn __repr__(&self) -> String {
         format!(
-            "AuthinfoResponse(authinfo=<{} chars>, expires_in={}, expires_at={})",
+            "AuthinfoResponse(authinfo=<{} chars>, expires_in={}, expires_at={}, from_cache={})",
             self.authinfo.chars().count(),
             self.expires_in,
-            self.expires_at
+            self.expires_at,
+            if self.from_cache { "True" } else { "False" }
         )
     }
 }

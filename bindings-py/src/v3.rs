@@ -10,7 +10,7 @@ use wxface_core::time::{nonce, OsEntropy};
 use wxface_core::v3::{self, InfoType, MerchantSigner, PlatformKeyStore, UsersQuery};
 
 use crate::errors::IntoPyResult;
-use crate::util::{bytes_arg, headers_arg, now_or, pem_arg};
+use crate::util::{bytes_arg, headers_arg, now_or, pem_arg, py_list, py_opt};
 
 /// The crypto provider of this build (AWS-LC), created once.
 pub fn provider() -> &'static Arc<dyn CryptoProvider> {
@@ -288,8 +288,8 @@ impl PyResponseVerifier {
     fn __repr__(&self) -> String {
         let v = self.snapshot();
         format!(
-            "ResponseVerifier(ids={:?}, window_secs={})",
-            v.store.ids(),
+            "ResponseVerifier(ids={}, window_secs={})",
+            py_list(&v.store.ids()),
             v.window_secs
         )
     }
@@ -439,10 +439,10 @@ impl PyFaceUser {
 
     fn __repr__(&self) -> String {
         format!(
-            "FaceUser(openid={:?}, sub_openid={:?}, union_id={:?}, real_name={})",
-            self.inner.openid,
-            self.inner.sub_openid,
-            self.inner.union_id,
+            "FaceUser(openid={}, sub_openid={}, union_id={}, real_name={})",
+            py_opt(self.inner.openid.as_deref()),
+            py_opt(self.inner.sub_openid.as_deref()),
+            py_opt(self.inner.union_id.as_deref()),
             if self.inner.real_name.is_some() {
                 "<encrypted>"
             } else {

@@ -6,7 +6,7 @@ import pytest
 
 import wxface
 
-from conftest import KEYS, VECTORS, cases, ids
+from _vectors import KEYS, VECTORS, cases, ids
 
 SIGN = cases("v2/sign.json", "v2_sign")
 

@@ -20,11 +20,19 @@ over it:
 
 from ._native import (
     AuthinfoResponse,
+    ClientConfig,
     Decryptor,
     EncryptedRealName,
     FaceUser,
+    MerchantClient,
     RealName,
+    Recognition,
     ResponseVerifier,
+    Sandbox,
+    SandboxCredentials,
+    SandboxFaults,
+    SandboxIdentity,
+    Kiosk,
     Signer,
     __version__,
     build_authinfo_request,
@@ -39,6 +47,7 @@ from ._native import (
     parse_users_response,
     sign_v2,
 )
+from .aio import AsyncMerchantClient
 from .errors import (
     BackendError,
     ConfigError,
@@ -57,6 +66,10 @@ from .errors import (
 
 __all__ = [
     "__version__",
+    # merchant client
+    "ClientConfig",
+    "MerchantClient",
+    "AsyncMerchantClient",
     # identity
     "RealName",
     "mask_name",
@@ -79,6 +92,13 @@ __all__ = [
     "FaceUser",
     "EncryptedRealName",
     "new_nonce",
+    # sandbox
+    "Sandbox",
+    "SandboxCredentials",
+    "SandboxFaults",
+    "SandboxIdentity",
+    "Kiosk",
+    "Recognition",
     # errors
     "Error",
     "InvalidInputError",

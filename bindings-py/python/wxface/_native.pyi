@@ -1,0 +1,425 @@
+"""Type stubs of ``wxface._native``, the Rust part of wxface (checked against
+the module by ``mypy.stubtest`` in ``bindings-py/test.sh``)."""
+
+import os
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union, final
+
+_Pem = Union[str, bytes, "os.PathLike[str]"]
+_Bytes = Union[bytes, bytearray, memoryview, str]
+_Headers = Union[Mapping[str, str], Sequence[Tuple[str, str]]]
+
+__version__: str
+
+# ---------------------------------------------------------------- errors
+
+class Error(Exception):
+    """Base class of every wxface error."""
+
+    code: str
+
+class InvalidInputError(Error):
+    """A value breaks a field rule (codes ``invalid_input``, ``sdk_version``)."""
+
+    field: str
+    reason: str
+
+class SignatureError(Error):
+    """A signature check failed (codes ``signature_*``)."""
+
+class DecryptionError(Error):
+    """Real-name fields did not decrypt to a plausible plaintext (``decryption``)."""
+
+class ExpiredError(Error):
+    """A credential is past its expiry (``expired``)."""
+
+class BackendError(Error):
+    """WeChat Pay answered with an error (``backend``)."""
+
+    status: Optional[int]
+    wechat_code: str
+    message: str
+    detail: Optional[str]
+    retryable: bool
+
+class TransportError(Error):
+    """No HTTP answer: connect failure, timeout (``transport``)."""
+
+    kind: str
+    retryable: bool
+
+class SdkError(Error):
+    """The face SDK answered with an error (``sdk``)."""
+
+    cmd: str
+    return_code: str
+    err_code: Optional[str]
+
+class StateError(Error):
+    """An event the flow does not accept now (``state``)."""
+
+class ConfigError(Error):
+    """Incomplete configuration or an unusable key (``config``)."""
+
+class MalformedError(Error):
+    """A message could not be parsed (``malformed``)."""
+
+def error_codes() -> List[str]:
+    """Every stable error code."""
+
+def error_class_for_code(code: str) -> Optional[type]:
+    """The exception class of a code, or None."""
+
+# ---------------------------------------------------------------- identity
+
+@final
+class RealName:
+    """A verified identity; ``repr()``/``str()`` are masked."""
+
+    def __new__(cls, name: str, credential_type: int, credential_id: str) -> "RealName": ...
+    @property
+    def name(self) -> str:
+        """The full name (personal data)."""
+    @property
+    def credential_id(self) -> str:
+        """The full credential number (personal data)."""
+    @property
+    def credential_type(self) -> int: ...
+    @property
+    def credential_type_label(self) -> str: ...
+    @property
+    def masked_name(self) -> str: ...
+    @property
+    def masked_credential_id(self) -> str: ...
+    def masked(self) -> Dict[str, Union[str, int]]: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+def mask_name(name: str) -> str: ...
+def mask_credential_id(credential_id: str) -> str: ...
+def check_resident_id(credential_id: str) -> None:
+    """None when valid; raises InvalidInputError with ``.reason``."""
+
+def is_resident_id(credential_id: str) -> bool: ...
+def credential_type_label(credential_type: int) -> str: ...
+
+# ---------------------------------------------------------------- v2
+
+def sign_v2(fields: Mapping[str, str], key: str, sign_type: str = "MD5") -> str: ...
+def build_authinfo_request(
+    *,
+    rawdata: str,
+    store_id: str,
+    store_name: str,
+    device_id: str,
+    appid: str,
+    mch_id: str,
+    key: str,
+    attach: Optional[str] = None,
+    sub_appid: Optional[str] = None,
+    sub_mch_id: Optional[str] = None,
+    sign_type: str = "MD5",
+    now: Optional[int] = None,
+    nonce_str: Optional[str] = None,
+) -> Tuple[str, bytes]: ...
+def parse_authinfo_response(
+    body: _Bytes, key: str, sign_type: str = "MD5", now: Optional[int] = None
+) -> "AuthinfoResponse": ...
+@final
+class AuthinfoResponse:
+    """A verified authinfo."""
+
+    @property
+    def authinfo(self) -> str: ...
+    @property
+    def expires_in(self) -> int: ...
+    @property
+    def expires_at(self) -> int: ...
+    @property
+    def appid(self) -> Optional[str]: ...
+    @property
+    def mch_id(self) -> Optional[str]: ...
+    @property
+    def sub_appid(self) -> Optional[str]: ...
+    @property
+    def sub_mch_id(self) -> Optional[str]: ...
+    @property
+    def from_cache(self) -> bool: ...
+
+# ---------------------------------------------------------------- APIv3
+
+@final
+class Signer:
+    """Signs APIv3 requests; the key stays in Rust."""
+
+    def __new__(
+        cls, mchid: str, serial_no: str, private_key_pem: _Pem, *, platform_serial: Optional[str] = None
+    ) -> "Signer": ...
+    @property
+    def mchid(self) -> str: ...
+    @property
+    def serial_no(self) -> str: ...
+    @property
+    def platform_serial(self) -> Optional[str]: ...
+    def authorization(
+        self,
+        method: str,
+        path: str,
+        body: Optional[_Bytes] = None,
+        timestamp: Optional[int] = None,
+        nonce: Optional[str] = None,
+    ) -> str: ...
+    def headers(
+        self, method: str, path: str, body: Optional[_Bytes] = None, timestamp: Optional[int] = None
+    ) -> Dict[str, str]: ...
+
+@final
+class ResponseVerifier:
+    """Verifies APIv3 answers against trusted platform keys."""
+
+    def __new__(cls, *, window_secs: int = 300) -> "ResponseVerifier": ...
+    def add_platform_certificate(self, pem: _Pem) -> str: ...
+    def add_platform_public_key(self, key_id: str, pem: _Pem) -> None: ...
+    @property
+    def ids(self) -> List[str]: ...
+    @property
+    def window_secs(self) -> int: ...
+    def preferred_serial(self, now: Optional[int] = None) -> Optional[str]: ...
+    def verify(self, status: int, headers: _Headers, body: _Bytes, now: Optional[int] = None) -> None: ...
+
+def build_users_query(
+    face_sid: str,
+    appid: str,
+    info_type: str = "ASK_REAL_NAME",
+    *,
+    sub_mchid: Optional[str] = None,
+    sub_appid: Optional[str] = None,
+    sub_serial_no: Optional[str] = None,
+) -> str: ...
+def parse_users_response(
+    verifier: ResponseVerifier, status: int, headers: _Headers, body: _Bytes, now: Optional[int] = None
+) -> "FaceUser": ...
+def new_nonce() -> str: ...
+@final
+class EncryptedRealName:
+    """The encrypted identity of an answer."""
+
+    def __new__(
+        cls, encrypted_real_name: str, credential_type: int, encrypted_credential_id: str
+    ) -> "EncryptedRealName": ...
+    @property
+    def encrypted_real_name(self) -> str: ...
+    @property
+    def credential_type(self) -> int: ...
+    @property
+    def encrypted_credential_id(self) -> str: ...
+    def to_dict(self) -> Dict[str, Union[str, int]]: ...
+
+@final
+class FaceUser:
+    """A verified identity answer (real-name fields still encrypted)."""
+
+    @property
+    def openid(self) -> Optional[str]: ...
+    @property
+    def sub_openid(self) -> Optional[str]: ...
+    @property
+    def union_id(self) -> Optional[str]: ...
+    @property
+    def real_name(self) -> Optional[EncryptedRealName]: ...
+
+@final
+class Decryptor:
+    """Decrypts real-name fields with the (sub-)merchant key."""
+
+    def __new__(cls, private_key_pem: _Pem, padding: str = "pkcs1v15") -> "Decryptor": ...
+    @property
+    def padding(self) -> str: ...
+    def decrypt_field(self, ciphertext_b64: str) -> str: ...
+    def decrypt_real_name(
+        self, encrypted: Union[FaceUser, EncryptedRealName, Mapping[str, Any]]
+    ) -> RealName: ...
+
+# ---------------------------------------------------------------- client
+
+@final
+class ClientConfig:
+    """A checked merchant-client configuration (opaque)."""
+
+    def __new__(cls, *, env: bool = True, **options: Any) -> "ClientConfig": ...
+    def replace(self, **options: Any) -> "ClientConfig": ...
+    @property
+    def appid(self) -> str: ...
+    @property
+    def mch_id(self) -> str: ...
+    @property
+    def sub_mch_id(self) -> Optional[str]: ...
+    @property
+    def is_provider_mode(self) -> bool: ...
+    @property
+    def has_decryptor(self) -> bool: ...
+    @staticmethod
+    def environment_variables() -> List[Tuple[str, str]]: ...
+
+@final
+class MerchantClient:
+    """The merchant server's client for WeChat Pay (blocking, thread-safe)."""
+
+    def __new__(
+        cls, config: Optional[ClientConfig] = None, *, env: bool = True, **options: Any
+    ) -> "MerchantClient": ...
+    @property
+    def config(self) -> ClientConfig: ...
+    def get_authinfo(
+        self,
+        rawdata: str,
+        store_id: Optional[str] = None,
+        store_name: Optional[str] = None,
+        device_id: Optional[str] = None,
+        attach: Union[str, Mapping[str, Any], None] = None,
+    ) -> AuthinfoResponse: ...
+    def invalidate_authinfo(self, device_id: str, store_id: Optional[str] = None) -> bool: ...
+    def query_user(self, face_sid: str, info_type: str = "ASK_REAL_NAME") -> FaceUser: ...
+    def fetch_real_name(self, face_sid: str, decryptor: Optional[Decryptor] = None) -> RealName: ...
+    def refresh_platform_certificates(self) -> int: ...
+    @property
+    def platform_key_ids(self) -> List[str]: ...
+    def stats(self) -> Dict[str, int]: ...
+
+# ---------------------------------------------------------------- sandbox
+
+@final
+class Sandbox:
+    """An embedded WeChat Pay and face SDK sandbox."""
+
+    def __new__(cls, **options: Any) -> "Sandbox": ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def running(self) -> bool: ...
+    @property
+    def credentials(self) -> "SandboxCredentials": ...
+    @property
+    def faults(self) -> "SandboxFaults": ...
+    @property
+    def identities(self) -> List["SandboxIdentity"]: ...
+    def client_config(
+        self, *, provider_mode: bool = False, platform_key: str = "public_key", **overrides: Any
+    ) -> ClientConfig: ...
+    def client(
+        self, *, provider_mode: bool = False, platform_key: str = "public_key", **overrides: Any
+    ) -> MerchantClient: ...
+    def sub_merchant_decryptor(self) -> Decryptor: ...
+    def kiosk(
+        self,
+        person: Optional[str] = None,
+        outcome: str = "consent",
+        *,
+        device_id: str = "KIOSK-01",
+        store_id: Optional[str] = None,
+        sdk_version: Optional[str] = None,
+    ) -> "Kiosk": ...
+    def expire_authinfos(self) -> int: ...
+    def expire_face_sids(self) -> int: ...
+    def reset(self) -> None: ...
+    def stop(self) -> None: ...
+    def __enter__(self) -> "Sandbox": ...
+    def __exit__(self, *_exc: object) -> bool: ...
+
+@final
+class SandboxCredentials:
+    """The sandbox's ids and test keys."""
+
+    @property
+    def appid(self) -> str: ...
+    @property
+    def mch_id(self) -> str: ...
+    @property
+    def sub_appid(self) -> str: ...
+    @property
+    def sub_mch_id(self) -> str: ...
+    @property
+    def v2_key(self) -> str: ...
+    @property
+    def apiv3_key(self) -> str: ...
+    @property
+    def merchant_key_pem(self) -> str: ...
+    @property
+    def merchant_cert_pem(self) -> str: ...
+    @property
+    def merchant_serial_no(self) -> str: ...
+    @property
+    def sub_merchant_key_pem(self) -> str: ...
+    @property
+    def sub_merchant_serial_no(self) -> str: ...
+    @property
+    def platform_cert_pem(self) -> str: ...
+    @property
+    def platform_serial_no(self) -> str: ...
+    @property
+    def platform_public_key_pem(self) -> str: ...
+    @property
+    def platform_public_key_id(self) -> str: ...
+    @property
+    def padding(self) -> str: ...
+
+@final
+class SandboxIdentity:
+    """A test person of the sandbox (masked ``repr()``)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def openid(self) -> str: ...
+    @property
+    def sub_openid(self) -> str: ...
+    @property
+    def union_id(self) -> str: ...
+    @property
+    def credential_type(self) -> int: ...
+    @property
+    def real_name(self) -> RealName: ...
+
+@final
+class SandboxFaults:
+    """Fault injection controls."""
+
+    def inject(
+        self,
+        endpoint: str,
+        kind: str,
+        count: int = 1,
+        *,
+        probability: Optional[float] = None,
+        seed: int = 0,
+        latency: Optional[float] = None,
+    ) -> None: ...
+    def clear(self) -> None: ...
+    @property
+    def fired(self) -> int: ...
+    def rules(self) -> List[Tuple[str, str]]: ...
+
+@final
+class Recognition:
+    """What ``getWxpayfaceCode`` answered; unpacks as ``face_sid, openid``."""
+
+    @property
+    def face_sid(self) -> str: ...
+    @property
+    def openid(self) -> Optional[str]: ...
+    @property
+    def sub_openid(self) -> Optional[str]: ...
+    def __iter__(self) -> Iterator[Optional[str]]: ...
+
+@final
+class Kiosk:
+    """An emulated kiosk (face SDK of one device)."""
+
+    @property
+    def device_id(self) -> str: ...
+    def rawdata(self) -> str: ...
+    def recognise(
+        self, authinfo: str, *, outcome: Optional[str] = None, store_id: Optional[str] = None
+    ) -> Recognition: ...
+    def consent(self, authinfo: str, face_sid: str) -> None: ...
+    def quit(self, authinfo: str, face_sid: str) -> None: ...
+    def consented_face_sid(self, merchant: Union[MerchantClient, Callable[[str], str]]) -> str: ...
+    def release(self) -> None: ...
