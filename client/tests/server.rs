@@ -1,0 +1,264 @@
+//! The reference kiosk server (`docs/merchant-api.md`) in front of the mock.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use common::*;
+use serde_json::{json, Value};
+use wxface_client::server::{self, InMemoryRegistry, ServerHandle, ServerState};
+use wxface_client::MerchantClient;
+
+struct Kiosk {
+    mock: Mock,
+    addr: SocketAddr,
+    handle: Option<ServerHandle>,
+    http: reqwest::Client,
+}
+
+impl Kiosk {
+    async fn start() -> Self {
+        Self::start_with(|s| s).await
+    }
+
+    async fn start_with(f: impl FnOnce(ServerState) -> ServerState) -> Self {
+        let mock = Mock::start(TestClock::new()).await;
+        let client =
+            MerchantClient::new(config_pubkey(&mock).build().expect("config")).expect("client");
+        let state = f(ServerState::new(client, merchant_decryptor()));
+        let (addr, handle) = server::serve("127.0.0.1:0".parse().expect("addr"), state)
+            .await
+            .expect("serve");
+        Self {
+            mock,
+            addr,
+            handle: Some(handle),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn post(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, String) {
+        let r = self
+            .http
+            .post(format!("http://{}{path}", self.addr))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("body"))
+    }
+
+    async fn post_json(&self, path: &str, body: Value) -> (u16, Value) {
+        let (status, text) = self.post(path, body.to_string()).await;
+        (status, serde_json::from_str(&text).expect("JSON answer"))
+    }
+}
+
+#[tokio::test]
+async fn authinfo_endpoint_answers_and_caches() {
+    let k = Kiosk::start().await;
+    let (status, a) = k
+        .post_json(
+            "/kiosk/authinfo",
+            json!({"rawdata": "raw-1", "device_id": "KIOSK-01", "attach": {"lane": 3}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{a}");
+    assert_eq!(a["authinfo"], "AUTHINFO-1-+/=");
+    assert_eq!(a["expires_in"], 7200);
+    assert_eq!(a["expires_at"], START + 7200);
+    let sent = k
+        .mock
+        .state
+        .last_authinfo
+        .lock()
+        .expect("lock")
+        .clone()
+        .expect("sent");
+    assert_eq!(sent.get("attach"), Some("{\"lane\":3}"));
+    let (_, b) = k
+        .post_json(
+            "/kiosk/authinfo",
+            json!({"rawdata": "raw-2", "device_id": "KIOSK-01"}),
+        )
+        .await;
+    assert_eq!(b["authinfo"], a["authinfo"]);
+    assert_eq!(k.mock.state.authinfo_calls(), 1);
+}
+
+#[tokio::test]
+async fn verified_then_real_name_then_verified() {
+    let k = Kiosk::start().await;
+    let (status, v) = k
+        .post_json(
+            "/kiosk/verified",
+            json!({"openid": OPENID, "sub_openid": null, "face_sid": "fs_1"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(v, json!({"already_verified": false}));
+
+    let (status, text) = k
+        .post(
+            "/kiosk/real-name",
+            json!({"face_sid": "fs_1", "device_id": "KIOSK-01"}).to_string(),
+        )
+        .await;
+    assert_eq!(status, 200, "{text}");
+    // Only masked data leaves the server.
+    assert!(!text.contains(NAME), "{text}");
+    assert!(!text.contains(CREDENTIAL_ID), "{text}");
+    let r: Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(r["identity"]["name"], "测**者");
+    assert_eq!(r["identity"]["credential_type"], 1);
+    assert_eq!(r["identity"]["credential_id"], "110***********002X");
+    assert_eq!(r["patient_id"], "P000001");
+
+    let (_, v) = k
+        .post_json(
+            "/kiosk/verified",
+            json!({"openid": OPENID, "face_sid": "fs_2"}),
+        )
+        .await;
+    assert_eq!(v, json!({"already_verified": true}));
+    let (_, v) = k
+        .post_json(
+            "/kiosk/verified",
+            json!({"openid": null, "face_sid": "fs_3"}),
+        )
+        .await;
+    assert_eq!(v, json!({"already_verified": false}));
+
+    // The same user again keeps the same patient id.
+    let (_, r) = k
+        .post_json(
+            "/kiosk/real-name",
+            json!({"face_sid": "fs_4", "device_id": "KIOSK-01"}),
+        )
+        .await;
+    assert_eq!(r["patient_id"], "P000001");
+}
+
+#[tokio::test]
+async fn a_seeded_registry_is_used() {
+    let registry = Arc::new(InMemoryRegistry::new());
+    registry.insert(OPENID, "P123456");
+    let reg = registry.clone();
+    let k = Kiosk::start_with(move |s| s.with_registry(reg)).await;
+    let (_, v) = k
+        .post_json(
+            "/kiosk/verified",
+            json!({"openid": OPENID, "face_sid": "x"}),
+        )
+        .await;
+    assert_eq!(v["already_verified"], true);
+    let (_, r) = k
+        .post_json(
+            "/kiosk/real-name",
+            json!({"face_sid": "fs", "device_id": "K"}),
+        )
+        .await;
+    assert_eq!(r["patient_id"], "P123456");
+}
+
+#[tokio::test]
+async fn errors_are_code_and_message_with_sensible_statuses() {
+    let k = Kiosk::start().await;
+    // Not JSON: 400, and the body is not echoed.
+    let (status, text) = k
+        .post("/kiosk/authinfo", "{\"rawdata\": 12, \"secret\"")
+        .await;
+    assert_eq!(status, 400);
+    let e: Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(e["code"], "invalid_input");
+    assert!(!text.contains("secret"));
+    // Missing field.
+    let (status, e) = k
+        .post_json("/kiosk/real-name", json!({"device_id": "K"}))
+        .await;
+    assert_eq!((status, e["code"].as_str()), (400, Some("invalid_input")));
+    // A field WeChat would refuse.
+    let (status, e) = k
+        .post_json(
+            "/kiosk/authinfo",
+            json!({"rawdata": "r", "device_id": "X".repeat(40)}),
+        )
+        .await;
+    assert_eq!((status, e["code"].as_str()), (400, Some("invalid_input")));
+    assert_eq!(k.mock.state.authinfo_calls(), 0);
+
+    // WeChat's own code comes through.
+    k.mock.state.push_users(Fault::Http(404, "NOT_FOUND"));
+    let (status, e) = k
+        .post_json(
+            "/kiosk/real-name",
+            json!({"face_sid": "gone", "device_id": "K"}),
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(e["code"], "NOT_FOUND");
+    assert_eq!(e["message"], "mock NOT_FOUND");
+
+    for _ in 0..3 {
+        k.mock
+            .state
+            .push_users(Fault::Http(429, "FREQUENCY_LIMITED"));
+    }
+    let (status, e) = k
+        .post_json(
+            "/kiosk/real-name",
+            json!({"face_sid": "busy", "device_id": "K"}),
+        )
+        .await;
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (429, Some("FREQUENCY_LIMITED"))
+    );
+
+    k.mock.state.push_authinfo(Fault::V2Return("FAIL"));
+    let (status, e) = k
+        .post_json("/kiosk/authinfo", json!({"rawdata": "r", "device_id": "K"}))
+        .await;
+    assert_eq!((status, e["code"].as_str()), (502, Some("FAIL")));
+
+    // A forged answer: 502 with the signature code, nothing decrypted.
+    k.mock.state.push_users(Fault::Tamper);
+    let (status, e) = k
+        .post_json(
+            "/kiosk/real-name",
+            json!({"face_sid": "f", "device_id": "K"}),
+        )
+        .await;
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (502, Some("signature_mismatch"))
+    );
+
+    // Unknown route and wrong method are the framework's.
+    let (status, _) = k.post("/kiosk/nope", "{}").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn shutdown_stops_the_server() {
+    let mut k = Kiosk::start().await;
+    let (status, _) = k
+        .post_json("/kiosk/verified", json!({"openid": null, "face_sid": "x"}))
+        .await;
+    assert_eq!(status, 200);
+    k.handle
+        .take()
+        .expect("handle")
+        .shutdown()
+        .await
+        .expect("clean stop");
+    let r = reqwest::Client::new()
+        .post(format!("http://{}/kiosk/verified", k.addr))
+        .body("{}")
+        .send()
+        .await;
+    assert!(r.is_err());
+}
