@@ -1,0 +1,211 @@
+"""A small hospital information system (HIS) service for wxface kiosks.
+
+It implements the kiosk endpoints of docs/merchant-api.md with the wxface
+Python binding, and keeps patients in SQLite:
+
+* ``POST /kiosk/authinfo``  — an authinfo for the kiosk's face SDK;
+* ``POST /kiosk/verified``  — "is this user already a verified patient?",
+  looked up by openid;
+* ``POST /kiosk/real-name`` — after the patient consented: query WeChat Pay,
+  verify, decrypt, validate, create or update the patient record, and answer
+  the kiosk with masked data only.
+
+Full names and ID numbers exist only in the database; the kiosk receives
+masked values and the log receives nothing personal (no name, ID number,
+openid, face_sid, authinfo or rawdata — patient numbers and masked values
+only).
+
+Run it (configuration from the ``WXFACE_*`` environment variables, see
+bindings-py/README.md)::
+
+    HIS_DB=patients.sqlite3 flask --app his_service:create_app_from_env run
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pathlib
+import sqlite3
+import threading
+import time
+from typing import Any, Dict, Optional, Tuple
+
+from flask import Flask, jsonify, request
+
+import wxface
+
+log = logging.getLogger("his.kiosk")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS patients (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    patient_no      TEXT UNIQUE,
+    name            TEXT NOT NULL,
+    credential_type INTEGER NOT NULL,
+    credential_id   TEXT NOT NULL,
+    openid          TEXT UNIQUE,
+    verified_at     INTEGER NOT NULL,
+    UNIQUE (credential_type, credential_id)
+);
+"""
+
+
+class PatientStore:
+    """The patient table. One connection per call keeps it thread-safe."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        with self._connect() as db:
+            db.executescript(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=10)
+
+    def is_verified(self, openid: Optional[str]) -> bool:
+        """Whether a patient with this openid was verified before."""
+        if not openid:
+            return False
+        with self._connect() as db:
+            row = db.execute("SELECT 1 FROM patients WHERE openid = ?", (openid,)).fetchone()
+        return row is not None
+
+    def upsert(self, who: wxface.RealName, openid: Optional[str]) -> Tuple[str, bool]:
+        """Create or update the patient verified as ``who``; returns
+        ``(patient_no, created)``."""
+        now = int(time.time())
+        with self._lock, self._connect() as db:
+            row = db.execute(
+                "SELECT id, patient_no FROM patients WHERE credential_type = ? AND credential_id = ?",
+                # EXPOSE: the full values are stored, under the hospital's controls.
+                (who.credential_type, who.credential_id),
+            ).fetchone()
+            if row is not None:
+                db.execute(
+                    "UPDATE patients SET name = ?, openid = COALESCE(?, openid), verified_at = ? WHERE id = ?",
+                    (who.name, openid, now, row[0]),
+                )
+                return row[1], False
+            cur = db.execute(
+                "INSERT INTO patients (name, credential_type, credential_id, openid, verified_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (who.name, who.credential_type, who.credential_id, openid, now),
+            )
+            patient_no = f"P{cur.lastrowid:06d}"
+            db.execute("UPDATE patients SET patient_no = ? WHERE id = ?", (patient_no, cur.lastrowid))
+            return patient_no, True
+
+    def get(self, patient_no: str) -> Optional[Dict[str, Any]]:
+        """A patient record (full values; for the hospital's own use)."""
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            row = db.execute("SELECT * FROM patients WHERE patient_no = ?", (patient_no,)).fetchone()
+        return dict(row) if row else None
+
+
+class ApiError(Exception):
+    """An error answer: HTTP status and the ``{code, message}`` body."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _from_wxface(e: wxface.Error) -> ApiError:
+    """Map a wxface error to an answer. wxface messages carry no personal
+    data; WeChat's own code is passed on when WeChat answered."""
+    if isinstance(e, wxface.BackendError):
+        status = 429 if e.status == 429 else 502
+        if e.status in (400, 403, 404):
+            status = e.status
+        return ApiError(status, e.wechat_code, e.message or str(e))
+    if isinstance(e, wxface.InvalidInputError):
+        return ApiError(400, e.code, str(e))
+    if isinstance(e, wxface.TransportError):
+        return ApiError(504, e.code, "WeChat Pay did not answer in time")
+    if isinstance(e, (wxface.SignatureError, wxface.DecryptionError, wxface.MalformedError)):
+        return ApiError(502, e.code, str(e))
+    return ApiError(500, e.code, "internal error")
+
+
+def _body(*required: str) -> Dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_input", "the body must be a JSON object")
+    for field in required:
+        value = data.get(field)
+        if not isinstance(value, str) or not value:
+            raise ApiError(400, "invalid_input", f"`{field}` is required")
+    return data
+
+
+def create_app(
+    client: wxface.MerchantClient,
+    decryptor: wxface.Decryptor,
+    db_path: str,
+) -> Flask:
+    """The HIS service over ``client`` (talks to WeChat Pay), ``decryptor``
+    (the hospital's key) and the SQLite database at ``db_path``."""
+    app = Flask("his_service")
+    store = PatientStore(db_path)
+    app.extensions["patients"] = store
+
+    @app.errorhandler(ApiError)
+    def _api_error(e: ApiError) -> Any:
+        log.warning("kiosk request failed: %s %s", e.status, e.code)
+        return jsonify(code=e.code, message=e.message), e.status
+
+    @app.errorhandler(wxface.Error)
+    def _wxface_error(e: wxface.Error) -> Any:
+        return _api_error(_from_wxface(e))
+
+    @app.post("/kiosk/authinfo")
+    def authinfo() -> Any:
+        data = _body("rawdata", "device_id")
+        grant = client.get_authinfo(
+            data["rawdata"],
+            store_id=data.get("store_id"),
+            device_id=data["device_id"],
+            attach=data.get("attach"),
+        )
+        log.info(
+            "authinfo for device %s (%s)", data["device_id"], "cached" if grant.from_cache else "new"
+        )
+        return jsonify(authinfo=grant.authinfo, expires_in=grant.expires_in, expires_at=grant.expires_at)
+
+    @app.post("/kiosk/verified")
+    def verified() -> Any:
+        data = _body("face_sid")
+        openid = data.get("openid") or None
+        already = store.is_verified(openid)
+        log.info("already-verified check: %s", "yes" if already else "no")
+        return jsonify(already_verified=already)
+
+    @app.post("/kiosk/real-name")
+    def real_name() -> Any:
+        data = _body("face_sid", "device_id")
+        user = client.query_user(data["face_sid"])
+        who = decryptor.decrypt_real_name(user)
+        patient_no, created = store.upsert(who, user.openid)
+        # `who` formats masked: 张*三 (身份证 110***********1234).
+        log.info(
+            "patient %s %s at device %s: %s",
+            patient_no,
+            "registered" if created else "re-verified",
+            data["device_id"],
+            who,
+        )
+        return jsonify(identity=who.masked(), patient_id=patient_no)
+
+    return app
+
+
+def create_app_from_env() -> Flask:
+    """The service configured from the environment: ``WXFACE_*`` for wxface
+    (the decryption key is ``WXFACE_DECRYPT_KEY_FILE``, else the merchant
+    key file), ``HIS_DB`` for the database path."""
+    client = wxface.MerchantClient()
+    key = os.environ.get("WXFACE_DECRYPT_KEY_FILE") or os.environ["WXFACE_MERCHANT_KEY_FILE"]
+    decryptor = wxface.Decryptor(pathlib.Path(key), os.environ.get("WXFACE_PADDING", "pkcs1v15"))
+    return create_app(client, decryptor, os.environ.get("HIS_DB", "patients.sqlite3"))
