@@ -57,6 +57,15 @@ else
   say "wasm-opt not available: the package is not size-optimised"
 fi
 
+# The browser kiosk example loads the web build from its own directory.
+KIOSK="$ROOT/examples/kiosk-web"
+if [ -d "$KIOSK" ]; then
+  rm -rf "$KIOSK/wxface"
+  mkdir -p "$KIOSK/wxface"
+  cp "$PKG/web/wxface_wasm.js" "$PKG/web/wxface_wasm_bg.wasm" "$PKG/web/wxface_wasm.d.ts" "$KIOSK/wxface/"
+  say "staged the web build in examples/kiosk-web/wxface/"
+fi
+
 raw_size=$(wc -c <"$PKG/web/wxface_wasm_bg.wasm")
 gz_size=$(gzip -9 -c "$PKG/web/wxface_wasm_bg.wasm" | wc -c)
 printf '%s\n' "{\"wasm_bytes\": $raw_size, \"wasm_gzip9_bytes\": $gz_size, \"budget_gzip_bytes\": $BUDGET}" >"$PKG/size.json"

@@ -1,0 +1,337 @@
+// A browser kiosk for face real-name authentication, driven by the WASM flow
+// machine of @wxface/wasm.
+//
+// The machine decides; this page only performs what it asks:
+//   call_sdk         → POST /sdk (the face SDK service over HTTP), answer JSON back
+//   fetch_authinfo   → POST /kiosk/authinfo      (merchant server)
+//   check_verified   → POST /kiosk/verified      (merchant server)
+//   fetch_real_name  → POST /kiosk/real-name     (merchant server; masked data only)
+// and shows each step. The page holds no secret and never sees a full name or
+// credential number. Nothing personal is written to the console or the log.
+import init, { Flow, credentialLabel, version } from "./wxface/wxface_wasm.js";
+
+const $ = (id) => document.getElementById(id);
+const now = () => Math.floor(Date.now() / 1000);
+
+const DEFAULTS = {
+  hospital: "医院自助服务",
+  appid: "wx00000000sandbox1",
+  mch_id: "1900000001",
+  store_id: "HOSPITAL-OPD-01",
+  device_id: "EMU-DEVICE-01",
+  sdk_version: "1.24",
+};
+
+/** What the screen says during each step of the flow. */
+const STEPS = {
+  initialising: { phase: null, title: "正在启动刷脸设备", subtitle: "请稍候…" },
+  reading_rawdata: { phase: "prepare", title: "正在准备刷脸", subtitle: "请站在屏幕正前方" },
+  fetching_authinfo: { phase: "prepare", title: "正在准备刷脸", subtitle: "正在获取刷脸授权…" },
+  recognising: { phase: "recognise", title: "请看摄像头", subtitle: "正在识别，请保持面部在取景框内" },
+  checking_verified: { phase: "recognise", title: "识别成功", subtitle: "正在核对实名记录…" },
+  asking_consent: { phase: "consent", title: "请在屏幕上确认授权", subtitle: "授权后医院将获取您的实名信息用于建档" },
+  quitting: { phase: "done", title: "正在完成", subtitle: "请稍候…" },
+  fetching_real_name: { phase: "fetch", title: "授权成功", subtitle: "正在获取实名信息…" },
+  releasing: { phase: null, title: "正在关闭刷脸设备", subtitle: "" },
+};
+
+/** What the screen says at the end, by outcome. */
+const OUTCOMES = {
+  verified: { view: "success", title: "认证成功", subtitle: "已为您完成实名建档，请核对以下信息" },
+  already_verified: { view: "success", title: "您已完成实名认证", subtitle: "医院已有您的实名记录，无需重复认证" },
+  consent_refused: { view: "refused", title: "您已拒绝授权", subtitle: "未获取任何实名信息。如需建档，请重新认证或前往人工窗口" },
+  cancelled: { view: "cancelled", title: "已取消刷脸认证", subtitle: "如需办理，请重新开始" },
+  failed: { view: "failed", title: "认证未完成", subtitle: "请重试，或前往人工窗口办理" },
+};
+
+const PHASES = ["prepare", "recognise", "consent", "fetch", "done"];
+
+let flow;
+let config;
+let lastPatientId = null;
+
+// ---------------------------------------------------------------- screen --
+
+function show(view, title, subtitle) {
+  $("stage").dataset.view = view;
+  $("title").textContent = title;
+  $("subtitle").textContent = subtitle ?? "";
+}
+
+/** Marks the progress bar up to phase `p` (`complete`: all done; null: none). */
+function phase(p) {
+  const at = p === "complete" ? PHASES.length : PHASES.indexOf(p);
+  for (const li of $("progress").children) {
+    const i = PHASES.indexOf(li.dataset.phase);
+    li.className = at < 0 ? "" : i < at ? "done" : i === at ? "current" : "";
+  }
+}
+
+function buttons({ start, cancel, again }) {
+  $("start").disabled = !start;
+  $("start").hidden = Boolean(again);
+  $("cancel").hidden = !cancel;
+  $("again").hidden = !again;
+}
+
+function deviceState(state, text) {
+  const el = $("sdk-state");
+  el.dataset.state = state;
+  el.textContent = text;
+  el.className = `pill ${state === "ready" ? "pill-ok" : state === "error" ? "pill-bad" : "pill-wait"}`;
+}
+
+/** One line of the development log: step and request names only, never data. */
+function log(text) {
+  const li = document.createElement("li");
+  li.textContent = `${new Date().toLocaleTimeString("zh-CN", { hour12: false })}  ${text}`;
+  $("log").append(li);
+  $("log").scrollTop = $("log").scrollHeight;
+}
+
+function showIdentity(identity) {
+  const box = $("identity");
+  if (!identity) {
+    box.hidden = true;
+    for (const id of ["id-name", "id-type", "id-number", "id-patient"]) $(id).textContent = "";
+    return;
+  }
+  $("id-name").textContent = identity.name;
+  $("id-type").textContent = credentialLabel(identity.credential_type);
+  $("id-number").textContent = identity.credential_id;
+  $("id-patient").textContent = lastPatientId ?? "—";
+  box.hidden = false;
+}
+
+// ------------------------------------------------------------- transport --
+
+/** A failure as the flow takes it: a code and a message without personal data. */
+function failure(e, status) {
+  if (e && typeof e === "object" && !(e instanceof Error)) {
+    return { status, code: String(e.code ?? `HTTP_${status}`), message: String(e.message ?? "") };
+  }
+  return { status, code: "TRANSPORT", message: e instanceof Error ? e.message : String(e) };
+}
+
+async function postJson(path, body) {
+  const r = await fetch(path, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const text = await r.text();
+  let data;
+  try {
+    data = text ? JSON.parse(text) : {};
+  } catch {
+    data = { code: "MALFORMED", message: `HTTP ${r.status}: not JSON` };
+  }
+  if (!r.ok) throw Object.assign(new Error("merchant server error"), { answer: data, status: r.status });
+  return data;
+}
+
+async function backend(id, f) {
+  try {
+    return await f();
+  } catch (e) {
+    return { type: "backend_failed", id, error: failure(e.answer ?? e, e.status) };
+  }
+}
+
+/** Performs one request action; resolves to the event that answers it. */
+async function perform(a) {
+  switch (a.type) {
+    case "call_sdk": {
+      log(`→ 刷脸服务 ${a.cmd}`);
+      try {
+        const r = await fetch("/sdk", {
+          method: "POST",
+          headers: { "content-type": "application/json; charset=utf-8" },
+          body: a.json,
+        });
+        const json = await r.text();
+        if (!r.ok) {
+          log(`← 刷脸服务 HTTP ${r.status}`);
+          return { type: "sdk_call_failed", id: a.id, error: { code: "CALL_FAILED", message: `bridge answered HTTP ${r.status}` } };
+        }
+        const code = /"return_code"\s*:\s*"([A-Z_]+)"/.exec(json)?.[1] ?? "?";
+        log(`← 刷脸服务 ${code}`);
+        return { type: "sdk_answer", id: a.id, json };
+      } catch (e) {
+        log("← 刷脸服务不可用");
+        return { type: "sdk_call_failed", id: a.id, error: { code: "CALL_FAILED", message: String(e.message ?? e) } };
+      }
+    }
+    case "fetch_authinfo":
+      log("→ 医院服务器 获取授权");
+      return backend(a.id, async () => {
+        const body = { rawdata: a.rawdata, device_id: config.device_id, store_id: config.store_id };
+        const r = await postJson("/kiosk/authinfo", body);
+        log("← 医院服务器 授权有效");
+        return { type: "authinfo", id: a.id, authinfo: r.authinfo, expires_at: r.expires_at, expires_in: r.expires_in };
+      });
+    case "check_verified":
+      log("→ 医院服务器 核对实名记录");
+      return backend(a.id, async () => {
+        const r = await postJson("/kiosk/verified", a.who);
+        log(`← 医院服务器 ${r.already_verified ? "已有实名记录" : "尚无实名记录"}`);
+        return { type: "verified_checked", id: a.id, already_verified: Boolean(r.already_verified) };
+      });
+    case "fetch_real_name":
+      log("→ 医院服务器 获取实名信息");
+      return backend(a.id, async () => {
+        const r = await postJson("/kiosk/real-name", { face_sid: a.face_sid, device_id: config.device_id });
+        lastPatientId = r.patient_id ?? null;
+        log("← 医院服务器 已获取（脱敏）");
+        return { type: "real_name", id: a.id, identity: r.identity };
+      });
+    default:
+      throw new Error(`not a request action: ${a.type}`);
+  }
+}
+
+// ------------------------------------------------------------------ flow --
+
+/** Feeds one event and performs every action it produced. */
+function feed(event) {
+  let actions;
+  try {
+    actions = flow.next(event, now());
+  } catch (e) {
+    // A late answer after a cancel carries an id the machine no longer waits for.
+    log(`忽略：${e.name} ${e.code}`);
+    return;
+  }
+  for (const a of actions) {
+    switch (a.type) {
+      case "step": {
+        const s = STEPS[a.step];
+        log(`步骤 ${a.step}`);
+        if (a.step === "initialising" || a.step === "releasing") {
+          deviceState("starting", s.title);
+          break;
+        }
+        show(`step-${a.step}`, s.title, s.subtitle);
+        if (s.phase) phase(s.phase);
+        break;
+      }
+      case "ready":
+        log("刷脸设备就绪");
+        deviceState("ready", "设备就绪");
+        buttons({ start: true });
+        break;
+      case "done":
+        finish(a);
+        break;
+      case "released":
+        deviceState("error", "设备已关闭");
+        buttons({});
+        break;
+      default:
+        perform(a).then(feed);
+    }
+  }
+}
+
+function finish(done) {
+  const o = OUTCOMES[done.outcome] ?? OUTCOMES.failed;
+  log(`结束 ${done.outcome}${done.error ? ` (${done.error.code})` : ""}`);
+  if (done.outcome === "failed" && flow.state === "uninitialised") {
+    // The face SDK did not start.
+    deviceState("error", "设备未就绪");
+    show("failed", "刷脸设备未就绪", "请联系工作人员");
+    $("subtitle").dataset.code = done.error?.code ?? "";
+    buttons({ again: false });
+    return;
+  }
+  let subtitle = o.subtitle;
+  if (done.outcome === "failed" && done.error) subtitle += `（错误码：${done.error.return_code ?? done.error.backend_code ?? done.error.code}）`;
+  show(o.view, o.title, subtitle);
+  $("stage").dataset.outcome = done.outcome;
+  phase(done.outcome === "verified" || done.outcome === "already_verified" ? "complete" : null);
+  showIdentity(done.outcome === "verified" ? done.identity : null);
+  buttons({ again: true });
+}
+
+function begin() {
+  lastPatientId = null;
+  delete $("stage").dataset.outcome;
+  showIdentity(null);
+  buttons({ cancel: true });
+  feed({ type: "begin" });
+}
+
+function home() {
+  delete $("stage").dataset.outcome;
+  showIdentity(null);
+  phase(null);
+  show("idle", "欢迎使用刷脸实名认证", "请点击下方按钮开始");
+  buttons({ start: flow.state === "ready" });
+}
+
+// ------------------------------------------------------------ dev panel --
+
+async function setScenario() {
+  const outcome = document.querySelector('input[name="outcome"]:checked').value;
+  const already = $("already").checked;
+  const status = $("dev-status");
+  status.dataset.ready = "false";
+  try {
+    await postJson("/_dev/scenario", { outcome, already_verified: already });
+    const names = { consent: "同意授权", refuse: "拒绝授权", cancel: "取消刷脸" };
+    status.textContent = `模拟场景：${names[outcome]}${already ? "，已实名用户" : ""}`;
+    status.dataset.scenario = `${outcome}${already ? "+already" : ""}`;
+    status.dataset.ready = "true";
+  } catch (e) {
+    status.textContent = `无法设置模拟场景（${e.status ?? e.message}）`;
+  }
+}
+
+// ------------------------------------------------------------------ main --
+
+async function loadConfig() {
+  let file = {};
+  try {
+    const r = await fetch("config.json", { cache: "no-store" });
+    if (r.ok) file = await r.json();
+  } catch {
+    // Defaults then.
+  }
+  const q = Object.fromEntries(new URLSearchParams(location.search));
+  return { ...DEFAULTS, ...file, ...q };
+}
+
+async function main() {
+  config = await loadConfig();
+  await init();
+  $("hospital").textContent = config.hospital;
+  $("device").textContent = `${config.device_id} · wxface ${version()}`;
+  flow = new Flow({
+    appid: config.appid,
+    mch_id: config.mch_id,
+    store_id: config.store_id,
+    sdk_version: config.sdk_version,
+  });
+  $("start").addEventListener("click", begin);
+  $("cancel").addEventListener("click", () => {
+    log("用户取消");
+    $("cancel").hidden = true;
+    feed({ type: "cancel" });
+  });
+  $("again").addEventListener("click", home);
+  if (config.dev === "1" || config.dev === true) {
+    $("dev").hidden = false;
+    for (const el of document.querySelectorAll('#dev input')) el.addEventListener("change", setScenario);
+    await setScenario();
+  }
+  window.addEventListener("pagehide", () => {
+    if (flow.state === "ready") feed({ type: "shutdown" });
+  });
+  feed({ type: "start" });
+}
+
+main().catch((e) => {
+  deviceState("error", "启动失败");
+  show("failed", "自助机启动失败", `请联系工作人员（${e.name ?? "Error"}）`);
+  console.error("kiosk start failed:", e.name, e.code ?? "", e.message);
+});
