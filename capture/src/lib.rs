@@ -1,12 +1,91 @@
 //! # wxface-capture
 //!
 //! The kiosk side: the seam every face SDK plugs into ([`FaceSdk`]), the
-//! native bridge to the vendor library, and the driver that runs the core's
-//! flow state machine against an SDK and a merchant server.
+//! native bridge to the vendor library (`NativeFaceSdk`, feature `native`),
+//! the merchant-server client (`HttpMerchantBackend`, feature `http`), and
+//! the [`Kiosk`] driver that runs the core's flow state machine against an
+//! SDK and a merchant server.
+//!
+//! ```no_run
+//! # #[cfg(all(feature = "native", feature = "http"))]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use wxface_capture::{HttpMerchantBackend, Kiosk, NativeFaceSdk, VerifyHooks};
+//! use wxface_core::flow::{FlowConfig, Outcome};
+//! use wxface_core::time::SystemClock;
+//!
+//! let sdk = Arc::new(NativeFaceSdk::load(r"C:\Program Files\Hospital\WxpayFaceSDK.dll")?);
+//! let backend = Arc::new(HttpMerchantBackend::new("https://his.hospital.example/api")?);
+//! let config = FlowConfig::new("wx2421b1c4370ec43b", "10000100", "OUTPATIENT-1F");
+//! let kiosk = Kiosk::new(config, "KIOSK-01", sdk, backend, Arc::new(SystemClock))?;
+//! kiosk.start()?;
+//! match kiosk.verify(VerifyHooks::new().on_progress(|e| println!("{e:?}"))) {
+//!     Outcome::Verified { identity, .. } => println!("{} verified", identity.name),
+//!     other => println!("{}", other.as_str()),
+//! }
+//! kiosk.shutdown()?;
+//! # Ok(())
+//! # }
+//! # #[cfg(not(all(feature = "native", feature = "http")))]
+//! # fn main() {}
+//! ```
+//!
+//! ## Pointing a Windows kiosk at `WxpayFaceSDK.dll`
+//!
+//! - **Path.** [`NativeFaceSdk::load`] takes the DLL's path. Prefer a full
+//!   path to the copy shipped with your application. A bare name
+//!   ([`NativeFaceSdk::load_default`] uses `WxpayFaceSDK.dll` unless the
+//!   environment variable `WXFACE_SDK_LIBRARY` names a path) is resolved by
+//!   the Windows DLL search order: the executable's folder first, then the
+//!   system folders, then `PATH`. DLLs the SDK itself depends on are looked
+//!   up the same way, so keep them beside it. A load failure names the path
+//!   that was tried; a library without `wxpayCallFaceService` or
+//!   `wxpayReleaseResponse` is refused naming the missing symbol.
+//! - **32 or 64 bits.** A process can only load a DLL of its own
+//!   architecture. Build the kiosk for `i686-pc-windows-msvc` when the
+//!   vendor ships a 32-bit DLL, for `x86_64-pc-windows-msvc` for a 64-bit one.
+//!   A mismatch shows as a load error (Windows error 193, "not a valid Win32
+//!   application"). Check a DLL with `dumpbin /headers WxpayFaceSDK.dll`
+//!   (`machine (x86)` or `machine (x64)`).
+//! - **Calling convention.** The vendor documents cdecl; the prototypes here
+//!   are `extern "C"`, which is cdecl on 32-bit Windows (and the only
+//!   convention on x64). A stdcall build of the DLL would not match.
+//! - **The service.** The DLL talks to the WxpayFaceService service, which
+//!   must be running before `initWxpayface`. Check with
+//!   `sc query WxpayFaceService` (`STATE : 4 RUNNING`) or
+//!   `tasklist /FI "IMAGENAME eq WxpayFaceService.exe"`, start it with
+//!   `sc start WxpayFaceService`. When the service is down the SDK answers
+//!   `return_code = SYSTEMERROR`, which [`Kiosk::start`] returns as
+//!   `wxface_core::Error::Sdk` with that `return_code` (code `sdk`); a
+//!   non-zero return of `wxpayCallFaceService` itself arrives with
+//!   `return_code = CALL_FAILED` and the value in `err_code`.
+//!
+//! The emulator library of this project, `libwxface_sdk_emu.so`
+//! (`wxface_sdk_emu.dll` on Windows), exports the same two functions and can
+//! stand in for the vendor DLL in development and tests.
+//!
+//! ## Personal data
+//!
+//! Nothing in this crate logs or puts into an error the content of an SDK
+//! request or response, an authinfo, or identity data. The kiosk only ever
+//! receives a [`wxface_core::realname::MaskedIdentity`].
+
+#[cfg(feature = "http")]
+mod http;
+mod kiosk;
+#[cfg(feature = "native")]
+pub mod native;
 
 use wxface_core::flow::Recognised;
 use wxface_core::realname::MaskedIdentity;
 use wxface_core::UnixTime;
+
+#[cfg(feature = "http")]
+pub use http::{HttpMerchantBackend, HttpMerchantBackendBuilder};
+pub use kiosk::{CancelHandle, InitRetry, Kiosk, ProgressEvent, StepStatus, VerifyHooks};
+#[cfg(feature = "native")]
+pub use native::{NativeError, NativeFaceSdk, NativeOptions};
+pub use wxface_core::flow::{FlowConfig, Outcome, Step};
 
 /// One face SDK: JSON request in, JSON response out.
 ///
@@ -28,8 +107,22 @@ pub trait FaceSdk: Send + Sync {
 pub struct AuthinfoGrant {
     /// The authinfo.
     pub authinfo: String,
-    /// Its absolute expiry.
+    /// Its absolute expiry (Unix seconds on the wire).
+    #[serde(with = "unix_secs")]
     pub expires_at: UnixTime,
+}
+
+/// [`UnixTime`] as a JSON number of seconds.
+mod unix_secs {
+    use wxface_core::UnixTime;
+
+    pub fn serialize<S: serde::Serializer>(t: &UnixTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(t.as_secs())
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<UnixTime, D::Error> {
+        <u64 as serde::Deserialize>::deserialize(d).map(UnixTime)
+    }
 }
 
 /// How a kiosk reaches its merchant server (see `docs/merchant-api.md`).
@@ -38,7 +131,8 @@ pub trait MerchantBackend: Send + Sync {
     ///
     /// # Errors
     /// Any error of the merchant server or of WeChat Pay behind it.
-    fn authinfo(&self, rawdata: &str, device_id: &str) -> Result<AuthinfoGrant, wxface_core::Error>;
+    fn authinfo(&self, rawdata: &str, device_id: &str)
+        -> Result<AuthinfoGrant, wxface_core::Error>;
 
     /// Whether the merchant already has a verified record for this user.
     ///
@@ -50,5 +144,9 @@ pub trait MerchantBackend: Send + Sync {
     ///
     /// # Errors
     /// Any error of the merchant server or of WeChat Pay behind it.
-    fn real_name(&self, face_sid: &str, device_id: &str) -> Result<MaskedIdentity, wxface_core::Error>;
+    fn real_name(
+        &self,
+        face_sid: &str,
+        device_id: &str,
+    ) -> Result<MaskedIdentity, wxface_core::Error>;
 }
