@@ -14,6 +14,7 @@
 pub mod error;
 pub mod helpers;
 pub mod input;
+pub mod serve;
 
 use std::process::ExitCode;
 
@@ -55,6 +56,16 @@ pub enum Command {
     /// attacks), never run it on ciphertexts you did not receive from WeChat Pay
     /// yourself, never paste its output into logs or tickets.
     Decrypt(helpers::decrypt::DecryptArgs),
+    /// The WeChat Pay + face SDK emulator.
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+}
+
+/// `wxface sandbox …`.
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Serve the emulator until interrupted.
+    Serve(serve::SandboxServeArgs),
 }
 
 /// `wxface sign …`.
@@ -85,6 +96,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Sign(SignCommand::V3(a)) => helpers::sign::run_v3(&a, &mut stdout),
         Command::Verify(VerifyCommand::V3(a)) => helpers::verify::run_v3(&a, &mut stdout),
         Command::Decrypt(a) => helpers::decrypt::run(&a, &mut stdout),
+        Command::Sandbox(SandboxCommand::Serve(a)) => serve::run_sandbox(&a, &mut stdout),
     }
 }
 
