@@ -69,7 +69,7 @@ function phase(p) {
 
 function buttons({ start, cancel, again }) {
   $("start").disabled = !start;
-  $("start").hidden = Boolean(again);
+  $("start").hidden = Boolean(again || cancel);
   $("cancel").hidden = !cancel;
   $("again").hidden = !again;
 }
