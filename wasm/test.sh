@@ -33,6 +33,10 @@ bash "$HERE/build.sh"
 step "node tests over the built package"
 (cd "$HERE" && node --test test/*.test.mjs)
 
+step "TypeScript declarations (tsc --noEmit --strict)"
+[ -x "$HERE/node_modules/.bin/tsc" ] || (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error)
+(cd "$HERE" && node_modules/.bin/tsc -p test/tsconfig.json)
+
 KIOSK="$ROOT/examples/kiosk-web"
 if [ -f "$KIOSK/test/browser.test.mjs" ]; then
   step "browser kiosk: headless Chromium against wxface dev-server"
