@@ -197,8 +197,8 @@ impl Inner {
         }
     }
 
-    /// The signer a request's `Wechatpay-Serial` names, `Ok(None)` without
-    /// the header, `Err(())` when it names no key of this sandbox.
+    /// The signer a request's `Wechatpay-Serial` names (the default signer
+    /// without the header); `Err(())` when it names no key of this sandbox.
     pub(crate) fn requested_signer(
         &self,
         header_value: Option<&HeaderValue>,
