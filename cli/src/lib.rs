@@ -14,6 +14,7 @@
 pub mod error;
 pub mod helpers;
 pub mod input;
+pub mod merchant;
 pub mod serve;
 
 use std::process::ExitCode;
@@ -59,6 +60,16 @@ pub enum Command {
     /// The WeChat Pay + face SDK emulator.
     #[command(subcommand)]
     Sandbox(SandboxCommand),
+    /// The reference merchant server (the kiosk API of docs/merchant-api.md).
+    #[command(subcommand)]
+    Merchant(MerchantCommand),
+}
+
+/// `wxface merchant …`.
+#[derive(Debug, Subcommand)]
+pub enum MerchantCommand {
+    /// Serve the kiosk API until interrupted.
+    Serve(merchant::MerchantServeArgs),
 }
 
 /// `wxface sandbox …`.
@@ -97,6 +108,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Verify(VerifyCommand::V3(a)) => helpers::verify::run_v3(&a, &mut stdout),
         Command::Decrypt(a) => helpers::decrypt::run(&a, &mut stdout),
         Command::Sandbox(SandboxCommand::Serve(a)) => serve::run_sandbox(&a, &mut stdout),
+        Command::Merchant(MerchantCommand::Serve(a)) => merchant::run(&a, &mut stdout),
     }
 }
 

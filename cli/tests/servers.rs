@@ -64,3 +64,108 @@ fn sandbox_serve_refuses_a_bad_config_in_one_line() {
     assert!(err.starts_with("wxface: error["), "{err}");
     assert!(err.contains("authinfo_ttl_secs"), "{err}");
 }
+
+fn post(url: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    let resp = http().post(url).json(&body).send().expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.json().expect("json answer"))
+}
+
+#[test]
+fn merchant_serve_runs_the_kiosk_api_against_the_sandbox_keys() {
+    let dir = tempdir("merchant");
+    let keys = dir.join("keys").display().to_string();
+    let sandbox = start(&["sandbox", "serve", "--keys-dir", &keys]);
+    let merchant = start(&[
+        "merchant",
+        "serve",
+        "--keys-dir",
+        &keys,
+        "--wechat-url",
+        &sandbox.url,
+        "--verified",
+        "o_sbx_patient_b",
+    ]);
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("keys/sandbox.json")).expect("manifest"),
+    )
+    .expect("json");
+    let device = "KIOSK-T1";
+    let store = "HOSPITAL-OPD-01";
+
+    // What the face SDK would do: rawdata from "WeChat's face service".
+    let (_, raw) = post(
+        &format!("{}/_emu/rawdata", sandbox.url),
+        serde_json::json!({"device_id": device}),
+    );
+    let rawdata = raw["rawdata"].as_str().expect("rawdata").to_owned();
+
+    // The kiosk asks its merchant server for authinfo: v2, signed with the key set's API key.
+    let (status, grant) = post(
+        &format!("{}/kiosk/authinfo", merchant.url),
+        serde_json::json!({"rawdata": rawdata, "device_id": device, "store_id": store}),
+    );
+    assert_eq!(status, 200, "{grant}");
+    let authinfo = grant["authinfo"].as_str().expect("authinfo").to_owned();
+    assert!(grant["expires_at"].as_u64().is_some());
+
+    // Recognition and consent, as the emulated SDK reports them to the sandbox.
+    let (_, face) = post(
+        &format!("{}/_emu/recognise", sandbox.url),
+        serde_json::json!({
+            "device_id": device, "authinfo": authinfo,
+            "appid": manifest["appid"], "mch_id": manifest["mch_id"],
+            "store_id": store, "face_authtype": "FACE_AUTH", "person": "patient-a",
+        }),
+    );
+    let face_sid = face["face_sid"].as_str().expect("face_sid").to_owned();
+    let (status, _) = post(
+        &format!("{}/_emu/auth", sandbox.url),
+        serde_json::json!({"device_id": device, "authinfo": authinfo, "face_sid": face_sid, "action": "consent"}),
+    );
+    assert_eq!(status, 200);
+
+    // Already verified? Only the seeded openid is.
+    let (_, v) = post(
+        &format!("{}/kiosk/verified", merchant.url),
+        serde_json::json!({"openid": face["openid"], "face_sid": face_sid}),
+    );
+    assert_eq!(v["already_verified"], false);
+    let (_, v) = post(
+        &format!("{}/kiosk/verified", merchant.url),
+        serde_json::json!({"openid": "o_sbx_patient_b", "face_sid": face_sid}),
+    );
+    assert_eq!(v["already_verified"], true);
+
+    // The real name: APIv3 query, verification, decryption; masked answer only.
+    let (status, r) = post(
+        &format!("{}/kiosk/real-name", merchant.url),
+        serde_json::json!({"face_sid": face_sid, "device_id": device}),
+    );
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["identity"]["name"], "测***甲");
+    assert_eq!(r["identity"]["credential_type"], 1);
+    let id = r["identity"]["credential_id"].as_str().expect("id");
+    assert!(id.starts_with("110") && id.contains("*****"), "{id}");
+    assert!(r["patient_id"].as_str().is_some());
+}
+
+#[test]
+fn merchant_serve_explains_what_is_missing() {
+    let out = common::wxface_command()
+        .args(["merchant", "serve", "--appid", "wx1"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("wxface: error[usage]: no mch_id"), "{err}");
+
+    let dir = tempdir("merchant-nourl");
+    let out = common::wxface_command()
+        .args(["merchant", "serve", "--keys-dir"])
+        .arg(&dir)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--wechat-url"));
+}

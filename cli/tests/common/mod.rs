@@ -45,10 +45,22 @@ pub fn start_with(mut cmd: Command, args: &[&str]) -> Server {
     let mut child = cmd
         .args(args)
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("spawn wxface");
     let stdout: ChildStdout = child.stdout.take().expect("stdout");
+    let stderr = child.stderr.take().expect("stderr");
+    let errors = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = errors.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Ok(mut s) = sink.lock() {
+                s.push_str(&line);
+                s.push('\n');
+            }
+        }
+    });
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines() {
@@ -58,9 +70,16 @@ pub fn start_with(mut cmd: Command, args: &[&str]) -> Server {
             }
         }
     });
-    let first = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server printed nothing");
+    let Ok(first) = rx.recv_timeout(Duration::from_secs(60)) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        std::thread::sleep(Duration::from_millis(100));
+        let errors = errors.lock().map(|s| s.clone()).unwrap_or_default();
+        panic!(
+            "`wxface {}` printed nothing; standard error:\n{errors}",
+            args.join(" ")
+        );
+    };
     let url = first
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("first line is not `listening on URL`: {first}"))
