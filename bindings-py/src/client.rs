@@ -593,6 +593,13 @@ fn info_type_arg(py: Python<'_>, s: &str) -> PyResult<InfoType> {
     s.parse().map_err(|e| core_err(py, &e))
 }
 
+impl PyMerchantClient {
+    /// Whether the client runs in provider mode.
+    pub(crate) fn is_provider_mode(&self) -> bool {
+        self.config.get().built.is_provider_mode()
+    }
+}
+
 #[pymethods]
 impl PyMerchantClient {
     /// # Errors

@@ -242,11 +242,15 @@ impl PySandbox {
     /// An emulated kiosk (face SDK) on `device_id` that recognises `person`
     /// (a key of `identities`; default: the sandbox's default person) and
     /// whose user does `outcome` (`"consent"`, `"refuse"`, `"user_cancel"`,
-    /// `"camera_error"`, `"timeout"`).
+    /// `"camera_error"`, `"timeout"`). `provider_mode=True` makes the kiosk
+    /// send the sub-merchant's `sub_mch_id` and `sub_appid`, as a kiosk of a
+    /// provider-mode hospital does (`consented_face_sid` does so by itself
+    /// when given a provider-mode client).
     ///
     /// # Errors
-    /// `InvalidInputError` for an unknown outcome.
-    #[pyo3(signature = (person = None, outcome = "consent", *, device_id = "KIOSK-01", store_id = None, sdk_version = None))]
+    /// `InvalidInputError` for an unknown outcome or SDK version.
+    #[pyo3(signature = (person = None, outcome = "consent", *, device_id = "KIOSK-01", store_id = None, sdk_version = None, provider_mode = false))]
+    #[allow(clippy::too_many_arguments)]
     fn kiosk(
         &self,
         py: Python<'_>,
@@ -255,6 +259,7 @@ impl PySandbox {
         device_id: &str,
         store_id: Option<String>,
         sdk_version: Option<&str>,
+        provider_mode: bool,
     ) -> PyResult<PyKiosk> {
         let outcome: Outcome = outcome.parse().py_err(py)?;
         let mut cfg = wxface_sandbox::EmuConfig::new(self.url.clone());
@@ -271,6 +276,9 @@ impl PySandbox {
             device_id: device_id.to_owned(),
             appid: c.appid.clone(),
             mch_id: c.mch_id.clone(),
+            sub_appid: c.sub_appid.clone(),
+            sub_mch_id: c.sub_mch_id.clone(),
+            provider_mode,
             store_id: store_id.unwrap_or_else(|| "SBX-STORE-01".into()),
             initialised: Mutex::new(false),
         })
@@ -665,6 +673,9 @@ pub struct PyKiosk {
     device_id: String,
     appid: String,
     mch_id: String,
+    sub_appid: String,
+    sub_mch_id: String,
+    provider_mode: bool,
     store_id: String,
     initialised: Mutex<bool>,
 }
@@ -727,30 +738,8 @@ impl PyKiosk {
         outcome: Option<&str>,
         store_id: Option<String>,
     ) -> PyResult<PyRecognition> {
-        self.ensure_init(py)?;
-        if let Some(o) = outcome {
-            self.sdk.push_outcome(o.parse().py_err(py)?);
-        }
-        let req = FaceCodeRequest {
-            appid: self.appid.clone(),
-            mch_id: self.mch_id.clone(),
-            store_id: store_id.unwrap_or_else(|| self.store_id.clone()),
-            face_authtype: FaceAuthType::FaceAuth,
-            authinfo,
-            ..FaceCodeRequest::default()
-        };
-        match self.call(py, SdkRequest::GetFaceCode(req))? {
-            SdkReply::FaceCode(r) => Ok(PyRecognition {
-                face_sid: r
-                    .face_sid
-                    .ok_or_else(|| invalid(py, "face_sid", "missing from the SDK answer"))?,
-                openid: r.openid,
-                sub_openid: r.sub_openid,
-            }),
-            _ => Err(invalid(py, "face_sid", "unexpected SDK answer")),
-        }
+        self.face_code(py, authinfo, outcome, store_id, self.provider_mode)
     }
-
     /// `getWxpayAuth` with `quit_face_auth = "0"`: ask the user to share
     /// their real-name data; the emulated user answers per the session's
     /// outcome. Returns `None` when the user consented.
@@ -780,7 +769,9 @@ impl PyKiosk {
     /// Whatever the merchant call or the SDK raises.
     fn consented_face_sid(&self, py: Python<'_>, merchant: &Bound<'_, PyAny>) -> PyResult<String> {
         let rawdata = self.rawdata(py)?;
+        let mut provider_mode = self.provider_mode;
         let authinfo: String = if let Ok(c) = merchant.cast::<PyMerchantClient>() {
+            provider_mode |= c.get().is_provider_mode();
             let kw = PyDict::new(py);
             kw.set_item("device_id", &self.device_id)?;
             c.call_method("get_authinfo", (rawdata,), Some(&kw))?
@@ -789,7 +780,7 @@ impl PyKiosk {
         } else {
             merchant.call1((rawdata,))?.extract()?
         };
-        let rec = self.recognise(py, authinfo.clone(), None, None)?;
+        let rec = self.face_code(py, authinfo.clone(), None, None, provider_mode)?;
         self.consent(py, authinfo, rec.face_sid.clone())?;
         Ok(rec.face_sid)
     }
@@ -813,6 +804,40 @@ impl PyKiosk {
 }
 
 impl PyKiosk {
+    fn face_code(
+        &self,
+        py: Python<'_>,
+        authinfo: String,
+        outcome: Option<&str>,
+        store_id: Option<String>,
+        provider_mode: bool,
+    ) -> PyResult<PyRecognition> {
+        self.ensure_init(py)?;
+        if let Some(o) = outcome {
+            self.sdk.push_outcome(o.parse().py_err(py)?);
+        }
+        let req = FaceCodeRequest {
+            appid: self.appid.clone(),
+            mch_id: self.mch_id.clone(),
+            sub_appid: provider_mode.then(|| self.sub_appid.clone()),
+            sub_mch_id: provider_mode.then(|| self.sub_mch_id.clone()),
+            store_id: store_id.unwrap_or_else(|| self.store_id.clone()),
+            face_authtype: FaceAuthType::FaceAuth,
+            authinfo,
+            ..FaceCodeRequest::default()
+        };
+        match self.call(py, SdkRequest::GetFaceCode(req))? {
+            SdkReply::FaceCode(r) => Ok(PyRecognition {
+                face_sid: r
+                    .face_sid
+                    .ok_or_else(|| invalid(py, "face_sid", "missing from the SDK answer"))?,
+                openid: r.openid,
+                sub_openid: r.sub_openid,
+            }),
+            _ => Err(invalid(py, "face_sid", "unexpected SDK answer")),
+        }
+    }
+
     fn auth(&self, py: Python<'_>, authinfo: String, face_sid: String, quit: bool) -> PyResult<()> {
         self.ensure_init(py)?;
         self.call(

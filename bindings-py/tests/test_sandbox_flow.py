@@ -170,6 +170,7 @@ def test_provider_mode_keeps_the_identity_for_the_hospital_key(wxface_sandbox):
     with pytest.raises(wxface.DecryptionError):
         wxface.Decryptor(wxface_sandbox.credentials.merchant_key_pem).decrypt_real_name(user)
     # ...the hospital decrypts the forwarded fields with its own key.
+    assert user.sub_openid == wxface_sandbox.identities[0].sub_openid
     hospital = wxface.Decryptor(wxface_sandbox.credentials.sub_merchant_key_pem)
     assert hospital.decrypt_real_name(user.real_name.to_dict()) == wxface_sandbox.identities[0].real_name
     assert client.fetch_real_name(face_sid, wxface_sandbox.sub_merchant_decryptor()) == (
@@ -319,3 +320,48 @@ def test_bad_sandbox_options():
         wxface.Sandbox(no_such_option=1)
     with pytest.raises(wxface.ConfigError):
         wxface.Sandbox(padding="rot13")
+
+
+@pytest.mark.parametrize("platform_key", ["public_key", "certificate"])
+def test_platform_certificate_download(wxface_sandbox, platform_key):
+    c = wxface_sandbox.credentials
+    client = wxface_sandbox.client(platform_key=platform_key, apiv3_key=c.apiv3_key)
+    assert client.refresh_platform_certificates() >= 1
+    assert c.platform_serial_no in client.platform_key_ids
+    assert client.stats()["certificate_downloads"] == 1
+    face_sid = wxface_sandbox.kiosk().consented_face_sid(client)
+    assert client.fetch_real_name(face_sid)
+    # Without the APIv3 key there is nothing to download with.
+    with pytest.raises(wxface.ConfigError):
+        wxface_sandbox.client().refresh_platform_certificates()
+
+
+def test_kiosk_helpers(wxface_sandbox, wxface_client):
+    kiosk = wxface_sandbox.kiosk(person="patient-c", device_id="KIOSK-33", sdk_version="1.24")
+    assert kiosk.device_id == "KIOSK-33" and "KIOSK-33" in repr(kiosk)
+    seen = []
+
+    def merchant(rawdata):
+        seen.append(rawdata)
+        return wxface_client.get_authinfo(rawdata, device_id="KIOSK-33").authinfo
+
+    face_sid = kiosk.consented_face_sid(merchant)
+    assert seen and wxface_client.fetch_real_name(face_sid) == wxface_sandbox.identities[2].real_name
+    d = wxface_sandbox.sub_merchant_decryptor()
+    assert isinstance(d, wxface.Decryptor) and d.padding == wxface_sandbox.credentials.padding
+    assert "fired=" in repr(wxface_sandbox.faults)
+
+
+def test_provider_mode_kiosk_step_by_step(wxface_sandbox):
+    client = wxface_sandbox.client(provider_mode=True)
+    kiosk = wxface_sandbox.kiosk(person="patient-b", provider_mode=True)
+    grant = client.get_authinfo(kiosk.rawdata(), device_id="KIOSK-01")
+    rec = kiosk.recognise(grant.authinfo)
+    kiosk.consent(grant.authinfo, rec.face_sid)
+    who = client.fetch_real_name(rec.face_sid, wxface_sandbox.sub_merchant_decryptor())
+    assert who == wxface_sandbox.identities[1].real_name
+    # A kiosk that leaves the sub-merchant out does not match the authinfo.
+    plain = wxface_sandbox.kiosk()
+    grant = client.get_authinfo(plain.rawdata(), device_id="KIOSK-01")
+    with pytest.raises(wxface.SdkError):
+        plain.recognise(grant.authinfo)

@@ -1,0 +1,34 @@
+"""Every public name of the package carries a docstring."""
+
+import inspect
+
+import wxface
+import wxface.aio
+import wxface.errors
+import wxface.pytest_plugin
+
+
+def _public(obj):
+    return [n for n in dir(obj) if not n.startswith("_")]
+
+
+def test_every_public_name_is_documented():
+    missing = []
+    for name in wxface.__all__:
+        obj = getattr(wxface, name)
+        if name == "__version__":
+            continue
+        if not (getattr(obj, "__doc__", None) or "").strip():
+            missing.append(name)
+        if inspect.isclass(obj) and not issubclass(obj, BaseException):
+            for attr in _public(obj):
+                member = inspect.getattr_static(obj, attr)
+                if not (getattr(member, "__doc__", None) or "").strip():
+                    missing.append(f"{name}.{attr}")
+    assert missing == []
+
+
+def test_modules_are_documented():
+    for m in (wxface, wxface.aio, wxface.errors, wxface.pytest_plugin):
+        assert (m.__doc__ or "").strip(), m.__name__
+    assert set(wxface.errors.__all__) <= set(wxface.__all__)
