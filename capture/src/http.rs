@@ -44,10 +44,10 @@ const MAX_MESSAGE_CHARS: usize = 256;
 const WHAT: &str = "merchant server response";
 
 /// Default connect timeout.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default timeout of one request, answer included (the real-name request
 /// makes the server call WeChat Pay and decrypt).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Builds an [`HttpMerchantBackend`].
 pub struct HttpMerchantBackendBuilder {
@@ -76,13 +76,13 @@ impl fmt::Debug for HttpMerchantBackendBuilder {
 }
 
 impl HttpMerchantBackendBuilder {
-    /// Connect timeout (default [`DEFAULT_CONNECT_TIMEOUT`]).
+    /// Connect timeout (default 5 s).
     pub fn connect_timeout(mut self, t: Duration) -> Self {
         self.connect_timeout = t;
         self
     }
 
-    /// Timeout of one whole request (default [`DEFAULT_TIMEOUT`]).
+    /// Timeout of one whole request, answer included (default 30 s).
     pub fn timeout(mut self, t: Duration) -> Self {
         self.timeout = t;
         self

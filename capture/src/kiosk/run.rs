@@ -1,0 +1,362 @@
+//! One verification in progress: the loop that feeds the flow and performs
+//! its actions, each request on a worker thread that a cancel can outrun.
+
+use std::sync::mpsc::{self, Receiver};
+use std::sync::Arc;
+use std::time::Instant;
+use std::{panic, thread};
+
+use wxface_core::flow::{Action, Event, Flow, Outcome, RequestId, Step};
+use wxface_core::Error;
+
+use super::hooks::{
+    CancelHandle, ProgressEvent, ProgressSink, StepStatus, VerifiedCheck, VerifyHooks, Wake,
+};
+use super::Kiosk;
+use crate::FaceSdk;
+
+/// The step being worked on.
+struct OpenStep {
+    step: Step,
+    since: Instant,
+    /// Whether its call answered without error (`None`: no answer yet).
+    io_ok: Option<bool>,
+}
+
+/// The request being waited for.
+struct Job {
+    id: RequestId,
+    rx: Receiver<Wake>,
+}
+
+/// One verification in progress.
+pub(super) struct Run<'k, 'h> {
+    kiosk: &'k Kiosk,
+    flow: &'k mut Flow,
+    is_already_verified: Option<Box<VerifiedCheck<'h>>>,
+    on_progress: Option<Box<ProgressSink<'h>>>,
+    cancel: CancelHandle,
+    open: Option<OpenStep>,
+    cancel_fed: bool,
+}
+
+impl<'k, 'h> Run<'k, 'h> {
+    pub(super) fn new(
+        kiosk: &'k Kiosk,
+        flow: &'k mut Flow,
+        hooks: VerifyHooks<'h>,
+        cancel: CancelHandle,
+    ) -> Self {
+        Self {
+            kiosk,
+            flow,
+            is_already_verified: hooks.is_already_verified,
+            on_progress: hooks.on_progress,
+            cancel,
+            open: None,
+            cancel_fed: false,
+        }
+    }
+
+    /// The whole verification, `Finished` event included.
+    pub(super) fn verify(mut self, started: Instant) -> Outcome {
+        let outcome = self.drive();
+        self.cancel.disarm();
+        self.emit(&ProgressEvent::Finished {
+            outcome: outcome.as_str(),
+            elapsed: started.elapsed(),
+        });
+        outcome
+    }
+
+    fn emit(&mut self, event: &ProgressEvent) {
+        if let Some(f) = self.on_progress.as_mut() {
+            f(event);
+        }
+    }
+
+    fn close_step(&mut self, status: Option<StepStatus>) {
+        if let Some(open) = self.open.take() {
+            let status = status.unwrap_or(match open.io_ok {
+                Some(false) => StepStatus::Error,
+                _ => StepStatus::Ok,
+            });
+            self.emit(&ProgressEvent::StepFinished {
+                step: open.step,
+                status,
+                elapsed: open.since.elapsed(),
+            });
+        }
+    }
+
+    fn open_step(&mut self, step: Step) {
+        self.close_step(None);
+        tracing::debug!(step = step.as_str(), "step started");
+        self.open = Some(OpenStep {
+            step,
+            since: Instant::now(),
+            io_ok: None,
+        });
+        self.emit(&ProgressEvent::StepStarted { step });
+    }
+
+    fn current_step(&self) -> Step {
+        self.open.as_ref().map_or(Step::Initialising, |o| o.step)
+    }
+
+    /// Feed one event; a refusal (which a correct driver never sees) ends the
+    /// verification as failed.
+    fn feed(&mut self, event: Event) -> Result<(), Box<Outcome>> {
+        self.flow
+            .handle(self.kiosk.clock.now(), event)
+            .map_err(|error| {
+                Box::new(Outcome::Failed {
+                    step: self.current_step(),
+                    error,
+                })
+            })
+    }
+
+    fn feed_cancel(&mut self) -> Result<(), Box<Outcome>> {
+        if self.cancel_fed {
+            return Ok(());
+        }
+        self.cancel_fed = true;
+        self.emit(&ProgressEvent::CancelRequested);
+        tracing::debug!(state = self.flow.state_name(), "cancel requested");
+        self.feed(Event::Cancel)
+    }
+
+    fn drive(&mut self) -> Outcome {
+        match self.drive_inner() {
+            Ok(o) => o,
+            Err(o) => *o,
+        }
+    }
+
+    fn drive_inner(&mut self) -> Result<Outcome, Box<Outcome>> {
+        if self.cancel.is_cancelled() {
+            return Ok(Outcome::Cancelled);
+        }
+        self.flow
+            .handle(self.kiosk.clock.now(), Event::Begin)
+            .map_err(|error| {
+                Box::new(Outcome::Failed {
+                    step: Step::Initialising,
+                    error,
+                })
+            })?;
+        let mut job: Option<Job> = None;
+        loop {
+            while let Some(action) = self.flow.poll_action() {
+                match action {
+                    Action::StepStarted(step) => self.open_step(step),
+                    Action::Done(outcome) => {
+                        let status = match &outcome {
+                            Outcome::Cancelled => Some(StepStatus::Cancelled),
+                            Outcome::Failed { .. } => Some(StepStatus::Error),
+                            _ => None,
+                        };
+                        self.close_step(status);
+                        return Ok(outcome);
+                    }
+                    Action::Ready | Action::Released => {}
+                    Action::CallSdk { id, json, .. } => {
+                        let sdk = Arc::clone(&self.kiosk.sdk);
+                        job = Some(self.start_job(id, move || sdk_event(sdk.as_ref(), id, &json)));
+                    }
+                    Action::FetchAuthinfo { id, rawdata } => {
+                        let backend = Arc::clone(&self.kiosk.backend);
+                        let device_id = self.kiosk.device_id.clone();
+                        job = Some(self.start_job(id, move || {
+                            match backend.authinfo(&rawdata, &device_id) {
+                                Ok(g) => Event::Authinfo {
+                                    id,
+                                    authinfo: g.authinfo,
+                                    expires_at: g.expires_at,
+                                },
+                                Err(error) => Event::BackendFailed { id, error },
+                            }
+                        }));
+                    }
+                    Action::CheckVerified { id, who } => {
+                        job = Some(match self.is_already_verified.as_mut() {
+                            Some(check) => {
+                                let event = match check(&who) {
+                                    Ok(already_verified) => Event::VerifiedChecked {
+                                        id,
+                                        already_verified,
+                                    },
+                                    Err(error) => Event::BackendFailed { id, error },
+                                };
+                                self.ready_job(id, event)
+                            }
+                            None => {
+                                let backend = Arc::clone(&self.kiosk.backend);
+                                self.start_job(id, move || match backend.is_verified(&who) {
+                                    Ok(already_verified) => Event::VerifiedChecked {
+                                        id,
+                                        already_verified,
+                                    },
+                                    Err(error) => Event::BackendFailed { id, error },
+                                })
+                            }
+                        });
+                    }
+                    Action::FetchRealName { id, face_sid } => {
+                        let backend = Arc::clone(&self.kiosk.backend);
+                        let device_id = self.kiosk.device_id.clone();
+                        job = Some(self.start_job(id, move || {
+                            match backend.real_name(&face_sid, &device_id) {
+                                Ok(identity) => Event::RealName { id, identity },
+                                Err(error) => Event::BackendFailed { id, error },
+                            }
+                        }));
+                    }
+                }
+            }
+
+            // The flow now waits for exactly one answer.
+            let Some(current) = job.as_ref() else {
+                return Err(Box::new(Outcome::Failed {
+                    step: self.current_step(),
+                    error: Error::State {
+                        state: self.flow.state_name(),
+                        event: "poll",
+                    },
+                }));
+            };
+            let id = current.id;
+            if self.cancel.is_cancelled() && !self.cancel_fed {
+                self.feed_cancel()?;
+                if self.flow.pending() != Some(id) {
+                    job = None;
+                }
+                continue;
+            }
+            match current.rx.recv() {
+                Ok(Wake::Answer(event)) => {
+                    job = None;
+                    if let Some(open) = self.open.as_mut() {
+                        open.io_ok = Some(answer_ok(&event));
+                    }
+                    if self.cancel.is_cancelled() {
+                        // Let the flow know before it acts on the answer.
+                        self.feed_cancel()?;
+                    }
+                    if self.flow.pending() == Some(id) {
+                        self.feed(event)?;
+                    }
+                }
+                Ok(Wake::Cancel) => {
+                    self.feed_cancel()?;
+                    if self.flow.pending() != Some(id) {
+                        // The flow moved on (e.g. a merchant request was
+                        // abandoned); the worker's late answer is dropped.
+                        job = None;
+                    }
+                }
+                Err(_) => {
+                    // Every worker sends exactly one answer; a closed channel
+                    // cannot happen while `job` holds the sender's peer.
+                    return Err(Box::new(Outcome::Failed {
+                        step: self.current_step(),
+                        error: Error::State {
+                            state: self.flow.state_name(),
+                            event: "worker_gone",
+                        },
+                    }));
+                }
+            }
+        }
+    }
+
+    /// A job whose answer is already known (a hook ran inline).
+    fn ready_job(&mut self, id: RequestId, event: Event) -> Job {
+        let (tx, rx) = mpsc::channel();
+        self.cancel.arm(tx.clone());
+        let _ = tx.send(Wake::Answer(event));
+        Job { id, rx }
+    }
+
+    /// Run `work` on a worker thread; its event comes back through the job's
+    /// channel, which a cancel also wakes.
+    fn start_job(&mut self, id: RequestId, work: impl FnOnce() -> Event + Send + 'static) -> Job {
+        let (tx, rx) = mpsc::channel();
+        self.cancel.arm(tx.clone());
+        let step = self.current_step();
+        let worker_tx = tx.clone();
+        let spawned = thread::Builder::new()
+            .name("wxface-kiosk-io".into())
+            .spawn(move || {
+                let event = panic::catch_unwind(panic::AssertUnwindSafe(work))
+                    .unwrap_or_else(|_| failure_event(step, id, "the implementation panicked"));
+                let _ = worker_tx.send(Wake::Answer(event));
+            });
+        if let Err(e) = spawned {
+            let _ = tx.send(Wake::Answer(failure_event(
+                step,
+                id,
+                &format!("cannot start a worker thread: {e}"),
+            )));
+        }
+        Job { id, rx }
+    }
+}
+
+/// The failure event for `step`'s request: SDK steps fail as calls, the rest
+/// as merchant-server requests.
+fn failure_event(step: Step, id: RequestId, reason: &str) -> Event {
+    match step {
+        Step::FetchingAuthinfo | Step::CheckingVerified | Step::FetchingRealName => {
+            Event::BackendFailed {
+                id,
+                error: Error::Backend {
+                    status: None,
+                    code: "KIOSK_ERROR".into(),
+                    message: format!("merchant backend: {reason}"),
+                    detail: None,
+                },
+            }
+        }
+        _ => Event::SdkCallFailed {
+            id,
+            error: Error::Sdk {
+                cmd: "unknown".into(),
+                return_code: "CALL_FAILED".into(),
+                return_msg: format!("face SDK: {reason}"),
+                err_code: None,
+            },
+        },
+    }
+}
+
+/// One SDK call as the flow's event: the answer as received, or the failure.
+pub(super) fn sdk_event(sdk: &dyn FaceSdk, id: RequestId, json: &str) -> Event {
+    match sdk.call(json) {
+        Ok(json) => Event::SdkAnswer { id, json },
+        Err(error) => {
+            tracing::warn!(code = error.code(), "face SDK call failed");
+            Event::SdkCallFailed { id, error }
+        }
+    }
+}
+
+/// Whether an answer reports success (SDK `return_code` `SUCCESS`, or any
+/// merchant answer).
+fn answer_ok(event: &Event) -> bool {
+    match event {
+        Event::SdkAnswer { json, .. } => {
+            #[derive(serde::Deserialize)]
+            struct Code {
+                return_code: Option<String>,
+            }
+            serde_json::from_str::<Code>(json)
+                .ok()
+                .and_then(|c| c.return_code)
+                .is_some_and(|c| c == "SUCCESS")
+        }
+        Event::SdkCallFailed { .. } | Event::BackendFailed { .. } => false,
+        _ => true,
+    }
+}
