@@ -47,6 +47,7 @@ fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let args = Args::parse();
     let mut config = match &args.config {
@@ -71,7 +72,12 @@ fn main() -> std::process::ExitCode {
     };
     let keys_dir = sandbox
         .keys_dir()
-        .map(|p| p.display().to_string())
+        .map(|p| {
+            std::fs::canonicalize(p)
+                .unwrap_or_else(|_| p.to_path_buf())
+                .display()
+                .to_string()
+        })
         .unwrap_or_default();
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "url: {}", sandbox.url());
