@@ -6,6 +6,15 @@
 
 export * from './native'
 
+import type {
+  FaceSdk,
+  KioskAuthinfo,
+  KioskConfig,
+  KioskProgress,
+  MaskedIdentity,
+  RecognisedUser
+} from './native'
+
 /** Every stable error `code` (the Rust core's codes and the binding's own). */
 export type ErrorCode =
   | 'invalid_input'
@@ -136,4 +145,71 @@ export declare class InternalError extends WxfaceError {
 export declare const errors: {
   readonly CODES: Readonly<Record<ErrorCode, typeof WxfaceError>>
   readonly KINDS: Readonly<Record<ErrorKind, typeof WxfaceError>>
+}
+
+// ------------------------------------------------------------------ kiosk
+
+/**
+ * A merchant backend written in JS, in place of `merchantUrl`: the kiosk
+ * calls it off its background thread and waits for the Promise. Functions may
+ * be sync or async; a thrown value ends the verification as `failed` with a
+ * `BackendError` whose `cause` is that value.
+ */
+export interface KioskBackend {
+  authinfo (request: { rawdata: string, deviceId: string }): KioskAuthinfo | Promise<KioskAuthinfo>
+  /** Default: nobody is verified yet. */
+  isVerified? (who: RecognisedUser): boolean | Promise<boolean>
+  /** Must return a masked identity (a kiosk never handles full values). */
+  realName (request: { faceSid: string, deviceId: string }): MaskedIdentity | Promise<MaskedIdentity>
+}
+
+/** Kiosk configuration: ids and exactly one of `merchantUrl` or `backend`. */
+export type KioskOptions = Omit<KioskConfig, 'merchantUrl'> & (
+  | { merchantUrl: string, backend?: undefined }
+  | { backend: KioskBackend, merchantUrl?: undefined }
+)
+
+/** Options of one verification. */
+export interface VerifyOptions {
+  /** Decide "already verified?" here instead of asking the merchant server. */
+  isAlreadyVerified?: (who: RecognisedUser) => boolean | Promise<boolean>
+  /** Progress of the steps (no personal data). */
+  onProgress?: (event: KioskProgress) => void
+  /** Cancels the verification. */
+  signal?: AbortSignal
+}
+
+/** Who was recognised. */
+interface Who {
+  faceSid: string
+  openid?: string
+  subOpenid?: string
+}
+
+/** How one verification ended. */
+export type VerifyOutcome =
+  | ({ kind: 'verified', identity: MaskedIdentity } & Who)
+  | ({ kind: 'already_verified' } & Who)
+  | ({ kind: 'consent_refused' } & Who)
+  | { kind: 'cancelled' }
+  | { kind: 'failed', step: string, error: WxfaceError }
+
+/**
+ * The kiosk driver: one face SDK, one merchant server, one patient at a
+ * time. SDK calls and network run off the JS thread.
+ */
+export declare class Kiosk {
+  constructor (config: KioskOptions, sdk: FaceSdk)
+  readonly deviceId: string
+  /** `initWxpayface`. Rejects with `SdkError` or `StateError`. */
+  start (): Promise<void>
+  /** Verify one patient; a failure is an outcome, not a rejection. */
+  verify (options?: VerifyOptions): Promise<VerifyOutcome>
+  /** Cancel the verification in progress; whether there was one. */
+  cancel (): boolean
+  /** `releaseWxpayface`. */
+  shutdown (): Promise<void>
+  state (): Promise<string>
+  authinfoExpiresAt (): Promise<number | null>
+  invalidateAuthinfo (): Promise<void>
 }

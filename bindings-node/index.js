@@ -9,6 +9,7 @@ const util = require('node:util')
 
 const native = require('./native.js')
 const errors = require('./lib/errors.js')
+const { makeKiosk } = require('./lib/kiosk.js')
 
 native.__setErrorFactory(errors.fromDescription)
 
@@ -23,17 +24,20 @@ defineInspect(native.Identity, function (depth, options, inspect) {
   return `Identity ${(inspect || util.inspect)(this.masked(), options)}`
 })
 // Objects holding keys print their redacted description.
-for (const cls of [native.Decryptor, native.v2.ApiKey, native.v3.MerchantSigner]) {
+for (const cls of [native.Decryptor, native.MerchantClient, native.v2.ApiKey, native.v3.MerchantSigner]) {
   defineInspect(cls, function () { return this.toString() })
 }
 
+// Internal pieces of the native module stay internal.
+const HIDDEN = new Set(['NativeKiosk'])
 const api = {}
 for (const [k, v] of Object.entries(native)) {
-  if (!k.startsWith('__')) api[k] = v
+  if (!k.startsWith('__') && !HIDDEN.has(k)) api[k] = v
 }
 
 module.exports = {
   ...api,
+  Kiosk: makeKiosk(native),
   ...errors.classes,
   errors
 }

@@ -17,6 +17,13 @@ export const {
   maskName,
   maskCredentialId,
   isResidentId,
+  MerchantClient,
+  // kiosk side
+  FaceSdk,
+  Kiosk,
+  CancelToken,
+  // development: sandbox and reference merchant server
+  dev,
   // errors
   errorCodes,
   errorKinds,

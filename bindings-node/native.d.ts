@@ -10,6 +10,19 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * Cancels one verification from JS (the `Kiosk` wrapper ties it to an
+ * `AbortSignal`).
+ */
+export declare class CancelToken {
+  /** A token that is not cancelled. */
+  constructor()
+  /** Request cancellation; never blocks. */
+  cancel(): void
+  /** Whether `cancel()` was called. */
+  get cancelled(): boolean
+}
+
+/**
  * Decrypts real-name fields. Holds nothing but the (sub-)merchant private key
  * and the padding; opaque, never printed.
  */
@@ -45,6 +58,56 @@ export declare class Decryptor {
   toString(): string
 }
 
+/**
+ * A face SDK: the vendor library (or the project's emulator library)
+ * through the C ABI, or the in-process emulator.
+ */
+export declare class FaceSdk {
+  /**
+   * Load a library with the vendor's C ABI (`WxpayFaceSDK.dll`, or
+   * `libwxface_sdk_emu.so` configured by its `WXFACE_EMU_*` environment).
+   *
+   * # Errors
+   * `ConfigError` naming the path or the missing symbol.
+   */
+  static load(path: string): FaceSdk
+  /**
+   * The in-process emulator, talking to a WeChat Pay sandbox.
+   *
+   * # Errors
+   * `InvalidInputError` / `ConfigError` for bad options.
+   */
+  static emulator(options: EmulatorOptions): FaceSdk
+  /** `"native"` or `"emulator"`. */
+  get kind(): string
+  /**
+   * Send one raw request JSON and resolve with the raw answer (off the JS
+   * thread). For diagnostics; a kiosk uses `Kiosk`.
+   *
+   * # Errors
+   * Rejects with `SdkError` (`returnCode` `CALL_FAILED`) when the call
+   * itself fails.
+   */
+  call(request: string): Promise<string>
+  /**
+   * Emulator only: what the user does in the next face session(s), in order.
+   *
+   * # Errors
+   * `InvalidInputError` for an unknown outcome, `StateError` for a native SDK.
+   */
+  pushOutcome(outcome: string): void
+  /**
+   * Emulator only: the default outcome, the person and the recognition
+   * latency from now on.
+   *
+   * # Errors
+   * As `pushOutcome`.
+   */
+  configure(options: EmulatorSettings): void
+  /** `FaceSdk(native)` or `FaceSdk(emulator)`. */
+  toString(): string
+}
+
 /** A verified, decrypted identity. */
 export declare class Identity {
   /** The masked name (`张*三`). */
@@ -69,6 +132,123 @@ export declare class Identity {
 }
 
 /**
+ * The merchant server's client: `get_wxpayface_authinfo` (cached,
+ * single-flight), the APIv3 identity query (verified before parsing) and
+ * real-name decryption.
+ */
+export declare class MerchantClient {
+  /**
+   * Check the configuration and load the keys.
+   *
+   * # Errors
+   * `ConfigError` / `InvalidInputError` naming what is missing or wrong
+   * (never a secret).
+   */
+  constructor(config: MerchantClientConfig)
+  /** The `appid`. */
+  get appid(): string
+  /** The `mch_id`. */
+  get mchId(): string
+  /** Whether a sub-merchant is configured (服务商模式). */
+  get isProviderMode(): boolean
+  /**
+   * An authinfo for a kiosk: from the cache while it is fresh, otherwise
+   * from `get_wxpayface_authinfo`.
+   *
+   * # Errors
+   * Rejects with `InvalidInputError`, `BackendError` (WeChat's code and
+   * message), `SignatureError`, `MalformedError`, `TransportError`.
+   */
+  getAuthinfo(params: AuthinfoParamsInit): Promise<AuthinfoGrant>
+  /**
+   * Forget the cached authinfo of a device (and store): after the face
+   * SDK reported it expired. Returns whether one was cached.
+   */
+  invalidateAuthinfo(deviceId: string, storeId?: string | undefined | null): boolean
+  /**
+   * `GET /v3/facemch/users/{face_sid}`, verified before it is parsed. The
+   * real-name fields stay encrypted (decrypt them with a `Decryptor`).
+   *
+   * # Errors
+   * Rejects with `BackendError`, `SignatureError`, `MalformedError`,
+   * `InvalidInputError`, `TransportError`.
+   */
+  queryUser(faceSid: string, infoTypeName?: string | undefined | null): Promise<FaceUser>
+  /**
+   * Query `ASK_REAL_NAME` and decrypt the identity, with `decryptor` or
+   * the configured `decryptKeyPem`.
+   *
+   * # Errors
+   * As `queryUser`; `DecryptionError`; `ConfigError` without a decryptor.
+   */
+  fetchRealName(faceSid: string, decryptor?: Decryptor | undefined | null): Promise<Identity>
+  /**
+   * Download the platform certificates now (needs the APIv3 key); returns
+   * how many are trusted.
+   *
+   * # Errors
+   * Rejects with `ConfigError`, `BackendError`, `SignatureError`, `TransportError`.
+   */
+  refreshPlatformCertificates(): Promise<number>
+  /** The ids of the trusted platform keys. */
+  platformKeyIds(): Array<string>
+  /** Counters since the client was built. */
+  stats(): ClientStats
+  /** A description without secrets. */
+  toString(): string
+  /** A description without secrets. */
+  toJSON(): string
+}
+
+/**
+ * The `wxface-capture` kiosk driver. Use the `Kiosk` class of the package,
+ * which wraps this one.
+ */
+export declare class NativeKiosk {
+  /**
+   * A kiosk over `sdk`, asking `config.merchantUrl` or the JS `backend`.
+   *
+   * # Errors
+   * `InvalidInputError`, `SdkVersionError`, `ConfigError`.
+   */
+  constructor(config: KioskConfig, sdk: FaceSdk, backend?: JsBackendFunctions | undefined | null)
+  /** The device id. */
+  get deviceId(): string
+  /**
+   * `initWxpayface` (retried while the SDK is still initialising).
+   *
+   * # Errors
+   * Rejects with `SdkError` (e.g. `SYSTEMERROR`: the face service is not
+   * running) or `StateError`.
+   */
+  start(): Promise<void>
+  /**
+   * Verify one patient; resolves with the outcome (never rejects for a
+   * flow failure: that is `{kind: 'failed'}`).
+   */
+  verify(hooks: NativeVerifyHooks, cancel?: CancelToken | undefined | null): Promise<NativeOutcome>
+  /** Cancel the verification in progress; returns whether there was one. */
+  cancel(): boolean
+  /**
+   * `releaseWxpayface` (cancels a verification in progress first).
+   *
+   * # Errors
+   * Rejects with `StateError` when not started, or the SDK's error (the
+   * kiosk is released all the same).
+   */
+  shutdown(): Promise<void>
+  /**
+   * Name of the flow's state (`uninitialised`, `ready`, `released`, …).
+   * Resolves once a call in progress has finished with the flow.
+   */
+  state(): Promise<string>
+  /** Expiry of the cached authinfo (unix seconds), if one is held. */
+  authinfoExpiresAt(): Promise<number | null>
+  /** Forget the cached authinfo. */
+  invalidateAuthinfo(): Promise<void>
+}
+
+/**
  * A sample error of each code, as the binding would throw it (for tests of
  * the JS error classes; messages contain no data).
  */
@@ -80,6 +260,81 @@ export declare function __sampleErrors(): Array<unknown>
  * public API.
  */
 export declare function __setErrorFactory(factory: (arg: any) => unknown): void
+
+/** `authinfo` answer of a JS backend. */
+export interface AuthinfoAnswer {
+  /** The grant on success. */
+  ok?: KioskAuthinfo
+  /** The failure. */
+  error?: CallbackFailure
+}
+
+/** What a JS backend's `authinfo` receives. */
+export interface AuthinfoCall {
+  /** `rawdata` from the face SDK. */
+  rawdata: string
+  /** The kiosk's device id. */
+  deviceId: string
+}
+
+/** An authinfo for the kiosk's face SDK. */
+export interface AuthinfoGrant {
+  /** The credential. Never log it. */
+  authinfo: string
+  /** When it expires, unix seconds. */
+  expiresAt: number
+  /** Seconds left until `expiresAt`. */
+  expiresIn: number
+  /** Whether it came from the cache (or a concurrent caller's request). */
+  fromCache: boolean
+}
+
+/** What the merchant server passes for one authinfo. */
+export interface AuthinfoParamsInit {
+  /** `rawdata` from the kiosk's face SDK. */
+  rawdata: string
+  /** The kiosk's device id (≤ 32). */
+  deviceId: string
+  /** The store; default: the configured one. */
+  storeId?: string
+  /** The store's name; default: the configured one. */
+  storeName?: string
+  /** `attach`, a JSON string passed through to WeChat. */
+  attach?: string
+}
+
+/**
+ * How a JS callback failed, as the wrapper describes it (the original error
+ * stays in JS and becomes the `cause` of the outcome's error).
+ */
+export interface CallbackFailure {
+  /** `name` of the thrown value, when it has one. */
+  name?: string
+  /** `code` of a `WxfaceError`. */
+  code?: string
+  /** `wechatCode` of a `BackendError`. */
+  wechatCode?: string
+  /** `wechatMessage` of a `BackendError`. */
+  wechatMessage?: string
+  /** `status` of a `BackendError`. */
+  status?: number
+}
+
+/** Counters since the client was built. */
+export interface ClientStats {
+  /** Calls of the public operations. */
+  calls: number
+  /** HTTP requests sent (every attempt). */
+  httpRequests: number
+  /** Attempts after a retryable failure. */
+  retries: number
+  /** Authinfo answers served from the cache. */
+  cacheHits: number
+  /** Authinfo answers shared with a concurrent caller. */
+  coalesced: number
+  /** Platform certificate downloads. */
+  certificateDownloads: number
+}
 
 /** The Chinese label of a credential type code (`1` → `身份证`). */
 export declare function credentialTypeLabel(code: number): string
@@ -93,6 +348,37 @@ export interface DecryptorOptions {
   padding?: string
 }
 
+/** Options of the in-process face SDK emulator. */
+export interface EmulatorOptions {
+  /** Base URL of the WeChat Pay sandbox the emulator asks. */
+  sandboxUrl: string
+  /** Key of the test person recognised (default: the sandbox's default). */
+  person?: string
+  /**
+   * What the user does: `"consent"` (default), `"refuse"`,
+   * `"user_cancel"`, `"camera_error"` or `"timeout"`.
+   */
+  outcome?: string
+  /** How long recognition takes, milliseconds (default 0). */
+  latencyMs?: number
+  /** The terminal's device id; must match the kiosk's (default `EMU-DEVICE-01`). */
+  deviceId?: string
+  /** The face SDK version emulated (default `"1.24"`). */
+  sdkVersion?: string
+  /** How long a `timeout` outcome hangs, milliseconds. */
+  timeoutMs?: number
+}
+
+/** Emulator settings that can change between sessions. */
+export interface EmulatorSettings {
+  /** The default outcome. */
+  outcome?: string
+  /** The test person (`""`: the sandbox's default). */
+  person?: string
+  /** Recognition latency, milliseconds. */
+  latencyMs?: number
+}
+
 /** The encrypted real-name part of an answer (decrypt it with `Decryptor`). */
 export interface EncryptedRealName {
   /** Base64 ciphertext of the name. */
@@ -104,8 +390,9 @@ export interface EncryptedRealName {
 }
 
 /**
- * Every error `code` the binding can produce: the core's codes and the
- * binding's own (for the drift test of the JS error table).
+ * Every error `code` the binding can produce: those of the client (the
+ * core's and `transport`) and the binding's own (for the drift test of the
+ * JS error table).
  */
 export declare function errorCodes(): Array<string>
 
@@ -149,6 +436,81 @@ export interface HttpRequest {
  */
 export declare function isResidentId(id: string): boolean
 
+/**
+ * A merchant backend implemented in JS (already wrapped by `index.js`:
+ * every function returns a Promise of `{ok}` or `{error}`).
+ */
+export interface JsBackendFunctions {
+  /** `({rawdata, deviceId}) => Promise<{ok: {authinfo, expiresIn?, expiresAt?}} | {error}>` */
+  authinfo: ((arg: AuthinfoCall) => Promise<AuthinfoAnswer>)
+  /** `(who) => Promise<{ok: boolean} | {error}>` */
+  isVerified: ((arg: RecognisedUser) => Promise<VerifiedAnswer>)
+  /** `({faceSid, deviceId}) => Promise<{ok: MaskedIdentity} | {error}>` */
+  realName: ((arg: RealNameCall) => Promise<RealNameAnswer>)
+}
+
+/** An authinfo as a JS backend returns it. */
+export interface KioskAuthinfo {
+  /** The authinfo. */
+  authinfo: string
+  /** Seconds it stays valid (preferred: measured on this kiosk's clock). */
+  expiresIn?: number
+  /** Its absolute expiry, unix seconds. */
+  expiresAt?: number
+}
+
+/** Configuration of a kiosk. The kiosk holds no secrets. */
+export interface KioskConfig {
+  /** `appid` */
+  appid: string
+  /** `mch_id` */
+  mchId: string
+  /** `store_id` */
+  storeId: string
+  /** The kiosk's device id (≤ 32), sent to the merchant server. */
+  deviceId: string
+  /** The terminal's face SDK version, e.g. `"1.24"` (default). */
+  sdkVersion?: string
+  /** `sub_appid` (provider mode). */
+  subAppid?: string
+  /** `sub_mch_id` (provider mode). */
+  subMchId?: string
+  /** `screen_index` (SDK 1.18+). */
+  screenIndex?: string
+  /** `disable_keyboard` (SDK 1.23+). */
+  disableKeyboard?: boolean
+  /** `camera_rotation` of `initWxpayface`: 1 = +90°, 2 = 180°, 3 = −90° (SDK 1.18+). */
+  cameraRotation?: number
+  /** A cached authinfo is reused only while it has this many seconds left (default 60). */
+  authinfoMarginSecs?: number
+  /** The merchant server (`docs/merchant-api.md`), e.g. `http://his.local:8080`. */
+  merchantUrl?: string
+  /** Timeout of each merchant-server request, milliseconds. */
+  merchantTimeoutMs?: number
+  /** How often `start()` retries an SDK that is still initialising (default 10). */
+  initRetries?: number
+  /** Pause between those retries, milliseconds (default 500). */
+  initRetryDelayMs?: number
+}
+
+/** A progress event of one verification (no personal data). */
+export interface KioskProgress {
+  /** `"step_started"`, `"step_finished"`, `"cancel_requested"` or `"finished"`. */
+  type: string
+  /**
+   * The step (`initialising`, `reading_rawdata`, `fetching_authinfo`,
+   * `recognising`, `checking_verified`, `asking_consent`, `quitting`,
+   * `fetching_real_name`, `releasing`).
+   */
+  step?: string
+  /** How a step ended: `"ok"`, `"error"` or `"cancelled"`. */
+  status?: string
+  /** How long the step (or the whole verification) took, milliseconds. */
+  elapsedMs?: number
+  /** The outcome's kind (`finished` only). */
+  outcome?: string
+}
+
 /** Mask a credential number (`110105194912310021` → `110***********0021`). */
 export declare function maskCredentialId(id: string): string
 
@@ -166,6 +528,125 @@ export interface MaskedIdentity {
 export declare function maskName(name: string): string
 
 /**
+ * Configuration of a `MerchantClient`. Keys are read once, kept in Rust,
+ * and never printed.
+ */
+export interface MerchantClientConfig {
+  /** `appid` (in provider mode, the provider's). */
+  appid: string
+  /** `mch_id` (in provider mode, the provider's). */
+  mchId: string
+  /** The v2 API key (signs `get_wxpayface_authinfo`). */
+  v2Key: string
+  /** `"MD5"` (default) or `"HMAC-SHA256"`. */
+  signType?: string
+  /** Serial of the merchant API certificate. */
+  merchantSerialNo: string
+  /** The merchant API certificate's private key (PEM, PKCS#1 or PKCS#8). */
+  merchantKeyPem: string
+  /** WeChat Pay platform public key id (`PUB_KEY_ID_…`). */
+  platformPublicKeyId?: string
+  /** WeChat Pay platform public key (PEM). */
+  platformPublicKeyPem?: string
+  /** WeChat Pay platform certificates (PEM). */
+  platformCertificates?: Array<string>
+  /** The APIv3 key (to download platform certificates). */
+  apiv3Key?: string
+  /** Platform certificate serials trusted for the first download. */
+  pinnedPlatformSerials?: Array<string>
+  /** Provider mode: the sub-merchant (hospital) id. */
+  subMchId?: string
+  /**
+   * Provider mode: the sub-merchant certificate serial that encrypts the
+   * real-name fields.
+   */
+  subSerialNo?: string
+  /** Provider mode: the sub-merchant's appid. */
+  subAppid?: string
+  /** Default `store_id` of authinfo requests. */
+  storeId?: string
+  /** Default `store_name` of authinfo requests. */
+  storeName?: string
+  /**
+   * The private key that decrypts real-name fields (PEM); used by
+   * `fetchRealName()` without an explicit `Decryptor`.
+   */
+  decryptKeyPem?: string
+  /** Padding of that key: `"pkcs1v15"` (default) or `"oaep-sha1"`. */
+  padding?: string
+  /** Base URL of both WeChat Pay hosts (a sandbox). */
+  baseUrl?: string
+  /** Base URL of `payapp.weixin.qq.com`. */
+  payappBaseUrl?: string
+  /** Base URL of `api.mch.weixin.qq.com`. */
+  apimchBaseUrl?: string
+  /** Total timeout of one HTTP request, milliseconds (default 10 000). */
+  timeoutMs?: number
+  /** Connect timeout, milliseconds (default 5 000). */
+  connectTimeoutMs?: number
+  /** Retries after a retryable failure (default 2, at most 10). */
+  maxRetries?: number
+}
+
+/**
+ * How a verification ended, as the native layer reports it; the wrapper
+ * turns `error` into a `WxfaceError`.
+ */
+export interface NativeOutcome {
+  /** `"verified"`, `"already_verified"`, `"consent_refused"`, `"cancelled"` or `"failed"`. */
+  kind: string
+  /** `face_sid` of the recognised user. */
+  faceSid?: string
+  /** `openid`, when the SDK returned one. */
+  openid?: string
+  /** `sub_openid`, when the SDK returned one. */
+  subOpenid?: string
+  /** The masked identity (`verified`). */
+  identity?: MaskedIdentity
+  /** The step that failed (`failed`). */
+  step?: string
+  /** The error's description (`failed`): `{kind, code, message, …}`. */
+  error?: any
+}
+
+/** Hooks of one verification (wrapped by `index.js`). */
+export interface NativeVerifyHooks {
+  /**
+   * `(who) => Promise<{ok: boolean} | {error}>`: decides "already verified?"
+   * instead of the merchant server.
+   */
+  isAlreadyVerified?: ((arg: RecognisedUser) => Promise<VerifiedAnswer>)
+  /** `(event) => void` */
+  onProgress?: ((arg: KioskProgress) => unknown)
+}
+
+/** `realName` answer of a JS backend. */
+export interface RealNameAnswer {
+  /** The masked identity on success. */
+  ok?: MaskedIdentity
+  /** The failure. */
+  error?: CallbackFailure
+}
+
+/** What a JS backend's `realName` receives. */
+export interface RealNameCall {
+  /** The query credential. */
+  faceSid: string
+  /** The kiosk's device id. */
+  deviceId: string
+}
+
+/** Who the face SDK recognised (no personal data). */
+export interface RecognisedUser {
+  /** `face_sid`: the identity query credential. */
+  faceSid: string
+  /** `openid`, when the SDK returned one. */
+  openid?: string
+  /** `sub_openid`, when the SDK returned one. */
+  subOpenid?: string
+}
+
+/**
  * The full identity returned by [`Identity::reveal`]. Personal data: store or
  * show it only under the hospital system's own controls.
  */
@@ -176,6 +657,56 @@ export interface RevealedIdentity {
   credentialType: number
   /** Full credential number. */
   credentialId: string
+}
+
+/** The answer of a wrapped JS callback: `{ok: value}` or `{error: failure}`. */
+export interface VerifiedAnswer {
+  /** The value on success. */
+  ok?: boolean
+  /** The failure. */
+  error?: CallbackFailure
+}
+
+export declare namespace dev {
+  /** A running sandbox and reference merchant server. */
+  export class DevServer {
+    /**
+     * Base URL of the WeChat Pay sandbox (for `FaceSdk.emulator` and
+     * `MerchantClient`'s `baseUrl`).
+     */
+    get sandboxUrl(): string
+    /** Base URL of the reference merchant server (the kiosk's `merchantUrl`). */
+    get merchantUrl(): string
+    /** The sandbox merchant's `appid`. */
+    get appid(): string
+    /** The sandbox merchant's `mch_id`. */
+    get mchId(): string
+    /** The store the reference merchant server uses. */
+    get storeId(): string
+    /**
+     * A `MerchantClient` configuration for the sandbox merchant (sandbox
+     * keys, generated at start; never real ones).
+     */
+    merchantConfig(): MerchantClientConfig
+    /** Stop both servers. Idempotent. */
+    stop(): Promise<void>
+  }
+  /** Options of the dev server. */
+  export interface DevServerOptions {
+    /**
+     * The sandbox configuration as JSON (fields of `SandboxConfig`; those
+     * left out keep their defaults), e.g. `{"authinfo_ttl_secs": 60}`.
+     */
+    sandboxConfigJson?: string
+  }
+  /**
+   * Start a sandbox and the reference merchant server on loopback (free ports).
+   *
+   * # Errors
+   * Rejects with `ConfigError` for a bad sandbox configuration or a port that
+   * cannot be bound.
+   */
+  export function startDevServer(options?: dev.DevServerOptions | undefined | null): Promise<DevServer>
 }
 
 export declare namespace sdk {

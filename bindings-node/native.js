@@ -835,8 +835,12 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.CancelToken = nativeBinding.CancelToken
 module.exports.Decryptor = nativeBinding.Decryptor
+module.exports.FaceSdk = nativeBinding.FaceSdk
 module.exports.Identity = nativeBinding.Identity
+module.exports.MerchantClient = nativeBinding.MerchantClient
+module.exports.NativeKiosk = nativeBinding.NativeKiosk
 module.exports.__sampleErrors = nativeBinding.__sampleErrors
 module.exports.__setErrorFactory = nativeBinding.__setErrorFactory
 module.exports.credentialTypeLabel = nativeBinding.credentialTypeLabel
@@ -845,6 +849,7 @@ module.exports.errorKinds = nativeBinding.errorKinds
 module.exports.isResidentId = nativeBinding.isResidentId
 module.exports.maskCredentialId = nativeBinding.maskCredentialId
 module.exports.maskName = nativeBinding.maskName
+module.exports.dev = nativeBinding.dev
 module.exports.sdk = nativeBinding.sdk
 module.exports.v2 = nativeBinding.v2
 module.exports.v3 = nativeBinding.v3

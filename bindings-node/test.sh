@@ -20,7 +20,7 @@ step "napi build (debug)"
 npx napi build --platform --js native.js --dts native.d.ts -- --color never
 
 step "clippy"
-cargo clippy --manifest-path "$ROOT/Cargo.toml" -p wxface-node --all-targets -- -D warnings
+cargo clippy --manifest-path "$ROOT/Cargo.toml" -p wxface-node --no-deps --all-targets -- -D warnings
 
 step "tsc --noEmit"
 npx tsc --noEmit -p test/tsconfig.json

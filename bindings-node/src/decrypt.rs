@@ -33,6 +33,13 @@ pub struct Decryptor {
     inner: Arc<decrypt::Decryptor>,
 }
 
+impl Decryptor {
+    /// The core decryptor (shared).
+    pub(crate) fn core(&self) -> Arc<decrypt::Decryptor> {
+        Arc::clone(&self.inner)
+    }
+}
+
 #[napi]
 impl Decryptor {
     /// A decryptor from the private key of the merchant API certificate (PEM,

@@ -34,9 +34,9 @@ pub const KINDS: &[(&str, &str)] = &[
     ("internal", "InternalError"),
 ];
 
-/// Codes the binding adds to the core's: failures of its own transport, and
-/// internal failures (a background task that stopped).
-pub const BINDING_CODES: &[&str] = &["transport", "internal"];
+/// Codes the binding adds to those of the Rust crates: internal failures (a
+/// background task that stopped).
+pub const BINDING_CODES: &[&str] = &["internal"];
 
 /// A failure on its way to JavaScript.
 #[derive(Debug, Clone)]
@@ -219,6 +219,23 @@ impl From<wxface_core::Error> for Failure {
     }
 }
 
+impl From<wxface_client::Error> for Failure {
+    fn from(e: wxface_client::Error) -> Self {
+        match e {
+            wxface_client::Error::Core(core) => Self::from(&core),
+            other => {
+                let mut f = Self::transport(other.to_string());
+                if let wxface_client::Error::Transport { kind, .. } = &other {
+                    put(&mut f.props, "transport", kind.as_str());
+                }
+                put(&mut f.props, "retryable", other.is_retryable());
+                f.code = other.code().to_owned();
+                f
+            }
+        }
+    }
+}
+
 /// Per-environment state of the addon.
 #[derive(Default)]
 pub(crate) struct Instance {
@@ -249,15 +266,14 @@ pub fn set_error_factory(env: Env, factory: Function<Value, Unknown<'static>>) -
     Ok(())
 }
 
-/// Every error `code` the binding can produce: the core's codes and the
-/// binding's own (for the drift test of the JS error table).
+/// Every error `code` the binding can produce: those of the client (the
+/// core's and `transport`) and the binding's own (for the drift test of the
+/// JS error table).
 #[napi(js_name = "errorCodes")]
 pub fn error_codes() -> Vec<String> {
-    wxface_core::Error::ALL_CODES
-        .iter()
-        .chain(BINDING_CODES)
-        .map(|c| (*c).to_owned())
-        .collect()
+    let mut codes: Vec<&str> = wxface_client::Error::ALL_CODES.to_vec();
+    codes.extend(BINDING_CODES);
+    codes.into_iter().map(str::to_owned).collect()
 }
 
 /// Every error kind with its JS class name, as `[kind, className]` pairs.

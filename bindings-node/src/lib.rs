@@ -11,6 +11,9 @@
 //! | [`v3`] | `v3.*`: APIv3 `Authorization` signing, answer verification, `facemch/users` |
 //! | [`identity`] | `Identity`: a decrypted identity, masked unless `reveal()`ed |
 //! | [`decrypt`] | `Decryptor`: real-name decryption with the hospital's key |
+//! | [`merchant`] | `MerchantClient`: authinfo, identity query, real name (merchant server) |
+//! | [`kiosk`] | `FaceSdk`, `CancelToken`, `NativeKiosk` (wrapped as `Kiosk` by `index.js`) |
+//! | [`dev`] | `dev.startDevServer()`: sandbox + reference merchant server (feature `dev`) |
 //!
 //! Blocking work (RSA, face SDK calls, HTTP) runs on background threads and
 //! settles a Promise on the JS thread; nothing here blocks the event loop.
@@ -22,9 +25,13 @@
 #![warn(missing_docs)]
 
 pub mod decrypt;
+#[cfg(feature = "dev")]
+pub mod dev;
 pub mod error;
 pub mod http;
 pub mod identity;
+pub mod kiosk;
+pub mod merchant;
 mod runtime;
 pub mod sdk;
 pub mod v2;

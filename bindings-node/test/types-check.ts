@@ -10,6 +10,12 @@ import {
   SdkError,
   SignatureError,
   WxfaceError,
+  FaceSdk,
+  Kiosk,
+  type KioskBackend,
+  MerchantClient,
+  type VerifyOutcome,
+  dev,
   errorCodes,
   sdk,
   v2,
@@ -57,4 +63,37 @@ export function errors (e: unknown): string {
     return `${e.name} ${code} ${codes.length}`
   }
   return String(e)
+}
+
+export async function kiosk (sandboxUrl: string, merchantUrl: string, client: MerchantClient): Promise<string> {
+  const sdk = FaceSdk.emulator({ sandboxUrl, latencyMs: 500, outcome: 'consent' })
+  const k = new Kiosk({ appid: 'wx1', mchId: '1900000001', storeId: 'S1', deviceId: 'K1', merchantUrl }, sdk)
+  await k.start()
+  const ac = new AbortController()
+  const outcome: VerifyOutcome = await k.verify({
+    isAlreadyVerified: async (who) => who.openid === 'known',
+    onProgress: (e) => { console.log(e.type, e.step ?? '') },
+    signal: ac.signal
+  })
+  let shown = ''
+  switch (outcome.kind) {
+    case 'verified': shown = `${outcome.identity.name} ${outcome.faceSid}`; break
+    case 'already_verified': shown = outcome.openid ?? ''; break
+    case 'consent_refused': shown = 'refused'; break
+    case 'cancelled': shown = 'cancelled'; break
+    case 'failed': shown = `${outcome.step} ${outcome.error.code}`; break
+  }
+  await k.shutdown()
+  // A JS backend instead of the HTTP merchant API.
+  const backend: KioskBackend = {
+    authinfo: async ({ rawdata, deviceId }) => {
+      const g = await client.getAuthinfo({ rawdata, deviceId })
+      return { authinfo: g.authinfo, expiresAt: g.expiresAt }
+    },
+    realName: async ({ faceSid }) => (await client.fetchRealName(faceSid)).masked()
+  }
+  const k2 = new Kiosk({ appid: 'wx1', mchId: '1900000001', storeId: 'S1', deviceId: 'K1', backend }, FaceSdk.load('/opt/sdk.so'))
+  const server: dev.DevServer = await dev.startDevServer()
+  await server.stop()
+  return shown + k2.deviceId
 }

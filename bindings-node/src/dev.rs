@@ -1,0 +1,167 @@
+//! `dev.startDevServer()`: a WeChat Pay sandbox and the reference merchant
+//! server in this process, on loopback, for development and tests of kiosk
+//! front ends (feature `dev`). Nothing here talks to WeChat Pay.
+
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use napi::bindgen_prelude::PromiseRaw;
+use napi::Env;
+use napi_derive::napi;
+use wxface_client::server::{self, ServerHandle, ServerState};
+use wxface_core::crypto::Padding;
+use wxface_core::decrypt::Decryptor;
+use wxface_core::Error;
+use wxface_sandbox::{Credentials, Sandbox, SandboxConfig};
+
+use crate::error::Failure;
+use crate::merchant::MerchantClientConfig;
+use crate::runtime;
+
+/// The store the reference merchant server asks authinfo for.
+const STORE_ID: &str = "HOSP-01";
+const STORE_NAME: &str = "门诊大厅";
+
+/// Options of the dev server.
+#[napi(object, namespace = "dev")]
+#[derive(Default)]
+pub struct DevServerOptions {
+    /// The sandbox configuration as JSON (fields of `SandboxConfig`; those
+    /// left out keep their defaults), e.g. `{"authinfo_ttl_secs": 60}`.
+    pub sandbox_config_json: Option<String>,
+}
+
+/// A running sandbox and reference merchant server.
+#[napi(namespace = "dev")]
+pub struct DevServer {
+    sandbox: Mutex<Option<Sandbox>>,
+    server: Mutex<Option<ServerHandle>>,
+    sandbox_url: String,
+    merchant_url: String,
+    creds: Credentials,
+}
+
+fn merchant_config(creds: &Credentials, sandbox_url: &str) -> MerchantClientConfig {
+    MerchantClientConfig {
+        appid: creds.appid.clone(),
+        mch_id: creds.mch_id.clone(),
+        v2_key: creds.api_v2_key.clone(),
+        merchant_serial_no: creds.merchant_serial.clone(),
+        merchant_key_pem: creds.merchant_key_pem.clone(),
+        platform_public_key_id: Some(creds.pub_key_id.clone()),
+        platform_public_key_pem: Some(creds.platform_public_key_pem.clone()),
+        platform_certificates: Some(vec![creds.platform_cert_pem.clone()]),
+        store_id: Some(STORE_ID.into()),
+        store_name: Some(STORE_NAME.into()),
+        decrypt_key_pem: Some(creds.merchant_key_pem.clone()),
+        padding: Some(creds.padding.as_str().into()),
+        base_url: Some(sandbox_url.into()),
+        ..MerchantClientConfig::default()
+    }
+}
+
+async fn start(options: DevServerOptions) -> Result<DevServer, Failure> {
+    let config = match options.sandbox_config_json {
+        Some(j) => SandboxConfig::from_json(&j),
+        None => Ok(SandboxConfig::default()),
+    }
+    .map_err(|e| Failure::from(Error::Config(e.to_string())))?;
+    let sandbox = Sandbox::start(config)
+        .await
+        .map_err(|e| Failure::from(Error::Config(e.to_string())))?;
+    let creds = sandbox.credentials();
+    let sandbox_url = sandbox.url();
+    let cfg = merchant_config(&creds, &sandbox_url);
+    let padding: Padding = creds.padding;
+    let client = wxface_client::MerchantClient::new(crate::merchant::build_config(cfg)?)?;
+    let decryptor = Decryptor::from_pem(&creds.merchant_key_pem, padding)?;
+    let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+    let (bound, handle) = server::serve(addr, ServerState::new(client, decryptor))
+        .await
+        .map_err(|e| Failure::from(Error::Config(format!("merchant server: {e}"))))?;
+    Ok(DevServer {
+        sandbox: Mutex::new(Some(sandbox)),
+        server: Mutex::new(Some(handle)),
+        sandbox_url,
+        merchant_url: format!("http://{bound}"),
+        creds,
+    })
+}
+
+/// Start a sandbox and the reference merchant server on loopback (free ports).
+///
+/// # Errors
+/// Rejects with `ConfigError` for a bad sandbox configuration or a port that
+/// cannot be bound.
+#[napi(
+    namespace = "dev",
+    js_name = "startDevServer",
+    ts_return_type = "Promise<DevServer>"
+)]
+pub fn start_dev_server<'env>(
+    env: &'env Env,
+    options: Option<DevServerOptions>,
+) -> napi::Result<PromiseRaw<'env, DevServer>> {
+    runtime::future(env, start(options.unwrap_or_default()), |_, s| Ok(s))
+}
+
+#[napi(namespace = "dev")]
+impl DevServer {
+    /// Base URL of the WeChat Pay sandbox (for `FaceSdk.emulator` and
+    /// `MerchantClient`'s `baseUrl`).
+    #[napi(getter)]
+    pub fn sandbox_url(&self) -> String {
+        self.sandbox_url.clone()
+    }
+
+    /// Base URL of the reference merchant server (the kiosk's `merchantUrl`).
+    #[napi(getter)]
+    pub fn merchant_url(&self) -> String {
+        self.merchant_url.clone()
+    }
+
+    /// The sandbox merchant's `appid`.
+    #[napi(getter)]
+    pub fn appid(&self) -> String {
+        self.creds.appid.clone()
+    }
+
+    /// The sandbox merchant's `mch_id`.
+    #[napi(getter)]
+    pub fn mch_id(&self) -> String {
+        self.creds.mch_id.clone()
+    }
+
+    /// The store the reference merchant server uses.
+    #[napi(getter)]
+    pub fn store_id(&self) -> String {
+        STORE_ID.into()
+    }
+
+    /// A `MerchantClient` configuration for the sandbox merchant (sandbox
+    /// keys, generated at start; never real ones).
+    #[napi(js_name = "merchantConfig")]
+    pub fn merchant_config(&self) -> MerchantClientConfig {
+        merchant_config(&self.creds, &self.sandbox_url)
+    }
+
+    /// Stop both servers. Idempotent.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn stop<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
+        let server = self.server.lock().ok().and_then(|mut s| s.take());
+        let sandbox = self.sandbox.lock().ok().and_then(|mut s| s.take());
+        runtime::future(
+            env,
+            async move {
+                if let Some(s) = server {
+                    // Open keep-alive connections of a kiosk may linger: bound the wait.
+                    let _ = tokio::time::timeout(Duration::from_secs(2), s.shutdown()).await;
+                }
+                drop(sandbox);
+                Ok(())
+            },
+            |_, ()| Ok(()),
+        )
+    }
+}

@@ -1,0 +1,896 @@
+//! The kiosk side: `FaceSdk` (the vendor library through its C ABI, or the
+//! in-process emulator), `CancelToken`, and `NativeKiosk`, the
+//! `wxface-capture` driver behind the JS `Kiosk` class of `index.js`.
+//!
+//! Every SDK call and merchant-server request runs on a background thread;
+//! the JS thread only receives progress events and the outcome, and answers
+//! the `isAlreadyVerified` and JS-backend callbacks, whose Promises the
+//! background thread waits for.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi::bindgen_prelude::{Promise, PromiseRaw};
+use napi::threadsafe_function::{
+    ThreadsafeFunction, ThreadsafeFunctionCallMode, UnknownReturnValue,
+};
+use napi::{Env, Status};
+use napi_derive::napi;
+use wxface_capture as capture;
+use wxface_capture::{FlowConfig, Outcome, ProgressEvent, VerifyHooks};
+use wxface_core::flow::Recognised;
+use wxface_core::realname::{CredentialType, MaskedIdentity as CoreMasked};
+use wxface_core::sdk::{CameraRotation, SdkVersion};
+use wxface_core::time::SystemClock;
+use wxface_core::{Error, UnixTime};
+
+use crate::error::{js, Failure};
+use crate::identity::MaskedIdentity;
+use crate::runtime;
+
+// ----------------------------------------------------------------- FaceSdk
+
+/// Options of the in-process face SDK emulator.
+#[napi(object)]
+pub struct EmulatorOptions {
+    /// Base URL of the WeChat Pay sandbox the emulator asks.
+    pub sandbox_url: String,
+    /// Key of the test person recognised (default: the sandbox's default).
+    pub person: Option<String>,
+    /// What the user does: `"consent"` (default), `"refuse"`,
+    /// `"user_cancel"`, `"camera_error"` or `"timeout"`.
+    pub outcome: Option<String>,
+    /// How long recognition takes, milliseconds (default 0).
+    pub latency_ms: Option<u32>,
+    /// The terminal's device id; must match the kiosk's (default `EMU-DEVICE-01`).
+    pub device_id: Option<String>,
+    /// The face SDK version emulated (default `"1.24"`).
+    pub sdk_version: Option<String>,
+    /// How long a `timeout` outcome hangs, milliseconds.
+    pub timeout_ms: Option<u32>,
+}
+
+enum SdkKind {
+    Native,
+    #[cfg(feature = "dev")]
+    Emulator(Arc<wxface_sandbox::EmulatedSdk>),
+}
+
+/// A face SDK: the vendor library (or the project's emulator library)
+/// through the C ABI, or the in-process emulator.
+#[napi]
+pub struct FaceSdk {
+    inner: Arc<dyn capture::FaceSdk>,
+    kind: SdkKind,
+}
+
+#[napi]
+impl FaceSdk {
+    /// Load a library with the vendor's C ABI (`WxpayFaceSDK.dll`, or
+    /// `libwxface_sdk_emu.so` configured by its `WXFACE_EMU_*` environment).
+    ///
+    /// # Errors
+    /// `ConfigError` naming the path or the missing symbol.
+    #[napi(factory)]
+    pub fn load(env: Env, path: String) -> napi::Result<Self> {
+        capture::NativeFaceSdk::load(&path)
+            .map(|sdk| Self {
+                inner: Arc::new(sdk),
+                kind: SdkKind::Native,
+            })
+            .map_err(|e| js(&env, Error::from(e)))
+    }
+
+    /// The in-process emulator, talking to a WeChat Pay sandbox.
+    ///
+    /// # Errors
+    /// `InvalidInputError` / `ConfigError` for bad options.
+    #[cfg(feature = "dev")]
+    #[napi(factory)]
+    pub fn emulator(env: Env, options: EmulatorOptions) -> napi::Result<Self> {
+        emulator_config(options)
+            .and_then(wxface_sandbox::EmulatedSdk::new)
+            .map(|sdk| {
+                let sdk = Arc::new(sdk);
+                Self {
+                    inner: sdk.clone(),
+                    kind: SdkKind::Emulator(sdk),
+                }
+            })
+            .map_err(|e| js(&env, e))
+    }
+
+    /// `"native"` or `"emulator"`.
+    #[napi(getter)]
+    pub fn kind(&self) -> String {
+        match self.kind {
+            SdkKind::Native => "native",
+            #[cfg(feature = "dev")]
+            SdkKind::Emulator(_) => "emulator",
+        }
+        .to_owned()
+    }
+
+    /// Send one raw request JSON and resolve with the raw answer (off the JS
+    /// thread). For diagnostics; a kiosk uses `Kiosk`.
+    ///
+    /// # Errors
+    /// Rejects with `SdkError` (`returnCode` `CALL_FAILED`) when the call
+    /// itself fails.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn call<'env>(
+        &self,
+        env: &'env Env,
+        request: String,
+    ) -> napi::Result<PromiseRaw<'env, String>> {
+        let sdk = Arc::clone(&self.inner);
+        runtime::blocking(
+            env,
+            move || sdk.call(&request).map_err(Failure::from),
+            |_, s| Ok(s),
+        )
+    }
+
+    /// Emulator only: what the user does in the next face session(s), in order.
+    ///
+    /// # Errors
+    /// `InvalidInputError` for an unknown outcome, `StateError` for a native SDK.
+    #[napi(js_name = "pushOutcome")]
+    pub fn push_outcome(&self, env: Env, outcome: String) -> napi::Result<()> {
+        let emu = self.emulated(&env)?;
+        #[cfg(feature = "dev")]
+        {
+            let o = outcome.parse().map_err(|e| js(&env, e))?;
+            emu.push_outcome(o);
+        }
+        #[cfg(not(feature = "dev"))]
+        let _ = (emu, outcome);
+        Ok(())
+    }
+
+    /// Emulator only: the default outcome, the person and the recognition
+    /// latency from now on.
+    ///
+    /// # Errors
+    /// As `pushOutcome`.
+    #[napi]
+    pub fn configure(&self, env: Env, options: EmulatorSettings) -> napi::Result<()> {
+        let emu = self.emulated(&env)?;
+        #[cfg(feature = "dev")]
+        {
+            if let Some(o) = options.outcome {
+                emu.set_outcome(o.parse().map_err(|e| js(&env, e))?);
+            }
+            if let Some(p) = options.person {
+                emu.set_person(Some(p).filter(|p| !p.is_empty()));
+            }
+            if let Some(ms) = options.latency_ms {
+                emu.set_latency(Duration::from_millis(u64::from(ms)));
+            }
+        }
+        #[cfg(not(feature = "dev"))]
+        let _ = (emu, options);
+        Ok(())
+    }
+
+    /// `FaceSdk(native)` or `FaceSdk(emulator)`.
+    #[napi(js_name = "toString")]
+    pub fn to_js_string(&self) -> String {
+        format!("FaceSdk({})", self.kind())
+    }
+}
+
+/// Emulator settings that can change between sessions.
+#[napi(object)]
+pub struct EmulatorSettings {
+    /// The default outcome.
+    pub outcome: Option<String>,
+    /// The test person (`""`: the sandbox's default).
+    pub person: Option<String>,
+    /// Recognition latency, milliseconds.
+    pub latency_ms: Option<u32>,
+}
+
+impl FaceSdk {
+    #[cfg(feature = "dev")]
+    fn emulated(&self, env: &Env) -> napi::Result<&wxface_sandbox::EmulatedSdk> {
+        match &self.kind {
+            SdkKind::Emulator(e) => Ok(e),
+            SdkKind::Native => Err(not_emulator(env)),
+        }
+    }
+
+    #[cfg(not(feature = "dev"))]
+    fn emulated(&self, env: &Env) -> napi::Result<()> {
+        Err(not_emulator(env))
+    }
+}
+
+fn not_emulator(env: &Env) -> napi::Error {
+    js(
+        env,
+        Error::State {
+            state: "native",
+            event: "emulator_control",
+        },
+    )
+}
+
+#[cfg(feature = "dev")]
+fn emulator_config(o: EmulatorOptions) -> Result<wxface_sandbox::EmuConfig, Error> {
+    let mut c = wxface_sandbox::EmuConfig::new(o.sandbox_url);
+    c.person = o.person.filter(|p| !p.is_empty());
+    if let Some(out) = o.outcome {
+        c.outcome = out.parse()?;
+    }
+    if let Some(ms) = o.latency_ms {
+        c.recognition_latency = Duration::from_millis(u64::from(ms));
+    }
+    if let Some(d) = o.device_id {
+        c.device_id = d;
+    }
+    if let Some(v) = o.sdk_version {
+        c.sdk_version = v.parse()?;
+    }
+    if let Some(ms) = o.timeout_ms {
+        c.timeout_sleep = Duration::from_millis(u64::from(ms));
+    }
+    Ok(c)
+}
+
+// ------------------------------------------------------------- CancelToken
+
+/// Cancels one verification from JS (the `Kiosk` wrapper ties it to an
+/// `AbortSignal`).
+#[napi]
+pub struct CancelToken {
+    inner: capture::CancelHandle,
+}
+
+#[napi]
+impl CancelToken {
+    /// A token that is not cancelled.
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            inner: capture::CancelHandle::new(),
+        }
+    }
+
+    /// Request cancellation; never blocks.
+    #[napi]
+    pub fn cancel(&self) {
+        self.inner.cancel();
+    }
+
+    /// Whether `cancel()` was called.
+    #[napi(getter)]
+    pub fn cancelled(&self) -> bool {
+        self.inner.is_cancelled()
+    }
+}
+
+// ------------------------------------------------------------ JS callbacks
+
+/// Who the face SDK recognised (no personal data).
+#[napi(object)]
+#[derive(Clone)]
+pub struct RecognisedUser {
+    /// `face_sid`: the identity query credential.
+    pub face_sid: String,
+    /// `openid`, when the SDK returned one.
+    pub openid: Option<String>,
+    /// `sub_openid`, when the SDK returned one.
+    pub sub_openid: Option<String>,
+}
+
+impl From<&Recognised> for RecognisedUser {
+    fn from(r: &Recognised) -> Self {
+        Self {
+            face_sid: r.face_sid.clone(),
+            openid: r.openid.clone(),
+            sub_openid: r.sub_openid.clone(),
+        }
+    }
+}
+
+/// How a JS callback failed, as the wrapper describes it (the original error
+/// stays in JS and becomes the `cause` of the outcome's error).
+#[napi(object)]
+pub struct CallbackFailure {
+    /// `name` of the thrown value, when it has one.
+    pub name: Option<String>,
+    /// `code` of a `WxfaceError`.
+    pub code: Option<String>,
+    /// `wechatCode` of a `BackendError`.
+    pub wechat_code: Option<String>,
+    /// `wechatMessage` of a `BackendError`.
+    pub wechat_message: Option<String>,
+    /// `status` of a `BackendError`.
+    pub status: Option<u16>,
+}
+
+fn callback_error(callback: &str, f: Option<CallbackFailure>) -> Error {
+    match f {
+        Some(CallbackFailure {
+            wechat_code: Some(code),
+            wechat_message,
+            status,
+            ..
+        }) => Error::Backend {
+            status,
+            code,
+            message: wechat_message.unwrap_or_default(),
+            detail: None,
+        },
+        other => Error::Backend {
+            status: None,
+            code: "CALLBACK_FAILED".into(),
+            message: format!(
+                "`{callback}` failed{}",
+                other
+                    .and_then(|f| f.code.or(f.name))
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default()
+            ),
+            detail: None,
+        },
+    }
+}
+
+/// The answer of a wrapped JS callback: `{ok: value}` or `{error: failure}`.
+#[napi(object)]
+pub struct VerifiedAnswer {
+    /// The value on success.
+    pub ok: Option<bool>,
+    /// The failure.
+    pub error: Option<CallbackFailure>,
+}
+
+/// `authinfo` answer of a JS backend.
+#[napi(object)]
+pub struct AuthinfoAnswer {
+    /// The grant on success.
+    pub ok: Option<KioskAuthinfo>,
+    /// The failure.
+    pub error: Option<CallbackFailure>,
+}
+
+/// An authinfo as a JS backend returns it.
+#[napi(object)]
+pub struct KioskAuthinfo {
+    /// The authinfo.
+    pub authinfo: String,
+    /// Seconds it stays valid (preferred: measured on this kiosk's clock).
+    pub expires_in: Option<f64>,
+    /// Its absolute expiry, unix seconds.
+    pub expires_at: Option<f64>,
+}
+
+/// `realName` answer of a JS backend.
+#[napi(object)]
+pub struct RealNameAnswer {
+    /// The masked identity on success.
+    pub ok: Option<MaskedIdentity>,
+    /// The failure.
+    pub error: Option<CallbackFailure>,
+}
+
+/// What a JS backend's `authinfo` receives.
+#[napi(object)]
+pub struct AuthinfoCall {
+    /// `rawdata` from the face SDK.
+    pub rawdata: String,
+    /// The kiosk's device id.
+    pub device_id: String,
+}
+
+/// What a JS backend's `realName` receives.
+#[napi(object)]
+pub struct RealNameCall {
+    /// The query credential.
+    pub face_sid: String,
+    /// The kiosk's device id.
+    pub device_id: String,
+}
+
+type Callback<A, R> = ThreadsafeFunction<A, Promise<R>, A, Status, false>;
+
+/// A merchant backend implemented in JS (already wrapped by `index.js`:
+/// every function returns a Promise of `{ok}` or `{error}`).
+#[napi(object, object_to_js = false)]
+pub struct JsBackendFunctions {
+    /// `({rawdata, deviceId}) => Promise<{ok: {authinfo, expiresIn?, expiresAt?}} | {error}>`
+    pub authinfo:
+        ThreadsafeFunction<AuthinfoCall, Promise<AuthinfoAnswer>, AuthinfoCall, Status, false>,
+    /// `(who) => Promise<{ok: boolean} | {error}>`
+    pub is_verified:
+        ThreadsafeFunction<RecognisedUser, Promise<VerifiedAnswer>, RecognisedUser, Status, false>,
+    /// `({faceSid, deviceId}) => Promise<{ok: MaskedIdentity} | {error}>`
+    pub real_name:
+        ThreadsafeFunction<RealNameCall, Promise<RealNameAnswer>, RealNameCall, Status, false>,
+}
+
+/// Call a wrapped JS callback from a background thread and wait for its Promise.
+fn call_js<
+    A: 'static + napi::bindgen_prelude::JsValuesTupleIntoVec,
+    R: 'static + napi::bindgen_prelude::FromNapiValue,
+>(
+    f: &Callback<A, R>,
+    arg: A,
+) -> Option<R> {
+    let rt = tokio::runtime::Handle::try_current().ok()?;
+    rt.block_on(async {
+        let p = f.call_async_catch(arg).await.ok()?;
+        p.await.ok()
+    })
+}
+
+struct JsBackend {
+    f: JsBackendFunctions,
+}
+
+fn expiry(a: &KioskAuthinfo, now: UnixTime) -> Option<UnixTime> {
+    let whole = |s: f64| (s.is_finite() && s > 0.0 && s < 1e13).then_some(s as u64);
+    match (a.expires_in.and_then(whole), a.expires_at.and_then(whole)) {
+        (Some(secs), _) => Some(now.plus(secs)),
+        (None, Some(at)) => Some(UnixTime(at)),
+        (None, None) => None,
+    }
+}
+
+fn lost(callback: &str) -> Error {
+    Error::Backend {
+        status: None,
+        code: "CALLBACK_FAILED".into(),
+        message: format!("`{callback}` did not answer (the JS environment is shutting down?)"),
+        detail: None,
+    }
+}
+
+/// Whether a masked identity really is masked (a kiosk never handles full values).
+fn is_masked(m: &CoreMasked) -> bool {
+    let hides = |s: &str| s.chars().count() < 2 || s.contains('*');
+    hides(&m.name) && hides(&m.credential_id)
+}
+
+impl capture::MerchantBackend for JsBackend {
+    fn authinfo(&self, rawdata: &str, device_id: &str) -> Result<capture::AuthinfoGrant, Error> {
+        use wxface_core::time::Clock as _;
+        let now = SystemClock.now();
+        let answer = call_js(
+            &self.f.authinfo,
+            AuthinfoCall {
+                rawdata: rawdata.to_owned(),
+                device_id: device_id.to_owned(),
+            },
+        )
+        .ok_or_else(|| lost("backend.authinfo"))?;
+        match (answer.ok, answer.error) {
+            (Some(a), _) => {
+                let expires_at = expiry(&a, now).ok_or_else(|| Error::Malformed {
+                    what: "JS backend answer",
+                    reason: "`authinfo` needs `expiresIn` or `expiresAt`".into(),
+                })?;
+                Ok(capture::AuthinfoGrant {
+                    authinfo: a.authinfo,
+                    expires_at,
+                })
+            }
+            (None, e) => Err(callback_error("backend.authinfo", e)),
+        }
+    }
+
+    fn is_verified(&self, who: &Recognised) -> Result<bool, Error> {
+        let answer = call_js(&self.f.is_verified, RecognisedUser::from(who))
+            .ok_or_else(|| lost("backend.isVerified"))?;
+        match (answer.ok, answer.error) {
+            (Some(v), _) => Ok(v),
+            (None, e) => Err(callback_error("backend.isVerified", e)),
+        }
+    }
+
+    fn real_name(&self, face_sid: &str, device_id: &str) -> Result<CoreMasked, Error> {
+        let answer = call_js(
+            &self.f.real_name,
+            RealNameCall {
+                face_sid: face_sid.to_owned(),
+                device_id: device_id.to_owned(),
+            },
+        )
+        .ok_or_else(|| lost("backend.realName"))?;
+        match (answer.ok, answer.error) {
+            (Some(m), _) => {
+                let m = CoreMasked {
+                    name: m.name,
+                    credential_type: CredentialType::from_code(m.credential_type),
+                    credential_id: m.credential_id,
+                };
+                if is_masked(&m) {
+                    Ok(m)
+                } else {
+                    Err(Error::Malformed {
+                        what: "JS backend answer",
+                        reason: "`realName` returned an identity that is not masked; a kiosk \
+                                 must only receive masked values"
+                            .into(),
+                    })
+                }
+            }
+            (None, e) => Err(callback_error("backend.realName", e)),
+        }
+    }
+}
+
+// ------------------------------------------------------------------- Kiosk
+
+/// Configuration of a kiosk. The kiosk holds no secrets.
+#[napi(object, object_to_js = false)]
+pub struct KioskConfig {
+    /// `appid`
+    pub appid: String,
+    /// `mch_id`
+    pub mch_id: String,
+    /// `store_id`
+    pub store_id: String,
+    /// The kiosk's device id (≤ 32), sent to the merchant server.
+    pub device_id: String,
+    /// The terminal's face SDK version, e.g. `"1.24"` (default).
+    pub sdk_version: Option<String>,
+    /// `sub_appid` (provider mode).
+    pub sub_appid: Option<String>,
+    /// `sub_mch_id` (provider mode).
+    pub sub_mch_id: Option<String>,
+    /// `screen_index` (SDK 1.18+).
+    pub screen_index: Option<String>,
+    /// `disable_keyboard` (SDK 1.23+).
+    pub disable_keyboard: Option<bool>,
+    /// `camera_rotation` of `initWxpayface`: 1 = +90°, 2 = 180°, 3 = −90° (SDK 1.18+).
+    pub camera_rotation: Option<i32>,
+    /// A cached authinfo is reused only while it has this many seconds left (default 60).
+    pub authinfo_margin_secs: Option<u32>,
+    /// The merchant server (`docs/merchant-api.md`), e.g. `http://his.local:8080`.
+    pub merchant_url: Option<String>,
+    /// Timeout of each merchant-server request, milliseconds.
+    pub merchant_timeout_ms: Option<u32>,
+    /// How often `start()` retries an SDK that is still initialising (default 10).
+    pub init_retries: Option<u32>,
+    /// Pause between those retries, milliseconds (default 500).
+    pub init_retry_delay_ms: Option<u32>,
+}
+
+fn flow_config(c: &KioskConfig) -> Result<FlowConfig, Error> {
+    let mut f = FlowConfig::new(c.appid.clone(), c.mch_id.clone(), c.store_id.clone());
+    if let Some(v) = &c.sdk_version {
+        f.sdk_version = v.parse::<SdkVersion>()?;
+    }
+    f.sub_appid = c.sub_appid.clone();
+    f.sub_mch_id = c.sub_mch_id.clone();
+    f.screen_index = c.screen_index.clone();
+    f.disable_keyboard = c.disable_keyboard.unwrap_or(false);
+    if let Some(r) = c.camera_rotation {
+        f.init.camera_rotation = Some(CameraRotation::try_from(i64::from(r))?);
+    }
+    if let Some(m) = c.authinfo_margin_secs {
+        f.authinfo_margin_secs = u64::from(m);
+    }
+    Ok(f)
+}
+
+/// A progress event of one verification (no personal data).
+#[napi(object)]
+pub struct KioskProgress {
+    /// `"step_started"`, `"step_finished"`, `"cancel_requested"` or `"finished"`.
+    #[napi(js_name = "type")]
+    pub kind: String,
+    /// The step (`initialising`, `reading_rawdata`, `fetching_authinfo`,
+    /// `recognising`, `checking_verified`, `asking_consent`, `quitting`,
+    /// `fetching_real_name`, `releasing`).
+    pub step: Option<String>,
+    /// How a step ended: `"ok"`, `"error"` or `"cancelled"`.
+    pub status: Option<String>,
+    /// How long the step (or the whole verification) took, milliseconds.
+    pub elapsed_ms: Option<f64>,
+    /// The outcome's kind (`finished` only).
+    pub outcome: Option<String>,
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+impl KioskProgress {
+    fn from_event(e: &ProgressEvent) -> Option<Self> {
+        let base = |kind: &str| Self {
+            kind: kind.to_owned(),
+            step: None,
+            status: None,
+            elapsed_ms: None,
+            outcome: None,
+        };
+        Some(match e {
+            ProgressEvent::StepStarted { step } => Self {
+                step: Some(step.as_str().to_owned()),
+                ..base("step_started")
+            },
+            ProgressEvent::StepFinished {
+                step,
+                status,
+                elapsed,
+            } => Self {
+                step: Some(step.as_str().to_owned()),
+                status: Some(status.as_str().to_owned()),
+                elapsed_ms: Some(ms(*elapsed)),
+                ..base("step_finished")
+            },
+            ProgressEvent::CancelRequested => base("cancel_requested"),
+            ProgressEvent::Finished { outcome, elapsed } => Self {
+                outcome: Some((*outcome).to_owned()),
+                elapsed_ms: Some(ms(*elapsed)),
+                ..base("finished")
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// Hooks of one verification (wrapped by `index.js`).
+#[napi(object, object_to_js = false)]
+pub struct NativeVerifyHooks {
+    /// `(who) => Promise<{ok: boolean} | {error}>`: decides "already verified?"
+    /// instead of the merchant server.
+    pub is_already_verified: Option<
+        ThreadsafeFunction<RecognisedUser, Promise<VerifiedAnswer>, RecognisedUser, Status, false>,
+    >,
+    /// `(event) => void`
+    pub on_progress:
+        Option<ThreadsafeFunction<KioskProgress, UnknownReturnValue, KioskProgress, Status, false>>,
+}
+
+/// How a verification ended, as the native layer reports it; the wrapper
+/// turns `error` into a `WxfaceError`.
+#[napi(object)]
+pub struct NativeOutcome {
+    /// `"verified"`, `"already_verified"`, `"consent_refused"`, `"cancelled"` or `"failed"`.
+    pub kind: String,
+    /// `face_sid` of the recognised user.
+    pub face_sid: Option<String>,
+    /// `openid`, when the SDK returned one.
+    pub openid: Option<String>,
+    /// `sub_openid`, when the SDK returned one.
+    pub sub_openid: Option<String>,
+    /// The masked identity (`verified`).
+    pub identity: Option<MaskedIdentity>,
+    /// The step that failed (`failed`).
+    pub step: Option<String>,
+    /// The error's description (`failed`): `{kind, code, message, …}`.
+    pub error: Option<serde_json::Value>,
+}
+
+impl From<Outcome> for NativeOutcome {
+    fn from(o: Outcome) -> Self {
+        let mut n = Self {
+            kind: o.as_str().to_owned(),
+            face_sid: None,
+            openid: None,
+            sub_openid: None,
+            identity: None,
+            step: None,
+            error: None,
+        };
+        let who = |n: &mut Self, w: Recognised| {
+            n.face_sid = Some(w.face_sid);
+            n.openid = w.openid;
+            n.sub_openid = w.sub_openid;
+        };
+        match o {
+            Outcome::Verified { who: w, identity } => {
+                n.identity = Some(MaskedIdentity::from(&identity));
+                who(&mut n, w);
+            }
+            Outcome::AlreadyVerified { who: w } | Outcome::ConsentRefused { who: w } => {
+                who(&mut n, w)
+            }
+            Outcome::Failed { step, error } => {
+                n.step = Some(step.as_str().to_owned());
+                n.error = Some(Failure::from(&error).to_json());
+            }
+            _ => {}
+        }
+        n
+    }
+}
+
+/// The `wxface-capture` kiosk driver. Use the `Kiosk` class of the package,
+/// which wraps this one.
+#[napi]
+pub struct NativeKiosk {
+    inner: Arc<capture::Kiosk>,
+}
+
+#[napi]
+impl NativeKiosk {
+    /// A kiosk over `sdk`, asking `config.merchantUrl` or the JS `backend`.
+    ///
+    /// # Errors
+    /// `InvalidInputError`, `SdkVersionError`, `ConfigError`.
+    #[napi(constructor)]
+    pub fn new(
+        env: Env,
+        config: KioskConfig,
+        sdk: &FaceSdk,
+        backend: Option<JsBackendFunctions>,
+    ) -> napi::Result<Self> {
+        let built = (|| {
+            let flow = flow_config(&config)?;
+            let backend: Arc<dyn capture::MerchantBackend> = match (backend, &config.merchant_url) {
+                (Some(f), None) => Arc::new(JsBackend { f }),
+                (None, Some(url)) => {
+                    let mut b = capture::HttpMerchantBackend::builder(url.clone());
+                    if let Some(ms) = config.merchant_timeout_ms {
+                        b = b.timeout(Duration::from_millis(u64::from(ms)));
+                    }
+                    Arc::new(b.build()?)
+                }
+                _ => {
+                    return Err(Error::Config(
+                        "a kiosk needs exactly one of `merchantUrl` and `backend`".into(),
+                    ))
+                }
+            };
+            let mut kiosk = capture::Kiosk::new(
+                flow,
+                config.device_id.clone(),
+                Arc::clone(&sdk.inner),
+                backend,
+                Arc::new(SystemClock),
+            )?;
+            if config.init_retries.is_some() || config.init_retry_delay_ms.is_some() {
+                let d = capture::InitRetry::default();
+                kiosk = kiosk.with_init_retry(capture::InitRetry {
+                    attempts: config.init_retries.unwrap_or(d.attempts),
+                    delay: config
+                        .init_retry_delay_ms
+                        .map_or(d.delay, |ms| Duration::from_millis(u64::from(ms))),
+                });
+            }
+            Ok(kiosk)
+        })();
+        built
+            .map(|k| Self { inner: Arc::new(k) })
+            .map_err(|e| js(&env, e))
+    }
+
+    /// The device id.
+    #[napi(getter)]
+    pub fn device_id(&self) -> String {
+        self.inner.device_id().to_owned()
+    }
+
+    /// `initWxpayface` (retried while the SDK is still initialising).
+    ///
+    /// # Errors
+    /// Rejects with `SdkError` (e.g. `SYSTEMERROR`: the face service is not
+    /// running) or `StateError`.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn start<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
+        let k = Arc::clone(&self.inner);
+        runtime::blocking(
+            env,
+            move || k.start().map_err(Failure::from),
+            |_, ()| Ok(()),
+        )
+    }
+
+    /// Verify one patient; resolves with the outcome (never rejects for a
+    /// flow failure: that is `{kind: 'failed'}`).
+    #[napi(ts_return_type = "Promise<NativeOutcome>")]
+    pub fn verify<'env>(
+        &self,
+        env: &'env Env,
+        hooks: NativeVerifyHooks,
+        cancel: Option<&CancelToken>,
+    ) -> napi::Result<PromiseRaw<'env, NativeOutcome>> {
+        let k = Arc::clone(&self.inner);
+        let cancel = cancel.map(|c| c.inner.clone()).unwrap_or_default();
+        runtime::blocking(
+            env,
+            move || {
+                let NativeVerifyHooks {
+                    is_already_verified,
+                    on_progress,
+                } = hooks;
+                let mut h = VerifyHooks::new().cancel_handle(cancel);
+                if let Some(f) = is_already_verified {
+                    h = h.is_already_verified(move |who: &Recognised| {
+                        let a = call_js(&f, RecognisedUser::from(who))
+                            .ok_or_else(|| lost("isAlreadyVerified"))?;
+                        match (a.ok, a.error) {
+                            (Some(v), _) => Ok(v),
+                            (None, e) => Err(callback_error("isAlreadyVerified", e)),
+                        }
+                    });
+                }
+                if let Some(f) = on_progress {
+                    h = h.on_progress(move |e: &ProgressEvent| {
+                        let Some(p) = KioskProgress::from_event(e) else {
+                            return;
+                        };
+                        if matches!(e, ProgressEvent::Finished { .. }) {
+                            // The last event is delivered before the outcome:
+                            // wait until JS has run it.
+                            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                                let _ = rt.block_on(f.call_async_catch(p));
+                            }
+                        } else {
+                            f.call(p, ThreadsafeFunctionCallMode::NonBlocking);
+                        }
+                    });
+                }
+                Ok(NativeOutcome::from(k.verify(h)))
+            },
+            |_, o| Ok(o),
+        )
+    }
+
+    /// Cancel the verification in progress; returns whether there was one.
+    #[napi]
+    pub fn cancel(&self) -> bool {
+        self.inner.cancel_current()
+    }
+
+    /// `releaseWxpayface` (cancels a verification in progress first).
+    ///
+    /// # Errors
+    /// Rejects with `StateError` when not started, or the SDK's error (the
+    /// kiosk is released all the same).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn shutdown<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
+        let k = Arc::clone(&self.inner);
+        runtime::blocking(
+            env,
+            move || k.shutdown().map_err(Failure::from),
+            |_, ()| Ok(()),
+        )
+    }
+
+    /// Name of the flow's state (`uninitialised`, `ready`, `released`, …).
+    /// Resolves once a call in progress has finished with the flow.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn state<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, String>> {
+        let k = Arc::clone(&self.inner);
+        runtime::blocking(env, move || Ok(k.state_name().to_owned()), |_, s| Ok(s))
+    }
+
+    /// Expiry of the cached authinfo (unix seconds), if one is held.
+    #[napi(
+        js_name = "authinfoExpiresAt",
+        ts_return_type = "Promise<number | null>"
+    )]
+    pub fn authinfo_expires_at<'env>(
+        &self,
+        env: &'env Env,
+    ) -> napi::Result<PromiseRaw<'env, Option<f64>>> {
+        let k = Arc::clone(&self.inner);
+        runtime::blocking(
+            env,
+            move || Ok(k.authinfo_expires_at().map(|t| t.as_secs() as f64)),
+            |_, s| Ok(s),
+        )
+    }
+
+    /// Forget the cached authinfo.
+    #[napi(js_name = "invalidateAuthinfo", ts_return_type = "Promise<void>")]
+    pub fn invalidate_authinfo<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
+        let k = Arc::clone(&self.inner);
+        runtime::blocking(
+            env,
+            move || {
+                k.invalidate_authinfo();
+                Ok(())
+            },
+            |_, ()| Ok(()),
+        )
+    }
+}

@@ -1,0 +1,429 @@
+//! `MerchantClient`: the merchant server's client for WeChat Pay's face
+//! real-name endpoints (`wxface-client`), with Promise-based methods.
+//!
+//! The configuration's keys go into Rust at construction and never come back
+//! out: `toString`, `toJSON` and `util.inspect` show ids and serials only.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi::bindgen_prelude::PromiseRaw;
+use napi::Env;
+use napi_derive::napi;
+use wxface_client::{AuthinfoParams, ClientConfig, RetryPolicy};
+use wxface_core::crypto::Padding;
+use wxface_core::decrypt;
+use wxface_core::v2::ApiKey;
+use wxface_core::v3::InfoType;
+use wxface_core::Error;
+use zeroize::Zeroizing;
+
+use crate::decrypt::Decryptor;
+use crate::error::{js, Failure};
+use crate::identity::Identity;
+use crate::runtime;
+use crate::v2::parse_sign_type;
+use crate::v3::FaceUser;
+
+/// Configuration of a `MerchantClient`. Keys are read once, kept in Rust,
+/// and never printed.
+#[napi(object)]
+#[derive(Default)]
+pub struct MerchantClientConfig {
+    /// `appid` (in provider mode, the provider's).
+    pub appid: String,
+    /// `mch_id` (in provider mode, the provider's).
+    pub mch_id: String,
+    /// The v2 API key (signs `get_wxpayface_authinfo`).
+    pub v2_key: String,
+    /// `"MD5"` (default) or `"HMAC-SHA256"`.
+    pub sign_type: Option<String>,
+    /// Serial of the merchant API certificate.
+    pub merchant_serial_no: String,
+    /// The merchant API certificate's private key (PEM, PKCS#1 or PKCS#8).
+    pub merchant_key_pem: String,
+    /// WeChat Pay platform public key id (`PUB_KEY_ID_…`).
+    pub platform_public_key_id: Option<String>,
+    /// WeChat Pay platform public key (PEM).
+    pub platform_public_key_pem: Option<String>,
+    /// WeChat Pay platform certificates (PEM).
+    pub platform_certificates: Option<Vec<String>>,
+    /// The APIv3 key (to download platform certificates).
+    pub apiv3_key: Option<String>,
+    /// Platform certificate serials trusted for the first download.
+    pub pinned_platform_serials: Option<Vec<String>>,
+    /// Provider mode: the sub-merchant (hospital) id.
+    pub sub_mch_id: Option<String>,
+    /// Provider mode: the sub-merchant certificate serial that encrypts the
+    /// real-name fields.
+    pub sub_serial_no: Option<String>,
+    /// Provider mode: the sub-merchant's appid.
+    pub sub_appid: Option<String>,
+    /// Default `store_id` of authinfo requests.
+    pub store_id: Option<String>,
+    /// Default `store_name` of authinfo requests.
+    pub store_name: Option<String>,
+    /// The private key that decrypts real-name fields (PEM); used by
+    /// `fetchRealName()` without an explicit `Decryptor`.
+    pub decrypt_key_pem: Option<String>,
+    /// Padding of that key: `"pkcs1v15"` (default) or `"oaep-sha1"`.
+    pub padding: Option<String>,
+    /// Base URL of both WeChat Pay hosts (a sandbox).
+    pub base_url: Option<String>,
+    /// Base URL of `payapp.weixin.qq.com`.
+    pub payapp_base_url: Option<String>,
+    /// Base URL of `api.mch.weixin.qq.com`.
+    pub apimch_base_url: Option<String>,
+    /// Total timeout of one HTTP request, milliseconds (default 10 000).
+    pub timeout_ms: Option<u32>,
+    /// Connect timeout, milliseconds (default 5 000).
+    pub connect_timeout_ms: Option<u32>,
+    /// Retries after a retryable failure (default 2, at most 10).
+    pub max_retries: Option<u32>,
+}
+
+pub(crate) fn build_config(c: MerchantClientConfig) -> Result<ClientConfig, wxface_client::Error> {
+    let v2_key = Zeroizing::new(c.v2_key);
+    let mut b = ClientConfig::builder()
+        .appid(c.appid)
+        .mch_id(c.mch_id)
+        .api_key(ApiKey::new(v2_key.as_str())?)
+        .sign_type(parse_sign_type(c.sign_type.as_deref())?)
+        .merchant_key_pem(
+            Zeroizing::new(c.merchant_key_pem).as_str(),
+            c.merchant_serial_no,
+        );
+    match (c.platform_public_key_id, c.platform_public_key_pem) {
+        (Some(id), Some(pem)) => b = b.platform_public_key(id, pem),
+        (None, None) => {}
+        _ => {
+            return Err(Error::Config(
+                "`platformPublicKeyId` and `platformPublicKeyPem` go together".into(),
+            )
+            .into())
+        }
+    }
+    for pem in c.platform_certificates.unwrap_or_default() {
+        b = b.platform_certificate(pem);
+    }
+    if let Some(k) = c.apiv3_key {
+        b = b.apiv3_key(Zeroizing::new(k).as_str());
+    }
+    if let Some(s) = c.pinned_platform_serials {
+        b = b.pinned_platform_serials(s);
+    }
+    match (c.sub_mch_id, c.sub_serial_no) {
+        (Some(m), Some(s)) => b = b.sub_merchant(m, s),
+        (None, None) => {}
+        _ => {
+            return Err(Error::Config(
+                "provider mode needs both `subMchId` and `subSerialNo`".into(),
+            )
+            .into())
+        }
+    }
+    if let Some(a) = c.sub_appid {
+        b = b.sub_appid(a);
+    }
+    match (c.store_id, c.store_name) {
+        (Some(id), Some(name)) => b = b.store(id, name),
+        (None, None) => {}
+        _ => return Err(Error::Config("`storeId` and `storeName` go together".into()).into()),
+    }
+    if let Some(pem) = c.decrypt_key_pem {
+        let padding = match c.padding.as_deref() {
+            Some(p) => p.parse::<Padding>()?,
+            None => Padding::default(),
+        };
+        b = b.decryptor(decrypt::Decryptor::from_pem(&Zeroizing::new(pem), padding)?);
+    }
+    if let Some(u) = c.base_url {
+        b = b.base_url(u);
+    }
+    if let Some(u) = c.payapp_base_url {
+        b = b.payapp_base_url(u);
+    }
+    if let Some(u) = c.apimch_base_url {
+        b = b.apimch_base_url(u);
+    }
+    if let Some(ms) = c.timeout_ms {
+        b = b.timeout(Duration::from_millis(u64::from(ms)));
+    }
+    if let Some(ms) = c.connect_timeout_ms {
+        b = b.connect_timeout(Duration::from_millis(u64::from(ms)));
+    }
+    if let Some(n) = c.max_retries {
+        b = b.retry_policy(RetryPolicy {
+            max_retries: n,
+            ..RetryPolicy::default()
+        });
+    }
+    b.build()
+}
+
+/// What the merchant server passes for one authinfo.
+#[napi(object)]
+pub struct AuthinfoParamsInit {
+    /// `rawdata` from the kiosk's face SDK.
+    pub rawdata: String,
+    /// The kiosk's device id (≤ 32).
+    pub device_id: String,
+    /// The store; default: the configured one.
+    pub store_id: Option<String>,
+    /// The store's name; default: the configured one.
+    pub store_name: Option<String>,
+    /// `attach`, a JSON string passed through to WeChat.
+    pub attach: Option<String>,
+}
+
+impl From<AuthinfoParamsInit> for AuthinfoParams {
+    fn from(p: AuthinfoParamsInit) -> Self {
+        Self {
+            rawdata: p.rawdata,
+            store_id: p.store_id,
+            store_name: p.store_name,
+            device_id: p.device_id,
+            attach: p.attach,
+        }
+    }
+}
+
+/// An authinfo for the kiosk's face SDK.
+#[napi(object)]
+pub struct AuthinfoGrant {
+    /// The credential. Never log it.
+    pub authinfo: String,
+    /// When it expires, unix seconds.
+    pub expires_at: f64,
+    /// Seconds left until `expiresAt`.
+    pub expires_in: f64,
+    /// Whether it came from the cache (or a concurrent caller's request).
+    pub from_cache: bool,
+}
+
+/// Counters since the client was built.
+#[napi(object)]
+pub struct ClientStats {
+    /// Calls of the public operations.
+    pub calls: f64,
+    /// HTTP requests sent (every attempt).
+    pub http_requests: f64,
+    /// Attempts after a retryable failure.
+    pub retries: f64,
+    /// Authinfo answers served from the cache.
+    pub cache_hits: f64,
+    /// Authinfo answers shared with a concurrent caller.
+    pub coalesced: f64,
+    /// Platform certificate downloads.
+    pub certificate_downloads: f64,
+}
+
+/// The merchant server's client: `get_wxpayface_authinfo` (cached,
+/// single-flight), the APIv3 identity query (verified before parsing) and
+/// real-name decryption.
+#[napi]
+pub struct MerchantClient {
+    inner: wxface_client::MerchantClient,
+}
+
+fn info_type(s: Option<&str>) -> Result<InfoType, Error> {
+    s.unwrap_or("ASK_REAL_NAME").parse()
+}
+
+#[napi]
+impl MerchantClient {
+    /// Check the configuration and load the keys.
+    ///
+    /// # Errors
+    /// `ConfigError` / `InvalidInputError` naming what is missing or wrong
+    /// (never a secret).
+    #[napi(constructor)]
+    pub fn new(env: Env, config: MerchantClientConfig) -> napi::Result<Self> {
+        let built = build_config(config).and_then(wxface_client::MerchantClient::new);
+        built
+            .map(|inner| Self { inner })
+            .map_err(|e| Failure::from(e).into_napi(&env))
+    }
+
+    /// The `appid`.
+    #[napi(getter)]
+    pub fn appid(&self) -> String {
+        self.inner.config().appid().to_owned()
+    }
+
+    /// The `mch_id`.
+    #[napi(getter)]
+    pub fn mch_id(&self) -> String {
+        self.inner.config().mch_id().to_owned()
+    }
+
+    /// Whether a sub-merchant is configured (服务商模式).
+    #[napi(getter)]
+    pub fn is_provider_mode(&self) -> bool {
+        self.inner.config().is_provider_mode()
+    }
+
+    /// An authinfo for a kiosk: from the cache while it is fresh, otherwise
+    /// from `get_wxpayface_authinfo`.
+    ///
+    /// # Errors
+    /// Rejects with `InvalidInputError`, `BackendError` (WeChat's code and
+    /// message), `SignatureError`, `MalformedError`, `TransportError`.
+    #[napi(js_name = "getAuthinfo", ts_return_type = "Promise<AuthinfoGrant>")]
+    pub fn get_authinfo<'env>(
+        &self,
+        env: &'env Env,
+        params: AuthinfoParamsInit,
+    ) -> napi::Result<PromiseRaw<'env, AuthinfoGrant>> {
+        let client = self.inner.clone();
+        runtime::future(
+            env,
+            async move {
+                client
+                    .get_authinfo(params.into())
+                    .await
+                    .map_err(Failure::from)
+            },
+            |_, r| {
+                Ok(AuthinfoGrant {
+                    authinfo: r.authinfo,
+                    expires_at: r.expires_at.as_secs() as f64,
+                    expires_in: r.expires_in as f64,
+                    from_cache: r.from_cache,
+                })
+            },
+        )
+    }
+
+    /// Forget the cached authinfo of a device (and store): after the face
+    /// SDK reported it expired. Returns whether one was cached.
+    #[napi(js_name = "invalidateAuthinfo")]
+    pub fn invalidate_authinfo(&self, device_id: String, store_id: Option<String>) -> bool {
+        let params = AuthinfoParams {
+            device_id,
+            store_id,
+            ..AuthinfoParams::default()
+        };
+        self.inner.invalidate_authinfo(&params)
+    }
+
+    /// `GET /v3/facemch/users/{face_sid}`, verified before it is parsed. The
+    /// real-name fields stay encrypted (decrypt them with a `Decryptor`).
+    ///
+    /// # Errors
+    /// Rejects with `BackendError`, `SignatureError`, `MalformedError`,
+    /// `InvalidInputError`, `TransportError`.
+    #[napi(js_name = "queryUser", ts_return_type = "Promise<FaceUser>")]
+    pub fn query_user<'env>(
+        &self,
+        env: &'env Env,
+        face_sid: String,
+        info_type_name: Option<String>,
+    ) -> napi::Result<PromiseRaw<'env, FaceUser>> {
+        let client = self.inner.clone();
+        let it = info_type(info_type_name.as_deref()).map_err(|e| js(env, e))?;
+        runtime::future(
+            env,
+            async move {
+                client
+                    .query_user(&face_sid, it)
+                    .await
+                    .map_err(Failure::from)
+            },
+            |_, u| Ok(FaceUser::from(u)),
+        )
+    }
+
+    /// Query `ASK_REAL_NAME` and decrypt the identity, with `decryptor` or
+    /// the configured `decryptKeyPem`.
+    ///
+    /// # Errors
+    /// As `queryUser`; `DecryptionError`; `ConfigError` without a decryptor.
+    #[napi(js_name = "fetchRealName", ts_return_type = "Promise<Identity>")]
+    pub fn fetch_real_name<'env>(
+        &self,
+        env: &'env Env,
+        face_sid: String,
+        decryptor: Option<&Decryptor>,
+    ) -> napi::Result<PromiseRaw<'env, Identity>> {
+        let client = self.inner.clone();
+        let d: Option<Arc<decrypt::Decryptor>> = decryptor.map(Decryptor::core);
+        runtime::future(
+            env,
+            async move {
+                match d {
+                    Some(d) => client.fetch_real_name(&face_sid, &d).await,
+                    None => client.real_name(&face_sid).await,
+                }
+                .map_err(Failure::from)
+            },
+            |_, rn| Ok(Identity::new(rn)),
+        )
+    }
+
+    /// Download the platform certificates now (needs the APIv3 key); returns
+    /// how many are trusted.
+    ///
+    /// # Errors
+    /// Rejects with `ConfigError`, `BackendError`, `SignatureError`, `TransportError`.
+    #[napi(
+        js_name = "refreshPlatformCertificates",
+        ts_return_type = "Promise<number>"
+    )]
+    pub fn refresh_platform_certificates<'env>(
+        &self,
+        env: &'env Env,
+    ) -> napi::Result<PromiseRaw<'env, u32>> {
+        let client = self.inner.clone();
+        runtime::future(
+            env,
+            async move {
+                client
+                    .refresh_platform_certificates()
+                    .await
+                    .map_err(Failure::from)
+            },
+            |_, n| Ok(u32::try_from(n).unwrap_or(u32::MAX)),
+        )
+    }
+
+    /// The ids of the trusted platform keys.
+    #[napi(js_name = "platformKeyIds")]
+    pub fn platform_key_ids(&self) -> Vec<String> {
+        self.inner.platform_key_ids()
+    }
+
+    /// Counters since the client was built.
+    #[napi]
+    pub fn stats(&self) -> ClientStats {
+        let s = self.inner.stats();
+        ClientStats {
+            calls: s.calls as f64,
+            http_requests: s.http_requests as f64,
+            retries: s.retries as f64,
+            cache_hits: s.cache_hits as f64,
+            coalesced: s.coalesced as f64,
+            certificate_downloads: s.certificate_downloads as f64,
+        }
+    }
+
+    /// A description without secrets.
+    #[napi(js_name = "toString")]
+    pub fn to_js_string(&self) -> String {
+        let c = self.inner.config();
+        format!(
+            "MerchantClient(appid={}, mchId={}{}, keys=[REDACTED])",
+            c.appid(),
+            c.mch_id(),
+            c.sub_mch_id()
+                .map(|s| format!(", subMchId={s}"))
+                .unwrap_or_default()
+        )
+    }
+
+    /// A description without secrets.
+    #[napi(js_name = "toJSON")]
+    pub fn to_json(&self) -> String {
+        self.to_js_string()
+    }
+}
