@@ -11,6 +11,7 @@
 //! appear in that output; `wxface decrypt` is the one command that prints
 //! personal data, on purpose and only to its own standard output.
 
+pub mod dev_server;
 pub mod error;
 pub mod helpers;
 pub mod input;
@@ -63,6 +64,9 @@ pub enum Command {
     /// The reference merchant server (the kiosk API of docs/merchant-api.md).
     #[command(subcommand)]
     Merchant(MerchantCommand),
+    /// One port for browser/Node kiosk development: static files, the face
+    /// SDK bridge (POST /sdk), the merchant API and scenario control.
+    DevServer(dev_server::DevServerArgs),
 }
 
 /// `wxface merchant …`.
@@ -109,6 +113,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Decrypt(a) => helpers::decrypt::run(&a, &mut stdout),
         Command::Sandbox(SandboxCommand::Serve(a)) => serve::run_sandbox(&a, &mut stdout),
         Command::Merchant(MerchantCommand::Serve(a)) => merchant::run(&a, &mut stdout),
+        Command::DevServer(a) => dev_server::run(&a, &mut stdout),
     }
 }
 
