@@ -53,17 +53,9 @@ if [ -f "$KIOSK/test/browser.test.mjs" ]; then
   cargo build -p wxface-cli --bin wxface
   WXFACE_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/wxface"
   export WXFACE_BIN
-  if "$WXFACE_BIN" dev-server --help >/dev/null 2>&1; then
-    (cd "$KIOSK" && npm ci --no-audit --no-fund --loglevel=error)
-    (cd "$KIOSK" && node --test test/*.test.mjs)
-  elif [ "${WXFACE_REQUIRE_BROWSER_TEST:-}" = 1 ]; then
-    fail "wxface has no dev-server subcommand: the browser kiosk test cannot run"
-  else
-    printf '\n[wasm] !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n' >&2
-    printf '[wasm] !! SKIPPED the browser kiosk test: `wxface dev-server` does not exist yet\n' >&2
-    printf '[wasm] !! (WXFACE_REQUIRE_BROWSER_TEST=1 turns this into a failure)\n' >&2
-    printf '[wasm] !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n' >&2
-  fi
+  "$WXFACE_BIN" dev-server --help >/dev/null 2>&1 || fail "$WXFACE_BIN has no dev-server subcommand"
+  (cd "$KIOSK" && npm ci --no-audit --no-fund --loglevel=error)
+  (cd "$KIOSK" && node --test test/*.test.mjs)
 fi
 
 step "all wasm checks passed"
