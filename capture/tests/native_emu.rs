@@ -9,6 +9,12 @@
 #![cfg(all(feature = "native", feature = "http"))]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+/// Says why a test does not run, past the test harness's output capture.
+fn skip(why: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stderr().write_all(format!("SKIPPED: {why}\n").as_bytes());
+}
+
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -43,10 +49,10 @@ fn emulator_library() -> Option<PathBuf> {
     if lib.is_file() {
         Some(lib)
     } else {
-        eprintln!(
-            "SKIPPED: {} is missing; run `cargo build -p wxface-sdk-emu` first",
+        skip(&format!(
+            "{} is missing; run `cargo build -p wxface-sdk-emu` first",
             lib.display()
-        );
+        ));
         None
     }
 }
