@@ -177,6 +177,8 @@ impl fmt::Debug for HttpMerchantBackend {
 struct AuthinfoRequest<'a> {
     rawdata: &'a str,
     device_id: &'a str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    refresh: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     store_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -344,14 +346,20 @@ fn is_masked(identity: &MaskedIdentity) -> bool {
     hides(&identity.name) && hides(&identity.credential_id)
 }
 
-impl MerchantBackend for HttpMerchantBackend {
-    fn authinfo(&self, rawdata: &str, device_id: &str) -> Result<AuthinfoGrant, Error> {
+impl HttpMerchantBackend {
+    fn request_authinfo(
+        &self,
+        rawdata: &str,
+        device_id: &str,
+        refresh: bool,
+    ) -> Result<AuthinfoGrant, Error> {
         let now = self.clock.now();
         let a: AuthinfoAnswer = self.post(
             "/kiosk/authinfo",
             &AuthinfoRequest {
                 rawdata,
                 device_id,
+                refresh,
                 store_id: self.store_id.as_deref(),
                 attach: self.attach.as_deref(),
             },
@@ -379,6 +387,16 @@ impl MerchantBackend for HttpMerchantBackend {
             authinfo: a.authinfo,
             expires_at,
         })
+    }
+}
+
+impl MerchantBackend for HttpMerchantBackend {
+    fn authinfo(&self, rawdata: &str, device_id: &str) -> Result<AuthinfoGrant, Error> {
+        self.request_authinfo(rawdata, device_id, false)
+    }
+
+    fn refresh_authinfo(&self, rawdata: &str, device_id: &str) -> Result<AuthinfoGrant, Error> {
+        self.request_authinfo(rawdata, device_id, true)
     }
 
     fn is_verified(&self, who: &Recognised) -> Result<bool, Error> {

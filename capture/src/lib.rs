@@ -134,6 +134,19 @@ pub trait MerchantBackend: Send + Sync {
     fn authinfo(&self, rawdata: &str, device_id: &str)
         -> Result<AuthinfoGrant, wxface_core::Error>;
 
+    /// A fresh authinfo, bypassing any cache: the SDK reported the previous
+    /// one invalid or expired (271382020). The default asks [`Self::authinfo`].
+    ///
+    /// # Errors
+    /// As [`Self::authinfo`].
+    fn refresh_authinfo(
+        &self,
+        rawdata: &str,
+        device_id: &str,
+    ) -> Result<AuthinfoGrant, wxface_core::Error> {
+        self.authinfo(rawdata, device_id)
+    }
+
     /// Whether the merchant already has a verified record for this user.
     ///
     /// # Errors

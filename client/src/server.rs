@@ -334,6 +334,10 @@ struct AuthinfoIn {
     store_name: Option<String>,
     #[serde(default)]
     attach: Option<serde_json::Value>,
+    /// The kiosk's SDK reported the previous authinfo invalid or expired:
+    /// drop the cached one first.
+    #[serde(default)]
+    refresh: bool,
 }
 
 #[derive(Serialize)]
@@ -353,16 +357,17 @@ async fn authinfo(
         Some(serde_json::Value::String(s)) => Some(s),
         Some(v) => Some(v.to_string()),
     };
-    let grant = st
-        .client
-        .get_authinfo(AuthinfoParams {
-            rawdata: req.rawdata,
-            store_id: req.store_id,
-            store_name: req.store_name,
-            device_id: req.device_id,
-            attach,
-        })
-        .await?;
+    let params = AuthinfoParams {
+        rawdata: req.rawdata,
+        store_id: req.store_id,
+        store_name: req.store_name,
+        device_id: req.device_id,
+        attach,
+    };
+    if req.refresh {
+        st.client.invalidate_authinfo(&params);
+    }
+    let grant = st.client.get_authinfo(params).await?;
     Ok(Json(AuthinfoOut {
         authinfo: grant.authinfo,
         expires_in: grant.expires_in,

@@ -165,7 +165,7 @@ async function perform(a) {
     case "fetch_authinfo":
       log("→ 医院服务器 获取授权");
       return backend(a.id, async () => {
-        const body = { rawdata: a.rawdata, device_id: config.device_id, store_id: config.store_id };
+        const body = { rawdata: a.rawdata, device_id: config.device_id, store_id: config.store_id, refresh: a.refresh };
         const r = await postJson("/kiosk/authinfo", body);
         log("← 医院服务器 授权有效");
         return { type: "authinfo", id: a.id, authinfo: r.authinfo, expires_at: r.expires_at, expires_in: r.expires_in };

@@ -459,6 +459,9 @@ pub enum ActionOut {
         id: u64,
         /// `rawdata` from the SDK.
         rawdata: String,
+        /// `true` after the SDK reported the authinfo expired: send
+        /// `"refresh": true` so the merchant server bypasses its cache.
+        refresh: bool,
     },
     /// `POST /kiosk/verified` with `who`; answer with `verified_checked`.
     CheckVerified {
@@ -538,7 +541,15 @@ impl From<Action> for ActionOut {
                 cmd: cmd.as_str(),
                 json,
             },
-            Action::FetchAuthinfo { id, rawdata } => Self::FetchAuthinfo { id: id.0, rawdata },
+            Action::FetchAuthinfo {
+                id,
+                rawdata,
+                refresh,
+            } => Self::FetchAuthinfo {
+                id: id.0,
+                rawdata,
+                refresh,
+            },
             Action::CheckVerified { id, who } => Self::CheckVerified {
                 id: id.0,
                 who: who.into(),

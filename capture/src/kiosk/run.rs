@@ -165,11 +165,20 @@ impl<'k, 'h> Run<'k, 'h> {
                         let sdk = Arc::clone(&self.kiosk.sdk);
                         job = Some(self.start_job(id, move || sdk_event(sdk.as_ref(), id, &json)));
                     }
-                    Action::FetchAuthinfo { id, rawdata } => {
+                    Action::FetchAuthinfo {
+                        id,
+                        rawdata,
+                        refresh,
+                    } => {
                         let backend = Arc::clone(&self.kiosk.backend);
                         let device_id = self.kiosk.device_id.clone();
                         job = Some(self.start_job(id, move || {
-                            match backend.authinfo(&rawdata, &device_id) {
+                            let grant = if refresh {
+                                backend.refresh_authinfo(&rawdata, &device_id)
+                            } else {
+                                backend.authinfo(&rawdata, &device_id)
+                            };
+                            match grant {
                                 Ok(g) => Event::Authinfo {
                                     id,
                                     authinfo: g.authinfo,

@@ -188,7 +188,11 @@ impl Flow {
                         let id = self.id();
                         self.out
                             .push_back(Action::StepStarted(Step::FetchingAuthinfo));
-                        self.out.push_back(Action::FetchAuthinfo { id, rawdata });
+                        self.out.push_back(Action::FetchAuthinfo {
+                            id,
+                            rawdata,
+                            refresh: refreshed,
+                        });
                         State::ExpectAuthinfo { id, refreshed }
                     }
                     Ok(_) => self.fail(

@@ -208,6 +208,10 @@ pub enum Action {
         id: RequestId,
         /// `rawdata` from the SDK.
         rawdata: String,
+        /// `true` when the SDK reported the previous authinfo invalid or
+        /// expired (271382020): the merchant server must not answer from its
+        /// cache.
+        refresh: bool,
     },
     /// Ask the merchant whether this user is already verified; answer with
     /// [`Event::VerifiedChecked`] (or [`Event::BackendFailed`]).

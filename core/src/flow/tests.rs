@@ -97,9 +97,20 @@ fn patient(flow: &mut Flow, now: UnixTime, script: &mut Script) -> (Vec<String>,
                     })
                 }
             }
-            Action::FetchAuthinfo { id, rawdata } => {
+            Action::FetchAuthinfo {
+                id,
+                rawdata,
+                refresh,
+            } => {
                 assert_eq!(rawdata, "RAW");
-                trace.push("fetch_authinfo".into());
+                trace.push(
+                    if refresh {
+                        "fetch_authinfo(refresh)"
+                    } else {
+                        "fetch_authinfo"
+                    }
+                    .into(),
+                );
                 Some(if script.authinfo_fails {
                     Event::BackendFailed {
                         id,
@@ -319,7 +330,7 @@ fn recognition_branches() {
                 "fetch_authinfo",
                 "getWxpayfaceCode",
                 "getWxpayfaceRawdata",
-                "fetch_authinfo",
+                "fetch_authinfo(refresh)",
                 "getWxpayfaceCode",
                 "check_verified",
                 "consent",
@@ -338,7 +349,7 @@ fn recognition_branches() {
                 "fetch_authinfo",
                 "getWxpayfaceCode",
                 "getWxpayfaceRawdata",
-                "fetch_authinfo",
+                "fetch_authinfo(refresh)",
                 "getWxpayfaceCode",
             ],
             "failed",
