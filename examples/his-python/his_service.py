@@ -163,6 +163,10 @@ def create_app(
     @app.post("/kiosk/authinfo")
     def authinfo() -> Any:
         data = _body("rawdata", "device_id")
+        if data.get("refresh") is True:
+            # The kiosk's face SDK said the authinfo is invalid or expired
+            # (271382020): ask WeChat Pay again instead of the cache.
+            client.invalidate_authinfo(data["device_id"], store_id=data.get("store_id"))
         grant = client.get_authinfo(
             data["rawdata"],
             store_id=data.get("store_id"),

@@ -80,6 +80,20 @@ def test_authinfo_is_cached_per_device(http, sandbox):
     assert a["authinfo"] == b["authinfo"]
 
 
+def test_refresh_after_the_sdk_reports_an_expired_authinfo(http, sandbox):
+    kiosk = sandbox.kiosk()
+    a = http.post("/kiosk/authinfo", json={"rawdata": kiosk.rawdata(), "device_id": "KIOSK-01"}).get_json()
+    sandbox.expire_authinfos()
+    with pytest.raises(wxface.SdkError) as e:
+        kiosk.recognise(a["authinfo"])
+    assert e.value.err_code == "271382020"
+    # Without "refresh" the HIS would hand out the dead authinfo from its cache.
+    body = {"rawdata": kiosk.rawdata(), "device_id": "KIOSK-01", "refresh": True}
+    b = http.post("/kiosk/authinfo", json=body).get_json()
+    assert b["authinfo"] != a["authinfo"]
+    assert kiosk.recognise(b["authinfo"]).face_sid
+
+
 @pytest.mark.parametrize(
     "path,body",
     [
