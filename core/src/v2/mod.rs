@@ -526,8 +526,9 @@ impl AuthinfoRequest {
     }
 }
 
-/// A verified `get_wxpayface_authinfo` answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A verified `get_wxpayface_authinfo` answer. `Debug` shows the authinfo's
+/// length only: it is a credential.
+#[derive(Clone, PartialEq, Eq)]
 pub struct AuthinfoResponse {
     /// The SDK call credential (≤ 4096).
     pub authinfo: String,
@@ -543,6 +544,20 @@ pub struct AuthinfoResponse {
     pub sub_appid: Option<String>,
     /// `sub_mch_id` echoed.
     pub sub_mch_id: Option<String>,
+}
+
+impl fmt::Debug for AuthinfoResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthinfoResponse")
+            .field("authinfo_len", &self.authinfo.len())
+            .field("expires_in", &self.expires_in)
+            .field("expires_at", &self.expires_at)
+            .field("appid", &self.appid)
+            .field("mch_id", &self.mch_id)
+            .field("sub_appid", &self.sub_appid)
+            .field("sub_mch_id", &self.sub_mch_id)
+            .finish()
+    }
 }
 
 /// Parse and verify an answer to a request signed with `sign_type`.

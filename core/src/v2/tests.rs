@@ -91,3 +91,16 @@ fn api_key_is_redacted() {
     assert!(ApiKey::new("").is_err());
     assert!(ApiKey::new("has space").is_err());
 }
+
+#[test]
+fn authinfo_answer_debug_hides_the_credential() {
+    let mut f = Fields::new();
+    f.set("return_code", "SUCCESS")
+        .set("authinfo", "SECRET-AUTHINFO")
+        .set("expires_in", "7200");
+    f.sign_in_place(&key(), SignType::Md5);
+    let r = parse_authinfo_response(f.to_xml().as_bytes(), &key(), SignType::Md5, UnixTime(10))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.expires_at, UnixTime(7210));
+    assert!(!format!("{r:?}").contains("SECRET"));
+}
