@@ -163,7 +163,7 @@ async function perform(a) {
       }
     }
     case "fetch_authinfo":
-      log("→ 医院服务器 获取授权");
+      log(a.refresh ? "→ 医院服务器 重新获取授权（原授权已过期）" : "→ 医院服务器 获取授权");
       return backend(a.id, async () => {
         const body = { rawdata: a.rawdata, device_id: config.device_id, store_id: config.store_id, refresh: a.refresh };
         const r = await postJson("/kiosk/authinfo", body);

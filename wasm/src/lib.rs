@@ -136,7 +136,7 @@ export type FlowOutcome =
 export type FlowAction =
   | { type: "step"; step: FlowStep }
   | { type: "call_sdk"; id: number; cmd: SdkCmd; json: string }
-  | { type: "fetch_authinfo"; id: number; rawdata: string }
+  | { type: "fetch_authinfo"; id: number; rawdata: string; refresh: boolean }
   | { type: "check_verified"; id: number; who: Who }
   | { type: "fetch_real_name"; id: number; face_sid: string }
   | { type: "ready" }

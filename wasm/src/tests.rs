@@ -296,7 +296,11 @@ fn walk_refused() {
 fn walk_expired_authinfo_is_refreshed_once() {
     let mut k = Kiosk::new(config());
     let mut expired_once = false;
+    let mut refresh_flags = vec![];
     let done = k.patient(answers(false, |kind, a| {
+        if kind == "fetch_authinfo" {
+            refresh_flags.push(a["refresh"].as_bool().unwrap());
+        }
         (kind == "getWxpayfaceCode" && !std::mem::replace(&mut expired_once, true)).then(|| {
             json!({"type": "sdk_answer", "id": a["id"],
                 "json": r#"{"return_code":"ERROR","return_msg":"授权请求信息不存在或者已过期","err_code":271382020}"#})
@@ -316,6 +320,11 @@ fn walk_expired_authinfo_is_refreshed_once() {
             "getWxpayAuth",
             "fetch_real_name"
         ]
+    );
+    assert_eq!(
+        refresh_flags,
+        [false, true],
+        "the second fetch bypasses the server's cache"
     );
 }
 

@@ -60,8 +60,9 @@ function drive(flow, first, s, now = NOW) {
         break;
       }
       case "fetch_authinfo":
-        trace.push("fetch_authinfo");
+        trace.push(a.refresh ? "fetch_authinfo(refresh)" : "fetch_authinfo");
         assert.equal(a.rawdata, "RAW");
+        assert.equal(typeof a.refresh, "boolean");
         ev = { type: "authinfo", id: a.id, ...s.authinfo() };
         break;
       case "check_verified":
@@ -185,7 +186,7 @@ test("authinfo expired (271382020): refreshed once, then verified", () => {
     "fetch_authinfo",
     "getWxpayfaceCode",
     "getWxpayfaceRawdata",
-    "fetch_authinfo",
+    "fetch_authinfo(refresh)",
     "getWxpayfaceCode",
     "check_verified",
     "consent",

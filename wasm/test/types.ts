@@ -37,7 +37,7 @@ export async function kiosk(): Promise<string[]> {
         seen.push(a.cmd);
         break;
       case "fetch_authinfo":
-        ev = { type: "authinfo", id: a.id, authinfo: "AI", expires_in: 7200 };
+        ev = { type: "authinfo", id: a.id, authinfo: a.refresh ? "AI2" : "AI", expires_in: 7200 };
         break;
       case "check_verified":
         ev = { type: "verified_checked", id: a.id, already_verified: a.who.openid !== null };
