@@ -11,6 +11,7 @@
 //! appear in that output; `wxface decrypt` is the one command that prints
 //! personal data, on purpose and only to its own standard output.
 
+pub mod demo;
 pub mod dev_server;
 pub mod error;
 pub mod helpers;
@@ -67,6 +68,9 @@ pub enum Command {
     /// One port for browser/Node kiosk development: static files, the face
     /// SDK bridge (POST /sdk), the merchant API and scenario control.
     DevServer(dev_server::DevServerArgs),
+    /// The whole flow end to end on this machine: sandbox, merchant server,
+    /// and a kiosk driving the face SDK emulator through the C ABI.
+    Demo(demo::DemoArgs),
 }
 
 /// `wxface merchant …`.
@@ -114,15 +118,19 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Sandbox(SandboxCommand::Serve(a)) => serve::run_sandbox(&a, &mut stdout),
         Command::Merchant(MerchantCommand::Serve(a)) => merchant::run(&a, &mut stdout),
         Command::DevServer(a) => dev_server::run(&a, &mut stdout),
+        Command::Demo(a) => demo::run(&a, &mut stdout),
     }
 }
 
-/// Log to standard error, filtered by `WXFACE_LOG` (default `warn`).
-pub fn init_tracing() {
+/// Log to standard error, filtered by `WXFACE_LOG` (default: `default`).
+/// Colours only on a terminal.
+pub fn init_tracing(default: &str) {
+    use std::io::IsTerminal as _;
     let filter = tracing_subscriber::EnvFilter::try_from_env("WXFACE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
 }
@@ -130,7 +138,12 @@ pub fn init_tracing() {
 /// The `wxface` program: parse, run, report.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    // The demo provokes failures on purpose and reports them itself; the
+    // servers log their warnings.
+    init_tracing(match cli.command {
+        Command::Demo(_) => "error",
+        _ => "warn",
+    });
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
