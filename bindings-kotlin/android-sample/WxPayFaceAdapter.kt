@@ -1,0 +1,230 @@
+// Sample, not compiled by this repository: it needs the vendor AAR of the
+// WeChat Pay face SDK for Android (package com.tencent.wxpayface), which is
+// not redistributable. Copy it into your app module and adjust to the SDK
+// version you ship; the method names below are those of WeChat Pay's Android
+// SDK documentation (initWxpayface, getWxpayfaceRawdata, getWxpayfaceCode,
+// getWxpayAuth, releaseWxpayface, each answering through IWxPayfaceCallback).
+//
+// What it shows:
+//   * WxPayFaceAdapter  — wxface.FaceSdk over WxPayFace: the Rust Kiosk sends
+//     the exact request JSON the Windows DLL would take; the Android SDK takes
+//     a Map and answers through a callback, so the adapter converts both ways
+//     and waits for the callback with a timeout.
+//   * HttpMerchantBackend — wxface.MerchantBackend over HttpURLConnection,
+//     speaking docs/merchant-api.md to the hospital's server. The kiosk holds
+//     no secrets: the server signs, queries and decrypts, and answers masked
+//     data only.
+//   * KioskController — the Kiosk on a background thread, cancel from the UI.
+//
+// Only Android and the Kotlin standard library are used (org.json ships with
+// Android).
+package com.example.hospital.kiosk
+
+import android.content.Context
+import com.tencent.wxpayface.IWxPayfaceCallback
+import com.tencent.wxpayface.WxPayFace
+import java.net.HttpURLConnection
+import java.net.URL
+import java.util.concurrent.CountDownLatch
+import java.util.concurrent.Executors
+import java.util.concurrent.TimeUnit
+import java.util.concurrent.atomic.AtomicReference
+import org.json.JSONObject
+import wxface.AuthinfoGrant
+import wxface.CancelHandle
+import wxface.CredentialType
+import wxface.FaceSdk
+import wxface.FlowConfig
+import wxface.Kiosk
+import wxface.MaskedIdentity
+import wxface.MerchantBackend
+import wxface.Outcome
+import wxface.ProgressEvent
+import wxface.Recognised
+import wxface.VerifyListener
+import wxface.credentialTypeFromCode
+import wxface.merchantServerFailed
+import wxface.sdkCallFailed
+
+/**
+ * [FaceSdk] over the vendor's `WxPayFace`.
+ *
+ * The Kiosk calls [call] from its own worker thread, one call at a time, and
+ * blocks on the answer; the vendor SDK answers on a binder thread. Never
+ * call the Kiosk from the main thread.
+ */
+class WxPayFaceAdapter(
+    private val context: Context,
+    /** Longest wait for one answer; recognition and consent wait on the patient. */
+    private val timeoutSeconds: Long = 120,
+) : FaceSdk {
+    private val sdk: WxPayFace = WxPayFace.getInstance()
+
+    override fun call(requestJson: String): String {
+        val request = JSONObject(requestJson)
+        val cmd = request.getString("cmd")
+        // The vendor methods take the command's fields; the common fields
+        // (cmd, version, now) are part of the JSON protocol of the DLL only.
+        val params = HashMap<String, String>()
+        for (key in request.keys()) {
+            if (key != "cmd" && key != "version" && key != "now") {
+                params[key] = request.get(key).toString()
+            }
+        }
+        if (cmd == "releaseWxpayface") {
+            sdk.releaseWxpayface(context)
+            return """{"return_code":"SUCCESS","return_msg":"SUCCESS"}"""
+        }
+        val answer = AtomicReference<Map<*, *>?>()
+        val done = CountDownLatch(1)
+        val callback = object : IWxPayfaceCallback() {
+            override fun response(info: Map<*, *>?) {
+                answer.set(info)
+                done.countDown()
+            }
+        }
+        try {
+            when (cmd) {
+                "initWxpayface" -> sdk.initWxpayface(context, params, callback)
+                "getWxpayfaceRawdata" -> sdk.getWxpayfaceRawdata(callback)
+                "getWxpayfaceCode" -> sdk.getWxpayfaceCode(params, callback)
+                "getWxpayAuth" -> sdk.getWxpayAuth(params, callback)
+                else -> throw sdkCallFailed("unknown command")
+            }
+        } catch (e: android.os.RemoteException) {
+            // The face service is gone (not installed, crashed, not bound).
+            throw sdkCallFailed("face service unreachable (${e.javaClass.simpleName})")
+        }
+        if (!done.await(timeoutSeconds, TimeUnit.SECONDS)) {
+            throw sdkCallFailed("no answer within $timeoutSeconds s")
+        }
+        val info = answer.get() ?: throw sdkCallFailed("empty answer")
+        // Hand the answer over as it came: the Rust side parses return_code,
+        // return_msg, err_code (string or number) and the command's fields,
+        // and maps 271378620 / 271378621 / 271382020 / USER_CANCEL /
+        // ACTION_ON_USER_QUERY_CANCEL to the flow's branches. Never log it.
+        return JSONObject(info.mapKeys { it.key.toString() }).toString()
+    }
+}
+
+/**
+ * [MerchantBackend] speaking docs/merchant-api.md over HTTPS to the
+ * hospital's server. Errors carry the server's stable `code`, never the
+ * request or answer body.
+ */
+class HttpMerchantBackend(
+    private val baseUrl: String,
+    private val timeoutMillis: Int = 15_000,
+) : MerchantBackend {
+    private fun post(path: String, body: JSONObject): JSONObject {
+        val conn = URL(baseUrl.trimEnd('/') + path).openConnection() as HttpURLConnection
+        try {
+            conn.requestMethod = "POST"
+            conn.connectTimeout = timeoutMillis
+            conn.readTimeout = timeoutMillis
+            conn.doOutput = true
+            conn.setRequestProperty("Content-Type", "application/json; charset=utf-8")
+            conn.outputStream.use { it.write(body.toString().toByteArray(Charsets.UTF_8)) }
+            val status = conn.responseCode
+            val stream = if (status in 200..299) conn.inputStream else conn.errorStream
+            val text = stream?.use { it.readBytes().toString(Charsets.UTF_8) } ?: ""
+            if (status !in 200..299) {
+                val code = runCatching { JSONObject(text).getString("code") }.getOrDefault("HTTP_$status")
+                throw merchantServerFailed(
+                    backendCode = code,
+                    reason = "merchant server answered HTTP $status ($code) on $path",
+                    status = status.toUShort(),
+                    retryable = status >= 500 || status == 429,
+                )
+            }
+            return JSONObject(text)
+        } catch (e: java.io.IOException) {
+            throw merchantServerFailed(
+                backendCode = "UNREACHABLE",
+                reason = "merchant server unreachable on $path (${e.javaClass.simpleName})",
+                retryable = true,
+            )
+        } finally {
+            conn.disconnect()
+        }
+    }
+
+    override fun authinfo(rawdata: String, deviceId: String, refresh: Boolean): AuthinfoGrant {
+        val body = JSONObject().put("rawdata", rawdata).put("device_id", deviceId)
+        // After the SDK reported the authinfo expired (271382020) the server
+        // must fetch a new one instead of answering from its cache.
+        if (refresh) body.put("refresh", true)
+        val answer = post("/kiosk/authinfo", body)
+        return AuthinfoGrant(authinfo = answer.getString("authinfo"), expiresAt = answer.getLong("expires_at"))
+    }
+
+    override fun isVerified(who: Recognised): Boolean {
+        val body = JSONObject()
+            .put("openid", who.openid ?: JSONObject.NULL)
+            .put("sub_openid", who.subOpenid ?: JSONObject.NULL)
+            .put("face_sid", who.faceSid)
+        return post("/kiosk/verified", body).getBoolean("already_verified")
+    }
+
+    override fun realName(faceSid: String, deviceId: String): MaskedIdentity {
+        val answer = post("/kiosk/real-name", JSONObject().put("face_sid", faceSid).put("device_id", deviceId))
+        val identity = answer.getJSONObject("identity")
+        val type: CredentialType = credentialTypeFromCode(identity.getLong("credential_type"))
+        return MaskedIdentity(
+            name = identity.getString("name"),
+            credentialType = type,
+            credentialId = identity.getString("credential_id"),
+        )
+    }
+}
+
+/**
+ * The kiosk on one background thread: start once, one verification per
+ * patient, cancel from the UI, release on exit.
+ */
+class KioskController(context: Context, merchantServer: String, deviceId: String) {
+    private val worker = Executors.newSingleThreadExecutor()
+    private val kiosk = Kiosk(
+        FlowConfig(appid = "wx2421b1c4370ec43b", mchId = "10000100", storeId = "OUTPATIENT-1F"),
+        deviceId,
+        WxPayFaceAdapter(context.applicationContext),
+        HttpMerchantBackend(merchantServer),
+    )
+    @Volatile private var current: CancelHandle? = null
+
+    /** Call once, at startup; `onReady(null)` or `onReady(error)` on the worker thread. */
+    fun start(onReady: (Throwable?) -> Unit) {
+        worker.execute { onReady(runCatching { kiosk.start() }.exceptionOrNull()) }
+    }
+
+    /** Verify the next patient; `onProgress` and `onDone` run on the worker thread. */
+    fun verify(onProgress: (ProgressEvent) -> Unit, onDone: (Outcome) -> Unit) {
+        val handle = CancelHandle()
+        current = handle
+        worker.execute {
+            val listener = object : VerifyListener {
+                override fun onProgress(event: ProgressEvent) = onProgress(event)
+            }
+            val outcome = kiosk.verify(listener, handle)
+            current = null
+            handle.close()
+            // Outcome.Verified carries only the masked identity (张*三, 110***********1234).
+            onDone(outcome)
+        }
+    }
+
+    /** From the UI (a "cancel" button, an idle timeout). */
+    fun cancel() {
+        current?.cancel()
+    }
+
+    /** At exit. */
+    fun shutdown() {
+        kiosk.cancelCurrent()
+        worker.execute {
+            runCatching { kiosk.shutdown() }
+            kiosk.close()
+        }
+        worker.shutdown()
+    }
+}

@@ -1,0 +1,404 @@
+//! The kiosk side: the `FaceSdk` and `MerchantBackend` interfaces that
+//! Kotlin implements, and the `Kiosk` driver (from wxface-capture) that runs
+//! the flow through them.
+//!
+//! On Android the app adapts `com.tencent.wxpayface.WxPayFace` to `FaceSdk`
+//! (see `android-sample/WxPayFaceAdapter.kt`) and its HTTP client to
+//! `MerchantBackend`. Every `Kiosk` method blocks until its part of the flow
+//! is over: call it from a worker thread (`Dispatchers.IO`), never from the
+//! main thread. The callbacks run on threads of the binding, not on the
+//! caller's.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use wxface_capture as capture;
+use wxface_core::time::Clock;
+use wxface_core::UnixTime;
+
+use crate::error::WxfaceError;
+use crate::flow::{
+    backend_error_to_core, sdk_error_to_core, FlowConfig, Outcome, Recognised, Step,
+};
+use crate::realname::MaskedIdentity;
+use crate::sdk::{secs, unix};
+
+/// One face SDK: a JSON request in, the JSON answer out.
+///
+/// Implement it in Kotlin over the vendor SDK. Throw a `WxfaceException.Sdk`
+/// (`returnCode = "CALL_FAILED"`) only when the call itself fails (no
+/// service, timeout); an answer with `return_code != SUCCESS` is a normal
+/// answer and must be returned as it is. Any other exception counts as a
+/// failed call.
+#[uniffi::export(rust, foreign)]
+pub trait FaceSdk: Send + Sync {
+    /// Send one request, return the answer JSON.
+    ///
+    /// # Errors
+    /// Only when the call itself failed.
+    fn call(&self, request_json: String) -> Result<String, WxfaceError>;
+}
+
+/// An authinfo granted by the merchant server. `toString` hides it.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Display)]
+pub struct AuthinfoGrant {
+    /// The authinfo.
+    pub authinfo: String,
+    /// Its absolute expiry, Unix seconds.
+    pub expires_at: i64,
+}
+
+impl fmt::Display for AuthinfoGrant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "AuthinfoGrant(expires_at={}, authinfo=[REDACTED])",
+            self.expires_at
+        )
+    }
+}
+
+impl fmt::Debug for AuthinfoGrant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// How a kiosk reaches its merchant server (docs/merchant-api.md describes
+/// the project's HTTP convention; any API will do).
+#[uniffi::export(rust, foreign)]
+pub trait MerchantBackend: Send + Sync {
+    /// Authinfo for `rawdata` on this device. The kiosk caches it itself.
+    /// `refresh` is `true` when the SDK reported the previous one invalid or
+    /// expired (271382020): then the answer must not come from a cache.
+    ///
+    /// # Errors
+    /// Any error of the merchant server or of WeChat Pay behind it.
+    fn authinfo(
+        &self,
+        rawdata: String,
+        device_id: String,
+        refresh: bool,
+    ) -> Result<AuthinfoGrant, WxfaceError>;
+
+    /// Whether the merchant already has a verified record for this user.
+    ///
+    /// # Errors
+    /// When the merchant server cannot answer.
+    fn is_verified(&self, who: Recognised) -> Result<bool, WxfaceError>;
+
+    /// The masked real-name result for `face_sid` (after consent).
+    ///
+    /// # Errors
+    /// Any error of the merchant server or of WeChat Pay behind it.
+    fn real_name(&self, face_sid: String, device_id: String)
+        -> Result<MaskedIdentity, WxfaceError>;
+}
+
+/// Receives the progress of one verification (no personal data).
+#[uniffi::export(foreign)]
+pub trait VerifyListener: Send + Sync {
+    /// One progress event.
+    fn on_progress(&self, event: ProgressEvent);
+}
+
+/// How a step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum StepStatus {
+    /// The step's call succeeded.
+    Ok,
+    /// The SDK or the merchant server answered an error, or the call failed.
+    Error,
+    /// The verification was cancelled during the step.
+    Cancelled,
+}
+
+/// Progress of one verification.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum ProgressEvent {
+    /// A step started.
+    StepStarted {
+        /// The step.
+        step: Step,
+    },
+    /// A step ended.
+    StepFinished {
+        /// The step.
+        step: Step,
+        /// How.
+        status: StepStatus,
+        /// How long it took, milliseconds.
+        elapsed_ms: u64,
+    },
+    /// A cancel request reached the flow.
+    CancelRequested,
+    /// The verification is over; `verify` returns next.
+    Finished {
+        /// `outcomeName` of the outcome.
+        outcome: String,
+        /// How long the whole verification took, milliseconds.
+        elapsed_ms: u64,
+    },
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl ProgressEvent {
+    fn from_capture(e: &capture::ProgressEvent) -> Option<Self> {
+        Some(match e {
+            capture::ProgressEvent::StepStarted { step } => Self::StepStarted {
+                step: (*step).into(),
+            },
+            capture::ProgressEvent::StepFinished {
+                step,
+                status,
+                elapsed,
+            } => Self::StepFinished {
+                step: (*step).into(),
+                status: match status {
+                    capture::StepStatus::Ok => StepStatus::Ok,
+                    capture::StepStatus::Error => StepStatus::Error,
+                    capture::StepStatus::Cancelled => StepStatus::Cancelled,
+                },
+                elapsed_ms: millis(*elapsed),
+            },
+            capture::ProgressEvent::CancelRequested => Self::CancelRequested,
+            capture::ProgressEvent::Finished { outcome, elapsed } => Self::Finished {
+                outcome: (*outcome).to_owned(),
+                elapsed_ms: millis(*elapsed),
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// Cancels a verification from any thread. Use a fresh one per patient: a
+/// handle cancelled before `verify` starts ends that verification at once.
+#[derive(Debug, Default, uniffi::Object)]
+pub struct CancelHandle {
+    inner: capture::CancelHandle,
+}
+
+#[uniffi::export]
+impl CancelHandle {
+    /// A handle that is not cancelled.
+    #[uniffi::constructor]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Request cancellation. Idempotent; never blocks.
+    pub fn cancel(&self) {
+        self.inner.cancel();
+    }
+
+    /// Whether `cancel` was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.is_cancelled()
+    }
+}
+
+/// How `Kiosk.start` retries an SDK that is still initialising.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct InitRetry {
+    /// Further attempts after the first.
+    pub attempts: u32,
+    /// Pause between attempts, milliseconds.
+    pub delay_ms: u32,
+}
+
+struct SdkBridge(Arc<dyn FaceSdk>);
+
+impl capture::FaceSdk for SdkBridge {
+    fn call(&self, request_json: &str) -> Result<String, wxface_core::Error> {
+        self.0
+            .call(request_json.to_owned())
+            .map_err(sdk_error_to_core)
+    }
+}
+
+struct BackendBridge(Arc<dyn MerchantBackend>);
+
+impl BackendBridge {
+    fn grant(
+        &self,
+        rawdata: &str,
+        device_id: &str,
+        refresh: bool,
+    ) -> Result<capture::AuthinfoGrant, wxface_core::Error> {
+        let g = self
+            .0
+            .authinfo(rawdata.to_owned(), device_id.to_owned(), refresh)
+            .map_err(backend_error_to_core)?;
+        Ok(capture::AuthinfoGrant {
+            authinfo: g.authinfo,
+            expires_at: unix(g.expires_at).map_err(backend_error_to_core)?,
+        })
+    }
+}
+
+impl capture::MerchantBackend for BackendBridge {
+    fn authinfo(
+        &self,
+        rawdata: &str,
+        device_id: &str,
+    ) -> Result<capture::AuthinfoGrant, wxface_core::Error> {
+        self.grant(rawdata, device_id, false)
+    }
+
+    fn refresh_authinfo(
+        &self,
+        rawdata: &str,
+        device_id: &str,
+    ) -> Result<capture::AuthinfoGrant, wxface_core::Error> {
+        self.grant(rawdata, device_id, true)
+    }
+
+    fn is_verified(&self, who: &wxface_core::flow::Recognised) -> Result<bool, wxface_core::Error> {
+        self.0
+            .is_verified(who.clone().into())
+            .map_err(backend_error_to_core)
+    }
+
+    fn real_name(
+        &self,
+        face_sid: &str,
+        device_id: &str,
+    ) -> Result<wxface_core::realname::MaskedIdentity, wxface_core::Error> {
+        self.0
+            .real_name(face_sid.to_owned(), device_id.to_owned())
+            .map(Into::into)
+            .map_err(backend_error_to_core)
+    }
+}
+
+/// The wall clock (the core's `SystemClock` needs the `os` feature, which
+/// the kiosk build leaves out).
+struct WallClock;
+
+impl Clock for WallClock {
+    fn now(&self) -> UnixTime {
+        UnixTime(
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+        )
+    }
+}
+
+/// The kiosk: one face SDK, one merchant server, one patient at a time.
+#[derive(uniffi::Object)]
+pub struct Kiosk {
+    inner: capture::Kiosk,
+}
+
+impl fmt::Debug for Kiosk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+#[uniffi::export]
+impl Kiosk {
+    /// A kiosk for `device_id` (≤ 32 characters, the id its merchant server
+    /// sends to WeChat Pay). Call `start` next.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a bad `device_id`; `InvalidInput`/`SdkVersion` for
+    /// a configuration the SDK version cannot serve.
+    #[uniffi::constructor(default(init_retry = None))]
+    pub fn new(
+        config: FlowConfig,
+        device_id: String,
+        sdk: Arc<dyn FaceSdk>,
+        backend: Arc<dyn MerchantBackend>,
+        init_retry: Option<InitRetry>,
+    ) -> Result<Self, WxfaceError> {
+        let mut inner = capture::Kiosk::new(
+            config.to_core()?,
+            device_id,
+            Arc::new(SdkBridge(sdk)),
+            Arc::new(BackendBridge(backend)),
+            Arc::new(WallClock),
+        )?;
+        if let Some(r) = init_retry {
+            inner = inner.with_init_retry(capture::InitRetry {
+                attempts: r.attempts,
+                delay: Duration::from_millis(u64::from(r.delay_ms)),
+            });
+        }
+        Ok(Self { inner })
+    }
+
+    /// Initialise the SDK (`initWxpayface`), retrying while it reports
+    /// "still initialising". Blocks.
+    ///
+    /// # Errors
+    /// The SDK's error or call failure; `State` when already started.
+    pub fn start(&self) -> Result<(), WxfaceError> {
+        Ok(self.inner.start()?)
+    }
+
+    /// Verify one patient. Blocks until the outcome (up to a minute while
+    /// the patient looks at the camera and reads the consent screen). Never
+    /// throws: every ending is an `Outcome`.
+    #[uniffi::method(default(listener = None, cancel = None))]
+    pub fn verify(
+        &self,
+        listener: Option<Arc<dyn VerifyListener>>,
+        cancel: Option<Arc<CancelHandle>>,
+    ) -> Outcome {
+        let mut hooks = capture::VerifyHooks::new();
+        if let Some(l) = listener {
+            hooks = hooks.on_progress(move |e| {
+                if let Some(e) = ProgressEvent::from_capture(e) {
+                    l.on_progress(e);
+                }
+            });
+        }
+        if let Some(c) = cancel {
+            hooks = hooks.cancel_handle(c.inner.clone());
+        }
+        self.inner.verify(hooks).into()
+    }
+
+    /// Release the SDK (`releaseWxpayface`), cancelling a verification in
+    /// progress first. The kiosk accepts nothing afterwards.
+    ///
+    /// # Errors
+    /// `State` when not started; the release call's error (the kiosk is
+    /// released all the same).
+    pub fn shutdown(&self) -> Result<(), WxfaceError> {
+        Ok(self.inner.shutdown()?)
+    }
+
+    /// Cancel the verification in progress, if any; whether there was one.
+    pub fn cancel_current(&self) -> bool {
+        self.inner.cancel_current()
+    }
+
+    /// The device id.
+    pub fn device_id(&self) -> String {
+        self.inner.device_id().to_owned()
+    }
+
+    /// Name of the flow's state (`uninitialised`, `ready`, `released`, …).
+    pub fn state_name(&self) -> String {
+        self.inner.state_name().to_owned()
+    }
+
+    /// Expiry (Unix seconds) of the cached authinfo, if one is held.
+    pub fn authinfo_expires_at(&self) -> Option<i64> {
+        self.inner.authinfo_expires_at().map(secs)
+    }
+
+    /// Forget the cached authinfo (for example after a store change).
+    pub fn invalidate_authinfo(&self) {
+        self.inner.invalidate_authinfo();
+    }
+}

@@ -1,0 +1,774 @@
+//! The merchant server's side (feature `merchant`): the `MerchantClient`
+//! (blocking methods, and `suspend` variants suffixed `Async`), the
+//! `Decryptor`, and the decrypted `RealName`.
+//!
+//! Secrets go in through `MerchantClientBuilder` and `Decryptor.fromPem` and
+//! never come back out; the decrypted identity is an object whose
+//! `toString` is masked, with the full values behind `exposeName` /
+//! `exposeCredentialId`.
+//!
+//! The client runs on a small tokio runtime of its own. A blocking method
+//! hands its work to that runtime and waits, so it works from any thread
+//! (never call it on Android's main thread). An `Async` method suspends the
+//! coroutine instead of blocking: the work still runs on the client's
+//! runtime, and the Kotlin side only awaits its completion.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::{mpsc, Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use wxface_client as client;
+use wxface_core::crypto;
+use wxface_core::decrypt as core_decrypt;
+use wxface_core::realname as core_realname;
+use wxface_core::v2;
+use wxface_core::v3;
+
+use crate::error::WxfaceError;
+use crate::realname::{CredentialType, MaskedIdentity};
+use crate::sdk::secs;
+
+/// RSA padding of the real-name fields. Chosen explicitly; never guessed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Padding {
+    /// PKCS#1 v1.5, as WeChat's sample uses (the default).
+    Pkcs1v15,
+    /// OAEP with SHA-1 and MGF1-SHA-1.
+    OaepSha1,
+}
+
+impl From<Padding> for crypto::Padding {
+    fn from(p: Padding) -> Self {
+        match p {
+            Padding::Pkcs1v15 => Self::Pkcs1v15,
+            Padding::OaepSha1 => Self::OaepSha1,
+        }
+    }
+}
+
+impl From<crypto::Padding> for Padding {
+    fn from(p: crypto::Padding) -> Self {
+        match p {
+            crypto::Padding::Pkcs1v15 => Self::Pkcs1v15,
+            crypto::Padding::OaepSha1 => Self::OaepSha1,
+        }
+    }
+}
+
+/// A decrypted, validated identity. `toString` shows only masked values;
+/// the full values are behind the `expose…` methods.
+#[derive(uniffi::Object)]
+#[uniffi::export(Display)]
+pub struct RealName {
+    inner: core_realname::RealName,
+}
+
+impl fmt::Display for RealName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RealName({})", self.inner)
+    }
+}
+
+impl fmt::Debug for RealName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+#[uniffi::export]
+impl RealName {
+    /// The full name. EXPOSES personal data: only where the hospital system
+    /// stores or shows it under its own controls.
+    pub fn expose_name(&self) -> String {
+        self.inner.expose_name().to_owned()
+    }
+
+    /// The full credential number. EXPOSES personal data.
+    pub fn expose_credential_id(&self) -> String {
+        self.inner.expose_credential_id().to_owned()
+    }
+
+    /// The credential type.
+    pub fn credential_type(&self) -> CredentialType {
+        self.inner.credential_type().into()
+    }
+
+    /// The masked name (`张*三`).
+    pub fn masked_name(&self) -> String {
+        self.inner.masked_name()
+    }
+
+    /// The masked credential number (`110***********1234`).
+    pub fn masked_credential_id(&self) -> String {
+        self.inner.masked_credential_id()
+    }
+
+    /// The masked identity, safe to send to a kiosk screen.
+    pub fn masked(&self) -> MaskedIdentity {
+        self.inner.masked().into()
+    }
+}
+
+/// The encrypted real-name fields of an identity answer, as received.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Display)]
+pub struct EncryptedRealName {
+    /// Base64 ciphertext of the name.
+    pub encrypted_real_name: String,
+    /// Credential type.
+    pub credential_type: CredentialType,
+    /// Base64 ciphertext of the credential number.
+    pub encrypted_credential_id: String,
+}
+
+impl fmt::Display for EncryptedRealName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "EncryptedRealName(credential_type={:?}, encrypted_real_name=[{} chars], encrypted_credential_id=[{} chars])",
+            self.credential_type,
+            self.encrypted_real_name.len(),
+            self.encrypted_credential_id.len()
+        )
+    }
+}
+
+impl fmt::Debug for EncryptedRealName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Decrypts real-name fields with the (sub-)merchant's API private key.
+/// Needs nothing else, so decryption can live apart from signing (provider
+/// mode: on the hospital's own system).
+#[derive(uniffi::Object)]
+#[uniffi::export(Display)]
+pub struct Decryptor {
+    inner: core_decrypt::Decryptor,
+}
+
+impl fmt::Display for Decryptor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Decryptor(padding={}, key=[REDACTED])",
+            self.inner.padding().as_str()
+        )
+    }
+}
+
+impl fmt::Debug for Decryptor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+#[uniffi::export]
+impl Decryptor {
+    /// A decryptor from a PEM private key (PKCS#1 or PKCS#8).
+    ///
+    /// # Errors
+    /// `Config` when the PEM holds no usable RSA private key (the message
+    /// never contains key material).
+    #[uniffi::constructor(default(padding = None))]
+    pub fn from_pem(pem: String, padding: Option<Padding>) -> Result<Self, WxfaceError> {
+        let pem = zeroize::Zeroizing::new(pem);
+        let padding = padding.map(Into::into).unwrap_or_default();
+        Ok(Self {
+            inner: core_decrypt::Decryptor::from_pem(&pem, padding)?,
+        })
+    }
+
+    /// The configured padding.
+    pub fn padding(&self) -> Padding {
+        self.inner.padding().into()
+    }
+
+    /// Decrypt and validate the real-name fields. Only decrypt fields of an
+    /// answer whose signature verified (`MerchantClient` does that).
+    ///
+    /// # Errors
+    /// `Decryption` for bad base64, a wrong length, a failed decryption or
+    /// an implausible plaintext (how a wrong key or padding shows itself).
+    pub fn decrypt_real_name(
+        &self,
+        encrypted: EncryptedRealName,
+    ) -> Result<Arc<RealName>, WxfaceError> {
+        let enc = v3::EncryptedRealName {
+            encrypted_real_name: encrypted.encrypted_real_name,
+            credential_type: encrypted.credential_type.into(),
+            encrypted_credential_id: encrypted.encrypted_credential_id,
+        };
+        Ok(Arc::new(RealName {
+            inner: self.inner.decrypt_real_name(&enc)?,
+        }))
+    }
+}
+
+/// `info_type` of the identity query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum InfoType {
+    /// `ASK_REAL_NAME`: encrypted name and credential number.
+    AskRealName,
+    /// `ASK_UNIONID`: the union id.
+    AskUnionId,
+}
+
+impl From<InfoType> for v3::InfoType {
+    fn from(t: InfoType) -> Self {
+        match t {
+            InfoType::AskRealName => Self::AskRealName,
+            InfoType::AskUnionId => Self::AskUnionId,
+        }
+    }
+}
+
+/// The v2 `sign_type` of `get_wxpayface_authinfo`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SignType {
+    /// `MD5` (the protocol's default).
+    Md5,
+    /// `HMAC-SHA256`.
+    HmacSha256,
+}
+
+/// The answer of the identity query; real-name fields still encrypted.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct FaceUser {
+    /// The user's openid under the merchant's appid.
+    pub openid: Option<String>,
+    /// The user's openid under `sub_appid`.
+    pub sub_openid: Option<String>,
+    /// The union id (`AskUnionId`).
+    pub union_id: Option<String>,
+    /// The encrypted identity (`AskRealName`).
+    pub real_name: Option<EncryptedRealName>,
+}
+
+impl From<v3::FaceUser> for FaceUser {
+    fn from(u: v3::FaceUser) -> Self {
+        Self {
+            openid: u.openid,
+            sub_openid: u.sub_openid,
+            union_id: u.union_id,
+            real_name: u.real_name.map(|r| EncryptedRealName {
+                encrypted_real_name: r.encrypted_real_name,
+                credential_type: r.credential_type.into(),
+                encrypted_credential_id: r.encrypted_credential_id,
+            }),
+        }
+    }
+}
+
+/// What a kiosk's merchant server passes for one authinfo. `toString`
+/// hides rawdata.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Display)]
+pub struct AuthinfoParams {
+    /// `rawdata` from `getWxpayfaceRawdata` (≤ 2048).
+    pub rawdata: String,
+    /// The kiosk (≤ 32).
+    pub device_id: String,
+    /// The store; `null` uses the configured one.
+    #[uniffi(default = None)]
+    pub store_id: Option<String>,
+    /// The store's name; `null` uses the configured one.
+    #[uniffi(default = None)]
+    pub store_name: Option<String>,
+    /// `attach`, a JSON string passed through to WeChat.
+    #[uniffi(default = None)]
+    pub attach: Option<String>,
+}
+
+impl fmt::Display for AuthinfoParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "AuthinfoParams(device_id={}, store_id={:?}, rawdata=[{} chars])",
+            self.device_id,
+            self.store_id,
+            self.rawdata.chars().count()
+        )
+    }
+}
+
+impl fmt::Debug for AuthinfoParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl From<AuthinfoParams> for client::AuthinfoParams {
+    fn from(p: AuthinfoParams) -> Self {
+        Self {
+            rawdata: p.rawdata,
+            store_id: p.store_id,
+            store_name: p.store_name,
+            device_id: p.device_id,
+            attach: p.attach,
+        }
+    }
+}
+
+/// An authinfo for the face SDK. `toString` hides it.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Display)]
+pub struct AuthinfoResponse {
+    /// The authinfo. Never log it.
+    pub authinfo: String,
+    /// When it expires, Unix seconds.
+    pub expires_at: i64,
+    /// Seconds left when this answer was produced.
+    pub expires_in: u64,
+    /// Whether no HTTP call was made for it (cached or shared).
+    pub from_cache: bool,
+}
+
+impl fmt::Display for AuthinfoResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "AuthinfoResponse(expires_at={}, expires_in={}, from_cache={}, authinfo=[REDACTED])",
+            self.expires_at, self.expires_in, self.from_cache
+        )
+    }
+}
+
+impl fmt::Debug for AuthinfoResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl From<client::AuthinfoResponse> for AuthinfoResponse {
+    fn from(r: client::AuthinfoResponse) -> Self {
+        Self {
+            authinfo: r.authinfo,
+            expires_at: secs(r.expires_at),
+            expires_in: r.expires_in,
+            from_cache: r.from_cache,
+        }
+    }
+}
+
+/// Counters since the client was built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct ClientStats {
+    /// Calls of the public operations.
+    pub calls: u64,
+    /// HTTP requests sent (every attempt).
+    pub http_requests: u64,
+    /// Attempts after a retryable failure.
+    pub retries: u64,
+    /// Authinfo answers served from the cache.
+    pub cache_hits: u64,
+    /// Authinfo answers shared with a concurrent caller.
+    pub coalesced: u64,
+    /// Successful platform certificate downloads.
+    pub certificate_downloads: u64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Collects a merchant client's configuration; `build` checks it all at
+/// once. Secrets set here are never readable again.
+#[derive(uniffi::Object)]
+#[uniffi::export(Display)]
+pub struct MerchantClientBuilder {
+    inner: Mutex<Option<client::ClientConfigBuilder>>,
+}
+
+impl fmt::Display for MerchantClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MerchantClientBuilder([REDACTED])")
+    }
+}
+
+impl MerchantClientBuilder {
+    fn with(
+        self: Arc<Self>,
+        f: impl FnOnce(client::ClientConfigBuilder) -> client::ClientConfigBuilder,
+    ) -> Arc<Self> {
+        {
+            let mut slot = lock(&self.inner);
+            if let Some(b) = slot.take() {
+                *slot = Some(f(b));
+            }
+        }
+        self
+    }
+
+    fn try_with(
+        self: Arc<Self>,
+        f: impl FnOnce(client::ClientConfigBuilder) -> Result<client::ClientConfigBuilder, WxfaceError>,
+    ) -> Result<Arc<Self>, WxfaceError> {
+        {
+            let mut slot = lock(&self.inner);
+            let b = slot.take().ok_or_else(used)?;
+            // On error the builder is gone: build a new one.
+            *slot = Some(f(b)?);
+        }
+        Ok(self)
+    }
+}
+
+impl Default for MerchantClientBuilder {
+    fn default() -> Self {
+        Self {
+            inner: Mutex::new(Some(client::ClientConfig::builder())),
+        }
+    }
+}
+
+fn used() -> WxfaceError {
+    WxfaceError::Config {
+        code: "config".into(),
+        reason: "configuration: this builder was already built or failed; make a new one".into(),
+    }
+}
+
+fn millis(ms: u32) -> Duration {
+    Duration::from_millis(u64::from(ms))
+}
+
+#[uniffi::export]
+impl MerchantClientBuilder {
+    /// An empty builder with production defaults.
+    #[uniffi::constructor]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `appid` (provider mode: the provider's).
+    pub fn appid(self: Arc<Self>, appid: String) -> Arc<Self> {
+        self.with(|b| b.appid(appid))
+    }
+
+    /// `mch_id` (provider mode: the provider's).
+    pub fn mch_id(self: Arc<Self>, mch_id: String) -> Arc<Self> {
+        self.with(|b| b.mch_id(mch_id))
+    }
+
+    /// Provider mode: the sub-merchant id and its API certificate serial.
+    pub fn sub_merchant(self: Arc<Self>, sub_mch_id: String, sub_serial_no: String) -> Arc<Self> {
+        self.with(|b| b.sub_merchant(sub_mch_id, sub_serial_no))
+    }
+
+    /// Provider mode: the sub-merchant's appid.
+    pub fn sub_appid(self: Arc<Self>, sub_appid: String) -> Arc<Self> {
+        self.with(|b| b.sub_appid(sub_appid))
+    }
+
+    /// Default `store_id` and `store_name` of authinfo requests.
+    pub fn store(self: Arc<Self>, store_id: String, store_name: String) -> Arc<Self> {
+        self.with(|b| b.store(store_id, store_name))
+    }
+
+    /// The v2 API key.
+    ///
+    /// # Errors
+    /// `Config` when it is not 1-64 printable ASCII characters.
+    pub fn api_key(self: Arc<Self>, key: String) -> Result<Arc<Self>, WxfaceError> {
+        self.try_with(|b| Ok(b.api_key(v2::ApiKey::new(key)?)))
+    }
+
+    /// The v2 `sign_type` (default MD5).
+    pub fn sign_type(self: Arc<Self>, sign_type: SignType) -> Arc<Self> {
+        self.with(|b| {
+            b.sign_type(match sign_type {
+                SignType::Md5 => v2::SignType::Md5,
+                SignType::HmacSha256 => v2::SignType::HmacSha256,
+            })
+        })
+    }
+
+    /// The APIv3 merchant private key (PEM) and its certificate serial.
+    pub fn merchant_key_pem(self: Arc<Self>, pem: String, serial: String) -> Arc<Self> {
+        self.with(|b| b.merchant_key_pem(pem, serial))
+    }
+
+    /// Trust a platform public key `PUB_KEY_ID_…` (PEM).
+    pub fn platform_public_key(self: Arc<Self>, id: String, pem: String) -> Arc<Self> {
+        self.with(|b| b.platform_public_key(id, pem))
+    }
+
+    /// Trust a platform certificate (PEM).
+    pub fn platform_certificate(self: Arc<Self>, pem: String) -> Arc<Self> {
+        self.with(|b| b.platform_certificate(pem))
+    }
+
+    /// The APIv3 key (enables `/v3/certificates` downloads).
+    pub fn apiv3_key(self: Arc<Self>, key: String) -> Arc<Self> {
+        self.with(|b| b.apiv3_key(key))
+    }
+
+    /// Platform certificate serials trusted on the first download.
+    pub fn pinned_platform_serials(self: Arc<Self>, serials: Vec<String>) -> Arc<Self> {
+        self.with(|b| b.pinned_platform_serials(serials))
+    }
+
+    /// Both base URLs (a sandbox serving both hosts). Plain `http` only on
+    /// loopback.
+    pub fn base_url(self: Arc<Self>, url: String) -> Arc<Self> {
+        self.with(|b| b.base_url(url))
+    }
+
+    /// Connect timeout of each attempt.
+    pub fn connect_timeout_ms(self: Arc<Self>, ms: u32) -> Arc<Self> {
+        self.with(|b| b.connect_timeout(millis(ms)))
+    }
+
+    /// Total timeout of each attempt.
+    pub fn timeout_ms(self: Arc<Self>, ms: u32) -> Arc<Self> {
+        self.with(|b| b.timeout(millis(ms)))
+    }
+
+    /// The decryptor `realName` uses.
+    pub fn decryptor(self: Arc<Self>, decryptor: Arc<Decryptor>) -> Arc<Self> {
+        self.with(|b| b.decryptor(decryptor.inner.clone()))
+    }
+
+    /// Check everything, load the keys, start the client.
+    ///
+    /// # Errors
+    /// `Config` naming what is missing or unusable; `Transport` when the
+    /// HTTP stack cannot start.
+    pub fn build(&self) -> Result<Arc<MerchantClient>, WxfaceError> {
+        let builder = lock(&self.inner).take().ok_or_else(used)?;
+        MerchantClient::new(builder.build()?).map(Arc::new)
+    }
+}
+
+/// The merchant client: authinfo (cached, single-flight), the identity query
+/// (verified before anything is decrypted), platform keys, retries.
+#[derive(uniffi::Object)]
+#[uniffi::export(Display)]
+pub struct MerchantClient {
+    inner: client::MerchantClient,
+    runtime: Arc<Runtime>,
+}
+
+impl fmt::Display for MerchantClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "MerchantClient(appid={}, mch_id={})",
+            self.inner.config().appid(),
+            self.inner.config().mch_id()
+        )
+    }
+}
+
+struct Runtime(Option<tokio::runtime::Runtime>);
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+fn abandoned() -> WxfaceError {
+    WxfaceError::Transport {
+        code: "transport".into(),
+        reason: "transport (other): the call was abandoned".into(),
+        kind: "other".into(),
+        retryable: false,
+    }
+}
+
+impl MerchantClient {
+    fn new(config: client::ClientConfig) -> Result<Self, WxfaceError> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("wxface-merchant")
+            .enable_all()
+            .build()
+            .map_err(|_| WxfaceError::Transport {
+                code: "transport".into(),
+                reason: "transport (other): cannot start a runtime".into(),
+                kind: "other".into(),
+                retryable: false,
+            })?;
+        let inner = {
+            let _guard = rt.enter();
+            client::MerchantClient::new(config)?
+        };
+        Ok(Self {
+            inner,
+            runtime: Arc::new(Runtime(Some(rt))),
+        })
+    }
+
+    fn spawn<T, F>(&self, fut: F) -> Result<tokio::task::JoinHandle<client::Result<T>>, WxfaceError>
+    where
+        T: Send + 'static,
+        F: Future<Output = client::Result<T>> + Send + 'static,
+    {
+        let rt = self.runtime.0.as_ref().ok_or_else(abandoned)?;
+        Ok(rt.spawn(fut))
+    }
+
+    /// Run on the client's runtime; block this (non-async) thread.
+    fn blocking<T, F>(&self, fut: F) -> Result<T, WxfaceError>
+    where
+        T: Send + 'static,
+        F: Future<Output = client::Result<T>> + Send + 'static,
+    {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.spawn(async move {
+            let _ = tx.send(fut.await);
+            Ok(())
+        })?;
+        rx.recv()
+            .map_err(|_| abandoned())?
+            .map_err(WxfaceError::from)
+    }
+
+    /// Run on the client's runtime; suspend the caller until it is done.
+    async fn suspending<T, F>(&self, fut: F) -> Result<T, WxfaceError>
+    where
+        T: Send + 'static,
+        F: Future<Output = client::Result<T>> + Send + 'static,
+    {
+        self.spawn(fut)?
+            .await
+            .map_err(|_| abandoned())?
+            .map_err(WxfaceError::from)
+    }
+}
+
+fn stats(s: client::ClientStats) -> ClientStats {
+    ClientStats {
+        calls: s.calls,
+        http_requests: s.http_requests,
+        retries: s.retries,
+        cache_hits: s.cache_hits,
+        coalesced: s.coalesced,
+        certificate_downloads: s.certificate_downloads,
+    }
+}
+
+#[uniffi::export]
+impl MerchantClient {
+    /// An authinfo for a kiosk (from the cache while it is fresh). Blocks.
+    ///
+    /// # Errors
+    /// `Backend` (WeChat's error), `Signature`, `Malformed`, `Transport`,
+    /// `InvalidInput`.
+    pub fn get_authinfo(&self, params: AuthinfoParams) -> Result<AuthinfoResponse, WxfaceError> {
+        let c = self.inner.clone();
+        self.blocking(async move { c.get_authinfo(params.into()).await })
+            .map(Into::into)
+    }
+
+    /// Forget the cached authinfo for these parameters; whether one was held.
+    pub fn invalidate_authinfo(&self, params: AuthinfoParams) -> bool {
+        self.inner.invalidate_authinfo(&params.into())
+    }
+
+    /// `GET /v3/facemch/users/{face_sid}`, verified; fields stay encrypted.
+    /// Blocks.
+    ///
+    /// # Errors
+    /// As `getAuthinfo`.
+    pub fn query_user(
+        &self,
+        face_sid: String,
+        info_type: InfoType,
+    ) -> Result<FaceUser, WxfaceError> {
+        let c = self.inner.clone();
+        self.blocking(async move { c.query_user(&face_sid, info_type.into()).await })
+            .map(Into::into)
+    }
+
+    /// Query and decrypt with `decryptor`. Blocks.
+    ///
+    /// # Errors
+    /// As `queryUser`, and `Decryption`.
+    pub fn fetch_real_name(
+        &self,
+        face_sid: String,
+        decryptor: Arc<Decryptor>,
+    ) -> Result<Arc<RealName>, WxfaceError> {
+        let c = self.inner.clone();
+        let d = decryptor.inner.clone();
+        self.blocking(async move { c.fetch_real_name(&face_sid, &d).await })
+            .map(|inner| Arc::new(RealName { inner }))
+    }
+
+    /// Query and decrypt with the configured decryptor. Blocks.
+    ///
+    /// # Errors
+    /// As `fetchRealName`; `Config` without a configured decryptor.
+    pub fn real_name(&self, face_sid: String) -> Result<Arc<RealName>, WxfaceError> {
+        let c = self.inner.clone();
+        self.blocking(async move { c.real_name(&face_sid).await })
+            .map(|inner| Arc::new(RealName { inner }))
+    }
+
+    /// Download platform certificates now; how many are trusted. Blocks.
+    ///
+    /// # Errors
+    /// As `getAuthinfo`; `Config` without an APIv3 key.
+    pub fn refresh_platform_certificates(&self) -> Result<u64, WxfaceError> {
+        let c = self.inner.clone();
+        self.blocking(async move { c.refresh_platform_certificates().await })
+            .map(|n| u64::try_from(n).unwrap_or(u64::MAX))
+    }
+
+    /// `getAuthinfo` as a `suspend` function.
+    ///
+    /// # Errors
+    /// As `getAuthinfo`.
+    pub async fn get_authinfo_async(
+        &self,
+        params: AuthinfoParams,
+    ) -> Result<AuthinfoResponse, WxfaceError> {
+        let c = self.inner.clone();
+        self.suspending(async move { c.get_authinfo(params.into()).await })
+            .await
+            .map(Into::into)
+    }
+
+    /// `queryUser` as a `suspend` function.
+    ///
+    /// # Errors
+    /// As `queryUser`.
+    pub async fn query_user_async(
+        &self,
+        face_sid: String,
+        info_type: InfoType,
+    ) -> Result<FaceUser, WxfaceError> {
+        let c = self.inner.clone();
+        self.suspending(async move { c.query_user(&face_sid, info_type.into()).await })
+            .await
+            .map(Into::into)
+    }
+
+    /// `realName` as a `suspend` function.
+    ///
+    /// # Errors
+    /// As `realName`.
+    pub async fn real_name_async(&self, face_sid: String) -> Result<Arc<RealName>, WxfaceError> {
+        let c = self.inner.clone();
+        self.suspending(async move { c.real_name(&face_sid).await })
+            .await
+            .map(|inner| Arc::new(RealName { inner }))
+    }
+
+    /// Counters since the client was built.
+    pub fn stats(&self) -> ClientStats {
+        stats(self.inner.stats())
+    }
+
+    /// Ids of the trusted platform keys (serials and `PUB_KEY_ID_…`).
+    pub fn platform_key_ids(&self) -> Vec<String> {
+        self.inner.platform_key_ids()
+    }
+}

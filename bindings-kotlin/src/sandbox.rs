@@ -1,0 +1,259 @@
+//! The sandbox and the emulated face SDK (feature `sandbox`, for the JVM
+//! tests only; never in an Android build).
+//!
+//! `TestSandbox` runs a local WeChat Pay on a free loopback port and hands
+//! out a merchant-client builder and a decryptor wired to it, so the keys
+//! never cross into Kotlin. `EmulatedFaceSdk` is the face SDK emulator: a
+//! Kotlin `FaceSdk` delegates to its `call`, which exercises the callback
+//! path exactly as the Android adapter does.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use wxface_capture::FaceSdk as _;
+use wxface_sandbox as sbx;
+
+use crate::error::WxfaceError;
+use crate::kiosk::FaceSdk;
+use crate::merchant::{Decryptor, MerchantClientBuilder, Padding};
+use crate::realname::MaskedIdentity;
+use crate::sdk::version;
+
+fn sandbox_error(e: sbx::SandboxError) -> WxfaceError {
+    WxfaceError::Config {
+        code: "config".into(),
+        reason: format!("configuration: {e}"),
+    }
+}
+
+/// A test person of the sandbox (masked; the full values are the sandbox's
+/// documented test data).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SandboxPerson {
+    /// Key to pick the person (`patient-a`, …).
+    pub key: String,
+    /// Their openid under the merchant's appid.
+    pub openid: String,
+    /// Their identity, masked.
+    pub masked: MaskedIdentity,
+}
+
+/// A running sandbox (a local WeChat Pay). Stops when closed.
+#[derive(uniffi::Object)]
+pub struct TestSandbox {
+    inner: Mutex<Option<sbx::Sandbox>>,
+    url: String,
+    creds: sbx::Credentials,
+}
+
+impl TestSandbox {
+    fn sandbox(&self) -> MutexGuard<'_, Option<sbx::Sandbox>> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[uniffi::export]
+impl TestSandbox {
+    /// Start a sandbox on a free loopback port with a fresh key set.
+    ///
+    /// # Errors
+    /// `Config` when it cannot start.
+    #[uniffi::constructor(default(padding = None, authinfo_ttl_secs = None))]
+    pub fn new(
+        padding: Option<Padding>,
+        authinfo_ttl_secs: Option<u64>,
+    ) -> Result<Self, WxfaceError> {
+        let mut config = sbx::SandboxConfig::default();
+        if let Some(p) = padding {
+            config.padding = p.into();
+        }
+        if let Some(t) = authinfo_ttl_secs {
+            config.authinfo_ttl_secs = t;
+        }
+        let sandbox = sbx::Sandbox::start_blocking(config).map_err(sandbox_error)?;
+        Ok(Self {
+            url: sandbox.url(),
+            creds: sandbox.credentials(),
+            inner: Mutex::new(Some(sandbox)),
+        })
+    }
+
+    /// Base URL (`http://127.0.0.1:…`).
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// The merchant's appid.
+    pub fn appid(&self) -> String {
+        self.creds.appid.clone()
+    }
+
+    /// The merchant's mch_id.
+    pub fn mch_id(&self) -> String {
+        self.creds.mch_id.clone()
+    }
+
+    /// A builder with everything set for this sandbox in direct mode (ids,
+    /// store `STORE-01`, API key, merchant key, platform public key, base
+    /// URL, decryptor).
+    ///
+    /// # Errors
+    /// `Config` when the sandbox's keys do not load.
+    pub fn merchant_client_builder(&self) -> Result<Arc<MerchantClientBuilder>, WxfaceError> {
+        let c = &self.creds;
+        let builder = Arc::new(MerchantClientBuilder::new())
+            .appid(c.appid.clone())
+            .mch_id(c.mch_id.clone())
+            .store("STORE-01".into(), "Sandbox hospital".into())
+            .api_key(c.api_v2_key.clone())?;
+        Ok(builder
+            .merchant_key_pem(c.merchant_key_pem.clone(), c.merchant_serial.clone())
+            .platform_public_key(c.pub_key_id.clone(), c.platform_public_key_pem.clone())
+            .base_url(self.url.clone())
+            .decryptor(self.decryptor(None)?))
+    }
+
+    /// A decryptor with the merchant's key and `padding` (default: the
+    /// padding the sandbox encrypts with).
+    ///
+    /// # Errors
+    /// `Config` when the key does not load.
+    #[uniffi::method(default(padding = None))]
+    pub fn decryptor(&self, padding: Option<Padding>) -> Result<Arc<Decryptor>, WxfaceError> {
+        Decryptor::from_pem(
+            self.creds.merchant_key_pem.clone(),
+            Some(padding.unwrap_or_else(|| self.creds.padding.into())),
+        )
+        .map(Arc::new)
+    }
+
+    /// The test persons.
+    pub fn persons(&self) -> Vec<SandboxPerson> {
+        self.sandbox()
+            .as_ref()
+            .map(|s| {
+                s.identities()
+                    .iter()
+                    .map(|p| SandboxPerson {
+                        key: p.key.clone(),
+                        openid: p.openid.clone(),
+                        masked: p.masked().into(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every authinfo issued so far expires now; how many.
+    pub fn expire_authinfos(&self) -> u64 {
+        self.sandbox()
+            .as_ref()
+            .map_or(0, |s| s.expire_authinfos() as u64)
+    }
+
+    /// Every face_sid issued so far expires now; how many.
+    pub fn expire_face_sids(&self) -> u64 {
+        self.sandbox()
+            .as_ref()
+            .map_or(0, |s| s.expire_face_sids() as u64)
+    }
+
+    /// An emulated face SDK for `device_id`, talking to this sandbox.
+    ///
+    /// # Errors
+    /// `Config` when its HTTP client cannot be built or the sandbox stopped.
+    #[uniffi::method(default(sdk_version = None))]
+    pub fn emulated_sdk(
+        &self,
+        device_id: String,
+        sdk_version: Option<String>,
+    ) -> Result<Arc<EmulatedFaceSdk>, WxfaceError> {
+        let mut c = sbx::EmuConfig::new(self.url.clone());
+        c.device_id = device_id;
+        if let Some(v) = sdk_version {
+            c.sdk_version = version(&v)?;
+        }
+        Ok(Arc::new(EmulatedFaceSdk {
+            inner: sbx::EmulatedSdk::new(c)?,
+        }))
+    }
+
+    /// Stop serving (also done when the object is closed or collected).
+    pub fn stop(&self) {
+        drop(self.sandbox().take());
+    }
+}
+
+/// What the emulated patient does in one face session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum EmulatedOutcome {
+    /// Recognised, then consents.
+    Consent,
+    /// Recognised, then refuses consent.
+    Refuse,
+    /// Cancels on the face screen.
+    UserCancel,
+    /// The camera fails.
+    CameraError,
+}
+
+impl From<EmulatedOutcome> for sbx::Outcome {
+    fn from(o: EmulatedOutcome) -> Self {
+        match o {
+            EmulatedOutcome::Consent => Self::Consent,
+            EmulatedOutcome::Refuse => Self::Refuse,
+            EmulatedOutcome::UserCancel => Self::UserCancel,
+            EmulatedOutcome::CameraError => Self::CameraError,
+        }
+    }
+}
+
+/// The face SDK emulator. Its answers are built by the same core code the
+/// kiosk parses with, and it enforces the vendor's rules (init first, the
+/// quit call after recognition since 1.20).
+#[derive(Debug, uniffi::Object)]
+pub struct EmulatedFaceSdk {
+    inner: sbx::EmulatedSdk,
+}
+
+#[uniffi::export]
+impl EmulatedFaceSdk {
+    /// One SDK call: request JSON in, answer JSON out.
+    ///
+    /// # Errors
+    /// Never in practice (errors are SDK answers), kept for the interface.
+    pub fn call(&self, request_json: String) -> Result<String, WxfaceError> {
+        Ok(self.inner.call(&request_json)?)
+    }
+
+    /// Script the outcome of the next face session.
+    pub fn push_outcome(&self, outcome: EmulatedOutcome) {
+        self.inner.push_outcome(outcome.into());
+    }
+
+    /// The outcome when the script is empty.
+    pub fn set_outcome(&self, outcome: EmulatedOutcome) {
+        self.inner.set_outcome(outcome.into());
+    }
+
+    /// Recognise this person (`null`: the sandbox's default).
+    pub fn set_person(&self, person: Option<String>) {
+        self.inner.set_person(person);
+    }
+
+    /// Recognition latency from now on.
+    pub fn set_latency_ms(&self, ms: u32) {
+        self.inner.set_latency(Duration::from_millis(u64::from(ms)));
+    }
+
+    /// This emulator as a Rust-implemented `FaceSdk` (no Kotlin in between).
+    pub fn as_face_sdk(self: Arc<Self>) -> Arc<dyn FaceSdk> {
+        self
+    }
+}
+
+impl FaceSdk for EmulatedFaceSdk {
+    fn call(&self, request_json: String) -> Result<String, WxfaceError> {
+        EmulatedFaceSdk::call(self, request_json)
+    }
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# The Kotlin binding's checks:
+#   0. clippy and the crate's Rust unit tests (the workspace stages leave
+#      the bindings out);
+#   1. the kiosk build for Android (aarch64 and armv7): pure Rust, no NDK needed
+#      for `cargo check`;
+#   2. `mvn -q -B test`: cargo builds the library (features merchant,sandbox),
+#      uniffi-bindgen generates the Kotlin, kotlinc compiles it with the
+#      hand-written Kotlin, and JUnit runs against the host library and the
+#      sandbox.
+# When Maven Central cannot be reached, step 2 falls back to the npm
+# kotlin-compiler with Debian's JNA and JUnit 5 (same sources, same tests).
+#
+#   bash bindings-kotlin/test.sh             everything
+#   bash bindings-kotlin/test.sh rust        only clippy and the Rust unit tests
+#   bash bindings-kotlin/test.sh android     only the Android checks
+#   bash bindings-kotlin/test.sh jvm         only the JVM build and tests
+#
+# Called by scripts/test.sh (stage `kotlin`). Stops at the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+HERE="$ROOT/bindings-kotlin"
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+
+say() { printf '\n==> bindings-kotlin: %s\n' "$*"; }
+die() { printf '\n!!! bindings-kotlin: %s\n' "$*" >&2; exit 1; }
+
+rust() {
+  say "cargo clippy (wxface-kotlin, every feature; uniffi-bindgen)"
+  cargo clippy -p wxface-kotlin -p wxface-uniffi-bindgen \
+    --features wxface-kotlin/merchant,wxface-kotlin/sandbox --all-targets -- -D warnings \
+    || die "clippy found problems"
+  say "cargo test -p wxface-kotlin --features merchant,sandbox"
+  cargo test -p wxface-kotlin --features merchant,sandbox || die "Rust unit tests failed"
+}
+
+android() {
+  say "rustup targets aarch64-linux-android armv7-linux-androideabi"
+  rustup target add aarch64-linux-android armv7-linux-androideabi >/dev/null \
+    || die "rustup target add failed"
+  for t in aarch64-linux-android armv7-linux-androideabi; do
+    say "cargo check --no-default-features --features kiosk --target $t"
+    cargo check -p wxface-kotlin --no-default-features --features kiosk --target "$t" \
+      || die "the kiosk build does not check for $t"
+  done
+}
+
+maven_reachable() {
+  command -v mvn >/dev/null 2>&1 || return 1
+  # Resolving the build's plugins and dependencies is the real test.
+  (cd "$HERE" && mvn -q -B dependency:resolve-plugins dependency:resolve >/dev/null 2>&1)
+}
+
+jvm_maven() {
+  say "mvn -q -B test"
+  (cd "$HERE" && mvn -q -B -Dstyle.color=never test) || die "mvn test failed"
+  # Surefire is quiet with -q: sum its reports into one closing line.
+  local reports="$TARGET_DIR/kotlin-maven/surefire-reports"
+  ls "$reports"/TEST-*.xml >/dev/null 2>&1 || die "JUnit wrote no report"
+  awk '
+    /<testsuite / {
+      for (i = 1; i <= NF; i++) {
+        if ($i ~ /^tests=/)    { gsub(/[^0-9]/, "", $i); t += $i }
+        if ($i ~ /^failures=/) { gsub(/[^0-9]/, "", $i); f += $i }
+        if ($i ~ /^errors=/)   { gsub(/[^0-9]/, "", $i); e += $i }
+        if ($i ~ /^skipped=/)  { gsub(/[^0-9]/, "", $i); s += $i }
+      }
+    }
+    END {
+      if (t == 0) { print "JUnit ran no test"; exit 1 }
+      printf "kotlin: %d passed, %d failed, %d skipped\n", t - f - e - s, f + e, s
+      exit (f + e > 0)
+    }' "$reports"/TEST-*.xml || die "JUnit reports show failures"
+}
+
+# The route without Maven Central: the JetBrains compiler from npm, JNA,
+# kotlinx-coroutines and JUnit 5 from Debian.
+jvm_fallback() {
+  say "Maven Central unreachable: npm kotlin-compiler + Debian JNA, coroutines, JUnit 5"
+  local tools="$TARGET_DIR/kotlin-tools"
+  mkdir -p "$tools"
+  if [ ! -x "$tools/node_modules/kotlin-compiler/bin/kotlinc" ]; then
+    (cd "$tools" && npm install --silent --no-audit --no-fund kotlin-compiler@2.4.20) \
+      || die "npm install kotlin-compiler failed"
+  fi
+  local kotlinc="$tools/node_modules/kotlin-compiler/bin/kotlinc"
+  local jna=/usr/share/java/jna.jar
+  local junit=/usr/share/java/junit-platform-console-standalone.jar
+  local coroutines=/usr/share/java/kotlinx-coroutines-core.jar
+  if [ ! -f "$jna" ] || [ ! -f "$junit" ] || [ ! -f "$coroutines" ]; then
+    { apt-get update -qq && apt-get install -y -qq libjna-java junit5 libkotlinx-coroutines-java; } >/dev/null \
+      || die "apt-get install libjna-java junit5 libkotlinx-coroutines-java failed"
+  fi
+  [ -f "$coroutines" ] || coroutines=$(ls /usr/share/java/kotlinx-coroutines-core*.jar | head -n 1)
+  local out="$TARGET_DIR/kotlin-fallback"
+  rm -rf "$out" && mkdir -p "$out/classes" "$out/test-classes" "$out/generated"
+  say "cargo build -p wxface-kotlin --features merchant,sandbox"
+  cargo build -p wxface-kotlin --features merchant,sandbox || die "cargo build failed"
+  say "uniffi-bindgen generate"
+  cargo run -q -p wxface-uniffi-bindgen --bin uniffi-bindgen -- generate \
+    --library "$TARGET_DIR/debug/libwxface_kotlin.so" --language kotlin --no-format \
+    --out-dir "$out/generated" || die "uniffi-bindgen failed"
+  local stdlib
+  stdlib=$(dirname "$kotlinc")/../lib/kotlin-stdlib.jar
+  say "kotlinc (main, then tests)"
+  "$kotlinc" -nowarn -d "$out/classes" -cp "$jna:$coroutines" \
+    "$HERE/kotlin/main" "$out/generated" || die "kotlinc (main) failed"
+  "$kotlinc" -nowarn -d "$out/test-classes" -cp "$out/classes:$jna:$junit:$coroutines" \
+    "$HERE/kotlin/test" || die "kotlinc (tests) failed"
+  say "JUnit"
+  java -Djna.library.path="$TARGET_DIR/debug" -Dwxface.vectors="$ROOT/tests/vectors" \
+    -jar "$junit" execute \
+    --class-path "$out/classes:$out/test-classes:$jna:$coroutines:$stdlib" \
+    --scan-class-path "$out/test-classes" --details=summary --fail-if-no-tests \
+    || die "JUnit failed"
+}
+
+jvm() {
+  if maven_reachable; then
+    jvm_maven
+  else
+    jvm_fallback
+  fi
+}
+
+what=${1:-all}
+case "$what" in
+  rust) rust ;;
+  android) android ;;
+  jvm) jvm ;;
+  all) rust; android; jvm ;;
+  *) die "unknown stage $what (rust, android, jvm)" ;;
+esac
+say "ok ($what)"
