@@ -8,8 +8,9 @@
 #      uniffi-bindgen generates the Kotlin, kotlinc compiles it with the
 #      hand-written Kotlin, and JUnit runs against the host library and the
 #      sandbox.
-# When Maven Central cannot be reached, step 2 falls back to the npm
-# kotlin-compiler with Debian's JNA and JUnit 5 (same sources, same tests).
+# When Maven Central cannot be reached (or WXFACE_KOTLIN_ROUTE=fallback),
+# step 2 falls back to the npm kotlin-compiler with Debian's JNA,
+# kotlinx-coroutines and JUnit 5 (same sources, same tests).
 #
 #   bash bindings-kotlin/test.sh             everything
 #   bash bindings-kotlin/test.sh rust        only clippy and the Rust unit tests
@@ -69,7 +70,7 @@ jvm_maven() {
     }
     END {
       if (t == 0) { print "JUnit ran no test"; exit 1 }
-      printf "kotlin: %d passed, %d failed, %d skipped\n", t - f - e - s, f + e, s
+      printf "\nkotlin: %d passed, %d failed, %d skipped\n", t - f - e - s, f + e, s
       exit (f + e > 0)
     }' "$reports"/TEST-*.xml || die "JUnit reports show failures"
 }
@@ -117,7 +118,9 @@ jvm_fallback() {
 }
 
 jvm() {
-  if maven_reachable; then
+  if [ "${WXFACE_KOTLIN_ROUTE:-}" = fallback ]; then
+    jvm_fallback
+  elif maven_reachable; then
     jvm_maven
   else
     jvm_fallback
