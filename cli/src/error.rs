@@ -25,6 +25,10 @@ pub enum CliError {
     /// A server or the demo failed to run.
     #[error("{0}")]
     Runtime(String),
+    /// Standard output was closed by its reader (`wxface … | head`): the
+    /// program stops quietly.
+    #[error("standard output was closed")]
+    OutputClosed,
 }
 
 impl CliError {
@@ -36,15 +40,26 @@ impl CliError {
             Self::Core(e) => e.code(),
             Self::Check(_) => "check_failed",
             Self::Runtime(_) => "runtime",
+            Self::OutputClosed => "output_closed",
         }
     }
 
     /// The process exit status: 2 for usage errors (as the argument parser
-    /// uses), 1 for everything else.
+    /// uses), 0 when the reader closed standard output, 1 for everything else.
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Self::Usage(_) => ExitCode::from(2),
+            Self::OutputClosed => ExitCode::SUCCESS,
             _ => ExitCode::from(1),
+        }
+    }
+
+    /// An error writing standard output.
+    pub fn output(e: &std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Self::OutputClosed
+        } else {
+            Self::Runtime(format!("cannot write output: {e}"))
         }
     }
 

@@ -108,8 +108,9 @@ pub enum VerifyCommand {
 /// # Errors
 /// Whatever the command reports; see [`CliError`].
 pub fn run(cli: Cli) -> Result<(), CliError> {
-    let stdout = std::io::stdout();
-    let mut stdout = stdout.lock();
+    // Not locked for the whole command: the demo's spinner draws to standard
+    // output from its own thread.
+    let mut stdout = std::io::stdout();
     match cli.command {
         Command::Sign(SignCommand::V2(a)) => helpers::sign::run_v2(&a, &mut stdout),
         Command::Sign(SignCommand::V3(a)) => helpers::sign::run_v3(&a, &mut stdout),
@@ -146,6 +147,7 @@ pub fn main() -> ExitCode {
     });
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::OutputClosed) => CliError::OutputClosed.exit_code(),
         Err(e) => {
             eprintln!("{}", e.line());
             e.exit_code()

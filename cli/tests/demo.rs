@@ -155,7 +155,7 @@ fn backend_faults_retry_then_fail_typed() {
     );
     // The forged answer is not retried.
     let failed_visit = out
-        .split("wrong signature")
+        .split("wrongly signed")
         .nth(1)
         .unwrap_or_default()
         .to_owned();

@@ -221,8 +221,8 @@ fn scenario(arg: ScenarioArg) -> Scenario {
             vec![Visit {
                 retire_authinfo: true,
                 ..Visit::new(
-                    "the authinfo is retired as soon as the kiosk has it (as when the kiosk's clock drifted); \
-                     the kiosk refreshes it once and recognises again",
+                    "the authinfo dies as soon as the kiosk has it (as with a drifted clock) \
+                     → refreshed once, recognised again",
                     "patient-c",
                     Expect::Verified,
                 )
@@ -241,8 +241,8 @@ fn scenario(arg: ScenarioArg) -> Scenario {
                     ],
                     min_retries: 3,
                     ..Visit::new(
-                        "get_wxpayface_authinfo is slow then answers SYSTEMERROR once; the identity query \
-                         answers 500 SYSTEM_ERROR, then 503: the merchant server retries and succeeds",
+                        "authinfo: slow, then SYSTEMERROR once; identity query: 500 SYSTEM_ERROR, then 503 \
+                         → the merchant server retries and succeeds",
                         "patient-d",
                         Expect::Verified,
                     )
@@ -254,8 +254,8 @@ fn scenario(arg: ScenarioArg) -> Scenario {
                         1,
                     )],
                     ..Visit::new(
-                        "the identity answer carries a wrong signature (WeChat Pay probes merchants this way): \
-                         refused at once, never retried, nothing decrypted",
+                        "the identity answer is wrongly signed (WeChat Pay probes merchants so) \
+                         → refused, not retried, nothing decrypted",
                         "patient-e",
                         Expect::Failed("signature_mismatch"),
                     )
@@ -349,6 +349,21 @@ fn failure_code(e: &wxface_core::Error) -> String {
     match e {
         wxface_core::Error::Backend { code, .. } => code.clone(),
         other => other.code().to_owned(),
+    }
+}
+
+/// A failure as the kiosk learnt it. A backend error here is the merchant
+/// server's answer (which carries WeChat Pay's code when the error came from
+/// there), so it is not worded as WeChat Pay's.
+fn failure_text(e: &wxface_core::Error) -> String {
+    match e {
+        wxface_core::Error::Backend {
+            status, message, ..
+        } => format!(
+            "merchant server{}: {message}",
+            status.map(|s| format!(" HTTP {s}")).unwrap_or_default()
+        ),
+        other => other.to_string(),
     }
 }
 
@@ -573,7 +588,7 @@ fn run_visit(
             "   → failed at {} [{}]: {}",
             step.as_str(),
             failure_code(error),
-            error
+            failure_text(error)
         ))?,
     }
     p.line(&format!(

@@ -15,30 +15,15 @@ use crate::error::CliError;
 /// The SDK call or HTTP request of a step, and what it means.
 pub fn step_label(step: Step) -> (&'static str, &'static str) {
     match step {
-        Step::Initialising => ("initWxpayface", "the face SDK starts"),
+        Step::Initialising => ("initWxpayface", "start the face SDK"),
         Step::ReadingRawdata => ("getWxpayfaceRawdata", "device data for the authinfo"),
-        Step::FetchingAuthinfo => (
-            "POST /kiosk/authinfo",
-            "merchant → get_wxpayface_authinfo (v2, signed)",
-        ),
-        Step::Recognising => (
-            "getWxpayfaceCode",
-            "the patient looks at the camera (FACE_AUTH)",
-        ),
-        Step::CheckingVerified => ("POST /kiosk/verified", "hospital records: verified before?"),
-        Step::AskingConsent => (
-            "getWxpayAuth quit=0",
-            "the patient sees masked data and decides",
-        ),
-        Step::Quitting => (
-            "getWxpayAuth quit=1",
-            "already verified: the SDK stops waiting",
-        ),
-        Step::FetchingRealName => (
-            "POST /kiosk/real-name",
-            "merchant → GET /v3/facemch/users: verify, decrypt, mask",
-        ),
-        Step::Releasing => ("releaseWxpayface", "the face SDK stops"),
+        Step::FetchingAuthinfo => ("POST /kiosk/authinfo", "merchant → get_wxpayface_authinfo"),
+        Step::Recognising => ("getWxpayfaceCode", "patient faces the camera (FACE_AUTH)"),
+        Step::CheckingVerified => ("POST /kiosk/verified", "verified at an earlier visit?"),
+        Step::AskingConsent => ("getWxpayAuth quit=0", "patient sees masked data, decides"),
+        Step::Quitting => ("getWxpayAuth quit=1", "on record: the SDK stops waiting"),
+        Step::FetchingRealName => ("POST /kiosk/real-name", "merchant → facemch/users, decrypt"),
+        Step::Releasing => ("releaseWxpayface", "stop the face SDK"),
     }
 }
 
@@ -73,7 +58,7 @@ pub struct Printer<'w> {
 }
 
 fn io(e: std::io::Error) -> CliError {
-    CliError::Runtime(format!("cannot write output: {e}"))
+    CliError::output(&e)
 }
 
 impl<'w> Printer<'w> {
@@ -109,7 +94,7 @@ impl<'w> Printer<'w> {
         }
         let (call, meaning) = step_label(step);
         let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stdout());
-        if let Ok(style) = ProgressStyle::with_template("   {spinner} {msg}  {elapsed}") {
+        if let Ok(style) = ProgressStyle::with_template("   {spinner} {msg}") {
             pb.set_style(style.tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏ "));
         }
         pb.set_message(format!("{call:<22} {meaning}"));
@@ -134,7 +119,7 @@ impl<'w> Printer<'w> {
             .map(|n| format!("  ({n})"))
             .unwrap_or_default();
         self.line(&format!(
-            "   {mark} {call:<22} {meaning:<56} {:>8}{note}",
+            "   {mark} {call:<22} {meaning:<38} {:>8}{note}",
             ms(line.elapsed)
         ))
     }

@@ -11,7 +11,7 @@ use crate::error::CliError;
 
 /// Write one line to standard output.
 pub(crate) fn out(w: &mut dyn Write, line: &str) -> Result<(), CliError> {
-    writeln!(w, "{line}").map_err(|e| CliError::Runtime(format!("cannot write output: {e}")))
+    writeln!(w, "{line}").map_err(|e| CliError::output(&e))
 }
 
 /// Bytes as a double-quoted string with `\n` and other controls escaped, so
