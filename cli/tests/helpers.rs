@@ -200,11 +200,17 @@ fn sign_v2_errors_are_one_line() {
         .assert()
         .code(1)
         .stderr(predicate::str::starts_with("wxface: error[malformed]"));
-    // --key and --key-file are exclusive.
+    // --key and --key-file are exclusive; the environment yields to either.
     wxface()
         .args(["sign", "v2", "a=b", "--key", "k", "--key-file", "/tmp/x"])
         .assert()
         .code(2);
+    wxface()
+        .args(["sign", "v2", "a=1", "--key", "k2", "--json"])
+        .env("WXFACE_V2_KEY", "from-env")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("511B5FF5C6B9B23FFEDF8D3E0C8882D7"));
 }
 
 // ---------------------------------------------------------------- sign v3

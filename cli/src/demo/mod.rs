@@ -808,3 +808,66 @@ pub fn run(args: &DemoArgs, stdout: &mut dyn Write) -> Result<(), CliError> {
     let live = !args.plain && std::io::stdout().is_terminal();
     run_demo(args, stdout, live).map(|_| ())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_runs_every_scenario_once_in_order() {
+        let names: Vec<&str> = scenarios(ScenarioArg::All)
+            .iter()
+            .map(|s| s.arg.name())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "verified",
+                "already-verified",
+                "refused",
+                "authinfo-expired",
+                "backend-faults"
+            ]
+        );
+        assert_eq!(scenarios(ScenarioArg::Refused).len(), 1);
+    }
+
+    #[test]
+    fn every_visit_names_a_sandbox_person_and_an_expectation() {
+        let people: Vec<String> = wxface_sandbox::default_identities()
+            .into_iter()
+            .map(|i| i.key)
+            .collect();
+        for s in scenarios(ScenarioArg::All) {
+            assert!(!s.visits.is_empty());
+            for v in &s.visits {
+                assert!(people.iter().any(|p| p == v.person), "{}", v.person);
+                let refuses = v.behaviour == Behaviour::Refuse;
+                assert_eq!(refuses, v.expect == Expect::ConsentRefused);
+            }
+        }
+        let faults = scenario(ScenarioArg::BackendFaults);
+        assert_eq!(faults.visits[0].min_retries, 3);
+        assert_eq!(
+            faults.visits[1].expect,
+            Expect::Failed("signature_mismatch")
+        );
+    }
+
+    #[test]
+    fn failures_are_worded_by_who_answered() {
+        let e = wxface_core::Error::Backend {
+            status: Some(502),
+            code: "signature_mismatch".into(),
+            message: "signature check failed".into(),
+            detail: None,
+        };
+        assert_eq!(failure_code(&e), "signature_mismatch");
+        assert_eq!(
+            failure_text(&e),
+            "merchant server HTTP 502: signature check failed"
+        );
+        let e = wxface_core::Error::Expired { what: "authinfo" };
+        assert_eq!(failure_code(&e), "expired");
+    }
+}

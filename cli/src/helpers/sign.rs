@@ -52,13 +52,10 @@ pub struct SignV2Args {
     #[arg(value_name = "FIELD", required = true)]
     pub fields: Vec<String>,
 
-    /// The v2 API key (prefer --key-file or the environment: arguments are visible to other local users).
-    #[arg(
-        long,
-        env = "WXFACE_V2_KEY",
-        hide_env_values = true,
-        conflicts_with = "key_file"
-    )]
+    /// The v2 API key (prefer --key-file or WXFACE_V2_KEY: arguments are
+    /// visible to other local users). Without either flag, the environment
+    /// variable WXFACE_V2_KEY is used.
+    #[arg(long, conflicts_with = "key_file")]
     pub key: Option<String>,
 
     /// File holding the v2 API key (surrounding whitespace is ignored).
@@ -133,15 +130,21 @@ fn truncate_for_message(s: &str) -> String {
     t
 }
 
+/// The environment variable holding the v2 API key.
+pub const V2_KEY_ENV: &str = "WXFACE_V2_KEY";
+
 fn load_v2_key(args: &SignV2Args) -> Result<ApiKey, CliError> {
     let text: Zeroizing<String> = match (&args.key_file, &args.key) {
         (Some(path), _) => read_secret_file(path)?,
         (None, Some(k)) => Zeroizing::new(k.clone()),
-        (None, None) => {
-            return Err(CliError::Usage(
-                "no v2 API key: pass --key-file PATH, --key KEY or set WXFACE_V2_KEY".into(),
-            ))
-        }
+        (None, None) => match std::env::var(V2_KEY_ENV) {
+            Ok(k) if !k.is_empty() => Zeroizing::new(k),
+            _ => {
+                return Err(CliError::Usage(format!(
+                    "no v2 API key: pass --key-file PATH, --key KEY or set {V2_KEY_ENV}"
+                )))
+            }
+        },
     };
     Ok(ApiKey::new(text.trim().to_owned())?)
 }
