@@ -97,6 +97,74 @@ pub trait MerchantBackend: Send + Sync {
         -> Result<MaskedIdentity, WxfaceError>;
 }
 
+/// The Rust client of docs/merchant-api.md as a `MerchantBackend`
+/// (feature `http`): `POST {base_url}/kiosk/authinfo` (with `"refresh": true`
+/// after the SDK reported the authinfo expired), `/kiosk/verified`,
+/// `/kiosk/real-name`. `headers` are sent with every request (e.g. the
+/// kiosk's own credential for its server); they are never printed.
+///
+/// # Errors
+/// `Config` for a base URL that is not http(s) or a header that is not
+/// valid.
+#[cfg(feature = "http")]
+#[uniffi::export(default(connect_timeout_ms = None, timeout_ms = None, headers = None))]
+pub fn http_merchant_backend(
+    base_url: String,
+    connect_timeout_ms: Option<u32>,
+    timeout_ms: Option<u32>,
+    headers: Option<std::collections::HashMap<String, String>>,
+) -> Result<Arc<dyn MerchantBackend>, WxfaceError> {
+    let mut b = capture::HttpMerchantBackend::builder(base_url).clock(Arc::new(WallClock));
+    if let Some(ms) = connect_timeout_ms {
+        b = b.connect_timeout(Duration::from_millis(u64::from(ms)));
+    }
+    if let Some(ms) = timeout_ms {
+        b = b.timeout(Duration::from_millis(u64::from(ms)));
+    }
+    for (name, value) in headers.unwrap_or_default() {
+        b = b.header(name, value);
+    }
+    Ok(Arc::new(HttpBackend(b.build()?)))
+}
+
+#[cfg(feature = "http")]
+struct HttpBackend(capture::HttpMerchantBackend);
+
+#[cfg(feature = "http")]
+impl MerchantBackend for HttpBackend {
+    fn authinfo(
+        &self,
+        rawdata: String,
+        device_id: String,
+        refresh: bool,
+    ) -> Result<AuthinfoGrant, WxfaceError> {
+        use capture::MerchantBackend as _;
+        let g = if refresh {
+            self.0.refresh_authinfo(&rawdata, &device_id)?
+        } else {
+            self.0.authinfo(&rawdata, &device_id)?
+        };
+        Ok(AuthinfoGrant {
+            authinfo: g.authinfo,
+            expires_at: secs(g.expires_at),
+        })
+    }
+
+    fn is_verified(&self, who: Recognised) -> Result<bool, WxfaceError> {
+        use capture::MerchantBackend as _;
+        Ok(self.0.is_verified(&who.into())?)
+    }
+
+    fn real_name(
+        &self,
+        face_sid: String,
+        device_id: String,
+    ) -> Result<MaskedIdentity, WxfaceError> {
+        use capture::MerchantBackend as _;
+        Ok(self.0.real_name(&face_sid, &device_id)?.into())
+    }
+}
+
 /// Receives the progress of one verification (no personal data).
 #[uniffi::export(foreign)]
 pub trait VerifyListener: Send + Sync {

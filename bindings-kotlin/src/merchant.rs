@@ -1,5 +1,6 @@
 //! The merchant server's side (feature `merchant`): the `MerchantClient`
-//! (blocking methods, and `suspend` variants suffixed `Async`), the
+//! (blocking methods, and with feature `suspend` `suspend` variants
+//! suffixed `Async`), the
 //! `Decryptor`, and the decrypted `RealName`.
 //!
 //! Secrets go in through `MerchantClientBuilder` and `Decryptor.fromPem` and
@@ -631,6 +632,7 @@ impl MerchantClient {
     }
 
     /// Run on the client's runtime; suspend the caller until it is done.
+    #[cfg(feature = "suspend")]
     async fn suspending<T, F>(&self, fut: F) -> Result<T, WxfaceError>
     where
         T: Send + 'static,
@@ -722,6 +724,22 @@ impl MerchantClient {
             .map(|n| u64::try_from(n).unwrap_or(u64::MAX))
     }
 
+    /// Counters since the client was built.
+    pub fn stats(&self) -> ClientStats {
+        stats(self.inner.stats())
+    }
+
+    /// Ids of the trusted platform keys (serials and `PUB_KEY_ID_…`).
+    pub fn platform_key_ids(&self) -> Vec<String> {
+        self.inner.platform_key_ids()
+    }
+}
+
+/// The `suspend` variants (feature `suspend`): the work runs on the client's
+/// runtime; the coroutine suspends until it is done.
+#[cfg(feature = "suspend")]
+#[uniffi::export]
+impl MerchantClient {
     /// `getAuthinfo` as a `suspend` function.
     ///
     /// # Errors
@@ -760,15 +778,5 @@ impl MerchantClient {
         self.suspending(async move { c.real_name(&face_sid).await })
             .await
             .map(|inner| Arc::new(RealName { inner }))
-    }
-
-    /// Counters since the client was built.
-    pub fn stats(&self) -> ClientStats {
-        stats(self.inner.stats())
-    }
-
-    /// Ids of the trusted platform keys (serials and `PUB_KEY_ID_…`).
-    pub fn platform_key_ids(&self) -> Vec<String> {
-        self.inner.platform_key_ids()
     }
 }

@@ -3,14 +3,17 @@
 //!
 //! `TestSandbox` runs a local WeChat Pay on a free loopback port and hands
 //! out a merchant-client builder and a decryptor wired to it, so the keys
-//! never cross into Kotlin. `EmulatedFaceSdk` is the face SDK emulator: a
+//! never cross into Kotlin. On request it also runs the reference merchant
+//! server (docs/merchant-api.md) in front of it. `EmulatedFaceSdk` is the face SDK emulator: a
 //! Kotlin `FaceSdk` delegates to its `call`, which exercises the callback
 //! path exactly as the Android adapter does.
 
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use wxface_capture::FaceSdk as _;
+use wxface_client::server;
 use wxface_sandbox as sbx;
 
 use crate::error::WxfaceError;
@@ -38,17 +41,81 @@ pub struct SandboxPerson {
     pub masked: MaskedIdentity,
 }
 
+/// The reference merchant server and the runtime it runs on.
+struct Reference {
+    url: String,
+    handle: Option<server::ServerHandle>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for Reference {
+    fn drop(&mut self) {
+        drop(self.handle.take());
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
 /// A running sandbox (a local WeChat Pay). Stops when closed.
 #[derive(uniffi::Object)]
 pub struct TestSandbox {
     inner: Mutex<Option<sbx::Sandbox>>,
     url: String,
     creds: sbx::Credentials,
+    reference: Mutex<Option<Reference>>,
+    registry: Arc<server::InMemoryRegistry>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn io_error(what: &str) -> WxfaceError {
+    WxfaceError::Config {
+        code: "config".into(),
+        reason: format!("configuration: {what}"),
+    }
 }
 
 impl TestSandbox {
     fn sandbox(&self) -> MutexGuard<'_, Option<sbx::Sandbox>> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.inner)
+    }
+
+    fn start_reference(&self) -> Result<Reference, WxfaceError> {
+        let c = &self.creds;
+        let config = wxface_client::ClientConfig::builder()
+            .appid(c.appid.clone())
+            .mch_id(c.mch_id.clone())
+            .store("STORE-01", "Sandbox hospital")
+            .api_key(wxface_core::v2::ApiKey::new(c.api_v2_key.clone())?)
+            .merchant_key_pem(c.merchant_key_pem.clone(), c.merchant_serial.clone())
+            .platform_public_key(c.pub_key_id.clone(), c.platform_public_key_pem.clone())
+            .base_url(self.url.clone())
+            .build()?;
+        let decryptor = wxface_core::decrypt::Decryptor::from_pem(&c.merchant_key_pem, c.padding)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("wxface-reference-server")
+            .enable_all()
+            .build()
+            .map_err(|_| io_error("cannot start a runtime for the reference server"))?;
+        let client = {
+            let _guard = runtime.enter();
+            wxface_client::MerchantClient::new(config)?
+        };
+        let registry: Arc<dyn server::VerifiedRegistry> = self.registry.clone();
+        let state = server::ServerState::new(client, decryptor).with_registry(registry);
+        let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        let (addr, handle) = runtime
+            .block_on(server::serve(addr, state))
+            .map_err(|_| io_error("cannot listen for the reference server"))?;
+        Ok(Reference {
+            url: format!("http://{addr}"),
+            handle: Some(handle),
+            runtime: Some(runtime),
+        })
     }
 }
 
@@ -75,7 +142,31 @@ impl TestSandbox {
             url: sandbox.url(),
             creds: sandbox.credentials(),
             inner: Mutex::new(Some(sandbox)),
+            reference: Mutex::new(None),
+            registry: Arc::new(server::InMemoryRegistry::new()),
         })
+    }
+
+    /// Base URL of the reference merchant server (docs/merchant-api.md) in
+    /// front of this sandbox, started on first use: for
+    /// `httpMerchantBackend`.
+    ///
+    /// # Errors
+    /// `Config` when it cannot start.
+    pub fn reference_server_url(&self) -> Result<String, WxfaceError> {
+        let mut slot = lock(&self.reference);
+        if let Some(r) = slot.as_ref() {
+            return Ok(r.url.clone());
+        }
+        let r = self.start_reference()?;
+        let url = r.url.clone();
+        *slot = Some(r);
+        Ok(url)
+    }
+
+    /// Mark `openid` as already verified in the reference server's registry.
+    pub fn register_verified(&self, openid: String, patient_id: String) {
+        self.registry.insert(openid, patient_id);
     }
 
     /// Base URL (`http://127.0.0.1:…`).
@@ -180,6 +271,7 @@ impl TestSandbox {
 
     /// Stop serving (also done when the object is closed or collected).
     pub fn stop(&self) {
+        drop(lock(&self.reference).take());
         drop(self.sandbox().take());
     }
 }

@@ -3,13 +3,11 @@
 package wxface
 
 import java.net.ServerSocket
-import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.assertThrows
 
 class ErrorsTest {
     @Test
@@ -61,9 +59,6 @@ class ErrorsTest {
                 assertEquals(404u.toUShort(), e.status)
                 assertEquals("NOT_FOUND", e.backendCode)
                 assertFalse(e.isRetryable)
-                // The same through the suspend variant.
-                val s = assertThrows<WxfaceException.Backend> { runBlocking { client.realNameAsync("no-such-face-sid") } }
-                assertEquals("NOT_FOUND", s.backendCode)
             }
         }
         val port = ServerSocket(0).use { it.localPort }

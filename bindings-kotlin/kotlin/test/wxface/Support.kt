@@ -76,3 +76,17 @@ object Vectors {
 }
 
 fun now(): Long = System.currentTimeMillis() / 1000
+
+/**
+ * The exception of type [T] that [block] throws (JUnit's Kotlin helper is
+ * missing from some JUnit distributions, so the tests carry their own).
+ */
+inline fun <reified T : Throwable> assertThrows(block: () -> Unit): T {
+    try {
+        block()
+    } catch (e: Throwable) {
+        if (e is T) return e
+        throw AssertionError("expected ${T::class.java.name}, got ${e.javaClass.name}", e)
+    }
+    throw AssertionError("expected ${T::class.java.name}, nothing was thrown")
+}
