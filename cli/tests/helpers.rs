@@ -603,11 +603,11 @@ fn stdin_is_used_once() {
         .stderr(predicate::str::contains("one value only"));
 }
 
-/// A fresh scratch directory for this test process.
+/// A fresh scratch directory for this test process (under the target directory).
 fn tempdir() -> PathBuf {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
         "wxface-cli-test-{}-{}",
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)

@@ -91,11 +91,11 @@ pub fn start_with(mut cmd: Command, args: &[&str]) -> Server {
     }
 }
 
-/// A fresh scratch directory for this test process.
+/// A fresh scratch directory for this test process (under the target directory).
 pub fn tempdir(tag: &str) -> PathBuf {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
         "wxface-cli-{tag}-{}-{}",
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
