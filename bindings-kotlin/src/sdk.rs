@@ -473,8 +473,10 @@ pub fn sdk_cmd_from_name(name: String) -> Result<SdkCmd, WxfaceError> {
     Ok(name.parse::<core::Cmd>()?.into())
 }
 
-/// What `getWxpayfaceCode` answered.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+/// What `getWxpayfaceCode` answered. `toString` hides `face_code` (a
+/// payment credential).
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Display)]
 pub struct FaceCodeReply {
     /// `face_sid`: the identity query credential (FACE_AUTH).
     #[uniffi(default = None)]
@@ -491,6 +493,30 @@ pub struct FaceCodeReply {
     /// `face_code` (FACEPAY answers).
     #[uniffi(default = None)]
     pub face_code: Option<String>,
+}
+
+impl fmt::Display for FaceCodeReply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "FaceCodeReply(face_sid={:?}, openid={:?}, sub_openid={:?}, telephone_used={:?}, face_code={})",
+            self.face_sid,
+            self.openid,
+            self.sub_openid,
+            self.telephone_used,
+            if self.face_code.is_some() {
+                "[REDACTED]"
+            } else {
+                "null"
+            }
+        )
+    }
+}
+
+impl fmt::Debug for FaceCodeReply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }
 
 /// A successful SDK answer, typed by command. `toString` hides rawdata.
@@ -520,7 +546,7 @@ impl fmt::Display for SdkReply {
         match self {
             Self::Init => f.write_str("Init"),
             Self::Rawdata { rawdata } => write!(f, "Rawdata(rawdata={})", redacted(rawdata)),
-            Self::FaceCode { reply } => write!(f, "FaceCode({reply:?})"),
+            Self::FaceCode { reply } => write!(f, "FaceCode({reply})"),
             Self::Auth => f.write_str("Auth"),
             Self::Release => f.write_str("Release"),
         }
@@ -661,6 +687,16 @@ mod tests {
             rawdata: "RAWDATA".into(),
         };
         assert!(!raw.to_string().contains("RAWDATA"));
+        let code = SdkReply::FaceCode {
+            reply: FaceCodeReply {
+                face_sid: None,
+                openid: Some("o".into()),
+                sub_openid: None,
+                telephone_used: None,
+                face_code: Some("FACE-CODE-1".into()),
+            },
+        };
+        assert!(!code.to_string().contains("FACE-CODE-1"));
     }
 
     #[test]
