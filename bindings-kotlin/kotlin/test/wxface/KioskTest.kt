@@ -176,7 +176,8 @@ class KioskTest {
             val handle = CancelHandle()
             val rec = Recorder()
             val canceller = thread {
-                while (Step.RECOGNISING !in rec.started()) Thread.sleep(10)
+                val deadline = System.nanoTime() + 20_000_000_000L
+                while (Step.RECOGNISING !in rec.started() && System.nanoTime() < deadline) Thread.sleep(10)
                 handle.cancel()
             }
             val outcome = r.kiosk.verify(rec, handle)
