@@ -26,11 +26,9 @@ ROWS = [
 
 
 def estimate(criterion_dir, op, backend):
-    parts = [op] + ([backend] if backend else [])
-    # criterion stores "decrypt_pkcs1v15/aws-lc" as nested directories.
-    name = op.replace("decrypt_oaep", "decrypt_oaep")
-    path = os.path.join(criterion_dir, *([name] + parts[1:]), "new", "estimates.json")
-    with open(path) as fh:
+    # criterion turns the id "decrypt_pkcs1v15/aws-lc" into "decrypt_pkcs1v15_aws-lc".
+    name = f"{op}_{backend}" if backend else op
+    with open(os.path.join(criterion_dir, name, "new", "estimates.json")) as fh:
         return json.load(fh)["mean"]["point_estimate"] / 1e9
 
 

@@ -147,21 +147,43 @@ impl Fields {
     }
 
     /// The signature over these fields (uppercase hex).
+    ///
+    /// The canonical string is fed to the digest piece by piece, never
+    /// assembled: no copy of a 2 KB `rawdata`, and no copy of the key.
     pub fn sign(&self, key: &ApiKey, sign_type: SignType) -> String {
-        let mut msg = Zeroizing::new(self.canonical_string());
-        msg.push_str("&key=");
-        msg.push_str(key.expose());
-        let digest: Vec<u8> = match sign_type {
-            SignType::Md5 => Md5::digest(msg.as_bytes()).to_vec(),
+        match sign_type {
+            SignType::Md5 => {
+                let mut h = Md5::new();
+                self.feed(key, |b| h.update(b));
+                upper_hex(&h.finalize())
+            }
             SignType::HmacSha256 => {
                 // HMAC takes keys of any length.
                 let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.expose().as_bytes())
                     .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
-                mac.update(msg.as_bytes());
-                mac.finalize().into_bytes().to_vec()
+                self.feed(key, |b| mac.update(b));
+                upper_hex(&mac.finalize().into_bytes())
             }
-        };
-        upper_hex(&digest)
+        }
+    }
+
+    /// Feed `canonical_string() + "&key=" + key` to `update`.
+    fn feed(&self, key: &ApiKey, mut update: impl FnMut(&[u8])) {
+        let mut first = true;
+        for (k, v) in &self.0 {
+            if k == "sign" || v.is_empty() {
+                continue;
+            }
+            if !first {
+                update(b"&");
+            }
+            first = false;
+            update(k.as_bytes());
+            update(b"=");
+            update(v.as_bytes());
+        }
+        update(b"&key=");
+        update(key.expose().as_bytes());
     }
 
     /// Check the `sign` field in constant time. Every field but `sign` takes
