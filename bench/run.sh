@@ -13,4 +13,4 @@ WXFACE_BENCH_INPUTS=$PWD/target/bench/inputs.json \
 python3 bench/python_peer.py target/bench/inputs.json >target/bench/python_peer.json
 python3 bench/report.py target/criterion target/bench/python_peer.json | tee target/bench/report.md
 echo
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); python $(python3 -c 'import cryptography,ssl;print(cryptography.__version__, ssl.OPENSSL_VERSION)')"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); python cryptography $(python3 -c 'import cryptography; from cryptography.hazmat.backends.openssl.backend import backend as b; print(cryptography.__version__, "on", b.openssl_version_text())')"
