@@ -13,7 +13,11 @@ pub enum TransportKind {
     Connect,
     /// The connect or total timeout elapsed.
     Timeout,
-    /// Anything else (connection reset mid-answer, oversize body, …).
+    /// The connection broke after the request was sent and before the whole
+    /// answer arrived (closed, reset). Both of WeChat Pay's calls used here
+    /// are safe to repeat, so this is retried.
+    Interrupted,
+    /// Anything else (oversize body, a runtime that is shut down, …).
     Other,
 }
 
@@ -23,6 +27,7 @@ impl TransportKind {
         match self {
             Self::Connect => "connect",
             Self::Timeout => "timeout",
+            Self::Interrupted => "interrupted",
             Self::Other => "other",
         }
     }
@@ -94,15 +99,18 @@ impl Error {
         }
     }
 
-    /// Whether the same call may be repeated unchanged: connect failures and
-    /// timeouts, and what [`wxface_core::Error::is_retryable`] says (HTTP 5xx
+    /// Whether the same call may be repeated unchanged: connect failures,
+    /// timeouts, interrupted answers, and what [`wxface_core::Error::is_retryable`] says (HTTP 5xx
     /// and 429, `SYSTEM_ERROR`, `SYSTEMERROR`, `FREQUENCY_LIMITED`,
     /// `RATELIMIT_EXCEEDED`). Signature failures never are.
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Core(e) => e.is_retryable(),
             Self::Transport { kind, .. } => {
-                matches!(kind, TransportKind::Connect | TransportKind::Timeout)
+                matches!(
+                    kind,
+                    TransportKind::Connect | TransportKind::Timeout | TransportKind::Interrupted
+                )
             }
         }
     }
@@ -143,6 +151,8 @@ pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
         TransportKind::Timeout
     } else if e.is_connect() {
         TransportKind::Connect
+    } else if e.is_request() || e.is_body() || e.is_decode() {
+        TransportKind::Interrupted
     } else {
         TransportKind::Other
     };
