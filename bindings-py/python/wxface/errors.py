@@ -12,7 +12,7 @@ wxface binding reports)::
     ├── DecryptionError      decryption
     ├── ExpiredError         expired
     ├── BackendError         backend   (.status, .wechat_code, .message, .detail, .retryable)
-    ├── TransportError       transport (.kind: connect | timeout | other, .retryable)
+    ├── TransportError       transport (.kind: connect | timeout | interrupted | other, .retryable)
     ├── SdkError             sdk       (.cmd, .return_code, .err_code)
     ├── StateError           state
     ├── ConfigError          config
