@@ -298,7 +298,9 @@ def test_stopped_sandbox():
         sb.reset()
     with pytest.raises(wxface.TransportError) as e:
         client.query_user("ANY")
-    assert e.value.kind == "connect"
+    # Refused once the listener is gone; cut off if the request races the
+    # shutdown of the sandbox's last connections.
+    assert e.value.kind in ("connect", "interrupted")
 
 
 def test_credentials_and_identities_are_not_shown(wxface_sandbox):
