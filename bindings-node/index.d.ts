@@ -133,7 +133,7 @@ export declare class ConfigError extends WxfaceError {
 /** An HTTP call got no answer (connection refused, timeout, …). */
 export declare class TransportError extends WxfaceError {
   readonly code: 'transport'
-  /** `connect`, `timeout` or `other`, when known. */
+  /** `connect`, `timeout`, `interrupted` or `other`, when known. */
   readonly transport?: string
 }
 /** A failure inside the binding itself. */
@@ -156,7 +156,8 @@ export declare const errors: {
  * `BackendError` whose `cause` is that value.
  */
 export interface KioskBackend {
-  authinfo (request: { rawdata: string, deviceId: string }): KioskAuthinfo | Promise<KioskAuthinfo>
+  /** `refresh`: the face SDK reported the previous authinfo expired (271382020); bypass any cache. */
+  authinfo (request: { rawdata: string, deviceId: string, refresh: boolean }): KioskAuthinfo | Promise<KioskAuthinfo>
   /** Default: nobody is verified yet. */
   isVerified? (who: RecognisedUser): boolean | Promise<boolean>
   /** Must return a masked identity (a kiosk never handles full values). */

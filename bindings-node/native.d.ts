@@ -173,7 +173,7 @@ export declare class MerchantClient {
    * Rejects with `BackendError`, `SignatureError`, `MalformedError`,
    * `InvalidInputError`, `TransportError`.
    */
-  queryUser(faceSid: string, infoTypeName?: string | undefined | null): Promise<FaceUser>
+  queryUser(faceSid: string, infoType?: string | undefined | null): Promise<FaceUser>
   /**
    * Query `ASK_REAL_NAME` and decrypt the identity, with `decryptor` or
    * the configured `decryptKeyPem`.
@@ -275,6 +275,11 @@ export interface AuthinfoCall {
   rawdata: string
   /** The kiosk's device id. */
   deviceId: string
+  /**
+   * `true` when the face SDK reported the previous authinfo invalid or
+   * expired (271382020): bypass any cache.
+   */
+  refresh: boolean
 }
 
 /** An authinfo for the kiosk's face SDK. */
@@ -438,10 +443,12 @@ export declare function isResidentId(id: string): boolean
 
 /**
  * A merchant backend implemented in JS (already wrapped by `index.js`:
- * every function returns a Promise of `{ok}` or `{error}`).
+ * every function returns a Promise of `{ok}` or `{error}`). The functions
+ * are held weakly: a kiosk does not keep the process alive by itself (a
+ * verification in progress does, through its Promise).
  */
 export interface JsBackendFunctions {
-  /** `({rawdata, deviceId}) => Promise<{ok: {authinfo, expiresIn?, expiresAt?}} | {error}>` */
+  /** `({rawdata, deviceId, refresh}) => Promise<{ok: {authinfo, expiresIn?, expiresAt?}} | {error}>` */
   authinfo: ((arg: AuthinfoCall) => Promise<AuthinfoAnswer>)
   /** `(who) => Promise<{ok: boolean} | {error}>` */
   isVerified: ((arg: RecognisedUser) => Promise<VerifiedAnswer>)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds and tests the Node binding (@wxface/node):
-#   npm ci → napi build (debug) → clippy → tsc --noEmit → node --test
+#   npm ci → emulator library → napi build (debug) → clippy → tsc --noEmit → node --test
 # Called by scripts/test.sh (stage `node`); runs alone too. Stops at the first
 # failure.
 set -euo pipefail
@@ -15,6 +15,9 @@ if [ -f package-lock.json ]; then
 else
   npm install --no-audit --no-fund
 fi
+
+step "the face SDK emulator library (vendor C ABI) the kiosk tests load"
+cargo build --manifest-path "$ROOT/Cargo.toml" -p wxface-sdk-emu
 
 step "napi build (debug)"
 npx napi build --platform --js native.js --dts native.d.ts -- --color never

@@ -384,6 +384,9 @@ pub struct AuthinfoCall {
     pub rawdata: String,
     /// The kiosk's device id.
     pub device_id: String,
+    /// `true` when the face SDK reported the previous authinfo invalid or
+    /// expired (271382020): bypass any cache.
+    pub refresh: bool,
 }
 
 /// What a JS backend's `realName` receives.
@@ -395,33 +398,57 @@ pub struct RealNameCall {
     pub device_id: String,
 }
 
-type Callback<A, R> = ThreadsafeFunction<A, Promise<R>, A, Status, false>;
+/// A JS callback returning a Promise, callable from any thread (held weakly
+/// or not, per `WEAK`).
+type Callback<A, R, const WEAK: bool> = ThreadsafeFunction<A, Promise<R>, A, Status, false, WEAK>;
 
 /// A merchant backend implemented in JS (already wrapped by `index.js`:
-/// every function returns a Promise of `{ok}` or `{error}`).
+/// every function returns a Promise of `{ok}` or `{error}`). The functions
+/// are held weakly: a kiosk does not keep the process alive by itself (a
+/// verification in progress does, through its Promise).
 #[napi(object, object_to_js = false)]
 pub struct JsBackendFunctions {
-    /// `({rawdata, deviceId}) => Promise<{ok: {authinfo, expiresIn?, expiresAt?}} | {error}>`
-    pub authinfo:
-        ThreadsafeFunction<AuthinfoCall, Promise<AuthinfoAnswer>, AuthinfoCall, Status, false>,
+    /// `({rawdata, deviceId, refresh}) => Promise<{ok: {authinfo, expiresIn?, expiresAt?}} | {error}>`
+    pub authinfo: ThreadsafeFunction<
+        AuthinfoCall,
+        Promise<AuthinfoAnswer>,
+        AuthinfoCall,
+        Status,
+        false,
+        true,
+    >,
     /// `(who) => Promise<{ok: boolean} | {error}>`
-    pub is_verified:
-        ThreadsafeFunction<RecognisedUser, Promise<VerifiedAnswer>, RecognisedUser, Status, false>,
+    pub is_verified: ThreadsafeFunction<
+        RecognisedUser,
+        Promise<VerifiedAnswer>,
+        RecognisedUser,
+        Status,
+        false,
+        true,
+    >,
     /// `({faceSid, deviceId}) => Promise<{ok: MaskedIdentity} | {error}>`
-    pub real_name:
-        ThreadsafeFunction<RealNameCall, Promise<RealNameAnswer>, RealNameCall, Status, false>,
+    pub real_name: ThreadsafeFunction<
+        RealNameCall,
+        Promise<RealNameAnswer>,
+        RealNameCall,
+        Status,
+        false,
+        true,
+    >,
 }
 
-/// Call a wrapped JS callback from a background thread and wait for its Promise.
+/// Call a wrapped JS callback from a background thread (any thread: the
+/// kiosk driver asks its backend from a thread of its own) and wait for its
+/// Promise.
 fn call_js<
     A: 'static + napi::bindgen_prelude::JsValuesTupleIntoVec,
     R: 'static + napi::bindgen_prelude::FromNapiValue,
+    const WEAK: bool,
 >(
-    f: &Callback<A, R>,
+    f: &Callback<A, R, WEAK>,
     arg: A,
 ) -> Option<R> {
-    let rt = tokio::runtime::Handle::try_current().ok()?;
-    rt.block_on(async {
+    runtime::wait(async {
         let p = f.call_async_catch(arg).await.ok()?;
         p.await.ok()
     })
@@ -455,8 +482,13 @@ fn is_masked(m: &CoreMasked) -> bool {
     hides(&m.name) && hides(&m.credential_id)
 }
 
-impl capture::MerchantBackend for JsBackend {
-    fn authinfo(&self, rawdata: &str, device_id: &str) -> Result<capture::AuthinfoGrant, Error> {
+impl JsBackend {
+    fn grant(
+        &self,
+        rawdata: &str,
+        device_id: &str,
+        refresh: bool,
+    ) -> Result<capture::AuthinfoGrant, Error> {
         use wxface_core::time::Clock as _;
         let now = SystemClock.now();
         let answer = call_js(
@@ -464,6 +496,7 @@ impl capture::MerchantBackend for JsBackend {
             AuthinfoCall {
                 rawdata: rawdata.to_owned(),
                 device_id: device_id.to_owned(),
+                refresh,
             },
         )
         .ok_or_else(|| lost("backend.authinfo"))?;
@@ -480,6 +513,20 @@ impl capture::MerchantBackend for JsBackend {
             }
             (None, e) => Err(callback_error("backend.authinfo", e)),
         }
+    }
+}
+
+impl capture::MerchantBackend for JsBackend {
+    fn authinfo(&self, rawdata: &str, device_id: &str) -> Result<capture::AuthinfoGrant, Error> {
+        self.grant(rawdata, device_id, false)
+    }
+
+    fn refresh_authinfo(
+        &self,
+        rawdata: &str,
+        device_id: &str,
+    ) -> Result<capture::AuthinfoGrant, Error> {
+        self.grant(rawdata, device_id, true)
     }
 
     fn is_verified(&self, who: &Recognised) -> Result<bool, Error> {
@@ -820,9 +867,7 @@ impl NativeKiosk {
                         if matches!(e, ProgressEvent::Finished { .. }) {
                             // The last event is delivered before the outcome:
                             // wait until JS has run it.
-                            if let Ok(rt) = tokio::runtime::Handle::try_current() {
-                                let _ = rt.block_on(f.call_async_catch(p));
-                            }
+                            let _ = runtime::wait(f.call_async_catch(p));
                         } else {
                             f.call(p, ThreadsafeFunctionCallMode::NonBlocking);
                         }

@@ -19,7 +19,7 @@ use wxface_core::Error;
 use zeroize::Zeroizing;
 
 use crate::decrypt::Decryptor;
-use crate::error::{js, Failure};
+use crate::error::Failure;
 use crate::identity::Identity;
 use crate::runtime;
 use crate::v2::parse_sign_type;
@@ -226,7 +226,7 @@ pub struct MerchantClient {
     inner: wxface_client::MerchantClient,
 }
 
-fn info_type(s: Option<&str>) -> Result<InfoType, Error> {
+fn parse_info_type(s: Option<&str>) -> Result<InfoType, Error> {
     s.unwrap_or("ASK_REAL_NAME").parse()
 }
 
@@ -318,15 +318,15 @@ impl MerchantClient {
         &self,
         env: &'env Env,
         face_sid: String,
-        info_type_name: Option<String>,
+        info_type: Option<String>,
     ) -> napi::Result<PromiseRaw<'env, FaceUser>> {
         let client = self.inner.clone();
-        let it = info_type(info_type_name.as_deref()).map_err(|e| js(env, e))?;
+        let it = parse_info_type(info_type.as_deref());
         runtime::future(
             env,
             async move {
                 client
-                    .query_user(&face_sid, it)
+                    .query_user(&face_sid, it?)
                     .await
                     .map_err(Failure::from)
             },

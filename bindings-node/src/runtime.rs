@@ -50,6 +50,26 @@ where
     })
 }
 
+/// Wait on the current (non-JS, non-async) thread for `fut`, which needs no
+/// executor: the channels behind threadsafe-function calls and JS Promises.
+pub(crate) fn wait<F: Future>(fut: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = std::task::Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut fut = std::pin::pin!(fut);
+    loop {
+        match fut.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(v) => return v,
+            std::task::Poll::Pending => std::thread::park(),
+        }
+    }
+}
+
 /// The operating system's clock, in seconds.
 pub(crate) fn now() -> wxface_core::UnixTime {
     use wxface_core::time::Clock as _;
