@@ -71,13 +71,6 @@ export declare class FaceSdk {
    * `ConfigError` naming the path or the missing symbol.
    */
   static load(path: string): FaceSdk
-  /**
-   * The in-process emulator, talking to a WeChat Pay sandbox.
-   *
-   * # Errors
-   * `InvalidInputError` / `ConfigError` for bad options.
-   */
-  static emulator(options: EmulatorOptions): FaceSdk
   /** `"native"` or `"emulator"`. */
   get kind(): string
   /**
@@ -106,6 +99,13 @@ export declare class FaceSdk {
   configure(options: EmulatorSettings): void
   /** `FaceSdk(native)` or `FaceSdk(emulator)`. */
   toString(): string
+  /**
+   * The in-process emulator, talking to a WeChat Pay sandbox.
+   *
+   * # Errors
+   * `InvalidInputError` / `ConfigError` for bad options.
+   */
+  static emulator(options: EmulatorOptions): FaceSdk
 }
 
 /** A verified, decrypted identity. */

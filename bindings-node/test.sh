@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and tests the Node binding (@wxface/node):
-#   npm ci → emulator library → napi build (debug) → clippy → tsc --noEmit → node --test
+#   npm ci → emulator library → napi build (debug) → clippy → tsc --noEmit →
+#   node --test → the kiosk example's tests
 # Called by scripts/test.sh (stage `node`); runs alone too. Stops at the first
 # failure.
 set -euo pipefail
@@ -30,3 +31,10 @@ npx tsc --noEmit -p test/tsconfig.json
 
 step "node --test"
 node --test --test-reporter=spec test/
+
+step "examples/kiosk-node"
+(
+  cd "$ROOT/examples/kiosk-node"
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+  node --test --test-reporter=spec test/
+)

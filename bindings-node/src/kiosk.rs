@@ -81,25 +81,6 @@ impl FaceSdk {
             .map_err(|e| js(&env, Error::from(e)))
     }
 
-    /// The in-process emulator, talking to a WeChat Pay sandbox.
-    ///
-    /// # Errors
-    /// `InvalidInputError` / `ConfigError` for bad options.
-    #[cfg(feature = "dev")]
-    #[napi(factory)]
-    pub fn emulator(env: Env, options: EmulatorOptions) -> napi::Result<Self> {
-        emulator_config(options)
-            .and_then(wxface_sandbox::EmulatedSdk::new)
-            .map(|sdk| {
-                let sdk = Arc::new(sdk);
-                Self {
-                    inner: sdk.clone(),
-                    kind: SdkKind::Emulator(sdk),
-                }
-            })
-            .map_err(|e| js(&env, e))
-    }
-
     /// `"native"` or `"emulator"`.
     #[napi(getter)]
     pub fn kind(&self) -> String {
@@ -177,6 +158,28 @@ impl FaceSdk {
     #[napi(js_name = "toString")]
     pub fn to_js_string(&self) -> String {
         format!("FaceSdk({})", self.kind())
+    }
+}
+
+#[cfg(feature = "dev")]
+#[napi]
+impl FaceSdk {
+    /// The in-process emulator, talking to a WeChat Pay sandbox.
+    ///
+    /// # Errors
+    /// `InvalidInputError` / `ConfigError` for bad options.
+    #[napi(factory)]
+    pub fn emulator(env: Env, options: EmulatorOptions) -> napi::Result<Self> {
+        emulator_config(options)
+            .and_then(wxface_sandbox::EmulatedSdk::new)
+            .map(|sdk| {
+                let sdk = Arc::new(sdk);
+                Self {
+                    inner: sdk.clone(),
+                    kind: SdkKind::Emulator(sdk),
+                }
+            })
+            .map_err(|e| js(&env, e))
     }
 }
 
