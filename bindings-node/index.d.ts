@@ -6,6 +6,11 @@
 
 export * from './native'
 
+// Internal pieces of the native module that index.js does not export.
+export declare const NativeKiosk: undefined
+export declare const __sampleErrors: undefined
+export declare const __setErrorFactory: undefined
+
 import type {
   FaceSdk,
   KioskAuthinfo,

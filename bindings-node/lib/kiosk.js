@@ -65,6 +65,9 @@ function makeKiosk (native) {
   class Kiosk {
     #native
     #failures = []
+    // Verifications run one at a time (the native driver serialises them
+    // too); queuing here keeps each one's callback failures apart.
+    #queue = Promise.resolve()
 
     /**
      * @param {object} config appid, mchId, storeId, deviceId, sdkVersion, … and
@@ -113,8 +116,14 @@ function makeKiosk (native) {
      * @param {(event: object) => void} [options.onProgress]
      * @param {AbortSignal} [options.signal] cancels the verification
      */
-    async verify (options = {}) {
-      const { isAlreadyVerified, onProgress, signal } = options
+    verify (options = {}) {
+      const run = this.#queue.then(() => this.#verify(options))
+      this.#queue = run.catch(() => {})
+      return run
+    }
+
+    async #verify (options) {
+      const { isAlreadyVerified, onProgress, signal } = options || {}
       const failures = []
       this.#failures = failures
       const token = new native.CancelToken()

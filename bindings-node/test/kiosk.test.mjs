@@ -436,3 +436,30 @@ describe('the emulator library through the C ABI', () => {
     await again.shutdown()
   })
 })
+
+describe('one patient at a time', () => {
+  test('verifications started together run one after the other', async () => {
+    const { kiosk } = await kioskWith({ latencyMs: 200 })
+    const order = []
+    const run = (tag) => kiosk.verify({
+      isAlreadyVerified: () => false,
+      onProgress: (e) => { if (e.type === 'finished') order.push(tag) }
+    })
+    const [a, b] = await Promise.all([run('a'), run('b')])
+    assert.equal(a.kind, 'verified')
+    assert.equal(b.kind, 'verified')
+    assert.deepEqual(order, ['a', 'b'])
+    await kiosk.shutdown()
+  })
+
+  test('a queued verification aborted before its turn ends as cancelled', async () => {
+    const { kiosk } = await kioskWith({ latencyMs: 300 })
+    const ac = new AbortController()
+    const first = kiosk.verify({ isAlreadyVerified: () => false })
+    const second = kiosk.verify({ signal: ac.signal })
+    ac.abort()
+    assert.equal((await first).kind, 'verified')
+    assert.deepEqual(await second, { kind: 'cancelled' })
+    await kiosk.shutdown()
+  })
+})
