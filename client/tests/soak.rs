@@ -146,8 +146,15 @@ fn flows_under_faults_end_in_the_right_identity_or_a_typed_error() {
                     let Ok(SdkReply::Rawdata(raw)) = blocking(SdkRequest::GetRawdata).await else {
                         return Err("sdk:rawdata".into());
                     };
+                    let params = AuthinfoParams::new(raw, device.clone());
+                    if t % 2 == 1 {
+                        // Half the kiosks ask WeChat Pay every time, so that the
+                        // authinfo endpoint's faults are met as often as the
+                        // identity query's; the others reuse their cached one.
+                        client.invalidate_authinfo(&params);
+                    }
                     let grant = client
-                        .get_authinfo(AuthinfoParams::new(raw, device.clone()))
+                        .get_authinfo(params)
                         .await
                         .map_err(|e| format!("authinfo:{}", e.code()))?;
                     let reply = blocking(SdkRequest::GetFaceCode(FaceCodeRequest {
