@@ -244,7 +244,7 @@ def test_dropped_connection_is_a_transport_error(wxface_sandbox):
     wxface_sandbox.faults.inject("users", "drop")
     with pytest.raises(wxface.TransportError) as e:
         client.query_user(face_sid)
-    assert e.value.code == "transport" and e.value.kind in ("other", "connect")
+    assert e.value.code == "transport" and e.value.kind == "interrupted"
     assert face_sid not in str(e.value)
 
 
