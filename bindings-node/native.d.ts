@@ -518,7 +518,7 @@ export interface KioskProgress {
   outcome?: string
 }
 
-/** Mask a credential number (`110105194912310021` → `110***********0021`). */
+/** Mask a credential number: the first 3 and last 4 characters stay (`110***********0021`). */
 export declare function maskCredentialId(id: string): string
 
 /** An identity as a kiosk may see it: masked values only. */

@@ -126,7 +126,7 @@ pub fn mask_name(name: String) -> String {
     wxface_core::realname::mask_name(&zeroize::Zeroizing::new(name))
 }
 
-/// Mask a credential number (`110105194912310021` → `110***********0021`).
+/// Mask a credential number: the first 3 and last 4 characters stay (`110***********0021`).
 #[napi(js_name = "maskCredentialId")]
 pub fn mask_credential_id(id: String) -> String {
     wxface_core::realname::mask_credential_id(&zeroize::Zeroizing::new(id))
