@@ -241,7 +241,7 @@ pub struct MerchantServeArgs {
     pub appid: Option<String>,
 
     /// `mch_id`.
-    #[arg(long, env = "WXFACE_MCHID")]
+    #[arg(long, env = "WXFACE_MCH_ID")]
     pub mch_id: Option<String>,
 
     /// File holding the v2 API key.
@@ -249,7 +249,7 @@ pub struct MerchantServeArgs {
     pub api_v2_key_file: Option<PathBuf>,
 
     /// File holding the APIv3 key (enables platform certificate download).
-    #[arg(long, value_name = "PATH", env = "WXFACE_V3_KEY_FILE")]
+    #[arg(long, value_name = "PATH", env = "WXFACE_APIV3_KEY_FILE")]
     pub api_v3_key_file: Option<PathBuf>,
 
     /// Merchant API private key PEM.
@@ -257,7 +257,7 @@ pub struct MerchantServeArgs {
     pub merchant_key_file: Option<PathBuf>,
 
     /// Merchant API certificate serial.
-    #[arg(long, value_name = "SERIAL", env = "WXFACE_MERCHANT_SERIAL")]
+    #[arg(long, value_name = "SERIAL", env = "WXFACE_MERCHANT_SERIAL_NO")]
     pub merchant_serial: Option<String>,
 
     /// Platform certificate PEM (repeatable).

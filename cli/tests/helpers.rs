@@ -20,7 +20,7 @@ fn load(rel: &str) -> Value {
 fn wxface() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_wxface"));
     c.env_remove("WXFACE_V2_KEY")
-        .env_remove("WXFACE_MCHID")
+        .env_remove("WXFACE_MCH_ID")
         .env_remove("WXFACE_MERCHANT_KEY_FILE")
         .env_remove("WXFACE_LOG");
     c

@@ -239,7 +239,7 @@ pub struct SignV3Args {
     pub body: Option<String>,
 
     /// Merchant id (`mchid`).
-    #[arg(long, env = "WXFACE_MCHID")]
+    #[arg(long, env = "WXFACE_MCH_ID")]
     pub mchid: String,
 
     /// Serial number of the merchant API certificate.
