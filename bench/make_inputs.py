@@ -31,7 +31,8 @@ def v2_sign(fields, sign_type):
     return hmac.new(V2_KEY.encode(), msg.encode(), hashlib.sha256).hexdigest().upper()
 
 
-def main(out):
+def build():
+    """The inputs, as a JSON-ready dict."""
     merchant = serialization.load_pem_private_key(read("merchant_pkcs8.pem"), None)
     platform = serialization.load_pem_private_key(read("platform_pkcs8.pem"), None)
     merchant_pub = merchant.public_key()
@@ -81,6 +82,11 @@ def main(out):
         "now": 1700000100,
         "expected": {"name": name, "credential_id": cred},
     }
+    return inputs
+
+
+def main(out):
+    inputs = build()
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     with open(out, "w", encoding="utf-8") as fh:
         json.dump(inputs, fh, ensure_ascii=False, indent=1)

@@ -27,8 +27,8 @@ def gb11643_ok(s):
     return "10X98765432"[sum(int(d) * w for d, w in zip(s[:17], W)) % 11] == s[17].upper()
 
 
-def main(path):
-    inp = json.load(open(path, encoding="utf-8"))
+def peer_ops(inp):
+    """The operations, as argument-less callables over the inputs `inp`."""
     key = inp["v2_key"]
     fields = inp["v2_request_fields"]
     merchant = serialization.load_pem_private_key(inp["merchant_key_pem"].encode(), None)
@@ -88,7 +88,7 @@ def main(path):
 
     assert server_step() == (inp["expected"]["name"], inp["expected"]["credential_id"])
     assert decrypt_oaep() == inp["expected"]["name"]
-    ops = {
+    return {
         "v2_sign_md5": v2_sign_md5,
         "v2_sign_hmac": v2_sign_hmac,
         "v2_parse_verify": v2_parse_verify,
@@ -98,6 +98,10 @@ def main(path):
         "decrypt_oaep": decrypt_oaep,
         "server_step": server_step,
     }
+
+
+def main(path):
+    ops = peer_ops(json.load(open(path, encoding="utf-8")))
     out = {}
     for name, fn in ops.items():
         t = timeit.Timer(fn)
