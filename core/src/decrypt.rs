@@ -1,22 +1,26 @@
-//! The standalone real-name decryptor.
+//! The real-name decryptor.
 //!
-//! In provider mode the provider signs the identity query, but the answer's
-//! real-name fields are encrypted for the **sub-merchant's** (the hospital's)
-//! certificate key, and the data must not pass through a server the provider
-//! controls. So decryption is separate from everything else: a [`Decryptor`]
-//! holds nothing but that private key and the padding, and takes the
-//! encrypted JSON fields ([`EncryptedRealName`]) as they came.
+//! A [`Decryptor`] holds nothing but the (sub-)merchant's private key and the
+//! padding. It decrypts only an [`EncryptedRealName`], a type nothing but the
+//! answer verifier can produce: [`handle_users_response`] (direct mode) or
+//! [`SignedAnswer::verify`] (provider mode, on the hospital's own system,
+//! with the platform key). Unverified ciphertexts cannot be decrypted through
+//! this API at all: there is no constructor for `EncryptedRealName`, no public
+//! field, and no deserialiser.
+//!
+//! Every failure is the same [`Error::Decryption`], with one fixed message:
+//! bad base64, a wrong length, bad padding, a wrong key or padding mode, a
+//! plaintext that is not UTF-8, has control characters, is no plausible name
+//! or fails its credential number's check. PKCS#1 v1.5 decryption uses
+//! implicit rejection on both providers, so bad padding gives a synthetic
+//! plaintext that fails validation like any other wrong plaintext. Together
+//! that leaves a caller who chooses ciphertexts nothing to learn.
 //!
 //! The padding is configured explicitly ([`Padding::Pkcs1v15`] by default, as
-//! WeChat's sample uses) and the decryptor never tries the other one. With
-//! implicit rejection a wrong key or padding yields random-looking bytes
-//! rather than an error, so every plaintext is validated (UTF-8, a plausible
-//! name, a credential number of the right shape, the GB 11643 check digit of
-//! a resident ID); an implausible plaintext is reported as
-//! [`Error::Decryption`], never returned.
+//! WeChat's sample uses) and the decryptor never tries the other one.
 //!
-//! Decrypt only fields of answers whose signature verified
-//! ([`handle_users_response`](crate::v3::handle_users_response) does that).
+//! [`handle_users_response`]: crate::v3::handle_users_response
+//! [`SignedAnswer::verify`]: crate::v3::SignedAnswer::verify
 
 use std::fmt;
 use std::sync::Arc;
@@ -26,8 +30,9 @@ use zeroize::Zeroizing;
 
 use crate::crypto::{pem, CryptoProvider, Padding, PrivateKey};
 use crate::error::{Error, Result};
-use crate::realname::RealName;
-use crate::v3::EncryptedRealName;
+use crate::realname::{CredentialType, RealName};
+use crate::time::Clock;
+use crate::v3::{EncryptedRealName, FaceUser, ResponseVerifier, SignedAnswer};
 
 /// Longest base64 ciphertext accepted, in bytes (an 8192-bit key gives 1368).
 const MAX_CIPHERTEXT_B64: usize = 2048;
@@ -88,76 +93,191 @@ impl Decryptor {
         self.padding
     }
 
-    /// Decrypt one base64 field into text. The plaintext must be non-empty
-    /// UTF-8 without control characters.
-    ///
-    /// # Errors
-    /// [`Error::Decryption`] for bad base64, a ciphertext of the wrong length,
-    /// a failed decryption or an implausible plaintext. The message never
-    /// contains plaintext.
-    pub fn decrypt_field(&self, b64: &str) -> Result<Zeroizing<String>> {
+    /// Decrypt one base64 field into non-empty UTF-8 text without control
+    /// characters. Crate-private: callers reach it only through
+    /// [`Self::decrypt_real_name`] (and the `local-decrypt` tools).
+    fn decrypt_field(&self, b64: &str) -> Result<Zeroizing<String>> {
         if b64.len() > MAX_CIPHERTEXT_B64 {
-            return Err(Error::Decryption("ciphertext is too long".into()));
+            return Err(Error::Decryption);
         }
-        let compact: String = b64.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        let compact: Zeroizing<String> =
+            Zeroizing::new(b64.chars().filter(|c| !c.is_ascii_whitespace()).collect());
         let ciphertext = base64::engine::general_purpose::STANDARD
             .decode(compact.as_bytes())
-            .map_err(|_| Error::Decryption("ciphertext is not valid base64".into()))?;
+            .map_err(|_| Error::Decryption)?;
         if ciphertext.len() != self.key.size() {
-            return Err(Error::Decryption(format!(
-                "ciphertext is {} bytes, the key needs {}",
-                ciphertext.len(),
-                self.key.size()
-            )));
+            return Err(Error::Decryption);
         }
-        let mut plain = self.key.decrypt(self.padding, &ciphertext)?;
+        let mut plain = self
+            .key
+            .decrypt(self.padding, &ciphertext)
+            .map_err(|_| Error::Decryption)?;
         let bytes = std::mem::take(&mut *plain);
         let text = match String::from_utf8(bytes) {
             Ok(t) => Zeroizing::new(t),
             Err(e) => {
                 // Wipe the rejected bytes too.
                 drop(Zeroizing::new(e.into_bytes()));
-                return Err(Error::Decryption(format!(
-                    "plaintext is not UTF-8 (wrong key or padding `{}`?)",
-                    self.padding.as_str()
-                )));
+                return Err(Error::Decryption);
             }
         };
-        if text.is_empty() {
-            return Err(Error::Decryption("plaintext is empty".into()));
-        }
-        if text.chars().any(char::is_control) {
-            return Err(Error::Decryption(format!(
-                "plaintext contains control characters (wrong key or padding `{}`?)",
-                self.padding.as_str()
-            )));
+        if text.is_empty() || text.chars().any(char::is_control) {
+            return Err(Error::Decryption);
         }
         Ok(text)
     }
 
-    /// Decrypt and validate the real-name part of an answer.
+    /// Decrypt and validate the real-name part of a verified answer.
     ///
     /// # Errors
-    /// [`Error::Decryption`] as [`Self::decrypt_field`], or when the name or
-    /// credential number is implausible for its type (see [`RealName::new`]).
+    /// [`Error::Decryption`] — one code, one fixed message — for every way
+    /// this can fail, including a name or credential number that is not
+    /// plausible for its type (see [`RealName::new`]).
     pub fn decrypt_real_name(&self, enc: &EncryptedRealName) -> Result<RealName> {
-        let mut name = self
-            .decrypt_field(&enc.encrypted_real_name)
-            .map_err(|e| field_error("encrypted_real_name", e))?;
-        let mut id = self
-            .decrypt_field(&enc.encrypted_credential_id)
-            .map_err(|e| field_error("encrypted_credential_id", e))?;
-        RealName::new(
-            std::mem::take(&mut *name),
-            enc.credential_type,
-            std::mem::take(&mut *id),
-        )
+        self.open(enc.ciphertexts())
+    }
+
+    /// Decrypt both fields and validate them as an identity; every error is
+    /// [`Error::Decryption`].
+    fn open(&self, (name, ty, id): (&str, CredentialType, &str)) -> Result<RealName> {
+        // Both fields are always decrypted, so the time taken does not tell
+        // which of them failed.
+        let name = self.decrypt_field(name);
+        let id = self.decrypt_field(id);
+        let (mut name, mut id) = match (name, id) {
+            (Ok(n), Ok(i)) => (n, i),
+            _ => return Err(Error::Decryption),
+        };
+        RealName::new(std::mem::take(&mut *name), ty, std::mem::take(&mut *id))
+            .map_err(|_| Error::Decryption)
     }
 }
 
-fn field_error(field: &str, e: Error) -> Error {
-    match e {
-        Error::Decryption(msg) => Error::Decryption(format!("`{field}`: {msg}")),
-        other => other,
+/// The hospital's end of provider mode (服务商): receives the raw signed
+/// answer the provider forwards, verifies it with the platform key, and only
+/// then decrypts it with the hospital's own key.
+///
+/// The clock is the receiver's own (the system clock, or one injected at
+/// construction for tests), never a caller's argument: whoever forwards the
+/// answer cannot stretch the timestamp window.
+#[derive(Clone)]
+pub struct RealNameReceiver {
+    verifier: ResponseVerifier,
+    decryptor: Decryptor,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for RealNameReceiver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RealNameReceiver")
+            .field("platform_keys", &self.verifier.store.ids())
+            .field("decryptor", &self.decryptor)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RealNameReceiver {
+    /// A receiver over the platform keys of `verifier` and the hospital's
+    /// `decryptor`, reading the operating system's clock.
+    #[cfg(feature = "os")]
+    pub fn new(verifier: ResponseVerifier, decryptor: Decryptor) -> Self {
+        Self::with_clock(verifier, decryptor, Arc::new(crate::time::SystemClock))
+    }
+
+    /// A receiver with an explicit clock (platforms without an OS clock,
+    /// tests).
+    pub fn with_clock(
+        verifier: ResponseVerifier,
+        decryptor: Decryptor,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            verifier,
+            decryptor,
+            clock,
+        }
+    }
+
+    /// Verify the forwarded answer, then decrypt its identity.
+    ///
+    /// # Errors
+    /// `signature_*` when the answer does not verify (nothing is decrypted
+    /// then); `backend` for a forwarded error answer; `malformed` when it
+    /// carries no real-name fields; [`Error::Decryption`] as
+    /// [`Decryptor::decrypt_real_name`].
+    pub fn receive(&self, answer: &SignedAnswer) -> Result<RealName> {
+        let user = answer.verify(&self.verifier, self.clock.now())?;
+        let enc = user.real_name.as_ref().ok_or_else(|| {
+            Error::malformed(
+                "facemch users answer",
+                "no real-name fields (was ASK_REAL_NAME granted?)",
+            )
+        })?;
+        self.decryptor.decrypt_real_name(enc)
+    }
+
+    /// [`Self::receive`] on the JSON form of a [`SignedAnswer`].
+    ///
+    /// # Errors
+    /// `malformed` for a bad JSON form; as [`Self::receive`] otherwise.
+    pub fn receive_json(&self, json: &[u8]) -> Result<RealName> {
+        self.receive(&SignedAnswer::from_json(json)?)
+    }
+
+    /// The verified answer's other fields (openid, sub_openid, union_id)
+    /// together with the identity.
+    ///
+    /// # Errors
+    /// As [`Self::receive`].
+    pub fn receive_with_user(&self, answer: &SignedAnswer) -> Result<(FaceUser, RealName)> {
+        let user = answer.verify(&self.verifier, self.clock.now())?;
+        let enc = user.real_name.as_ref().ok_or_else(|| {
+            Error::malformed(
+                "facemch users answer",
+                "no real-name fields (was ASK_REAL_NAME granted?)",
+            )
+        })?;
+        let rn = self.decryptor.decrypt_real_name(enc)?;
+        Ok((user, rn))
+    }
+}
+
+/// Decryption of ciphertexts that did not come out of a verified answer, for
+/// a local troubleshooting tool (`wxface decrypt-local`) run by the holder of
+/// the private key on that person's own machine. Behind the `local-decrypt`
+/// feature, which no binding and no server enables: never put this behind a
+/// network service, where it would be a decryption oracle.
+#[cfg(feature = "local-decrypt")]
+pub mod local {
+    use zeroize::Zeroizing;
+
+    use super::Decryptor;
+    use crate::error::{Error, Result};
+    use crate::realname::RealName;
+    use crate::v3::users::unverified_real_name_fields;
+
+    /// Decrypt one base64 field.
+    ///
+    /// # Errors
+    /// [`Error::Decryption`], whatever went wrong.
+    pub fn decrypt_field(decryptor: &Decryptor, b64: &str) -> Result<Zeroizing<String>> {
+        decryptor.decrypt_field(b64)
+    }
+
+    /// Decrypt the real-name fields of a saved answer body (or of an object
+    /// with `encrypted_real_name`, `credential_type` and
+    /// `encrypted_credential_id`), without any signature check.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] when the JSON carries no such fields;
+    /// [`Error::Decryption`] otherwise, whatever went wrong.
+    pub fn decrypt_answer(decryptor: &Decryptor, json: &[u8]) -> Result<RealName> {
+        let enc = unverified_real_name_fields(json)?.ok_or_else(|| {
+            Error::malformed(
+                "facemch users answer",
+                "no encrypted real-name fields",
+            )
+        })?;
+        decryptor.decrypt_real_name(&enc)
     }
 }

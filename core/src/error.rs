@@ -11,6 +11,10 @@
 
 use std::fmt;
 
+/// The one message of every [`Error::Decryption`].
+pub const DECRYPTION_FAILED: &str =
+    "real-name decryption failed: the fields do not decrypt to a valid identity with this key and padding";
+
 /// A result with the core's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -163,9 +167,16 @@ pub enum Error {
         detail: String,
     },
 
-    /// Decryption failed or produced an implausible plaintext.
-    #[error("decryption failed: {0}")]
-    Decryption(String),
+    /// Real-name fields did not decrypt to a valid identity.
+    ///
+    /// One variant with one fixed message and no detail, whatever went wrong:
+    /// bad base64, a ciphertext of the wrong length, bad padding, a wrong key
+    /// or padding mode, a plaintext that is not UTF-8, has control characters,
+    /// is not a plausible name, or fails its credential number's check. Any
+    /// distinction between those would hand whoever supplies ciphertexts a
+    /// padding oracle (see SECURITY.md).
+    #[error("{}", DECRYPTION_FAILED)]
+    Decryption,
 
     /// Something is past its expiry.
     #[error("{what} expired")]
@@ -198,7 +209,7 @@ impl Error {
             Self::Backend { .. } => ErrorKind::Backend,
             Self::Malformed { .. } => ErrorKind::Malformed,
             Self::Signature { .. } => ErrorKind::Signature,
-            Self::Decryption(_) => ErrorKind::Decryption,
+            Self::Decryption => ErrorKind::Decryption,
             Self::Expired { .. } => ErrorKind::Expired,
             Self::State { .. } => ErrorKind::State,
             Self::Config(_) => ErrorKind::Config,

@@ -66,8 +66,13 @@ pub trait PrivateKey: Send + Sync + fmt::Debug {
     fn sign_sha256(&self, msg: &[u8]) -> Result<Vec<u8>>;
     /// Decrypt `ciphertext` with the given padding.
     ///
-    /// With implicit rejection a wrong key or padding may yield random bytes
-    /// instead of an error: callers validate the plaintext.
+    /// PKCS#1 v1.5 decryption uses implicit rejection on every provider: a
+    /// non-conforming block yields a synthetic message derived from the key
+    /// and the ciphertext, never an error, so a wrong key or padding gives
+    /// random-looking bytes and callers validate the plaintext. The only
+    /// errors are [`Error::Decryption`](crate::Error::Decryption) for public
+    /// reasons (wrong length, a ciphertext not below the modulus) and for
+    /// OAEP failures.
     fn decrypt(&self, padding: Padding, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>>;
     /// Size of the modulus in bytes.
     fn size(&self) -> usize;
@@ -91,6 +96,9 @@ pub trait CryptoProvider: Send + Sync + fmt::Debug {
 }
 
 pub mod pem;
+
+#[cfg(feature = "aws-lc")]
+mod implicit;
 
 #[cfg(feature = "aws-lc")]
 pub mod aws;

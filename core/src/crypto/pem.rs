@@ -193,6 +193,22 @@ pub fn check_pkcs8_der(der: &[u8]) -> Result<()> {
     check_pkcs1_private(info.private_key.as_bytes())
 }
 
+/// The PKCS#1 `RSAPrivateKey` DER inside PKCS#8 `PrivateKeyInfo` DER, and
+/// the private exponent `d` (big-endian) inside that.
+///
+/// # Errors
+/// [`Error::Config`] when it is not a usable RSA private key.
+#[cfg(feature = "aws-lc")]
+pub(crate) fn pkcs8_rsa_parts(der: &[u8]) -> Result<(&[u8], &[u8])> {
+    check_pkcs8_der(der)?;
+    let info = pkcs8::PrivateKeyInfoRef::from_der(der)
+        .map_err(|_| Error::Config("not a valid PKCS#8 private key".into()))?;
+    let pkcs1_der = info.private_key.as_bytes();
+    let key = pkcs1::RsaPrivateKey::<UintRef<'_>>::from_der(pkcs1_der)
+        .map_err(|_| Error::Config("not a valid PKCS#1 RSA private key".into()))?;
+    Ok((pkcs1_der, key.private_exponent.as_bytes()))
+}
+
 /// PKCS#8 `PrivateKeyInfo` DER of the RSA private key in `pem`
 /// (`PRIVATE KEY` or `RSA PRIVATE KEY`).
 ///

@@ -127,11 +127,7 @@ impl PrivateKey for RustPrivateKey {
 
     fn decrypt(&self, padding: Padding, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         if ciphertext.len() != self.key.size() {
-            return Err(Error::Decryption(format!(
-                "ciphertext is {} bytes, the key needs {}",
-                ciphertext.len(),
-                self.key.size()
-            )));
+            return Err(Error::Decryption);
         }
         let mut rng = EntropyRng(self.entropy.as_ref());
         let out = match padding {
@@ -140,8 +136,7 @@ impl PrivateKey for RustPrivateKey {
                 .key
                 .oaep_decrypt_with_rng::<sha1::Sha1, _>(&mut rng, ciphertext),
         };
-        out.map(Zeroizing::new)
-            .map_err(|_| Error::Decryption(format!("RSA {} decryption failed", padding.as_str())))
+        out.map(Zeroizing::new).map_err(|_| Error::Decryption)
     }
 
     fn size(&self) -> usize {

@@ -12,6 +12,10 @@
 //! UsersQuery ──to_request──▶ HttpRequest ──MerchantSigner::sign_request──▶ send
 //! answer ──handle_users_response(ResponseVerifier)──▶ FaceUser ──Decryptor──▶ RealName
 //! ```
+//!
+//! In provider mode the provider forwards the raw [`SignedAnswer`] and the
+//! hospital verifies it itself ([`SignedAnswer::verify`], or
+//! [`RealNameReceiver`](crate::decrypt::RealNameReceiver)).
 
 pub mod auth;
 pub mod sign;
@@ -21,7 +25,8 @@ pub mod verify;
 pub use auth::{Authorization, RequestVerifier, DEFAULT_WINDOW_SECS};
 pub use sign::{request_message, MerchantSigner, AUTH_SCHEME, USER_AGENT};
 pub use users::{
-    handle_users_response, parse_error_body, EncryptedRealName, FaceUser, InfoType, UsersQuery,
+    handle_users_response, inspect_users_body, parse_error_body, EncryptedRealName, FaceUser,
+    InfoType, SignatureHeaders, SignedAnswer, UsersQuery,
 };
 pub use verify::{
     response_message, PlatformKeyKind, PlatformKeyStore, PlatformSigner, ResponseVerifier,

@@ -270,16 +270,44 @@ fn decode_component(field: &'static str, raw: &str) -> Result<String> {
         .map_err(|_| Error::invalid(field, "is not UTF-8 after percent-decoding"))
 }
 
-/// The encrypted real-name part of an answer. Decrypt it with
-/// [`Decryptor`](crate::decrypt::Decryptor).
+/// The encrypted real-name part of a **verified** answer: the only input a
+/// [`Decryptor`](crate::decrypt::Decryptor) accepts.
+///
+/// There is no public constructor, no public field and no deserialiser: the
+/// value exists only inside a [`FaceUser`] returned by
+/// [`handle_users_response`] or [`SignedAnswer::verify`], after the answer's
+/// signature checked out. Ciphertexts from anywhere else cannot reach the
+/// decryptor, so nobody can use it as a decryption oracle.
+///
+/// ```compile_fail
+/// // Fields are private: an EncryptedRealName cannot be made up.
+/// let enc = wxface_core::v3::EncryptedRealName {
+///     encrypted_real_name: String::new(),
+///     credential_type: wxface_core::realname::CredentialType::IdCard,
+///     encrypted_credential_id: String::new(),
+/// };
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct EncryptedRealName {
-    /// Base64 RSA ciphertext of the name.
-    pub encrypted_real_name: String,
-    /// Credential type.
-    pub credential_type: CredentialType,
-    /// Base64 RSA ciphertext of the credential number.
-    pub encrypted_credential_id: String,
+    encrypted_real_name: String,
+    credential_type: CredentialType,
+    encrypted_credential_id: String,
+}
+
+impl EncryptedRealName {
+    /// The credential type the answer announced (not secret).
+    pub fn credential_type(&self) -> CredentialType {
+        self.credential_type
+    }
+
+    /// The base64 ciphertexts and the type, for the decryptor.
+    pub(crate) fn ciphertexts(&self) -> (&str, CredentialType, &str) {
+        (
+            &self.encrypted_real_name,
+            self.credential_type,
+            &self.encrypted_credential_id,
+        )
+    }
 }
 
 impl fmt::Debug for EncryptedRealName {
@@ -295,7 +323,10 @@ impl fmt::Debug for EncryptedRealName {
     }
 }
 
-/// The answer of the identity query.
+/// The verified answer of the identity query.
+///
+/// Made only by [`handle_users_response`] and [`SignedAnswer::verify`]; its
+/// `real_name` can hold only an [`EncryptedRealName`] from such an answer.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FaceUser {
     /// The user's openid under the merchant's appid.
@@ -359,13 +390,15 @@ fn real_name_from(obj: &serde_json::Map<String, Value>) -> Result<Option<Encrypt
 }
 
 impl FaceUser {
-    /// Parse an answer body. The real-name fields may be nested in
-    /// `real_name_info` or sit at the top level; unknown fields are ignored.
+    /// Parse an answer body whose signature verified. The real-name fields
+    /// may be nested in `real_name_info` or sit at the top level; unknown
+    /// fields are ignored. Crate-private: an unverified body never becomes a
+    /// `FaceUser`.
     ///
     /// # Errors
     /// [`Error::Malformed`] for oversize, non-JSON, non-object bodies or
     /// fields of the wrong type.
-    pub fn from_json(body: &[u8]) -> Result<Self> {
+    pub(crate) fn from_json(body: &[u8]) -> Result<Self> {
         if body.len() > MAX_RESPONSE_BYTES {
             return Err(Error::malformed(
                 "facemch users answer",
@@ -463,4 +496,274 @@ pub fn handle_users_response(
     }
     verifier.verify(status, headers, body, now)?;
     FaceUser::from_json(body)
+}
+
+/// The real-name fields of an answer body that was **not** verified, for
+/// the `local-decrypt` troubleshooting tools only.
+#[cfg(feature = "local-decrypt")]
+pub(crate) fn unverified_real_name_fields(body: &[u8]) -> Result<Option<EncryptedRealName>> {
+    Ok(FaceUser::from_json(body)?.real_name)
+}
+
+/// Parse an answer body as [`handle_users_response`] does after the
+/// signature checked out, **without** the real-name fields: the shape of
+/// the body (openid, union_id, whether real-name fields are present and well
+/// formed) can be inspected, nothing can be decrypted. For conformance
+/// tests and tools.
+///
+/// # Errors
+/// As [`handle_users_response`]'s parsing: [`Error::Malformed`].
+pub fn inspect_users_body(body: &[u8]) -> Result<(FaceUser, Option<CredentialType>)> {
+    let mut user = FaceUser::from_json(body)?;
+    let ty = user.real_name.take().map(|r| r.credential_type);
+    Ok((user, ty))
+}
+
+/// Largest forwarded answer accepted by [`SignedAnswer::from_json`], in bytes
+/// (the body limit plus room for headers and escaping).
+pub const MAX_SIGNED_ANSWER_BYTES: usize = 2 * MAX_RESPONSE_BYTES + 4096;
+
+/// The signature headers of an APIv3 answer, each at most once.
+#[derive(Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureHeaders {
+    /// `Wechatpay-Timestamp`.
+    #[serde(rename = "Wechatpay-Timestamp", default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    /// `Wechatpay-Nonce`.
+    #[serde(rename = "Wechatpay-Nonce", default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// `Wechatpay-Signature`.
+    #[serde(rename = "Wechatpay-Signature", default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    /// `Wechatpay-Serial`.
+    #[serde(rename = "Wechatpay-Serial", default, skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
+    /// `Wechatpay-Signature-Type`, when the answer carried it.
+    #[serde(
+        rename = "Wechatpay-Signature-Type",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub signature_type: Option<String>,
+}
+
+impl SignatureHeaders {
+    /// Collect the signature headers from any header list. A header that
+    /// appears twice is refused: which copy WeChat Pay meant is unknowable.
+    ///
+    /// # Errors
+    /// [`Error::Signature`] (`Malformed`) naming the repeated header.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
+        use super::verify::{
+            HEADER_NONCE, HEADER_SERIAL, HEADER_SIGNATURE, HEADER_SIGNATURE_TYPE, HEADER_TIMESTAMP,
+        };
+        let mut h = Self::default();
+        for (name, value) in pairs {
+            let (slot, canonical) = if name.eq_ignore_ascii_case(HEADER_TIMESTAMP) {
+                (&mut h.timestamp, HEADER_TIMESTAMP)
+            } else if name.eq_ignore_ascii_case(HEADER_NONCE) {
+                (&mut h.nonce, HEADER_NONCE)
+            } else if name.eq_ignore_ascii_case(HEADER_SIGNATURE) {
+                (&mut h.signature, HEADER_SIGNATURE)
+            } else if name.eq_ignore_ascii_case(HEADER_SERIAL) {
+                (&mut h.serial, HEADER_SERIAL)
+            } else if name.eq_ignore_ascii_case(HEADER_SIGNATURE_TYPE) {
+                (&mut h.signature_type, HEADER_SIGNATURE_TYPE)
+            } else {
+                continue;
+            };
+            if slot.is_some() {
+                return Err(Error::signature(
+                    crate::error::SignatureFailure::Malformed,
+                    format!("answer carries `{canonical}` more than once"),
+                ));
+            }
+            *slot = Some(value.to_owned());
+        }
+        Ok(h)
+    }
+}
+
+impl fmt::Debug for SignatureHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignatureHeaders")
+            .field("timestamp", &self.timestamp)
+            .field("nonce", &self.nonce)
+            .field("signature", &self.signature.as_ref().map(|_| "[set]"))
+            .field("serial", &self.serial)
+            .field("signature_type", &self.signature_type)
+            .finish()
+    }
+}
+
+impl Headers for SignatureHeaders {
+    fn header(&self, name: &str) -> Option<&str> {
+        use super::verify::{
+            HEADER_NONCE, HEADER_SERIAL, HEADER_SIGNATURE, HEADER_SIGNATURE_TYPE, HEADER_TIMESTAMP,
+        };
+        let v = if name.eq_ignore_ascii_case(HEADER_TIMESTAMP) {
+            &self.timestamp
+        } else if name.eq_ignore_ascii_case(HEADER_NONCE) {
+            &self.nonce
+        } else if name.eq_ignore_ascii_case(HEADER_SIGNATURE) {
+            &self.signature
+        } else if name.eq_ignore_ascii_case(HEADER_SERIAL) {
+            &self.serial
+        } else if name.eq_ignore_ascii_case(HEADER_SIGNATURE_TYPE) {
+            &self.signature_type
+        } else {
+            return None;
+        };
+        v.as_deref()
+    }
+}
+
+/// An identity answer exactly as WeChat Pay sent it — status, signature
+/// headers, body — for provider mode (服务商).
+///
+/// The provider's server queries with its own keys, but the real-name fields
+/// are encrypted for the hospital (the sub-merchant), and the hospital must
+/// not take the provider's word for what the answer contained. So the
+/// provider forwards the raw signed answer; the hospital verifies it itself
+/// with the platform key ([`Self::verify`], or
+/// [`RealNameReceiver`](crate::decrypt::RealNameReceiver) which also
+/// decrypts), and only a verified answer yields anything to decrypt. A
+/// tampered answer is refused before any decryption happens.
+///
+/// JSON form (what the provider sends the hospital):
+/// `{"status":200,"headers":{"Wechatpay-Timestamp":"…","Wechatpay-Nonce":"…",
+/// "Wechatpay-Signature":"…","Wechatpay-Serial":"…"},"body":"{…}"}`
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedAnswer {
+    /// HTTP status of the answer.
+    pub status: u16,
+    /// The `Wechatpay-*` signature headers.
+    pub headers: SignatureHeaders,
+    /// The body, byte for byte as received (the signature covers it).
+    pub body: String,
+}
+
+impl fmt::Debug for SignedAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedAnswer")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+impl SignedAnswer {
+    /// Read the JSON form.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] for oversize or malformed JSON, unknown or
+    /// repeated fields; the message never quotes the input.
+    pub fn from_json(json: &[u8]) -> Result<Self> {
+        const WHAT: &str = "signed answer";
+        if json.len() > MAX_SIGNED_ANSWER_BYTES {
+            return Err(Error::malformed(
+                WHAT,
+                format!("larger than {MAX_SIGNED_ANSWER_BYTES} bytes"),
+            ));
+        }
+        let answer: Self = serde_json::from_slice(json).map_err(|e| {
+            Error::malformed(
+                WHAT,
+                format!(
+                    "not the JSON form {{status, headers, body}} (line {}, column {})",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })?;
+        if answer.body.len() > MAX_RESPONSE_BYTES {
+            return Err(Error::malformed(
+                WHAT,
+                format!("body is larger than {MAX_RESPONSE_BYTES} bytes"),
+            ));
+        }
+        Ok(answer)
+    }
+
+    /// The JSON form.
+    pub fn to_json(&self) -> String {
+        // A struct of strings and a number always serialises.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Verify the answer with the platform keys and parse it, exactly as
+    /// [`handle_users_response`] does with an answer received directly.
+    ///
+    /// # Errors
+    /// As [`handle_users_response`].
+    pub fn verify(&self, verifier: &ResponseVerifier, now: UnixTime) -> Result<FaceUser> {
+        handle_users_response(
+            verifier,
+            self.status,
+            &self.headers,
+            self.body.as_bytes(),
+            now,
+        )
+    }
+}
+
+#[cfg(test)]
+mod body_vectors {
+    //! The `users_response_parse` vectors of `tests/vectors/v3/users_query.json`
+    //! byte for byte, ciphertexts included (the integration tests see a
+    //! verified `FaceUser`, which does not hand its ciphertexts out).
+    use serde_json::{json, Value};
+
+    use super::FaceUser;
+
+    fn as_json(u: &FaceUser) -> Value {
+        json!({
+            "openid": u.openid,
+            "sub_openid": u.sub_openid,
+            "union_id": u.union_id,
+            "real_name": u.real_name.as_ref().map(|r| {
+                let (name, ty, id) = r.ciphertexts();
+                json!({
+                    "encrypted_real_name": name,
+                    "credential_type": ty.code(),
+                    "encrypted_credential_id": id,
+                })
+            }),
+        })
+    }
+
+    #[test]
+    fn parse_vectors_with_ciphertexts() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/v3/users_query.json");
+        let file: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("vector file"))
+                .expect("JSON");
+        let mut run = 0;
+        for group in file["testGroups"].as_array().expect("groups") {
+            if group["type"] != "users_response_parse" {
+                continue;
+            }
+            for tc in group["tests"].as_array().expect("tests") {
+                let body = tc["inputs"]["body"].as_str().expect("body");
+                let got = FaceUser::from_json(body.as_bytes());
+                match (got, tc["result"].as_str()) {
+                    (Ok(u), Some("valid")) => {
+                        let got = as_json(&u);
+                        for (k, want) in tc["expected"].as_object().expect("expected") {
+                            assert_eq!(&got[k], want, "tcId {} `{k}`", tc["tcId"]);
+                        }
+                    }
+                    (Err(e), Some("invalid")) => {
+                        assert_eq!(Some(e.code()), tc["code"].as_str(), "tcId {}", tc["tcId"]);
+                    }
+                    (got, want) => panic!("tcId {}: {got:?}, expected {want:?}", tc["tcId"]),
+                }
+                run += 1;
+            }
+        }
+        assert!(run > 10, "the group ran ({run} cases)");
+    }
 }
