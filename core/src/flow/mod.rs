@@ -131,8 +131,9 @@ impl Step {
     }
 }
 
-/// Who the face SDK recognised.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Who the face SDK recognised. `Debug` prints every field redacted
+/// (`"[redacted, 40 chars]"`).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Recognised {
     /// `face_sid`: the identity query credential.
     pub face_sid: String,
@@ -186,8 +187,9 @@ impl Outcome {
     }
 }
 
-/// What the machine asks its driver to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the machine asks its driver to do. `Debug` prints the lengths of the
+/// SDK request JSON and `rawdata` and redacts `face_sid`.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Action {
     /// A step starts (for progress displays).
     StepStarted(Step),
@@ -237,8 +239,9 @@ pub enum Action {
     Released,
 }
 
-/// What the driver tells the machine.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the driver tells the machine. `Debug` prints the lengths of the SDK
+/// answer JSON and the authinfo, not their content.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Event {
     /// Program start: initialise the SDK.
     Start,
@@ -292,6 +295,103 @@ pub enum Event {
     Cancel,
     /// Program exit: release the SDK.
     Shutdown,
+}
+
+impl std::fmt::Debug for Recognised {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::redact::{redacted_opt, Redacted};
+        f.debug_struct("Recognised")
+            .field("face_sid", &Redacted(&self.face_sid))
+            .field("openid", &redacted_opt(&self.openid))
+            .field("sub_openid", &redacted_opt(&self.sub_openid))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::StepStarted(s) => f.debug_tuple("StepStarted").field(s).finish(),
+            Self::CallSdk { id, cmd, json } => f
+                .debug_struct("CallSdk")
+                .field("id", id)
+                .field("cmd", cmd)
+                .field("json_len", &json.len())
+                .finish(),
+            Self::FetchAuthinfo {
+                id,
+                rawdata,
+                refresh,
+            } => f
+                .debug_struct("FetchAuthinfo")
+                .field("id", id)
+                .field("rawdata_len", &rawdata.len())
+                .field("refresh", refresh)
+                .finish(),
+            Self::CheckVerified { id, who } => f
+                .debug_struct("CheckVerified")
+                .field("id", id)
+                .field("who", who)
+                .finish(),
+            Self::FetchRealName { id, face_sid } => f
+                .debug_struct("FetchRealName")
+                .field("id", id)
+                .field("face_sid", &crate::redact::Redacted(face_sid))
+                .finish(),
+            Self::Ready => f.write_str("Ready"),
+            Self::Done(o) => f.debug_tuple("Done").field(o).finish(),
+            Self::Released => f.write_str("Released"),
+        }
+    }
+}
+
+impl std::fmt::Debug for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Start => f.write_str("Start"),
+            Self::Begin => f.write_str("Begin"),
+            Self::SdkAnswer { id, json } => f
+                .debug_struct("SdkAnswer")
+                .field("id", id)
+                .field("json_len", &json.len())
+                .finish(),
+            Self::SdkCallFailed { id, error } => f
+                .debug_struct("SdkCallFailed")
+                .field("id", id)
+                .field("error", error)
+                .finish(),
+            Self::Authinfo {
+                id,
+                authinfo,
+                expires_at,
+            } => f
+                .debug_struct("Authinfo")
+                .field("id", id)
+                .field("authinfo_len", &authinfo.len())
+                .field("expires_at", expires_at)
+                .finish(),
+            Self::VerifiedChecked {
+                id,
+                already_verified,
+            } => f
+                .debug_struct("VerifiedChecked")
+                .field("id", id)
+                .field("already_verified", already_verified)
+                .finish(),
+            Self::RealName { id, identity } => f
+                .debug_struct("RealName")
+                .field("id", id)
+                .field("identity", identity)
+                .finish(),
+            Self::BackendFailed { id, error } => f
+                .debug_struct("BackendFailed")
+                .field("id", id)
+                .field("error", error)
+                .finish(),
+            Self::Cancel => f.write_str("Cancel"),
+            Self::Shutdown => f.write_str("Shutdown"),
+        }
+    }
 }
 
 impl Event {

@@ -154,8 +154,8 @@ impl FaceAuthType {
     }
 }
 
-/// `getWxpayfaceCode`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// `getWxpayfaceCode`. `Debug` prints `openid` and `telephone` redacted.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct FaceCodeRequest {
     /// `appid` (required).
@@ -185,7 +185,8 @@ pub struct FaceCodeRequest {
 }
 
 /// `getWxpayAuth`: ask consent (`quit = false`) or quit (`quit = true`, 1.20+).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// `Debug` prints `face_sid` redacted.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AuthRequest {
     /// `authinfo` (required).
@@ -194,6 +195,36 @@ pub struct AuthRequest {
     pub face_sid: String,
     /// `quit_face_auth`: `true` sends `"1"`.
     pub quit: bool,
+}
+
+impl fmt::Debug for FaceCodeRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::redact::redacted_opt;
+        f.debug_struct("FaceCodeRequest")
+            .field("appid", &self.appid)
+            .field("mch_id", &self.mch_id)
+            .field("sub_appid", &self.sub_appid)
+            .field("sub_mch_id", &self.sub_mch_id)
+            .field("store_id", &self.store_id)
+            .field("openid", &redacted_opt(&self.openid))
+            .field("telephone", &redacted_opt(&self.telephone))
+            .field("face_authtype", &self.face_authtype)
+            .field("authinfo_len", &self.authinfo.len())
+            .field("screen_index", &self.screen_index)
+            .field("disable_keyboard", &self.disable_keyboard)
+            .field("token", &self.token)
+            .finish()
+    }
+}
+
+impl fmt::Debug for AuthRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthRequest")
+            .field("authinfo_len", &self.authinfo.len())
+            .field("face_sid", &crate::redact::Redacted(&self.face_sid))
+            .field("quit", &self.quit)
+            .finish()
+    }
 }
 
 /// One face SDK request.
@@ -302,8 +333,28 @@ impl SdkRequest {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] when the object does not describe a request.
+    /// The message names the failing field and the expected type, never the
+    /// value (see [`crate::redact`]).
     pub fn from_object(value: Value) -> Result<Self> {
-        serde_json::from_value(value).map_err(|e| Error::invalid("request", e.to_string()))
+        let Value::Object(mut m) = value else {
+            return Err(Error::invalid(
+                "request",
+                "must be an object tagged by `cmd`",
+            ));
+        };
+        let cmd: Cmd = match m.remove("cmd") {
+            Some(Value::String(c)) => c.parse()?,
+            Some(_) => return Err(Error::invalid("cmd", "must be a string")),
+            None => return Err(Error::invalid("cmd", "is required")),
+        };
+        let body = Value::Object(m);
+        Ok(match cmd {
+            Cmd::Init => Self::Init(crate::redact::from_value("request", body)?),
+            Cmd::GetRawdata => Self::GetRawdata,
+            Cmd::GetFaceCode => Self::GetFaceCode(crate::redact::from_value("request", body)?),
+            Cmd::GetAuth => Self::GetAuth(crate::redact::from_value("request", body)?),
+            Cmd::Release => Self::Release,
+        })
     }
 
     /// The command.
@@ -454,8 +505,7 @@ impl SdkRequest {
         if json.len() > MAX_MESSAGE_BYTES {
             return Err(Error::malformed(WHAT, "larger than 64 KiB"));
         }
-        let v: Value =
-            serde_json::from_slice(json).map_err(|e| Error::malformed(WHAT, e.to_string()))?;
+        let v: Value = crate::redact::from_slice(WHAT, json)?;
         let m = v
             .as_object()
             .ok_or_else(|| Error::malformed(WHAT, "not a JSON object"))?;

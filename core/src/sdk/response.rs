@@ -5,8 +5,10 @@ use serde_json::{Map, Value};
 use super::{Cmd, MAX_MESSAGE_BYTES, MAX_RAWDATA};
 use crate::error::{Error, Result};
 
-/// What `getWxpayfaceCode` answered.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What `getWxpayfaceCode` answered. `Debug` prints `face_sid`, `openid`,
+/// `sub_openid` and `face_code` redacted (`"[redacted, 40 chars]"`); the
+/// fields hold the values.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct FaceCodeReply {
     /// `face_sid`: the identity query credential (FACE_AUTH).
     pub face_sid: Option<String>,
@@ -18,6 +20,19 @@ pub struct FaceCodeReply {
     pub telephone_used: Option<bool>,
     /// `face_code` (FACEPAY answers).
     pub face_code: Option<String>,
+}
+
+impl std::fmt::Debug for FaceCodeReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::redact::redacted_opt;
+        f.debug_struct("FaceCodeReply")
+            .field("face_sid", &redacted_opt(&self.face_sid))
+            .field("openid", &redacted_opt(&self.openid))
+            .field("sub_openid", &redacted_opt(&self.sub_openid))
+            .field("telephone_used", &self.telephone_used)
+            .field("face_code", &redacted_opt(&self.face_code))
+            .finish()
+    }
 }
 
 /// A successful SDK answer, typed by command.
@@ -67,8 +82,7 @@ impl SdkReply {
         if json.len() > MAX_MESSAGE_BYTES {
             return Err(Error::malformed(WHAT, "larger than 64 KiB"));
         }
-        let v: Value =
-            serde_json::from_slice(json).map_err(|e| Error::malformed(WHAT, e.to_string()))?;
+        let v: Value = crate::redact::from_slice(WHAT, json)?;
         let m = v
             .as_object()
             .ok_or_else(|| Error::malformed(WHAT, "not a JSON object"))?;
@@ -81,9 +95,9 @@ impl SdkReply {
             }
             return Err(Error::Sdk {
                 cmd: cmd.as_str().to_owned(),
-                return_code,
+                return_code: crate::redact::code_token(&return_code),
                 return_msg,
-                err_code: code_str(m, "err_code"),
+                err_code: code_str(m, "err_code").map(|c| crate::redact::code_token(&c)),
             });
         }
         Ok(match cmd {

@@ -302,9 +302,7 @@ fn parse_flat_xml(xml: &[u8]) -> Result<Fields> {
     let mut current = String::new();
     let mut saw_any = false;
     loop {
-        let ev = reader
-            .read_event()
-            .map_err(|e| Error::malformed(WHAT, e.to_string()))?;
+        let ev = reader.read_event().map_err(xml_error)?;
         match ev {
             Event::DocType(_) => return Err(bad("DTDs are refused")),
             Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
@@ -348,9 +346,7 @@ fn parse_flat_xml(xml: &[u8]) -> Result<Fields> {
                 }
             }
             Event::Text(t) => {
-                let s = t
-                    .xml_content()
-                    .map_err(|e| Error::malformed(WHAT, e.to_string()))?;
+                let s = t.xml_content().map_err(xml_error)?;
                 if stack.len() == usize::from(rooted) + 1 {
                     current.push_str(&s);
                 } else if !s.trim().is_empty() {
@@ -389,10 +385,7 @@ fn parse_flat_xml(xml: &[u8]) -> Result<Fields> {
 
 fn finish_after_root(reader: &mut Reader<&[u8]>, fields: Fields) -> Result<Fields> {
     loop {
-        match reader
-            .read_event()
-            .map_err(|e| Error::malformed("v2 XML", e.to_string()))?
-        {
+        match reader.read_event().map_err(xml_error)? {
             Event::Eof => return Ok(fields),
             Event::Comment(_) | Event::PI(_) => {}
             Event::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {}
@@ -401,11 +394,27 @@ fn finish_after_root(reader: &mut Reader<&[u8]>, fields: Fields) -> Result<Field
     }
 }
 
+/// A quick-xml error as a category: its messages quote element names and
+/// text from the input.
+fn xml_error<E: Into<quick_xml::Error>>(e: E) -> Error {
+    use quick_xml::Error as X;
+    let reason = match e.into() {
+        X::Io(_) => "read error",
+        X::Syntax(_) => "syntax error",
+        X::IllFormed(_) => "ill-formed (mismatched or unexpected tags)",
+        X::InvalidAttr(_) => "bad attribute",
+        X::Encoding(_) => "bad encoding",
+        X::Escape(_) => "bad escape or entity",
+        X::Namespace(_) => "bad namespace",
+    };
+    Error::malformed("v2 XML", reason)
+}
+
 fn insert(fields: &mut Fields, name: String, value: String) -> Result<()> {
     if fields.0.contains_key(&name) {
         return Err(Error::malformed(
             "v2 XML",
-            format!("field `{name}` appears twice"),
+            format!("field `{}` appears twice", crate::redact::field_name(&name)),
         ));
     }
     fields.0.insert(name, value);
@@ -607,7 +616,7 @@ pub fn parse_authinfo_response(
         }
         return Err(Error::Backend {
             status: None,
-            code: return_code.to_owned(),
+            code: crate::redact::code_token(return_code),
             message: f
                 .get("return_msg")
                 .unwrap_or_default()
