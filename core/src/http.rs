@@ -69,9 +69,21 @@ impl HttpRequest {
 }
 
 /// Read access to response headers, whatever HTTP library produced them.
+///
+/// Signature checks refuse a `Wechatpay-*` header that appears more than
+/// once, so a source that can hold a name several times (a header list, an
+/// HTTP library's header map) must report every occurrence through
+/// [`Headers::header_count`]; the default suits sources that keep one value
+/// per name.
 pub trait Headers {
     /// The value of header `name` (case-insensitive), if present and UTF-8.
     fn header(&self, name: &str) -> Option<&str>;
+
+    /// How many times header `name` (case-insensitive) occurs, values that
+    /// are not UTF-8 included.
+    fn header_count(&self, name: &str) -> usize {
+        usize::from(self.header(name).is_some())
+    }
 }
 
 impl Headers for [(String, String)] {
@@ -80,11 +92,21 @@ impl Headers for [(String, String)] {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+
+    fn header_count(&self, name: &str) -> usize {
+        self.iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .count()
+    }
 }
 
 impl Headers for Vec<(String, String)> {
     fn header(&self, name: &str) -> Option<&str> {
         self.as_slice().header(name)
+    }
+
+    fn header_count(&self, name: &str) -> usize {
+        self.as_slice().header_count(name)
     }
 }
 
@@ -93,5 +115,11 @@ impl Headers for [(&str, &str)] {
         self.iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| *v)
+    }
+
+    fn header_count(&self, name: &str) -> usize {
+        self.iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .count()
     }
 }

@@ -27,6 +27,24 @@ use crate::time::UnixTime;
 /// Default accepted distance between a signed timestamp and now, in seconds.
 pub const DEFAULT_WINDOW_SECS: u64 = 300;
 
+/// Largest accepted distance a verifier may be configured with, in seconds
+/// (15 minutes): a wider window lets a captured answer or request be replayed
+/// for longer than any clock drift explains.
+pub const MAX_WINDOW_SECS: u64 = 900;
+
+/// Check a configured timestamp window: 1 to [`MAX_WINDOW_SECS`] seconds.
+///
+/// # Errors
+/// [`Error::Config`] outside that range.
+pub fn check_window(window_secs: u64) -> Result<()> {
+    if window_secs == 0 || window_secs > MAX_WINDOW_SECS {
+        return Err(Error::Config(format!(
+            "the signature timestamp window must be 1 to {MAX_WINDOW_SECS} s (default {DEFAULT_WINDOW_SECS} s)"
+        )));
+    }
+    Ok(())
+}
+
 /// Longest `Authorization` header accepted, in bytes.
 const MAX_HEADER_BYTES: usize = 4096;
 
@@ -137,7 +155,9 @@ impl Authorization {
     /// `window_secs` of `now` (both directions), then the signature.
     ///
     /// # Errors
-    /// [`Error::Signature`]: `StaleTimestamp`, `Malformed` (bad base64) or `Mismatch`.
+    /// [`Error::Signature`]: `StaleTimestamp`, `Malformed` (bad base64) or
+    /// `Mismatch`; [`Error::Config`] for a window outside 1 to
+    /// [`MAX_WINDOW_SECS`].
     pub fn verify(
         &self,
         key: &dyn PublicKey,
@@ -147,6 +167,7 @@ impl Authorization {
         now: UnixTime,
         window_secs: u64,
     ) -> Result<()> {
+        check_window(window_secs)?;
         if now.abs_diff(self.timestamp) >= window_secs {
             return Err(Error::signature(
                 SignatureFailure::StaleTimestamp,
@@ -168,7 +189,9 @@ impl Authorization {
 #[derive(Clone)]
 pub struct RequestVerifier {
     keys: HashMap<(String, String), Arc<dyn PublicKey>>,
-    /// Accepted distance between the signed timestamp and now, in seconds.
+    /// Accepted distance between the signed timestamp and now, in seconds
+    /// (1 to [`MAX_WINDOW_SECS`]; anything else makes `verify` fail with
+    /// [`Error::Config`]).
     pub window_secs: u64,
 }
 

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 
-use super::auth::DEFAULT_WINDOW_SECS;
+use super::auth::{check_window, DEFAULT_WINDOW_SECS, MAX_WINDOW_SECS};
 use super::sign::check_header_token;
 use crate::crypto::{pem, CryptoProvider, PrivateKey, PublicKey};
 use crate::error::{Error, Result, SignatureFailure};
@@ -234,8 +234,34 @@ pub struct ResponseVerifier {
     /// The trusted platform keys.
     pub store: PlatformKeyStore,
     /// Accepted distance between `Wechatpay-Timestamp` and now, in seconds
-    /// (default 300; `|now - ts| >= window` is refused, both directions).
+    /// (default 300; `|now - ts| >= window` is refused, both directions). At
+    /// most [`MAX_WINDOW_SECS`] (900): a larger value, or 0, makes every
+    /// verification fail with [`Error::Config`].
     pub window_secs: u64,
+}
+
+/// The signature headers; each may appear at most once.
+const SIGNATURE_HEADERS: [&str; 5] = [
+    HEADER_TIMESTAMP,
+    HEADER_NONCE,
+    HEADER_SIGNATURE,
+    HEADER_SERIAL,
+    HEADER_SIGNATURE_TYPE,
+];
+
+/// Refuse an answer that repeats a signature header: which copy WeChat Pay
+/// signed is unknowable, and a verifier that takes the first while a proxy
+/// or logger takes the last disagrees about what was verified.
+fn refuse_duplicates(headers: &dyn Headers) -> Result<()> {
+    for name in SIGNATURE_HEADERS {
+        if headers.header_count(name) > 1 {
+            return Err(Error::signature(
+                SignatureFailure::Malformed,
+                format!("answer carries `{name}` more than once"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn required<'h>(headers: &'h dyn Headers, name: &'static str) -> Result<&'h str> {
@@ -257,13 +283,24 @@ impl ResponseVerifier {
         }
     }
 
+    /// A verifier over `store` accepting timestamps up to `window_secs` away.
+    ///
+    /// # Errors
+    /// [`Error::Config`] unless `window_secs` is 1 to [`MAX_WINDOW_SECS`].
+    pub fn with_window(store: PlatformKeyStore, window_secs: u64) -> Result<Self> {
+        check_window(window_secs)?;
+        Ok(Self { store, window_secs })
+    }
+
     /// Verify an answer: headers present, timestamp fresh, key known,
     /// signature valid over the raw `body` bytes. `status` only enters the
     /// error detail: every answer with signature headers is checked the same way.
     ///
     /// # Errors
-    /// [`Error::Signature`] with `Missing`, `Malformed`, `StaleTimestamp`,
-    /// `UnknownSerial` or `Mismatch`.
+    /// [`Error::Signature`] with `Missing`, `Malformed` (a repeated
+    /// `Wechatpay-*` header among them), `StaleTimestamp`, `UnknownSerial` or
+    /// `Mismatch`; [`Error::Config`] when `window_secs` is 0 or above
+    /// [`MAX_WINDOW_SECS`].
     pub fn verify(
         &self,
         status: u16,
@@ -271,6 +308,8 @@ impl ResponseVerifier {
         body: &[u8],
         now: UnixTime,
     ) -> Result<()> {
+        check_window(self.window_secs)?;
+        refuse_duplicates(headers)?;
         let ts = required(headers, HEADER_TIMESTAMP)?;
         let nonce_str = required(headers, HEADER_NONCE)?;
         let sig_b64 = required(headers, HEADER_SIGNATURE)?;
@@ -407,6 +446,58 @@ mod tests {
     fn message_layout() {
         assert_eq!(response_message("1", "n", b""), b"1\nn\n\n");
         assert_eq!(response_message("1", "n", b"{}"), b"1\nn\n{}\n");
+    }
+
+    #[test]
+    fn repeated_signature_headers_are_refused() {
+        let v = ResponseVerifier::new(PlatformKeyStore::new());
+        let base = [
+            ("Wechatpay-Timestamp", "1700000000"),
+            ("Wechatpay-Nonce", "n"),
+            ("Wechatpay-Signature", "QUJD"),
+            ("Wechatpay-Serial", "PUB_KEY_ID_1"),
+            ("Wechatpay-Signature-Type", "WECHATPAY2-SHA256-RSA2048"),
+        ];
+        for (name, _) in base {
+            let mut h: Vec<(String, String)> = base
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            h.push((name.to_ascii_lowercase(), "x".into()));
+            let e = v.verify(200, &h, b"", UnixTime(1_700_000_000)).err();
+            let e = e.map(|e| (e.code(), e.to_string()));
+            assert_eq!(
+                e.as_ref().map(|e| e.0),
+                Some("signature_malformed"),
+                "{name}"
+            );
+            assert!(
+                e.is_some_and(|e| e.1.contains("more than once") && e.1.contains(name)),
+                "{name}"
+            );
+        }
+        // Without the repetition the same headers get as far as the key store.
+        let h: Vec<(String, String)> = base
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let e = v.verify(200, &h, b"", UnixTime(1_700_000_000)).err();
+        assert_eq!(e.map(|e| e.code()), Some("signature_unknown_serial"));
+    }
+
+    #[test]
+    fn the_window_is_bounded() {
+        assert!(ResponseVerifier::with_window(PlatformKeyStore::new(), MAX_WINDOW_SECS).is_ok());
+        for bad in [0, MAX_WINDOW_SECS + 1, u64::MAX] {
+            let e = ResponseVerifier::with_window(PlatformKeyStore::new(), bad).err();
+            assert_eq!(e.map(|e| e.code()), Some("config"), "{bad}");
+            // Setting the public field directly does not get around it.
+            let mut v = ResponseVerifier::new(PlatformKeyStore::new());
+            v.window_secs = bad;
+            let h: Vec<(String, String)> = Vec::new();
+            let e = v.verify(200, &h, b"", UnixTime(1)).err();
+            assert_eq!(e.map(|e| e.code()), Some("config"), "{bad}");
+        }
     }
 
     #[test]
