@@ -22,7 +22,9 @@ pub mod sign;
 pub mod users;
 pub mod verify;
 
-pub use auth::{check_window, Authorization, RequestVerifier, DEFAULT_WINDOW_SECS, MAX_WINDOW_SECS};
+pub use auth::{
+    check_window, Authorization, RequestVerifier, DEFAULT_WINDOW_SECS, MAX_WINDOW_SECS,
+};
 pub use sign::{request_message, MerchantSigner, AUTH_SCHEME, USER_AGENT};
 pub use users::{
     handle_users_response, inspect_users_body, parse_error_body, EncryptedRealName, FaceUser,
