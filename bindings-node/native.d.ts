@@ -518,7 +518,7 @@ export interface KioskProgress {
   outcome?: string
 }
 
-/** Mask a credential number: the first 3 and last 4 characters stay (`110***********0021`). */
+/** Mask a credential number: 15+ characters keep the first 3 and last 4 (`110***********0021`), 6-14 the first and last 2 (`E******78`), never more than half. */
 export declare function maskCredentialId(id: string): string
 
 /** An identity as a kiosk may see it: masked values only. */

@@ -135,8 +135,9 @@ pub fn mask_name(name: String) -> String {
     core::mask_name(&name)
 }
 
-/// Mask a credential number: the first 3 and last 4 characters stay
-/// (`110***********1234`); 7 characters or fewer keep only the last.
+/// Mask a credential number: 15 characters or more keep the first 3 and last
+/// 4 (`110***********1234`), 6-14 the first and last 2 (`E******78`), 4-5 the
+/// last one, fewer nothing; never more than half.
 #[uniffi::export]
 pub fn mask_credential_id(credential_id: String) -> String {
     core::mask_credential_id(&credential_id)

@@ -126,7 +126,7 @@ pub fn mask_name(name: String) -> String {
     wxface_core::realname::mask_name(&zeroize::Zeroizing::new(name))
 }
 
-/// Mask a credential number: the first 3 and last 4 characters stay (`110***********0021`).
+/// Mask a credential number: 15+ characters keep the first 3 and last 4 (`110***********0021`), 6-14 the first and last 2 (`E******78`), never more than half.
 #[napi(js_name = "maskCredentialId")]
 pub fn mask_credential_id(id: String) -> String {
     wxface_core::realname::mask_credential_id(&zeroize::Zeroizing::new(id))

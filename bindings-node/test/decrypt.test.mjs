@@ -109,6 +109,7 @@ describe('Identity', () => {
     assert.equal(wx.maskName('张小三'), '张*三')
     assert.equal(wx.maskName('张三'), '张*')
     assert.equal(wx.maskCredentialId('110105194912311234'), '110***********1234')
+    assert.equal(wx.maskCredentialId('12345678'), '1*****78')
     assert.equal(wx.credentialTypeLabel(2), '护照')
     assert.equal(wx.credentialTypeLabel(99), '未知证件')
     assert.equal(wx.isResidentId('11010519491231002X'), true)

@@ -18,8 +18,10 @@ def test_masks():
     assert wxface.mask_name("李") == "*"
     assert wxface.mask_name("") == ""
     assert wxface.mask_credential_id("110105194912311234") == "110***********1234"
-    assert wxface.mask_credential_id("E1234567") == "E12*4567"
+    assert wxface.mask_credential_id("E1234567") == "E*****67"
     assert wxface.mask_credential_id("12345") == "****5"
+    assert wxface.mask_credential_id("12345678") == "1*****78"
+    assert wxface.mask_credential_id("南字第1234567号") == "南********7号"
 
 
 def test_check_resident_id_accepts_the_specimen():
@@ -98,7 +100,7 @@ def test_realname_validates_like_decrypted_values():
         wxface.RealName("\x01\x02", 2, "E1234567")
     p = wxface.RealName("测试患者戊", 2, "E99990001")
     assert p.credential_type_label == "护照"
-    assert p.masked_credential_id == "E99**0001"
+    assert p.masked_credential_id == "E******01"
 
 
 def test_credential_type_labels():

@@ -311,8 +311,9 @@ pub fn mask_name_js(name: &str) -> String {
     mask_name(name)
 }
 
-/// The masked credential number: first 3 and last 4 characters kept
-/// (`110***********1234`).
+/// The masked credential number: 15 characters or more keep the first 3 and
+/// last 4 (`110***********1234`), 6-14 the first and last 2 (`E******78`),
+/// 4-5 the last one, fewer nothing; never more than half.
 #[wasm_bindgen(js_name = maskCredentialId)]
 pub fn mask_credential_id_js(id: &str) -> String {
     mask_credential_id(id)

@@ -78,8 +78,9 @@ test("maskName and maskCredentialId", () => {
   assert.equal(wx.maskName("李"), "*");
   assert.equal(wx.maskName(""), "");
   assert.equal(wx.maskCredentialId("110105194912311234"), "110***********1234");
-  assert.equal(wx.maskCredentialId("E1234567"), "E12*4567");
+  assert.equal(wx.maskCredentialId("E1234567"), "E*****67");
   assert.equal(wx.maskCredentialId("12345"), "****5");
+  assert.equal(wx.maskCredentialId("12345678"), "1*****78");
 });
 
 test("checkResidentId: GB 11643", () => {

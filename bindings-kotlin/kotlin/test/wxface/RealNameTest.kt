@@ -16,6 +16,7 @@ class RealNameTest {
         assertEquals("*", maskName("张"))
         assertEquals("110***********1234", maskCredentialId("110101199003071234"))
         assertEquals("****5", maskCredentialId("12345"))
+        assertEquals("1*****78", maskCredentialId("12345678"))
     }
 
     @Test
@@ -30,6 +31,7 @@ class RealNameTest {
         val e = assertThrows<WxfaceException.InvalidInput> { checkResidentId("11010519491331002X") }
         assertTrue(e.reason.contains("birth date"), e.reason)
         validateCredentialId(CredentialType.Passport, "E12345678")
+        validateCredentialId(CredentialType.MilitaryOfficer, "南字第1234567号")
         assertThrows<WxfaceException.InvalidInput> { validateCredentialId(CredentialType.IdCard, "E12345678") }
         validateName("测试·患者")
         assertEquals("real_name", assertThrows<WxfaceException.InvalidInput> { validateName(" 张三") }.field)
