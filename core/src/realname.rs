@@ -497,8 +497,10 @@ impl RealName {
     /// [`validate_credential_id`]). The error names the field, never the value.
     ///
     /// # Errors
-    /// [`Error::Decryption`] when a value is implausible: with implicit
-    /// rejection that is how a wrong key or padding shows itself.
+    /// [`Error::InvalidInput`] naming the field and the rule (never the
+    /// value). The decryptor turns any such failure into its single
+    /// [`Error::Decryption`]: with implicit rejection an implausible
+    /// plaintext is how a wrong key or padding shows itself.
     pub fn new(
         name: String,
         credential_type: CredentialType,
@@ -509,9 +511,9 @@ impl RealName {
             credential_id,
             credential_type,
         };
-        validate_name(&this.name).map_err(|r| Error::Decryption(format!("`real_name` {r}")))?;
+        validate_name(&this.name).map_err(|r| Error::invalid("real_name", r))?;
         validate_credential_id(this.credential_type, &this.credential_id)
-            .map_err(|r| Error::Decryption(format!("`credential_id` {r}")))?;
+            .map_err(|r| Error::invalid("credential_id", r))?;
         Ok(this)
     }
 
@@ -829,14 +831,15 @@ mod tests {
     }
 
     #[test]
-    fn implausible_plaintexts_are_decryption_errors_without_values() {
+    fn implausible_values_are_refused_naming_the_field_not_the_value() {
         let e = RealName::new(
             "张三".into(),
             CredentialType::IdCard,
             "110105194912310021".into(),
         )
         .expect_err("implausible value must be refused");
-        assert_eq!(e.code(), "decryption");
+        assert_eq!(e.code(), "invalid_input");
+        assert!(e.to_string().contains("credential_id"));
         assert!(!e.to_string().contains("110105"));
         let e = RealName::new(
             "\u{1}\u{2}".into(),
@@ -844,9 +847,10 @@ mod tests {
             "E1234567".into(),
         )
         .expect_err("implausible value must be refused");
-        assert_eq!(e.code(), "decryption");
+        assert_eq!(e.code(), "invalid_input");
+        assert!(e.to_string().contains("real_name"));
         let e = RealName::new("张三".into(), CredentialType::Passport, "E12\u{7}".into())
             .expect_err("control character must be refused");
-        assert_eq!(e.code(), "decryption");
+        assert_eq!(e.code(), "invalid_input");
     }
 }
