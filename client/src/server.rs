@@ -427,9 +427,18 @@ async fn real_name(
     body: Bytes,
 ) -> Result<Json<RealNameOut>, ApiError> {
     let req: RealNameIn = parse(&body)?;
+    if let Some(d) = &req.device_id {
+        // The spec's `device_id`: at most 32 characters, and no control
+        // characters (it is logged).
+        if d.chars().count() > 32 || wxface_core::redact::has_control_chars(d) {
+            return Err(bad_request(
+                "`device_id` must be at most 32 characters without control characters",
+            ));
+        }
+    }
     let span = tracing::info_span!(
         "wxface.kiosk_real_name",
-        device_id = req.device_id.as_deref().unwrap_or("")
+        device_id = %wxface_core::redact::LogSafe(req.device_id.as_deref().unwrap_or(""))
     );
     async move {
         let user = st

@@ -239,7 +239,7 @@ impl MerchantClient {
         bump(&self.inner.counters.calls);
         let span = tracing::info_span!(
             "wxface.authinfo",
-            device_id = %params.device_id,
+            device_id = %wxface_core::redact::LogSafe(&params.device_id),
             store_id = Empty,
             cache = Empty,
             attempts = Empty,
@@ -269,7 +269,8 @@ impl MerchantClient {
             .store_name
             .or_else(|| cfg.store_name.clone())
             .ok_or_else(|| invalid("store_name", "is required (no default store configured)"))?;
-        tracing::Span::current().record("store_id", store_id.as_str());
+        let logged_store = tracing::field::display(wxface_core::redact::LogSafe(&store_id));
+        tracing::Span::current().record("store_id", logged_store);
         let req = AuthinfoRequest {
             store_id: store_id.clone(),
             store_name,

@@ -209,10 +209,17 @@ impl MerchantClient {
             e
         })?;
         let status = resp.status().as_u16();
+        // Every occurrence of every header, in order: the verifier refuses a
+        // repeated `Wechatpay-*` header, so none may be merged or dropped
+        // (a value that is not UTF-8 is kept, lossily, and then fails
+        // verification instead of vanishing).
         let headers: Vec<(String, String)> = resp
             .headers()
             .iter()
-            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .map(|(k, v)| {
+                let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                (k.as_str().to_owned(), v)
+            })
             .collect();
         if resp
             .content_length()

@@ -11,7 +11,7 @@ use wxface_core::decrypt::Decryptor;
 use wxface_core::http::Endpoint;
 use wxface_core::time::{Clock, Entropy, OsEntropy, SystemClock};
 use wxface_core::v2::{ApiKey, SignType};
-use wxface_core::v3::{MerchantSigner, PlatformKeyStore, DEFAULT_WINDOW_SECS};
+use wxface_core::v3::{MerchantSigner, PlatformKeyStore, DEFAULT_WINDOW_SECS, MAX_WINDOW_SECS};
 use zeroize::Zeroizing;
 
 use super::{ClientConfig, DEFAULT_AUTHINFO_MARGIN_SECS, DEFAULT_CERTIFICATE_REFRESH_SECS};
@@ -217,7 +217,8 @@ impl ClientConfigBuilder {
     }
 
     /// Accepted distance between an answer's `Wechatpay-Timestamp` and now
-    /// (default 300 s, both directions).
+    /// (default 300 s, both directions; 1 to 900 s, checked by
+    /// [`build`](Self::build)).
     pub fn response_window(mut self, window: Duration) -> Self {
         self.response_window = Some(window);
         self
@@ -335,8 +336,10 @@ impl ClientConfigBuilder {
         let response_window_secs = self
             .response_window
             .map_or(DEFAULT_WINDOW_SECS, |d| d.as_secs());
-        if response_window_secs == 0 {
-            return Err(Error::config("the response window must be at least 1 s"));
+        if response_window_secs == 0 || response_window_secs > MAX_WINDOW_SECS {
+            return Err(Error::config(format!(
+                "the response window must be 1 to {MAX_WINDOW_SECS} s (default {DEFAULT_WINDOW_SECS} s)"
+            )));
         }
 
         Ok(ClientConfig {

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 
-use super::auth::{check_window, DEFAULT_WINDOW_SECS, MAX_WINDOW_SECS};
+use super::auth::{check_window, DEFAULT_WINDOW_SECS};
 use super::sign::check_header_token;
 use crate::crypto::{pem, CryptoProvider, PrivateKey, PublicKey};
 use crate::error::{Error, Result, SignatureFailure};
@@ -235,7 +235,7 @@ pub struct ResponseVerifier {
     pub store: PlatformKeyStore,
     /// Accepted distance between `Wechatpay-Timestamp` and now, in seconds
     /// (default 300; `|now - ts| >= window` is refused, both directions). At
-    /// most [`MAX_WINDOW_SECS`] (900): a larger value, or 0, makes every
+    /// most [`MAX_WINDOW_SECS`](super::auth::MAX_WINDOW_SECS) (900): a larger value, or 0, makes every
     /// verification fail with [`Error::Config`].
     pub window_secs: u64,
 }
@@ -286,7 +286,7 @@ impl ResponseVerifier {
     /// A verifier over `store` accepting timestamps up to `window_secs` away.
     ///
     /// # Errors
-    /// [`Error::Config`] unless `window_secs` is 1 to [`MAX_WINDOW_SECS`].
+    /// [`Error::Config`] unless `window_secs` is 1 to [`MAX_WINDOW_SECS`](super::auth::MAX_WINDOW_SECS).
     pub fn with_window(store: PlatformKeyStore, window_secs: u64) -> Result<Self> {
         check_window(window_secs)?;
         Ok(Self { store, window_secs })
@@ -300,7 +300,7 @@ impl ResponseVerifier {
     /// [`Error::Signature`] with `Missing`, `Malformed` (a repeated
     /// `Wechatpay-*` header among them), `StaleTimestamp`, `UnknownSerial` or
     /// `Mismatch`; [`Error::Config`] when `window_secs` is 0 or above
-    /// [`MAX_WINDOW_SECS`].
+    /// [`MAX_WINDOW_SECS`](super::auth::MAX_WINDOW_SECS).
     pub fn verify(
         &self,
         status: u16,
@@ -440,6 +440,7 @@ impl PlatformSigner {
 
 #[cfg(test)]
 mod tests {
+    use super::super::auth::MAX_WINDOW_SECS;
     use super::*;
 
     #[test]
