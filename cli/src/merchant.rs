@@ -115,8 +115,9 @@ impl MerchantSetup {
         })?;
         let m: Manifest = serde_json::from_str(&text).map_err(|e| {
             CliError::Input(format!(
-                "`{}` is not a sandbox manifest: {e}",
-                manifest_path.display()
+                "`{}` is not a sandbox manifest: {}",
+                manifest_path.display(),
+                wxface_core::redact::json_error(&e)
             ))
         })?;
         let file = |role: &str, default: &str| -> PathBuf {

@@ -220,17 +220,25 @@ impl SandboxConfig {
     /// Parse TOML.
     ///
     /// # Errors
-    /// [`SandboxError::Config`] with the parser's message.
+    /// [`SandboxError::Config`] with the parser's message, values left out.
     pub fn from_toml(text: &str) -> Result<Self, SandboxError> {
-        toml::from_str(text).map_err(|e| SandboxError::Config(format!("config: {}", e.message())))
+        // The file holds identities: the parser's message must not quote them.
+        toml::from_str(text).map_err(|e| {
+            SandboxError::Config(format!(
+                "config: {}",
+                wxface_core::redact::serde_message(e.message())
+            ))
+        })
     }
 
     /// Parse JSON.
     ///
     /// # Errors
-    /// [`SandboxError::Config`] with the parser's message.
+    /// [`SandboxError::Config`] with the parser's message, values left out.
     pub fn from_json(text: &str) -> Result<Self, SandboxError> {
-        serde_json::from_str(text).map_err(|e| SandboxError::Config(format!("config: {e}")))
+        serde_json::from_str(text).map_err(|e| {
+            SandboxError::Config(format!("config: {}", wxface_core::redact::json_error(&e)))
+        })
     }
 
     /// Check the configuration.
@@ -246,10 +254,11 @@ impl SandboxConfig {
                 "authinfo_ttl_secs and face_sid_ttl_secs must be positive".into(),
             ));
         }
-        if self.request_window_secs == 0 {
-            return Err(SandboxError::Config(
-                "request_window_secs must be positive".into(),
-            ));
+        if wxface_core::v3::check_window(self.request_window_secs).is_err() {
+            return Err(SandboxError::Config(format!(
+                "request_window_secs must be 1 to {} s",
+                wxface_core::v3::MAX_WINDOW_SECS
+            )));
         }
         if self.identities.is_empty() {
             return Err(SandboxError::Config(

@@ -331,7 +331,7 @@ impl KeySet {
                 .map_err(|e| SandboxError::Keys(format!("cannot read {name}: {e}")))
         };
         let manifest: Manifest = serde_json::from_str(&read(MANIFEST)?)
-            .map_err(|e| keys_err(MANIFEST)(e.to_string()))?;
+            .map_err(|e| keys_err(MANIFEST)(wxface_core::redact::json_error(&e)))?;
         if manifest.format != 1 {
             return Err(SandboxError::Keys(format!(
                 "{MANIFEST}: unknown format {}",
@@ -415,7 +415,7 @@ impl KeySet {
         secret(APIV2_KEY, &format!("{}\n", self.api_v2_key))?;
         secret(APIV3_KEY, &format!("{}\n", self.api_v3_key))?;
         let manifest = serde_json::to_string_pretty(&self.manifest)
-            .map_err(|e| keys_err(MANIFEST)(e.to_string()))?;
+            .map_err(|e| keys_err(MANIFEST)(wxface_core::redact::json_error(&e)))?;
         // The manifest last: its presence means the set is complete.
         public(MANIFEST, &(manifest + "\n"))
     }

@@ -80,7 +80,7 @@ pub(crate) fn pem_encode(label: &str, der: &[u8]) -> String {
 /// The first few characters of an opaque credential, for logs.
 pub(crate) fn short(s: &str) -> String {
     let head: String = s.chars().take(6).collect();
-    format!("{head}…")
+    format!("{}…", wxface_core::redact::LogSafe(&head))
 }
 
 #[cfg(test)]

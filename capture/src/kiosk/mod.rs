@@ -73,7 +73,8 @@ impl Kiosk {
     /// WeChat Pay, ≤ 32 characters). Call [`Kiosk::start`] next.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] for an empty or too long `device_id`; the
+    /// [`Error::InvalidInput`] for an empty or too long `device_id`, or one
+    /// with control characters (it is logged); the
     /// errors of [`Flow::new`] for a configuration the SDK version cannot
     /// serve.
     pub fn new(
@@ -84,10 +85,13 @@ impl Kiosk {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, Error> {
         let device_id = device_id.into();
-        if device_id.is_empty() || device_id.chars().count() > MAX_DEVICE_ID {
+        if device_id.is_empty()
+            || device_id.chars().count() > MAX_DEVICE_ID
+            || wxface_core::redact::has_control_chars(&device_id)
+        {
             return Err(Error::InvalidInput {
                 field: "device_id".into(),
-                reason: "must be 1 to 32 characters".into(),
+                reason: "must be 1 to 32 characters without control characters".into(),
             });
         }
         Ok(Self {
@@ -154,7 +158,7 @@ impl Kiosk {
             flow.handle(self.clock.now(), Event::Start)?;
             match self.run_simple(&mut flow) {
                 Ok(()) => {
-                    tracing::info!(device_id = %self.device_id, "face SDK initialised");
+                    tracing::info!(device_id = %wxface_core::redact::LogSafe(&self.device_id), "face SDK initialised");
                     return Ok(());
                 }
                 Err(e)
@@ -183,7 +187,7 @@ impl Kiosk {
         let mut flow = lock(&self.flow);
         flow.handle(self.clock.now(), Event::Shutdown)?;
         let result = self.run_simple(&mut flow);
-        tracing::info!(device_id = %self.device_id, ok = result.is_ok(), "face SDK released");
+        tracing::info!(device_id = %wxface_core::redact::LogSafe(&self.device_id), ok = result.is_ok(), "face SDK released");
         result
     }
 
@@ -243,7 +247,7 @@ impl Kiosk {
         let _current = CurrentGuard::set(&self.current, cancel.clone());
         let outcome = Run::new(self, &mut flow, hooks, cancel).verify(started);
         tracing::info!(
-            device_id = %self.device_id,
+            device_id = %wxface_core::redact::LogSafe(&self.device_id),
             outcome = outcome.as_str(),
             elapsed_ms = started.elapsed().as_millis() as u64,
             "verification finished"

@@ -92,7 +92,11 @@ fn parse_field_arg(arg: &str, fields: &mut Fields) -> Result<(), CliError> {
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     if trimmed.starts_with('{') {
         let obj: serde_json::Map<String, Value> = serde_json::from_str(trimmed).map_err(|e| {
-            CliError::Input(format!("{} is not a JSON object: {e}", source.describe()))
+            CliError::Input(format!(
+                "{} is not a JSON object: {}",
+                source.describe(),
+                wxface_core::redact::json_error(&e)
+            ))
         })?;
         for (k, v) in obj {
             let v = match v {

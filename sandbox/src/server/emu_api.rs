@@ -156,7 +156,7 @@ pub(super) async fn recognise(
         drop(sessions);
         tracing::info!(
             person = %who.masked().name,
-            device = %req.device_id,
+            device = %wxface_core::redact::LogSafe(&req.device_id),
             face_sid = %short(&face_sid),
             "face recognised"
         );

@@ -247,8 +247,8 @@ impl super::Inner {
         );
         drop(sessions);
         tracing::info!(
-            device_id = f.get("device_id").unwrap_or_default(),
-            store_id = f.get("store_id").unwrap_or_default(),
+            device_id = %wxface_core::redact::LogSafe(f.get("device_id").unwrap_or_default()),
+            store_id = %wxface_core::redact::LogSafe(f.get("store_id").unwrap_or_default()),
             provider_mode = sub_mch_id.is_some(),
             authinfo = %short(&authinfo),
             "authinfo issued"

@@ -177,6 +177,13 @@ impl Inner {
     /// Verify `Authorization`; errors are 401 `SIGN_ERROR` with a detail that
     /// shows the message the sandbox expected to be signed.
     fn authenticate(&self, req: &Req) -> Result<(), ApiError> {
+        if req.headers.get_all(header::AUTHORIZATION).iter().count() > 1 {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "SIGN_ERROR",
+                "Authorization 重复 (sent more than once)",
+            ));
+        }
         let header_value = match req.headers.get(header::AUTHORIZATION) {
             None => None,
             Some(v) => Some(v.to_str().map_err(|_| {
