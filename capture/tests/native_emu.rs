@@ -196,7 +196,7 @@ impl MerchantBackend for SandboxMerchant {
         let enc = user
             .real_name
             .as_ref()
-            .ok_or_else(|| Error::Decryption("no real-name fields".into()))?;
+            .ok_or(Error::Decryption)?;
         let real = self.decryptor.decrypt_real_name(enc)?;
         if let Some(openid) = &user.openid {
             self.verified.lock().unwrap().insert(openid.clone());

@@ -8,7 +8,7 @@
 //! Inputs can be given literally, as `@path` (a file) or `-` (standard
 //! input). Errors are one line on standard error, `wxface: error[<code>]: …`,
 //! with exit status 1 (2 for usage errors). Keys and real-name data never
-//! appear in that output; `wxface decrypt` is the one command that prints
+//! appear in that output; `wxface decrypt-local` is the one command that prints
 //! personal data, on purpose and only to its own standard output.
 
 pub mod demo;
@@ -48,17 +48,21 @@ pub enum Command {
     /// Check a signature.
     #[command(subcommand)]
     Verify(VerifyCommand),
-    /// Decrypt real-name fields locally (prints personal data: see --help).
+    /// Local troubleshooting: decrypt real-name fields on this machine
+    /// (prints personal data: see --help).
     ///
     /// Decrypts `encrypted_real_name` and `encrypted_credential_id` with the
-    /// merchant's (in provider mode: the sub-merchant's) API private key.
+    /// merchant's (in provider mode: the sub-merchant's) API private key,
+    /// without any signature check: the one place where wxface decrypts
+    /// ciphertexts that did not come out of a verified answer.
     ///
     /// WARNING: this prints personal data in clear unless --masked is given. It
     /// is a local troubleshooting tool for whoever holds the private key: never
     /// expose it as a service (a decryption service is an oracle for padding
     /// attacks), never run it on ciphertexts you did not receive from WeChat Pay
-    /// yourself, never paste its output into logs or tickets.
-    Decrypt(helpers::decrypt::DecryptArgs),
+    /// yourself, never paste its output into logs or tickets. Every failure is
+    /// the same `decryption` error, whatever the cause.
+    DecryptLocal(helpers::decrypt::DecryptArgs),
     /// The WeChat Pay + face SDK emulator.
     #[command(subcommand)]
     Sandbox(SandboxCommand),
@@ -115,7 +119,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Sign(SignCommand::V2(a)) => helpers::sign::run_v2(&a, &mut stdout),
         Command::Sign(SignCommand::V3(a)) => helpers::sign::run_v3(&a, &mut stdout),
         Command::Verify(VerifyCommand::V3(a)) => helpers::verify::run_v3(&a, &mut stdout),
-        Command::Decrypt(a) => helpers::decrypt::run(&a, &mut stdout),
+        Command::DecryptLocal(a) => helpers::decrypt::run(&a, &mut stdout),
         Command::Sandbox(SandboxCommand::Serve(a)) => serve::run_sandbox(&a, &mut stdout),
         Command::Merchant(MerchantCommand::Serve(a)) => merchant::run(&a, &mut stdout),
         Command::DevServer(a) => dev_server::run(&a, &mut stdout),

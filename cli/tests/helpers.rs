@@ -1,4 +1,4 @@
-//! `wxface sign`, `wxface verify` and `wxface decrypt` run as a program
+//! `wxface sign`, `wxface verify` and `wxface decrypt-local` run as a program
 //! against the committed vectors in `tests/vectors/` (computed by Python
 //! scripts, independently of wxface).
 
@@ -477,7 +477,7 @@ fn decrypt_matches_every_vector() {
                 o.to_string()
             };
             let out = wxface()
-                .args(["decrypt", "--json", "-", "--padding", padding, "--key-file"])
+                .args(["decrypt-local", "--json", "-", "--padding", padding, "--key-file"])
                 .arg(&key)
                 .write_stdin(input)
                 .output()
@@ -537,7 +537,7 @@ fn decrypt_masks_on_request_and_reads_a_nested_answer_file() {
     let id = expected["credential_id"].as_str().expect("id");
     let key = vectors().join("keys/merchant_pkcs8.pem");
     wxface()
-        .arg("decrypt")
+        .arg("decrypt-local")
         .arg(format!("@{}", path.display()))
         .arg("--masked")
         .arg("--key-file")
@@ -553,7 +553,7 @@ fn decrypt_masks_on_request_and_reads_a_nested_answer_file() {
         .stdout(predicate::str::contains(id).not());
     // Clear text is the default: this tool is for the key holder.
     wxface()
-        .arg("decrypt")
+        .arg("decrypt-local")
         .arg(format!("@{}", path.display()))
         .arg("--key-file")
         .arg(&key)
@@ -569,7 +569,7 @@ fn decrypt_failures_never_echo_plaintext() {
     // which must be refused without showing any of it.
     let (enc, expected) = first_real_name_vector();
     let out = wxface()
-        .args(["decrypt", "-", "--padding", "oaep-sha1", "--key-file"])
+        .args(["decrypt-local", "-", "--padding", "oaep-sha1", "--key-file"])
         .arg(vectors().join("keys/merchant_pkcs8.pem"))
         .write_stdin(enc.to_string())
         .output()
@@ -581,10 +581,40 @@ fn decrypt_failures_never_echo_plaintext() {
     assert!(!err.contains(expected["credential_id"].as_str().expect("i")));
 }
 
+/// The oracle cases of `tests/vectors/v3/signed_answers.json`: every bad
+/// ciphertext gives the same one line, byte for byte.
+#[test]
+fn every_bad_ciphertext_gives_the_same_error_line() {
+    let file = load("v3/signed_answers.json");
+    let key = vectors().join(file["privateKeyPem"].as_str().expect("pem"));
+    let mut lines = std::collections::BTreeSet::new();
+    let mut n = 0;
+    for t in file["tests"].as_array().expect("tests") {
+        if t["oracle"] != true {
+            continue;
+        }
+        let out = wxface()
+            .args(["decrypt-local", "-", "--padding"])
+            .arg(t["group"].as_str().expect("group"))
+            .arg("--key-file")
+            .arg(&key)
+            .write_stdin(t["body"].as_str().expect("body"))
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "tcId {}", t["tcId"]);
+        assert!(out.stdout.is_empty());
+        lines.insert(stderr_of(&out));
+        n += 1;
+    }
+    assert!(n >= 15, "{n} oracle cases");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines.iter().all(|l| l.starts_with("wxface: error[decryption]")));
+}
+
 #[test]
 fn decrypt_help_warns_about_personal_data() {
     wxface()
-        .args(["decrypt", "--help"])
+        .args(["decrypt-local", "--help"])
         .assert()
         .success()
         .stdout(predicate::function(|s: &str| {

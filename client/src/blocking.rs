@@ -13,7 +13,7 @@ use std::sync::{mpsc, Arc};
 
 use wxface_core::decrypt::Decryptor;
 use wxface_core::realname::RealName;
-use wxface_core::v3::{FaceUser, InfoType};
+use wxface_core::v3::{FaceUser, InfoType, SignedAnswer};
 
 use crate::client::{AuthinfoParams, AuthinfoResponse, ClientStats};
 use crate::config::ClientConfig;
@@ -118,6 +118,16 @@ impl MerchantClient {
         let c = self.inner.clone();
         let sid = face_sid.to_owned();
         self.run(async move { c.query_user(&sid, info_type).await })
+    }
+
+    /// See [`crate::MerchantClient::query_user_signed`].
+    ///
+    /// # Errors
+    /// As the async method.
+    pub fn query_user_signed(&self, face_sid: &str, info_type: InfoType) -> Result<SignedAnswer> {
+        let c = self.inner.clone();
+        let sid = face_sid.to_owned();
+        self.run(async move { c.query_user_signed(&sid, info_type).await })
     }
 
     /// See [`crate::MerchantClient::fetch_real_name`].

@@ -100,8 +100,10 @@ pub fn decrypt_resource(
         )
         .map(Zeroizing::new)
         .map_err(|_| {
-            Error::Core(wxface_core::Error::Decryption(
-                "AEAD_AES_256_GCM tag mismatch (wrong APIv3 key or tampered resource)".into(),
+            Error::Core(wxface_core::Error::Config(
+                "the platform certificates do not open with the APIv3 key \
+                 (AEAD_AES_256_GCM tag mismatch: wrong APIv3 key, or a tampered answer)"
+                    .into(),
             ))
         })
 }
@@ -239,7 +241,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(pt.as_slice(), b"hello");
         let wrong_aad = decrypt_resource(&k, "other", "61f9c719728a", &ct).err();
-        assert_eq!(wrong_aad.map(|e| e.code()), Some("decryption"));
+        assert_eq!(wrong_aad.map(|e| e.code()), Some("config"));
         let bad_nonce = decrypt_resource(&k, "certificate", "short", &ct).err();
         assert_eq!(bad_nonce.map(|e| e.code()), Some("malformed"));
         assert!(ApiV3Key::new("short").is_err());

@@ -4,9 +4,14 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
 use common::*;
 use wxface_client::{AuthinfoParams, MerchantClient};
-use wxface_core::v3::{FaceUser, InfoType};
+use wxface_core::crypto::{pem, Padding, PrivateKey};
+use wxface_core::decrypt::{Decryptor, RealNameReceiver};
+use wxface_core::v3::{InfoType, PlatformKeyStore, ResponseVerifier, SignedAnswer};
 
 const SID: &str = "fs_provider";
 
@@ -21,15 +26,68 @@ fn provider_client(mock: &Mock) -> MerchantClient {
     .expect("client")
 }
 
+/// The hospital's receiver: the platform public key, its own private key,
+/// and (here) the mock's clock.
+fn hospital_receiver(mock: &Mock, private: Arc<dyn PrivateKey>) -> RealNameReceiver {
+    let mut store = PlatformKeyStore::new();
+    store
+        .add_public_key_pem(
+            wxface_core::crypto::default_provider().as_ref(),
+            PUB_KEY_ID,
+            &key("platform_pubkey_pub.pem"),
+        )
+        .expect("platform key");
+    RealNameReceiver::with_clock(
+        ResponseVerifier::new(store),
+        Decryptor::from_key(private, Padding::Pkcs1v15),
+        mock.state.clock.clone(),
+    )
+}
+
+/// A private key that counts its decryptions.
+#[derive(Debug)]
+struct Counting {
+    inner: Arc<dyn PrivateKey>,
+    decryptions: AtomicUsize,
+}
+
+impl PrivateKey for Counting {
+    fn sign_sha256(&self, msg: &[u8]) -> wxface_core::Result<Vec<u8>> {
+        self.inner.sign_sha256(msg)
+    }
+    fn decrypt(
+        &self,
+        padding: Padding,
+        ciphertext: &[u8],
+    ) -> wxface_core::Result<zeroize::Zeroizing<Vec<u8>>> {
+        self.decryptions.fetch_add(1, Ordering::SeqCst);
+        self.inner.decrypt(padding, ciphertext)
+    }
+    fn size(&self) -> usize {
+        self.inner.size()
+    }
+}
+
+fn counting(file: &str) -> Arc<Counting> {
+    Arc::new(Counting {
+        inner: pem::load_private_key(
+            wxface_core::crypto::default_provider().as_ref(),
+            &key(file),
+        )
+        .expect("key"),
+        decryptions: AtomicUsize::new(0),
+    })
+}
+
 #[tokio::test]
-async fn provider_queries_without_the_hospital_key_and_the_hospital_decrypts() {
+async fn provider_forwards_the_signed_answer_and_the_hospital_verifies_then_decrypts() {
     let mock = Mock::start(TestClock::new()).await;
     let provider = provider_client(&mock);
     assert!(provider.config().is_provider_mode());
 
-    // The provider's side: sign, send, verify; the fields stay encrypted.
-    let user: FaceUser = provider
-        .query_user(SID, InfoType::AskRealName)
+    // The provider's side: sign, send, verify; the answer is kept as sent.
+    let answer: SignedAnswer = provider
+        .query_user_signed(SID, InfoType::AskRealName)
         .await
         .expect("verified answer");
     let q = mock
@@ -43,34 +101,74 @@ async fn provider_queries_without_the_hospital_key_and_the_hospital_decrypts() {
     assert_eq!(q.sub_mchid.as_deref(), Some(SUB_MCH_ID));
     assert_eq!(q.sub_appid.as_deref(), Some(SUB_APPID));
     assert_eq!(q.sub_serial_no.as_deref(), Some(SUB_MERCHANT_SERIAL));
-    assert!(user.sub_openid.is_some());
-    let enc = user.real_name.clone().expect("encrypted fields");
-    let debug = format!("{user:?}");
-    assert!(!debug.contains(&enc.encrypted_real_name));
+    assert_eq!(answer.status, 200);
+    assert!(!format!("{answer:?}").contains(&answer.body), "Debug hides the body");
 
     // Nothing on the provider's side can decrypt it: no decryptor is
     // configured, and the provider's own key does not fit.
     let e = provider.real_name(SID).await.expect_err("no key here");
     assert_eq!(e.code(), "config");
-    let e = merchant_decryptor()
-        .decrypt_real_name(&enc)
+    let e = hospital_receiver(&mock, counting("merchant_pkcs8.pem"))
+        .receive(&answer)
         .expect_err("provider key");
     assert_eq!(e.code(), "decryption");
 
-    // The hospital's side, possibly another machine: only its key and the
-    // encrypted JSON fields.
-    let json = serde_json::json!({
-        "encrypted_real_name": enc.encrypted_real_name,
-        "credential_type": enc.credential_type.code(),
-        "encrypted_credential_id": enc.encrypted_credential_id,
-    })
-    .to_string();
-    let received = FaceUser::from_json(json.as_bytes()).expect("fields");
-    let rn = sub_merchant_decryptor()
-        .decrypt_real_name(received.real_name.as_ref().expect("fields"))
-        .expect("hospital decrypts");
+    // The hospital's side, possibly another machine: the JSON form, the
+    // platform public key and its own private key.
+    let forwarded = answer.to_json();
+    let key = counting("sub_merchant_pkcs8.pem");
+    let hospital = hospital_receiver(&mock, key.clone());
+    let rn = hospital
+        .receive_json(forwarded.as_bytes())
+        .expect("hospital verifies and decrypts");
     assert_eq!(rn.expose_name(), NAME);
     assert_eq!(rn.expose_credential_id(), CREDENTIAL_ID);
+    assert_eq!(key.decryptions.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_tampered_forwarded_answer_is_refused_before_any_decryption() {
+    let mock = Mock::start(TestClock::new()).await;
+    let provider = provider_client(&mock);
+    let answer = provider
+        .query_user_signed(SID, InfoType::AskRealName)
+        .await
+        .expect("verified answer");
+    // A second answer, as honest as the first, to splice from.
+    let other = provider
+        .query_user_signed(SID, InfoType::AskRealName)
+        .await
+        .expect("verified answer");
+    let key = counting("sub_merchant_pkcs8.pem");
+    let hospital = hospital_receiver(&mock, key.clone());
+
+    let mut edited = answer.clone();
+    edited.body = edited.body.replacen("\"openid\"", "\"openid_\"", 1);
+    assert_ne!(edited.body, answer.body);
+    let mut spliced = answer.clone();
+    spliced.headers.signature = other.headers.signature.clone();
+    let mut unsigned = answer.clone();
+    unsigned.headers.signature = None;
+    let mut relabelled = answer.clone();
+    relabelled.status = 201;
+    for (what, bad, code) in [
+        ("edited body", &edited, "signature_mismatch"),
+        ("another answer's signature", &spliced, "signature_mismatch"),
+        ("no signature", &unsigned, "signature_missing"),
+    ] {
+        let e = hospital.receive(bad).expect_err(what);
+        assert_eq!(e.code(), code, "{what}: {e}");
+    }
+    // The status is not signed by WeChat Pay; a 2xx relabelled as another 2xx
+    // still carries the verified body.
+    assert!(hospital.receive(&relabelled).is_ok());
+    assert_eq!(key.decryptions.load(Ordering::SeqCst), 2, "only the genuine one was decrypted");
+
+    // A stale answer: the hospital's own clock decides.
+    mock.state.clock.advance(600);
+    let e = hospital.receive(&answer).expect_err("stale");
+    assert_eq!(e.code(), "signature_stale_timestamp");
+    assert_eq!(key.decryptions.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]

@@ -31,7 +31,7 @@ async fn real_name_is_queried_verified_and_decrypted() {
         .expect("user");
     assert_eq!(user.openid.as_deref(), Some(OPENID));
     let enc = user.real_name.as_ref().expect("encrypted fields");
-    assert_eq!(enc.credential_type, CredentialType::from_code(1));
+    assert_eq!(enc.credential_type(), CredentialType::from_code(1));
     // The query WeChat saw: face_sid percent-encoded in the path, direct mode.
     let q = mock
         .state

@@ -1,4 +1,9 @@
-//! `wxface decrypt`: decrypt real-name fields locally.
+//! `wxface decrypt-local`: decrypt real-name fields locally, for
+//! troubleshooting.
+//!
+//! The only user of `wxface-core`'s `local-decrypt` feature: it decrypts
+//! fields that did not come out of a verified answer. Every failure is the
+//! core's single `decryption` error.
 //!
 //! This prints personal data in clear (unless `--masked`). It is a
 //! troubleshooting tool for the person who holds the hospital's private key,
@@ -12,9 +17,8 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use serde_json::json;
 use wxface_core::crypto::Padding;
-use wxface_core::decrypt::Decryptor;
+use wxface_core::decrypt::{local, Decryptor};
 use wxface_core::realname::{mask_credential_id, mask_name};
-use wxface_core::v3::FaceUser;
 
 use super::out;
 use crate::error::CliError;
@@ -39,7 +43,7 @@ impl From<PaddingArg> for Padding {
     }
 }
 
-/// Arguments of `wxface decrypt`.
+/// Arguments of `wxface decrypt-local`.
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Each CIPHERTEXT is base64 text, `@file` or `-` (standard input). An input that is a JSON \
@@ -49,7 +53,7 @@ name, credential type and credential number (with the GB 11643 check digit of a 
 ID card). The padding is never guessed: with the wrong one the result is refused.
 
 Example:
-  wxface decrypt @answer.json --key-file apiclient_key.pem --masked")]
+  wxface decrypt-local @answer.json --key-file apiclient_key.pem --masked")]
 pub struct DecryptArgs {
     /// Base64 ciphertexts or JSON answers: text, `@file` or `-`.
     #[arg(value_name = "CIPHERTEXT", required = true)]
@@ -72,7 +76,7 @@ pub struct DecryptArgs {
     pub json: bool,
 }
 
-/// Run `wxface decrypt`.
+/// Run `wxface decrypt-local`.
 ///
 /// # Errors
 /// Unreadable inputs or key, bad base64, or a plaintext that does not look
@@ -86,14 +90,16 @@ pub fn run(args: &DecryptArgs, stdout: &mut dyn Write) -> Result<(), CliError> {
         let text = zeroize::Zeroizing::new(source.read_text()?);
         let trimmed = text.trim();
         if trimmed.starts_with('{') {
-            let user = FaceUser::from_json(trimmed.as_bytes())?;
-            let enc = user.real_name.ok_or_else(|| {
-                CliError::Input(format!(
-                    "{} is JSON without encrypted real-name fields",
-                    source.describe()
-                ))
+            let real = local::decrypt_answer(&decryptor, trimmed.as_bytes()).map_err(|e| {
+                if e.code() == "malformed" {
+                    CliError::Input(format!(
+                        "{} is JSON without encrypted real-name fields",
+                        source.describe()
+                    ))
+                } else {
+                    e.into()
+                }
             })?;
-            let real = decryptor.decrypt_real_name(&enc)?;
             // EXPOSE: the operator asked to see the decrypted identity on their own terminal.
             let (name, id) = if args.masked {
                 (real.masked_name(), real.masked_credential_id())
@@ -120,7 +126,7 @@ pub fn run(args: &DecryptArgs, stdout: &mut dyn Write) -> Result<(), CliError> {
                 out(stdout, &format!("credential_id:   {}", *id))?;
             }
         } else {
-            let plain = decryptor.decrypt_field(trimmed)?;
+            let plain = local::decrypt_field(&decryptor, trimmed)?;
             // EXPOSE: as above. A lone field is a name or a credential number:
             // ASCII letters and digits are masked as a number, anything else as a name.
             let shown = if args.masked {

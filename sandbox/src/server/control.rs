@@ -148,3 +148,65 @@ impl super::Inner {
         *s = crate::state::Sessions::default();
     }
 }
+
+/// Body of `POST /_sandbox/sign-answer`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SignAnswer {
+    /// The answer body to sign, byte for byte.
+    body: String,
+    /// HTTP status recorded in the result (default 200).
+    #[serde(default)]
+    status: Option<u16>,
+    /// `Wechatpay-Serial` of the platform key to sign with (certificate
+    /// serial or `PUB_KEY_ID_…`); the default platform key without it.
+    #[serde(default)]
+    serial: Option<String>,
+}
+
+/// `POST /_sandbox/sign-answer`: sign an identity-answer body now, with a
+/// platform key of this sandbox, and return it in the JSON form a provider
+/// forwards to the hospital (`{status, headers, body}`). For tests of the
+/// hospital's receiving side with answers the test composed itself (such as
+/// independently made ciphertexts).
+pub(super) async fn sign_answer(
+    State(app): State<App>,
+    Json(req): Json<SignAnswer>,
+) -> Response<Body> {
+    let header = req
+        .serial
+        .as_deref()
+        .and_then(|s| axum::http::HeaderValue::from_str(s).ok());
+    if req.serial.is_some() && header.is_none() {
+        return json(
+            StatusCode::BAD_REQUEST,
+            &json!({"code": "PARAM_ERROR", "message": "serial is not a header value"}),
+        );
+    }
+    let signer = match app.requested_signer(header.as_ref()) {
+        Ok(s) => s,
+        Err(()) => {
+            return json(
+                StatusCode::BAD_REQUEST,
+                &json!({"code": "PARAM_ERROR", "message": "serial names no platform key of this sandbox"}),
+            )
+        }
+    };
+    let nonce = crate::util::random_alnum(32);
+    match signer.sign(req.body.as_bytes(), app.now(), &nonce) {
+        Ok(headers) => {
+            let headers: serde_json::Map<String, Value> = headers
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect();
+            json(
+                StatusCode::OK,
+                &json!({"status": req.status.unwrap_or(200), "headers": headers, "body": req.body}),
+            )
+        }
+        Err(_) => json(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &json!({"code": "SYSTEM_ERROR", "message": "signing failed"}),
+        ),
+    }
+}

@@ -337,6 +337,7 @@ fn router(app: App) -> Router {
         .route("/_sandbox/expire", post(control::expire))
         .route("/_sandbox/identities", get(control::identities))
         .route("/_sandbox/info", get(control::info))
+        .route("/_sandbox/sign-answer", post(control::sign_answer))
         .fallback(not_found)
         .with_state(app)
 }
