@@ -456,7 +456,7 @@ pub fn parse_error_body(status: u16, body: &[u8]) -> Error {
         if let Some(code) = text("code").filter(|c| !c.is_empty()) {
             return Error::Backend {
                 status: Some(status),
-                code,
+                code: crate::redact::code_token(&code),
                 message: text("message").unwrap_or_default(),
                 detail: obj
                     .get("detail")
