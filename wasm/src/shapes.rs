@@ -130,37 +130,17 @@ pub fn invalid(field: &str, reason: impl Into<String>) -> Error {
 }
 
 /// A deserializer's message without the offending value: serde quotes the
-/// value it refused (`invalid type: string "…", expected …`), and that value
-/// may be a phone number or a name.
+/// value it refused (`invalid type: string "…", expected …`), an unknown key
+/// or an unknown variant, and any of them may be a phone number or a name.
+/// The core's sanitiser keeps the category and the expected type.
 pub fn redact(msg: &str) -> String {
-    let mut out = String::with_capacity(msg.len());
-    let mut rest = msg;
-    while let Some(i) = rest
-        .find("invalid type: ")
-        .or_else(|| rest.find("invalid value: "))
-    {
-        let (head, tail) = rest.split_at(i);
-        out.push_str(head);
-        let end = tail.find(", expected").unwrap_or(tail.len());
-        let segment = &tail[..end];
-        let cut = segment.find(['"', '`', '\'']).unwrap_or(segment.len());
-        out.push_str(segment[..cut].trim_end());
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    out
+    wxface_core::redact::serde_message(msg)
 }
 
-/// The core's own deserialisation errors (`SdkRequest::from_object`) quote
-/// values too: pass every `invalid_input` reason through [`redact`].
+/// The core's deserialisation errors name fields and rules, never values;
+/// kept as a pass-through for the call sites that map every error.
 pub fn redact_error(e: Error) -> Error {
-    match e {
-        Error::InvalidInput { field, reason } => Error::InvalidInput {
-            field,
-            reason: redact(&reason),
-        },
-        other => other,
-    }
+    e
 }
 
 /// A JS time in unix seconds: finite, the protocol's 10 digits. Fractions are

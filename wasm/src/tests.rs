@@ -92,7 +92,19 @@ fn sdk_error_details() {
 fn refused_values_are_not_echoed() {
     let msg = "invalid type: string \"13800000000\", expected u64 at line 1";
     let r = redact(msg);
-    assert_eq!(r, "invalid type: string, expected u64 at line 1");
+    assert_eq!(r, "invalid type (string), expected u64 at line 1");
+    // Unknown keys and variants are values too.
+    for m in [
+        "unknown variant `张三丰 11010519491231002X`, expected `consent` or `refuse`",
+        "unknown field `11010519491231002X`, expected `appid`",
+        "a custom message quoting 张三丰",
+    ] {
+        let r = redact(m);
+        assert!(
+            !r.contains("张三丰") && !r.contains("11010519491231002X"),
+            "{r}"
+        );
+    }
     let r = redact("invalid value: integer `13800000000`, expected a string");
     assert!(!r.contains("138"), "{r}");
     assert_eq!(redact("missing field `appid`"), "missing field `appid`");
