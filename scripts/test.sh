@@ -43,6 +43,8 @@ run_rust() {
   cargo test --workspace --exclude wxface-py --exclude wxface-node --exclude wxface-kotlin --exclude wxface-wasm
   stage "rust: core with every crypto backend"
   cargo test -p wxface-core --all-features
+  stage "rust: decrypting unverified fields does not compile (trybuild)"
+  cargo test -p wxface-core --test compile_fail
 }
 
 run_targets() {
