@@ -67,7 +67,16 @@ def build():
         cert = fh.read()
     from cryptography import x509
     serial = format(x509.load_pem_x509_certificate(cert.encode()).serial_number, "X")
+    # The two kinds of bad PKCS#1 v1.5 ciphertext a Bleichenbacher attacker
+    # tells apart when the decryptor lets them: a conforming block with junk
+    # inside, and a non-conforming block (textbook RSA of a type-01 block).
+    n, e = merchant_pub.public_numbers().n, merchant_pub.public_numbers().e
+    k = (n.bit_length() + 7) // 8
+    junk = base64.b64encode(merchant_pub.encrypt(b"\xff\xfe\xfd" * 5, padding.PKCS1v15())).decode()
+    block = b"\x00\x01" + bytes(b % 255 + 1 for b in os.urandom(k - 3 - 16)) + b"\x00" + b"x" * 16
+    non_conforming = base64.b64encode(pow(int.from_bytes(block, "big"), e, n).to_bytes(k, "big")).decode()
     inputs = {
+        "oracle": {"conforming_junk": junk, "non_conforming": non_conforming},
         "v2_key": V2_KEY,
         "v2_request_fields": request_fields,
         "v2_answer_xml": answer_xml,
