@@ -57,8 +57,7 @@ async fn a_newline_in_device_id_forges_no_log_line() {
     let e = client
         .get_authinfo(AuthinfoParams::new("raw-1", FORGED))
         .await
-        .err()
-        .expect("a device id with a newline is refused");
+        .expect_err("a device id with a newline is refused");
     assert_eq!(e.code(), "invalid_input", "{e}");
     let mut params = AuthinfoParams::new("raw-1", "KIOSK-01");
     params.store_id = Some("S1\r\n2026-12-03T00:00:00Z  INFO forged".into());

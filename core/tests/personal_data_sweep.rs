@@ -367,7 +367,7 @@ fn apiv3_headers_and_answers() {
     // The Authorization header of a request (sandbox side).
     for item in ["mchid", "nonce_str", "signature", "timestamp", "serial_no"] {
         for v in [NAME, ID] {
-            let mut items = vec![
+            let mut items = [
                 ("mchid", "1900000001"),
                 ("nonce_str", "abc"),
                 ("signature", "QUJD"),
