@@ -477,7 +477,14 @@ fn decrypt_matches_every_vector() {
                 o.to_string()
             };
             let out = wxface()
-                .args(["decrypt-local", "--json", "-", "--padding", padding, "--key-file"])
+                .args([
+                    "decrypt-local",
+                    "--json",
+                    "-",
+                    "--padding",
+                    padding,
+                    "--key-file",
+                ])
                 .arg(&key)
                 .write_stdin(input)
                 .output()
@@ -608,7 +615,9 @@ fn every_bad_ciphertext_gives_the_same_error_line() {
     }
     assert!(n >= 15, "{n} oracle cases");
     assert_eq!(lines.len(), 1, "{lines:?}");
-    assert!(lines.iter().all(|l| l.starts_with("wxface: error[decryption]")));
+    assert!(lines
+        .iter()
+        .all(|l| l.starts_with("wxface: error[decryption]")));
 }
 
 #[test]

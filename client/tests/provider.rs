@@ -70,11 +70,8 @@ impl PrivateKey for Counting {
 
 fn counting(file: &str) -> Arc<Counting> {
     Arc::new(Counting {
-        inner: pem::load_private_key(
-            wxface_core::crypto::default_provider().as_ref(),
-            &key(file),
-        )
-        .expect("key"),
+        inner: pem::load_private_key(wxface_core::crypto::default_provider().as_ref(), &key(file))
+            .expect("key"),
         decryptions: AtomicUsize::new(0),
     })
 }
@@ -102,7 +99,10 @@ async fn provider_forwards_the_signed_answer_and_the_hospital_verifies_then_decr
     assert_eq!(q.sub_appid.as_deref(), Some(SUB_APPID));
     assert_eq!(q.sub_serial_no.as_deref(), Some(SUB_MERCHANT_SERIAL));
     assert_eq!(answer.status, 200);
-    assert!(!format!("{answer:?}").contains(&answer.body), "Debug hides the body");
+    assert!(
+        !format!("{answer:?}").contains(&answer.body),
+        "Debug hides the body"
+    );
 
     // Nothing on the provider's side can decrypt it: no decryptor is
     // configured, and the provider's own key does not fit.
@@ -162,7 +162,11 @@ async fn a_tampered_forwarded_answer_is_refused_before_any_decryption() {
     // The status is not signed by WeChat Pay; a 2xx relabelled as another 2xx
     // still carries the verified body.
     assert!(hospital.receive(&relabelled).is_ok());
-    assert_eq!(key.decryptions.load(Ordering::SeqCst), 2, "only the genuine one was decrypted");
+    assert_eq!(
+        key.decryptions.load(Ordering::SeqCst),
+        2,
+        "only the genuine one was decrypted"
+    );
 
     // A stale answer: the hospital's own clock decides.
     mock.state.clock.advance(600);

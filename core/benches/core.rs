@@ -116,7 +116,10 @@ fn bench(c: &mut Criterion) {
             };
             let dec = Decryptor::from_key(merchant.clone(), padding);
             let ct = inp["ciphertexts"][key]["name"].as_str().unwrap().to_owned();
-            assert_eq!(local::decrypt_field(&dec, &ct).unwrap().as_str(), expected_name);
+            assert_eq!(
+                local::decrypt_field(&dec, &ct).unwrap().as_str(),
+                expected_name
+            );
             c.bench_function(&format!("decrypt_{label}/{name}"), |b| {
                 b.iter(|| local::decrypt_field(&dec, black_box(&ct)).unwrap())
             });

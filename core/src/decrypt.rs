@@ -273,10 +273,7 @@ pub mod local {
     /// [`Error::Decryption`] otherwise, whatever went wrong.
     pub fn decrypt_answer(decryptor: &Decryptor, json: &[u8]) -> Result<RealName> {
         let enc = unverified_real_name_fields(json)?.ok_or_else(|| {
-            Error::malformed(
-                "facemch users answer",
-                "no encrypted real-name fields",
-            )
+            Error::malformed("facemch users answer", "no encrypted real-name fields")
         })?;
         decryptor.decrypt_real_name(&enc)
     }

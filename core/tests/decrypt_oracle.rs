@@ -96,7 +96,11 @@ fn implicit_rejection_gives_the_drafts_synthetic_messages_on_every_provider() {
                     "{} {} ({})",
                     p.name(),
                     tc["id"],
-                    if tc["valid"] == true { "valid" } else { "synthetic" }
+                    if tc["valid"] == true {
+                        "valid"
+                    } else {
+                        "synthetic"
+                    }
                 );
                 run += 1;
             }
@@ -164,7 +168,11 @@ fn every_bad_ciphertext_gives_one_error_and_tampered_answers_are_never_decrypted
     for p in providers() {
         for tc in file["tests"].as_array().expect("tests") {
             let id = format!("{} tcId {} ({})", p.name(), tc["tcId"], tc["comment"]);
-            let padding: Padding = tc["group"].as_str().expect("group").parse().expect("padding");
+            let padding: Padding = tc["group"]
+                .as_str()
+                .expect("group")
+                .parse()
+                .expect("padding");
             let (r, key) = receiver(p.as_ref(), &file, padding);
             let json = serde_json::to_vec(&tc["answer"]).expect("answer");
             let got = r.receive_json(&json);
@@ -206,7 +214,10 @@ fn every_bad_ciphertext_gives_one_error_and_tampered_answers_are_never_decrypted
         1,
         "every bad ciphertext, on every provider, gives the same text: {oracle_texts:?}"
     );
-    assert_eq!(oracle_texts.iter().next().map(String::as_str), Some(DECRYPTION_FAILED));
+    assert_eq!(
+        oracle_texts.iter().next().map(String::as_str),
+        Some(DECRYPTION_FAILED)
+    );
     assert_eq!(oracle_debug.len(), 1, "{oracle_debug:?}");
     assert_eq!(
         run,
@@ -221,12 +232,19 @@ fn the_forwarded_json_form_round_trips_and_refuses_repeated_or_unknown_fields() 
     let parsed = SignedAnswer::from_json(answer.to_string().as_bytes()).expect("parses");
     let again = SignedAnswer::from_json(parsed.to_json().as_bytes()).expect("round trip");
     assert_eq!(parsed, again);
-    assert!(!format!("{parsed:?}").contains(&parsed.body), "Debug hides the body");
+    assert!(
+        !format!("{parsed:?}").contains(&parsed.body),
+        "Debug hides the body"
+    );
 
-    let sig = answer["headers"]["Wechatpay-Signature"].as_str().expect("sig");
-    let repeated = answer
-        .to_string()
-        .replacen("\"Wechatpay-Signature\"", &format!("\"Wechatpay-Signature\":\"{sig}\",\"Wechatpay-Signature\""), 1);
+    let sig = answer["headers"]["Wechatpay-Signature"]
+        .as_str()
+        .expect("sig");
+    let repeated = answer.to_string().replacen(
+        "\"Wechatpay-Signature\"",
+        &format!("\"Wechatpay-Signature\":\"{sig}\",\"Wechatpay-Signature\""),
+        1,
+    );
     let e = SignedAnswer::from_json(repeated.as_bytes()).expect_err("repeated header");
     assert_eq!(e.code(), "malformed");
     assert!(!e.to_string().contains(sig), "the error quotes nothing");

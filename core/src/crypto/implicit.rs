@@ -200,7 +200,10 @@ mod tests {
         let other = k.decode(&faults[0], &[8u8; 64]).expect("decodes");
         assert_ne!(other.to_vec(), synthetic[0]);
         // The real message is not what a fault yields.
-        assert_eq!(&k.decode(&good, &c).expect("decodes")[..], &[0x33u8; 23][..]);
+        assert_eq!(
+            &k.decode(&good, &c).expect("decodes")[..],
+            &[0x33u8; 23][..]
+        );
     }
 
     #[test]

@@ -528,16 +528,32 @@ pub const MAX_SIGNED_ANSWER_BYTES: usize = 2 * MAX_RESPONSE_BYTES + 4096;
 #[serde(deny_unknown_fields)]
 pub struct SignatureHeaders {
     /// `Wechatpay-Timestamp`.
-    #[serde(rename = "Wechatpay-Timestamp", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Wechatpay-Timestamp",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub timestamp: Option<String>,
     /// `Wechatpay-Nonce`.
-    #[serde(rename = "Wechatpay-Nonce", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Wechatpay-Nonce",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub nonce: Option<String>,
     /// `Wechatpay-Signature`.
-    #[serde(rename = "Wechatpay-Signature", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Wechatpay-Signature",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub signature: Option<String>,
     /// `Wechatpay-Serial`.
-    #[serde(rename = "Wechatpay-Serial", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Wechatpay-Serial",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub serial: Option<String>,
     /// `Wechatpay-Signature-Type`, when the answer carried it.
     #[serde(
@@ -737,7 +753,10 @@ mod body_vectors {
 
     #[test]
     fn parse_vectors_with_ciphertexts() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/v3/users_query.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/vectors/v3/users_query.json"
+        );
         let file: Value =
             serde_json::from_str(&std::fs::read_to_string(path).expect("vector file"))
                 .expect("JSON");
