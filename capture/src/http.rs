@@ -267,45 +267,7 @@ impl HttpMerchantBackend {
                 message: format!("POST {path}: reading the answer failed: {}", e.kind()),
                 detail: None,
             })?;
-        if bytes.len() as u64 > MAX_BODY {
-            return Err(Error::Malformed {
-                what: WHAT,
-                reason: format!("POST {path}: answer larger than {MAX_BODY} bytes"),
-            });
-        }
-        if !status.is_success() {
-            return Err(match serde_json::from_slice::<ErrorAnswer>(&bytes) {
-                Ok(ErrorAnswer { code, message }) if !code.is_empty() => Error::Backend {
-                    status: Some(status.as_u16()),
-                    code: truncate(code, 64),
-                    message: truncate(message, MAX_MESSAGE_CHARS),
-                    detail: None,
-                },
-                _ => Error::Backend {
-                    status: Some(status.as_u16()),
-                    code: format!("HTTP_{}", status.as_u16()),
-                    message: format!(
-                        "POST {path}: the merchant server answered without an error body"
-                    ),
-                    detail: None,
-                },
-            });
-        }
-        serde_json::from_slice(&bytes).map_err(|e| Error::Malformed {
-            what: WHAT,
-            // The serde message may quote values: say where, not what.
-            reason: format!(
-                "POST {path}: not the expected JSON ({} at line {}, column {})",
-                match e.classify() {
-                    serde_json::error::Category::Io => "read error",
-                    serde_json::error::Category::Syntax => "syntax error",
-                    serde_json::error::Category::Data => "missing or mistyped field",
-                    serde_json::error::Category::Eof => "truncated",
-                },
-                e.line(),
-                e.column()
-            ),
-        })
+        decode(path, status.as_u16(), &bytes)
     }
 
     fn transport_error(&self, path: &str, e: reqwest::Error) -> Error {
@@ -330,6 +292,48 @@ impl HttpMerchantBackend {
             detail: None,
         }
     }
+}
+
+/// A read answer to `path`: the size limit, then the error body of a non-2xx
+/// status or the expected JSON of a 2xx one.
+fn decode<T: DeserializeOwned>(path: &str, status: u16, bytes: &[u8]) -> Result<T, Error> {
+    if bytes.len() as u64 > MAX_BODY {
+        return Err(Error::Malformed {
+            what: WHAT,
+            reason: format!("POST {path}: answer larger than {MAX_BODY} bytes"),
+        });
+    }
+    if !(200..300).contains(&status) {
+        return Err(match serde_json::from_slice::<ErrorAnswer>(bytes) {
+            Ok(ErrorAnswer { code, message }) if !code.is_empty() => Error::Backend {
+                status: Some(status),
+                code: truncate(code, 64),
+                message: truncate(message, MAX_MESSAGE_CHARS),
+                detail: None,
+            },
+            _ => Error::Backend {
+                status: Some(status),
+                code: format!("HTTP_{status}"),
+                message: format!("POST {path}: the merchant server answered without an error body"),
+                detail: None,
+            },
+        });
+    }
+    serde_json::from_slice(bytes).map_err(|e| Error::Malformed {
+        what: WHAT,
+        // The serde message may quote values: say where, not what.
+        reason: format!(
+            "POST {path}: not the expected JSON ({} at line {}, column {})",
+            match e.classify() {
+                serde_json::error::Category::Io => "read error",
+                serde_json::error::Category::Syntax => "syntax error",
+                serde_json::error::Category::Data => "missing or mistyped field",
+                serde_json::error::Category::Eof => "truncated",
+            },
+            e.line(),
+            e.column()
+        ),
+    })
 }
 
 fn truncate(mut s: String, max_chars: usize) -> String {
@@ -364,30 +368,68 @@ impl HttpMerchantBackend {
                 attach: self.attach.as_deref(),
             },
         )?;
-        if a.authinfo.is_empty() || a.authinfo.chars().count() > MAX_AUTHINFO {
+        grant(a, now)
+    }
+
+    /// Decode and check an answer of the merchant server to `path`
+    /// (`/kiosk/authinfo`, `/kiosk/verified`, `/kiosk/real-name`) exactly as
+    /// the backend does, with `now` as the kiosk's clock. Entry point of the
+    /// fuzz target `kiosk_api` and its regression tests; not a stable API.
+    ///
+    /// # Errors
+    /// As the [`MerchantBackend`] methods for that path.
+    #[doc(hidden)]
+    pub fn check_answer(path: &str, status: u16, body: &[u8], now: UnixTime) -> Result<(), Error> {
+        match path {
+            "/kiosk/authinfo" => grant(decode(path, status, body)?, now).map(drop),
+            "/kiosk/verified" => decode::<VerifiedAnswer>(path, status, body).map(drop),
+            "/kiosk/real-name" => masked(decode(path, status, body)?).map(drop),
+            _ => Err(Error::InvalidInput {
+                field: "path".into(),
+                reason: "is not a path of the kiosk API".into(),
+            }),
+        }
+    }
+}
+
+/// The authinfo answer's checks: a bounded `authinfo` and an expiry.
+fn grant(a: AuthinfoAnswer, now: UnixTime) -> Result<AuthinfoGrant, Error> {
+    if a.authinfo.is_empty() || a.authinfo.chars().count() > MAX_AUTHINFO {
+        return Err(Error::Malformed {
+            what: WHAT,
+            reason: "POST /kiosk/authinfo: `authinfo` is empty or longer than 4096 characters"
+                .into(),
+        });
+    }
+    // `expires_in` is measured on this kiosk's clock, which is the one the
+    // flow compares with; `expires_at` (the server's clock) is the fallback.
+    let expires_at = match (a.expires_in, a.expires_at) {
+        (Some(secs), _) if secs > 0 => now.plus(secs),
+        (_, Some(at)) if at > 0 => UnixTime(at),
+        _ => {
             return Err(Error::Malformed {
                 what: WHAT,
-                reason: "POST /kiosk/authinfo: `authinfo` is empty or longer than 4096 characters"
-                    .into(),
-            });
+                reason: "POST /kiosk/authinfo: neither `expires_in` nor `expires_at`".into(),
+            })
         }
-        // `expires_in` is measured on this kiosk's clock, which is the one the
-        // flow compares with; `expires_at` (the server's clock) is the fallback.
-        let expires_at = match (a.expires_in, a.expires_at) {
-            (Some(secs), _) if secs > 0 => now.plus(secs),
-            (_, Some(at)) if at > 0 => UnixTime(at),
-            _ => {
-                return Err(Error::Malformed {
-                    what: WHAT,
-                    reason: "POST /kiosk/authinfo: neither `expires_in` nor `expires_at`".into(),
-                })
-            }
-        };
-        Ok(AuthinfoGrant {
-            authinfo: a.authinfo,
-            expires_at,
-        })
+    };
+    Ok(AuthinfoGrant {
+        authinfo: a.authinfo,
+        expires_at,
+    })
+}
+
+/// The real-name answer's check: only masked values reach a kiosk.
+fn masked(a: RealNameAnswer) -> Result<MaskedIdentity, Error> {
+    if !is_masked(&a.identity) {
+        return Err(Error::Malformed {
+            what: WHAT,
+            reason: "POST /kiosk/real-name: the identity is not masked; a kiosk must only \
+                     receive masked values"
+                .into(),
+        });
     }
+    Ok(a.identity)
 }
 
 impl MerchantBackend for HttpMerchantBackend {
@@ -419,14 +461,6 @@ impl MerchantBackend for HttpMerchantBackend {
                 device_id,
             },
         )?;
-        if !is_masked(&a.identity) {
-            return Err(Error::Malformed {
-                what: WHAT,
-                reason: "POST /kiosk/real-name: the identity is not masked; a kiosk must only \
-                         receive masked values"
-                    .into(),
-            });
-        }
-        Ok(a.identity)
+        masked(a)
     }
 }

@@ -322,6 +322,24 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         .map_err(|_| bad_request("the request body is not the expected JSON object"))
 }
 
+/// Parse a request body as the handler of `path` (`/kiosk/authinfo`,
+/// `/kiosk/verified`, `/kiosk/real-name`) does, without acting on it; `Err`
+/// is the error answer's `code`. Entry point of the fuzz target `kiosk_api`
+/// and its regression tests; not a stable API.
+///
+/// # Errors
+/// `invalid_input` for a body the handler refuses or an unknown path.
+#[doc(hidden)]
+pub fn parse_request_body(path: &str, body: &[u8]) -> Result<(), String> {
+    match path {
+        "/kiosk/authinfo" => parse::<AuthinfoIn>(body).map(drop),
+        "/kiosk/verified" => parse::<VerifiedIn>(body).map(drop),
+        "/kiosk/real-name" => parse::<RealNameIn>(body).map(drop),
+        _ => Err(bad_request("unknown path")),
+    }
+    .map_err(|e| e.code)
+}
+
 // ---------------------------------------------------------------- handlers
 
 #[derive(Deserialize)]
