@@ -286,6 +286,30 @@ fn resolve_entity(name: &str) -> Option<char> {
     })
 }
 
+/// The name of an element without attributes. Names are ASCII (a letter or
+/// `_`, then letters, digits, `_`, `-`, `.`), as every v2 field is: the
+/// reader takes `<` or `/` inside a tag as part of its name, and such a name
+/// could not be written back by [`Fields::to_xml`].
+fn field_name(s: &quick_xml::events::BytesStart<'_>) -> Result<String> {
+    let bad = |r: &str| Error::malformed("v2 XML", r.to_owned());
+    let name = s.name();
+    let name = name.as_ref();
+    let ok = name
+        .first()
+        .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+        && name
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'));
+    if !ok {
+        return Err(bad("bad element name"));
+    }
+    if s.attributes().next().is_some() {
+        return Err(bad("attributes are not expected"));
+    }
+    // Checked ASCII above.
+    Ok(String::from_utf8_lossy(name).into_owned())
+}
+
 fn parse_flat_xml(xml: &[u8]) -> Result<Fields> {
     const WHAT: &str = "v2 XML";
     let bad = |r: &str| Error::malformed(WHAT, r.to_owned());
@@ -307,12 +331,7 @@ fn parse_flat_xml(xml: &[u8]) -> Result<Fields> {
             Event::DocType(_) => return Err(bad("DTDs are refused")),
             Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
             Event::Start(s) => {
-                let name = std::str::from_utf8(s.name().as_ref())
-                    .map_err(|_| bad("bad element name"))?
-                    .to_owned();
-                if s.attributes().next().is_some() {
-                    return Err(bad("attributes are not expected"));
-                }
+                let name = field_name(&s)?;
                 let depth = stack.len();
                 if depth == 0 && !saw_any && name == "xml" {
                     rooted = true;
@@ -327,9 +346,7 @@ fn parse_flat_xml(xml: &[u8]) -> Result<Fields> {
                 stack.push(name);
             }
             Event::Empty(s) => {
-                let name = std::str::from_utf8(s.name().as_ref())
-                    .map_err(|_| bad("bad element name"))?
-                    .to_owned();
+                let name = field_name(&s)?;
                 if stack.len() != usize::from(rooted) {
                     return Err(bad("nested elements are not expected"));
                 }
