@@ -66,7 +66,7 @@ impl std::str::FromStr for InfoType {
 }
 
 /// The identity query.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct UsersQuery {
     /// `face_sid` from `getWxpayfaceCode` (path parameter).
     pub face_sid: String,
@@ -81,6 +81,20 @@ pub struct UsersQuery {
     /// Provider mode with `ASK_REAL_NAME`: the sub-merchant's certificate
     /// serial, whose key encrypts the answer.
     pub sub_serial_no: Option<String>,
+}
+
+impl fmt::Debug for UsersQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `face_sid` is the credential of this very query.
+        f.debug_struct("UsersQuery")
+            .field("face_sid", &crate::redact::Redacted(&self.face_sid))
+            .field("info_type", &self.info_type)
+            .field("appid", &self.appid)
+            .field("sub_mchid", &self.sub_mchid)
+            .field("sub_appid", &self.sub_appid)
+            .field("sub_serial_no", &self.sub_serial_no)
+            .finish()
+    }
 }
 
 fn check_value(field: &'static str, value: &str, max: usize) -> Result<()> {
@@ -784,5 +798,19 @@ mod body_vectors {
             }
         }
         assert!(run > 10, "the group ran ({run} cases)");
+    }
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::{InfoType, UsersQuery};
+
+    #[test]
+    fn the_query_debug_hides_its_face_sid() {
+        let sid = "fs_0123456789abcdef0123456789abcdef";
+        let q = UsersQuery::new(sid, InfoType::AskRealName, "wx0000000000000001");
+        let d = format!("{q:?}");
+        assert!(!d.contains(sid), "{d}");
+        assert!(d.contains("wx0000000000000001"));
     }
 }
