@@ -10,7 +10,10 @@ use tracing::Instrument as _;
 use wxface_core::decrypt::Decryptor;
 use wxface_core::realname::RealName;
 use wxface_core::v2::{parse_authinfo_response, AuthinfoRequest};
-use wxface_core::v3::{handle_users_response, parse_error_body, FaceUser, InfoType, UsersQuery};
+use wxface_core::v3::{
+    handle_users_response, parse_error_body, FaceUser, InfoType, SignatureHeaders, SignedAnswer,
+    UsersQuery,
+};
 use wxface_core::UnixTime;
 
 use crate::cache::{FlightCache, Source};
@@ -406,6 +409,71 @@ impl MerchantClient {
     }
 
     async fn query_user_inner(&self, face_sid: &str, info_type: InfoType) -> Result<FaceUser> {
+        let path = self.users_path(face_sid, info_type)?;
+        self.v3_get(&path, |verifier, resp, now| {
+            handle_users_response(verifier, resp.status, &resp.headers, &resp.body, now)
+                .map_err(Error::Core)
+        })
+        .await
+    }
+
+    /// Provider mode (服务商): the identity query's answer, verified here
+    /// against the platform keys and then handed back exactly as WeChat Pay
+    /// sent it — status, signature headers, body — for the hospital.
+    ///
+    /// The real-name fields in it are encrypted for the hospital's key, and
+    /// the hospital must not take the provider's word for them: send the
+    /// [`SignedAnswer`] (its JSON form, [`SignedAnswer::to_json`]) to the
+    /// hospital, whose [`RealNameReceiver`](wxface_core::decrypt::RealNameReceiver)
+    /// verifies it again with the platform key before it decrypts anything.
+    ///
+    /// # Errors
+    /// As [`Self::query_user`]; `malformed` when the body is not UTF-8.
+    pub async fn query_user_signed(
+        &self,
+        face_sid: &str,
+        info_type: InfoType,
+    ) -> Result<SignedAnswer> {
+        bump(&self.inner.counters.calls);
+        let span = tracing::info_span!(
+            "wxface.query_user",
+            info_type = info_type.as_str(),
+            provider_mode = self.inner.config.is_provider_mode(),
+            forwarded = true,
+            attempts = Empty,
+            latency_ms = Empty,
+        );
+        async move {
+            let started = Instant::now();
+            let path = self.users_path(face_sid, info_type)?;
+            let result = self
+                .v3_get(&path, |verifier, resp, now| {
+                    handle_users_response(verifier, resp.status, &resp.headers, &resp.body, now)
+                        .map_err(Error::Core)?;
+                    let headers = SignatureHeaders::from_pairs(
+                        resp.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                    )
+                    .map_err(Error::Core)?;
+                    let body = String::from_utf8(resp.body.clone())
+                        .map_err(|_| Error::malformed("facemch users answer", "body is not UTF-8"))?;
+                    Ok(SignedAnswer {
+                        status: resp.status,
+                        headers,
+                        body,
+                    })
+                })
+                .await;
+            tracing::Span::current().record("latency_ms", started.elapsed().as_millis() as u64);
+            if let Err(e) = &result {
+                tracing::warn!(code = e.code(), error = %e, "identity query failed");
+            }
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    fn users_path(&self, face_sid: &str, info_type: InfoType) -> Result<String> {
         let cfg = &self.inner.config;
         let provider = cfg.is_provider_mode();
         let query = UsersQuery {
@@ -418,12 +486,7 @@ impl MerchantClient {
                 .then(|| cfg.sub_serial_no.clone())
                 .flatten(),
         };
-        let path = query.path_and_query()?;
-        self.v3_get(&path, |verifier, resp, now| {
-            handle_users_response(verifier, resp.status, &resp.headers, &resp.body, now)
-                .map_err(Error::Core)
-        })
-        .await
+        Ok(query.path_and_query()?)
     }
 
     /// Query `ASK_REAL_NAME` and decrypt the identity with `decryptor` (the
@@ -491,6 +554,7 @@ fn _assert_send() {
     fn check(c: &MerchantClient, d: &Decryptor) {
         is_send(c.get_authinfo(AuthinfoParams::default()));
         is_send(c.query_user("", InfoType::AskRealName));
+        is_send(c.query_user_signed("", InfoType::AskRealName));
         is_send(c.fetch_real_name("", d));
         is_send(c.refresh_platform_certificates());
     }
