@@ -23,8 +23,13 @@ function defineInspect (cls, fn) {
 defineInspect(native.Identity, function (depth, options, inspect) {
   return `Identity ${(inspect || util.inspect)(this.masked(), options)}`
 })
-// Objects holding keys print their redacted description.
-for (const cls of [native.Decryptor, native.MerchantClient, native.v2.ApiKey, native.v3.MerchantSigner]) {
+// Objects holding keys print their redacted description; a forwarded answer
+// and an encrypted identity print their shape only (no header value, no body,
+// no ciphertext).
+for (const cls of [
+  native.Decryptor, native.RealNameReceiver, native.MerchantClient, native.v2.ApiKey,
+  native.v3.MerchantSigner, native.SignedAnswer, native.EncryptedRealName
+]) {
   defineInspect(cls, function () { return this.toString() })
 }
 

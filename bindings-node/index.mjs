@@ -12,12 +12,16 @@ export const {
   v3,
   // merchant side
   Decryptor,
+  EncryptedRealName,
   Identity,
   credentialTypeLabel,
   maskName,
   maskCredentialId,
   isResidentId,
   MerchantClient,
+  // provider mode: the forwarded answer and the hospital's receiver
+  SignedAnswer,
+  RealNameReceiver,
   // kiosk side
   FaceSdk,
   Kiosk,

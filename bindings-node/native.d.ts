@@ -23,8 +23,8 @@ export declare class CancelToken {
 }
 
 /**
- * Decrypts real-name fields. Holds nothing but the (sub-)merchant private key
- * and the padding; opaque, never printed.
+ * Decrypts the real-name part of verified answers. Holds nothing but the
+ * (sub-)merchant private key and the padding; opaque, never printed.
  */
 export declare class Decryptor {
   /**
@@ -38,24 +38,34 @@ export declare class Decryptor {
   /** The configured padding: `"pkcs1v15"` or `"oaep-sha1"`. */
   get padding(): string
   /**
-   * Decrypt and validate the real-name fields of an identity answer.
-   * Decrypt only fields of answers whose signature verified.
+   * Decrypt and validate the identity of a verified answer: a `FaceUser`
+   * from `MerchantClient.queryUser` / `v3.handleUsersResponse`, or its
+   * `realName`. Ciphertexts made in JavaScript are not accepted.
    *
    * # Errors
-   * Rejects with `DecryptionError` (wrong key or padding, implausible
-   * plaintext; the message never contains plaintext).
+   * Rejects with `DecryptionError` — one code, one fixed message — for
+   * every way decryption can fail; `InvalidInputError` for anything but a
+   * verified answer's `EncryptedRealName` (a `FaceUser` without
+   * `realName` included: was `ASK_REAL_NAME` granted?).
    */
-  decryptRealName(encrypted: EncryptedRealName): Promise<Identity>
-  /**
-   * Decrypt one base64 field into its plaintext. The plaintext is personal
-   * data: prefer `decryptRealName`, whose result stays masked unless revealed.
-   *
-   * # Errors
-   * Rejects with `DecryptionError`.
-   */
-  decryptField(ciphertext: string): Promise<string>
+  decryptRealName(verified: FaceUser | EncryptedRealName): Promise<Identity>
   /** A redacted description. */
   toString(): string
+}
+
+/**
+ * The encrypted real-name part of a verified answer: opaque. Only
+ * `MerchantClient.queryUser` and `v3.handleUsersResponse` make one, after the
+ * answer's signature checked out; JavaScript cannot build one or read its
+ * ciphertexts, so nothing but a verified answer reaches the decryptor.
+ */
+export declare class EncryptedRealName {
+  /** The credential type the answer announced (1 = resident ID card, …). */
+  get credentialType(): number
+  /** `EncryptedRealName(credentialType=1, [encrypted])`. */
+  toString(): string
+  /** What `JSON.stringify` writes: the credential type only. */
+  toJSON(): Record<string, number>
 }
 
 /**
@@ -175,6 +185,17 @@ export declare class MerchantClient {
    */
   queryUser(faceSid: string, infoType?: string | undefined | null): Promise<FaceUser>
   /**
+   * Provider mode (服务商): the identity query's answer, verified here
+   * against the platform keys and handed back exactly as WeChat Pay sent
+   * it. Forward its JSON form (`answer.toJson()`) to the hospital, whose
+   * `RealNameReceiver` verifies it again with the platform key before it
+   * decrypts anything: the provider never holds the hospital's key.
+   *
+   * # Errors
+   * As `queryUser`; `MalformedError` when the body is not UTF-8.
+   */
+  queryUserSigned(faceSid: string, infoType?: string | undefined | null): Promise<SignedAnswer>
+  /**
    * Query `ASK_REAL_NAME` and decrypt the identity, with `decryptor` or
    * the configured `decryptKeyPem`.
    *
@@ -246,6 +267,78 @@ export declare class NativeKiosk {
   authinfoExpiresAt(): Promise<number | null>
   /** Forget the cached authinfo. */
   invalidateAuthinfo(): Promise<void>
+}
+
+/**
+ * The hospital's end of provider mode (服务商): takes the answer the
+ * provider forwards (`MerchantClient.queryUserSigned` on the provider's
+ * side), verifies it with WeChat Pay's platform key — signature, timestamp
+ * window against this machine's clock — and only then decrypts it with the
+ * hospital's own key. Opaque, never printed.
+ */
+export declare class RealNameReceiver {
+  /**
+   * A receiver over the hospital's private key and the platform key(s).
+   *
+   * # Errors
+   * `ConfigError` for an unusable key or no platform key,
+   * `InvalidInputError` for an unknown padding or a bad `pubKeyId`.
+   */
+  constructor(options: RealNameReceiverOptions)
+  /** The configured padding: `"pkcs1v15"` or `"oaep-sha1"`. */
+  get padding(): string
+  /** The ids of the trusted platform keys. */
+  platformKeyIds(): Array<string>
+  /**
+   * Verify a forwarded answer (a `SignedAnswer`, or its JSON form as a
+   * string or Buffer) with the platform key, then decrypt its identity.
+   * Both happen off the JS thread, on this machine's clock.
+   *
+   * # Errors
+   * Rejects with `SignatureError` when the answer does not verify (nothing
+   * is decrypted then); `BackendError` for a forwarded error answer;
+   * `MalformedError` for a bad JSON form or an answer without real-name
+   * fields; `DecryptionError` — one code, one fixed message — for every
+   * way decryption can fail; `InvalidInputError` for another argument.
+   */
+  receive(answer: SignedAnswer | string | Buffer): Promise<Identity>
+  /** A redacted description. */
+  toString(): string
+  /** A redacted description. */
+  toJSON(): string
+}
+
+/**
+ * An identity answer exactly as WeChat Pay sent it — status, signature
+ * headers, body — for provider mode (服务商): the provider's
+ * `MerchantClient.queryUserSigned` returns it, the provider forwards its JSON
+ * form (`toJson()`), and the hospital's `RealNameReceiver` verifies it with
+ * the platform key before it decrypts anything.
+ */
+export declare class SignedAnswer {
+  /**
+   * Read the JSON form `{"status", "headers", "body"}`.
+   *
+   * # Errors
+   * `MalformedError` for oversize or malformed JSON, unknown or repeated
+   * fields (the message never quotes the input).
+   */
+  static fromJson(json: string | Buffer): SignedAnswer
+  /** The HTTP status of the answer. */
+  get status(): number
+  /** The `Wechatpay-*` signature headers, by their canonical names. */
+  get headers(): Record<string, string>
+  /** The body, byte for byte as WeChat Pay sent it (the signature covers it). */
+  get body(): string
+  /** The JSON form as text: what the provider sends the hospital. */
+  toJson(): string
+  /**
+   * The JSON form as a plain object (`JSON.stringify(answer)` equals
+   * `answer.toJson()`).
+   */
+  toJSON(): { status: number, headers: Record<string, string>, body: string }
+  /** Status, header names and the body's length; no header value, no body. */
+  toString(): string
 }
 
 /**
@@ -384,16 +477,6 @@ export interface EmulatorSettings {
   latencyMs?: number
 }
 
-/** The encrypted real-name part of an answer (decrypt it with `Decryptor`). */
-export interface EncryptedRealName {
-  /** Base64 ciphertext of the name. */
-  encryptedRealName: string
-  /** Credential type (1 = resident ID card, …). */
-  credentialType: number
-  /** Base64 ciphertext of the credential number. */
-  encryptedCredentialId: string
-}
-
 /**
  * Every error `code` the binding can produce: those of the client (the
  * core's and `transport`) and the binding's own (for the drift test of the
@@ -412,7 +495,7 @@ export interface FaceUser {
   subOpenid?: string
   /** The union id (`ASK_UNIONID`). */
   unionId?: string
-  /** The encrypted identity (`ASK_REAL_NAME`). */
+  /** The encrypted identity (`ASK_REAL_NAME`), for `Decryptor.decryptRealName`. */
   realName?: EncryptedRealName
 }
 
@@ -643,6 +726,26 @@ export interface RealNameCall {
   deviceId: string
 }
 
+/**
+ * Options of a `RealNameReceiver`: the hospital's private key and WeChat
+ * Pay's platform key(s).
+ */
+export interface RealNameReceiverOptions {
+  /**
+   * The hospital's (sub-merchant's) API certificate private key (PEM,
+   * PKCS#1 or PKCS#8): the key the real-name fields are encrypted for.
+   */
+  privateKeyPem: string
+  /** WeChat Pay platform public key (PEM), with `pubKeyId`. */
+  platformPublicKeyPem?: string
+  /** Its id, `PUB_KEY_ID_…`. */
+  pubKeyId?: string
+  /** WeChat Pay platform certificate(s) (PEM). */
+  platformCertificatePem?: string | string[]
+  /** `"pkcs1v15"` (default) or `"oaep-sha1"`. */
+  padding?: string
+}
+
 /** Who the face SDK recognised (no personal data). */
 export interface RecognisedUser {
   /** `face_sid`: the identity query credential. */
@@ -695,6 +798,17 @@ export declare namespace dev {
      * keys, generated at start; never real ones).
      */
     merchantConfig(): MerchantClientConfig
+    /**
+     * A `MerchantClient` configuration for the sandbox provider (服务商):
+     * the sandbox merchant with its sub-merchant (`subMchId`, `subSerialNo`,
+     * `subAppid`), and no decryption key — the provider cannot decrypt.
+     */
+    providerConfig(): MerchantClientConfig
+    /**
+     * `RealNameReceiver` options for the sandbox's hospital in provider
+     * mode: the sub-merchant's private key and the platform public key.
+     */
+    receiverOptions(): RealNameReceiverOptions
     /** Stop both servers. Idempotent. */
     stop(): Promise<void>
   }

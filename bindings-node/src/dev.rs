@@ -15,6 +15,7 @@ use wxface_core::decrypt::Decryptor;
 use wxface_core::Error;
 use wxface_sandbox::{Credentials, Sandbox, SandboxConfig};
 
+use crate::decrypt::RealNameReceiverOptions;
 use crate::error::Failure;
 use crate::merchant::MerchantClientConfig;
 use crate::runtime;
@@ -144,6 +145,34 @@ impl DevServer {
     #[napi(js_name = "merchantConfig")]
     pub fn merchant_config(&self) -> MerchantClientConfig {
         merchant_config(&self.creds, &self.sandbox_url)
+    }
+
+    /// A `MerchantClient` configuration for the sandbox provider (服务商):
+    /// the sandbox merchant with its sub-merchant (`subMchId`, `subSerialNo`,
+    /// `subAppid`), and no decryption key — the provider cannot decrypt.
+    #[napi(js_name = "providerConfig")]
+    pub fn provider_config(&self) -> MerchantClientConfig {
+        MerchantClientConfig {
+            sub_mch_id: Some(self.creds.sub_mch_id.clone()),
+            sub_serial_no: Some(self.creds.sub_merchant_serial.clone()),
+            sub_appid: Some(self.creds.sub_appid.clone()),
+            decrypt_key_pem: None,
+            padding: None,
+            ..merchant_config(&self.creds, &self.sandbox_url)
+        }
+    }
+
+    /// `RealNameReceiver` options for the sandbox's hospital in provider
+    /// mode: the sub-merchant's private key and the platform public key.
+    #[napi(js_name = "receiverOptions")]
+    pub fn receiver_options(&self) -> RealNameReceiverOptions {
+        RealNameReceiverOptions {
+            private_key_pem: self.creds.sub_merchant_key_pem.clone(),
+            platform_public_key_pem: Some(self.creds.platform_public_key_pem.clone()),
+            pub_key_id: Some(self.creds.pub_key_id.clone()),
+            platform_certificate_pem: None,
+            padding: Some(self.creds.padding.as_str().into()),
+        }
     }
 
     /// Stop both servers. Idempotent.

@@ -337,7 +337,7 @@ pub fn sample_errors<'env>(env: &'env Env) -> napi::Result<Vec<Unknown<'env>>> {
             failure: S::Malformed,
             detail: "not base64".into(),
         },
-        E::Decryption("plaintext is empty".into()),
+        E::Decryption,
         E::Expired { what: "authinfo" },
         E::State {
             state: "ready",

@@ -23,7 +23,7 @@ use crate::error::Failure;
 use crate::identity::Identity;
 use crate::runtime;
 use crate::v2::parse_sign_type;
-use crate::v3::FaceUser;
+use crate::v3::{FaceUser, SignedAnswer};
 
 /// Configuration of a `MerchantClient`. Keys are read once, kept in Rust,
 /// and never printed.
@@ -331,6 +331,35 @@ impl MerchantClient {
                     .map_err(Failure::from)
             },
             |_, u| Ok(FaceUser::from(u)),
+        )
+    }
+
+    /// Provider mode (服务商): the identity query's answer, verified here
+    /// against the platform keys and handed back exactly as WeChat Pay sent
+    /// it. Forward its JSON form (`answer.toJson()`) to the hospital, whose
+    /// `RealNameReceiver` verifies it again with the platform key before it
+    /// decrypts anything: the provider never holds the hospital's key.
+    ///
+    /// # Errors
+    /// As `queryUser`; `MalformedError` when the body is not UTF-8.
+    #[napi(js_name = "queryUserSigned", ts_return_type = "Promise<SignedAnswer>")]
+    pub fn query_user_signed<'env>(
+        &self,
+        env: &'env Env,
+        face_sid: String,
+        info_type: Option<String>,
+    ) -> napi::Result<PromiseRaw<'env, SignedAnswer>> {
+        let client = self.inner.clone();
+        let it = parse_info_type(info_type.as_deref());
+        runtime::future(
+            env,
+            async move {
+                client
+                    .query_user_signed(&face_sid, it?)
+                    .await
+                    .map_err(Failure::from)
+            },
+            |_, inner| Ok(SignedAnswer { inner }),
         )
     }
 

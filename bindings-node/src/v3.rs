@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use napi::bindgen_prelude::{Buffer, Either, Unknown};
+use napi::bindgen_prelude::{Buffer, Either, JsObjectValue, Object, Unknown};
 use napi::Env;
 use napi_derive::napi;
 use wxface_core::crypto::{default_provider, pem};
@@ -477,39 +477,44 @@ pub fn users_request(env: Env, query: UsersQueryInit) -> napi::Result<HttpReques
         .map_err(|e| js(&env, e))
 }
 
-/// The encrypted real-name part of an answer (decrypt it with `Decryptor`).
-#[napi(object)]
+/// The encrypted real-name part of a verified answer: opaque. Only
+/// `MerchantClient.queryUser` and `v3.handleUsersResponse` make one, after the
+/// answer's signature checked out; JavaScript cannot build one or read its
+/// ciphertexts, so nothing but a verified answer reaches the decryptor.
+#[napi]
 pub struct EncryptedRealName {
-    /// Base64 ciphertext of the name.
-    pub encrypted_real_name: String,
-    /// Credential type (1 = resident ID card, …).
-    pub credential_type: i64,
-    /// Base64 ciphertext of the credential number.
-    pub encrypted_credential_id: String,
+    pub(crate) inner: v3::EncryptedRealName,
 }
 
-impl From<v3::EncryptedRealName> for EncryptedRealName {
-    fn from(e: v3::EncryptedRealName) -> Self {
-        Self {
-            encrypted_real_name: e.encrypted_real_name,
-            credential_type: e.credential_type.code(),
-            encrypted_credential_id: e.encrypted_credential_id,
-        }
+#[napi]
+impl EncryptedRealName {
+    /// The credential type the answer announced (1 = resident ID card, …).
+    #[napi(getter)]
+    pub fn credential_type(&self) -> i64 {
+        self.inner.credential_type().code()
     }
-}
 
-impl From<EncryptedRealName> for v3::EncryptedRealName {
-    fn from(e: EncryptedRealName) -> Self {
-        Self {
-            encrypted_real_name: e.encrypted_real_name,
-            credential_type: wxface_core::realname::CredentialType::from_code(e.credential_type),
-            encrypted_credential_id: e.encrypted_credential_id,
-        }
+    /// `EncryptedRealName(credentialType=1, [encrypted])`.
+    #[napi(js_name = "toString")]
+    pub fn to_js_string(&self) -> String {
+        format!(
+            "EncryptedRealName(credentialType={}, [encrypted])",
+            self.inner.credential_type().code()
+        )
+    }
+
+    /// What `JSON.stringify` writes: the credential type only.
+    #[napi(js_name = "toJSON")]
+    pub fn to_json(&self) -> HashMap<String, i64> {
+        HashMap::from([(
+            "credentialType".to_owned(),
+            self.inner.credential_type().code(),
+        )])
     }
 }
 
 /// A verified answer of the identity query.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct FaceUser {
     /// The user's openid under the merchant's appid.
     pub openid: Option<String>,
@@ -517,7 +522,7 @@ pub struct FaceUser {
     pub sub_openid: Option<String>,
     /// The union id (`ASK_UNIONID`).
     pub union_id: Option<String>,
-    /// The encrypted identity (`ASK_REAL_NAME`).
+    /// The encrypted identity (`ASK_REAL_NAME`), for `Decryptor.decryptRealName`.
     pub real_name: Option<EncryptedRealName>,
 }
 
@@ -527,8 +532,112 @@ impl From<v3::FaceUser> for FaceUser {
             openid: u.openid,
             sub_openid: u.sub_openid,
             union_id: u.union_id,
-            real_name: u.real_name.map(EncryptedRealName::from),
+            real_name: u.real_name.map(|inner| EncryptedRealName { inner }),
         }
+    }
+}
+
+/// An identity answer exactly as WeChat Pay sent it — status, signature
+/// headers, body — for provider mode (服务商): the provider's
+/// `MerchantClient.queryUserSigned` returns it, the provider forwards its JSON
+/// form (`toJson()`), and the hospital's `RealNameReceiver` verifies it with
+/// the platform key before it decrypts anything.
+#[napi]
+pub struct SignedAnswer {
+    pub(crate) inner: v3::SignedAnswer,
+}
+
+impl SignedAnswer {
+    /// The signature headers present, canonical names in signing order.
+    fn header_pairs(&self) -> Vec<(&'static str, &str)> {
+        let h = &self.inner.headers;
+        [
+            ("Wechatpay-Timestamp", &h.timestamp),
+            ("Wechatpay-Nonce", &h.nonce),
+            ("Wechatpay-Signature", &h.signature),
+            ("Wechatpay-Serial", &h.serial),
+            ("Wechatpay-Signature-Type", &h.signature_type),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+        .collect()
+    }
+
+    fn headers_object<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
+        let mut o = Object::new(env)?;
+        for (k, v) in self.header_pairs() {
+            o.set_named_property(k, v)?;
+        }
+        Ok(o)
+    }
+}
+
+#[napi]
+impl SignedAnswer {
+    /// Read the JSON form `{"status", "headers", "body"}`.
+    ///
+    /// # Errors
+    /// `MalformedError` for oversize or malformed JSON, unknown or repeated
+    /// fields (the message never quotes the input).
+    #[napi(factory, js_name = "fromJson")]
+    pub fn from_json(env: Env, json: Either<String, Buffer>) -> napi::Result<Self> {
+        let bytes: &[u8] = match &json {
+            Either::A(s) => s.as_bytes(),
+            Either::B(b) => b,
+        };
+        v3::SignedAnswer::from_json(bytes)
+            .map(|inner| Self { inner })
+            .map_err(|e| js(&env, e))
+    }
+
+    /// The HTTP status of the answer.
+    #[napi(getter)]
+    pub fn status(&self) -> u16 {
+        self.inner.status
+    }
+
+    /// The `Wechatpay-*` signature headers, by their canonical names.
+    #[napi(getter, ts_return_type = "Record<string, string>")]
+    pub fn headers<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
+        self.headers_object(env)
+    }
+
+    /// The body, byte for byte as WeChat Pay sent it (the signature covers it).
+    #[napi(getter)]
+    pub fn body(&self) -> String {
+        self.inner.body.clone()
+    }
+
+    /// The JSON form as text: what the provider sends the hospital.
+    #[napi(js_name = "toJson")]
+    pub fn to_json_text(&self) -> String {
+        self.inner.to_json()
+    }
+
+    /// The JSON form as a plain object (`JSON.stringify(answer)` equals
+    /// `answer.toJson()`).
+    #[napi(
+        js_name = "toJSON",
+        ts_return_type = "{ status: number, headers: Record<string, string>, body: string }"
+    )]
+    pub fn to_json_object<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
+        let mut o = Object::new(env)?;
+        o.set_named_property("status", u32::from(self.inner.status))?;
+        o.set_named_property("headers", self.headers_object(env)?)?;
+        o.set_named_property("body", self.inner.body.as_str())?;
+        Ok(o)
+    }
+
+    /// Status, header names and the body's length; no header value, no body.
+    #[napi(js_name = "toString")]
+    pub fn to_js_string(&self) -> String {
+        let names: Vec<&str> = self.header_pairs().into_iter().map(|(k, _)| k).collect();
+        format!(
+            "SignedAnswer(status={}, headers=[{}], body={} bytes)",
+            self.inner.status,
+            names.join(", "),
+            self.inner.body.len()
+        )
     }
 }
 

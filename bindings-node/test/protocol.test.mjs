@@ -2,6 +2,7 @@
 // corpus (tests/vectors), which was computed without wxface code.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { inspect } from 'node:util'
 
 import wx from '../index.js'
 import { attempt, camel, cases, key } from './helpers.mjs'
@@ -278,7 +279,14 @@ describe('v3 answer verification (tests/vectors/v3/response_verify.json)', () =>
         assert.equal(err, null, err && err.message)
         const e = tc.expected
         assert.equal(user.openid, e.openid ?? undefined)
-        if (e.real_name) assert.deepEqual(user.realName, camel(e.real_name))
+        if (e.real_name) {
+          // Opaque: the announced type, never the ciphertexts.
+          assert.ok(user.realName instanceof wx.EncryptedRealName)
+          assert.equal(user.realName.credentialType, e.real_name.credential_type)
+          assert.ok(!inspect(user).includes(e.real_name.encrypted_real_name))
+        } else {
+          assert.equal(user.realName, undefined)
+        }
       } else {
         expectError(err, tc.code, tc)
         if (tc.code === 'backend') {

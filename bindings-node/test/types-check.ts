@@ -3,6 +3,7 @@
 import {
   BackendError,
   Decryptor,
+  EncryptedRealName,
   type FaceUser,
   type ErrorCode,
   Identity,
@@ -14,6 +15,10 @@ import {
   Kiosk,
   type KioskBackend,
   MerchantClient,
+  type MerchantClientConfig,
+  RealNameReceiver,
+  type RealNameReceiverOptions,
+  SignedAnswer,
   type VerifyOutcome,
   dev,
   errorCodes,
@@ -43,10 +48,43 @@ export function protocol (): string {
 export async function decrypt (pem: string, user: FaceUser): Promise<string> {
   const d = new Decryptor(pem, { padding: 'pkcs1v15' })
   if (!user.realName) return ''
-  const id: Identity = await d.decryptRealName(user.realName)
+  const enc: EncryptedRealName = user.realName
+  const type: number = enc.credentialType
+  const id: Identity = await d.decryptRealName(enc)
+  const same: Identity = await d.decryptRealName(user)
+  // @ts-expect-error ciphertexts made in JS are no EncryptedRealName
+  void d.decryptRealName({ encryptedRealName: 'x', credentialType: 1, encryptedCredentialId: 'y' })
+  // @ts-expect-error there is no raw field decryption
+  void d.decryptField('x')
   const masked: string = id.name
   const full: { name: string, credentialId: string } = id.reveal()
-  return masked + full.credentialId.length
+  return masked + full.credentialId.length + type + same.name
+}
+
+/** Provider mode: the provider forwards, the hospital receives. */
+export async function providerMode (provider: MerchantClient, faceSid: string, hospitalKeyPem: string, platformPem: string): Promise<string> {
+  const answer: SignedAnswer = await provider.queryUserSigned(faceSid)
+  const status: number = answer.status
+  const headers: Record<string, string> = answer.headers
+  const forwarded: string = answer.toJson()
+  const asObject: { status: number, headers: Record<string, string>, body: string } = answer.toJSON()
+  const back: SignedAnswer = SignedAnswer.fromJson(forwarded)
+  const receiver = new RealNameReceiver({
+    privateKeyPem: hospitalKeyPem,
+    platformPublicKeyPem: platformPem,
+    pubKeyId: 'PUB_KEY_ID_1',
+    padding: 'pkcs1v15'
+  })
+  const byCert = new RealNameReceiver({ privateKeyPem: hospitalKeyPem, platformCertificatePem: [platformPem] })
+  const ids: string[] = byCert.platformKeyIds()
+  const a: Identity = await receiver.receive(forwarded)
+  const b: Identity = await receiver.receive(Buffer.from(forwarded))
+  const c: Identity = await receiver.receive(back)
+  const server: dev.DevServer = await dev.startDevServer()
+  const opts: RealNameReceiverOptions = server.receiverOptions()
+  const cfg: MerchantClientConfig = server.providerConfig()
+  await server.stop()
+  return `${status}${headers['Wechatpay-Serial'] ?? ''}${asObject.body}${a.name}${b.name}${c.name}${ids.length}${opts.privateKeyPem.length}${cfg.subMchId ?? ''}${String(receiver)}`
 }
 
 export function errors (e: unknown): string {
