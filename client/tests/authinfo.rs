@@ -192,6 +192,47 @@ async fn configurable_margin() {
 }
 
 #[tokio::test]
+async fn the_cache_key_holds_every_field_that_is_sent() {
+    let (mock, client) = setup().await;
+    let base = params("raw-1", "KIOSK-01");
+    let first = client.get_authinfo(base.clone()).await.expect("first");
+    // A different `attach` or `store_name` is a different request to WeChat
+    // Pay: never answered with the authinfo fetched for the other one.
+    let with_attach = AuthinfoParams {
+        attach: Some(r#"{"visit":"A-1"}"#.into()),
+        ..params("raw-2", "KIOSK-01")
+    };
+    let a = client
+        .get_authinfo(with_attach.clone())
+        .await
+        .expect("attach");
+    assert!(!a.from_cache);
+    assert_ne!(a.authinfo, first.authinfo);
+    let renamed = AuthinfoParams {
+        store_name: Some("门诊二楼".into()),
+        ..params("raw-3", "KIOSK-01")
+    };
+    let b = client
+        .get_authinfo(renamed.clone())
+        .await
+        .expect("store name");
+    assert!(!b.from_cache);
+    assert_eq!(mock.state.authinfo_calls(), 3);
+    // The same fields again: cached, and invalidated one by one.
+    assert!(
+        client
+            .get_authinfo(with_attach.clone())
+            .await
+            .expect("again")
+            .from_cache
+    );
+    assert!(client.invalidate_authinfo(&with_attach));
+    assert!(client.invalidate_authinfo(&renamed));
+    assert!(client.get_authinfo(base).await.expect("base").from_cache);
+    assert_eq!(mock.state.authinfo_calls(), 3);
+}
+
+#[tokio::test]
 async fn invalidate_forces_a_new_authinfo() {
     let (mock, client) = setup().await;
     let p = params("r", "K1");

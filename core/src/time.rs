@@ -32,6 +32,27 @@ impl UnixTime {
     pub fn abs_diff(self, other: Self) -> u64 {
         self.0.abs_diff(other.0)
     }
+
+    /// `self` as the protocol's `now`: a 10-digit unix time (2001-09-09 to
+    /// 2286-11-20). A failing clock ([`SystemClock`] reads 0 when the system
+    /// time lies before the epoch) must not reach the face SDK or WeChat Pay.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) for field `now`,
+    /// naming the clock as the culprit.
+    pub fn protocol_now(self) -> crate::Result<u64> {
+        if (1_000_000_000..10_000_000_000).contains(&self.0) {
+            Ok(self.0)
+        } else {
+            Err(crate::Error::InvalidInput {
+                field: "now".into(),
+                reason: format!(
+                    "the clock reads {}, not a 10-digit unix time: is the system clock set?",
+                    self.0
+                ),
+            })
+        }
+    }
 }
 
 impl fmt::Display for UnixTime {

@@ -68,6 +68,48 @@ fn sdk_requests() {
     }
 }
 
+/// How the SDK side (the emulator) reads request JSON it did not build.
+#[test]
+fn sdk_wire_requests() {
+    let tests = load("sdk/wire_requests.json");
+    assert!(tests.len() >= 10);
+    for t in tests {
+        let id = &t["tcId"];
+        let got = SdkRequest::parse(t["inputs"]["json"].as_str().unwrap().as_bytes());
+        match t["result"].as_str().unwrap() {
+            "valid" => {
+                let (req, _) = got.unwrap_or_else(|e| panic!("tc {id}: {e}"));
+                let exp = &t["expected"];
+                match &req {
+                    SdkRequest::GetFaceCode(r) => {
+                        if let Some(a) = exp["face_authtype"].as_str() {
+                            assert_eq!(r.face_authtype.as_str(), a, "tc {id}");
+                        }
+                        if let Some(s) = exp["screen_index"].as_str() {
+                            assert_eq!(r.screen_index.as_deref(), Some(s), "tc {id}");
+                        }
+                        if let Some(s) = exp["telephone"].as_str() {
+                            assert_eq!(r.telephone.as_deref(), Some(s), "tc {id}");
+                        }
+                    }
+                    SdkRequest::GetAuth(r) => {
+                        assert_eq!(
+                            Some(r.face_sid.len() as u64),
+                            exp["face_sid_len"].as_u64(),
+                            "tc {id}"
+                        );
+                    }
+                    other => panic!("tc {id}: unexpected {other:?}"),
+                }
+            }
+            _ => {
+                let e = got.expect_err(&format!("tc {id} must fail"));
+                assert_eq!(e.code(), t["code"].as_str().unwrap(), "tc {id}: {e}");
+            }
+        }
+    }
+}
+
 #[test]
 fn sdk_responses() {
     for t in load("sdk/responses.json") {

@@ -122,9 +122,15 @@ fn bump(c: &AtomicU64) {
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]
+/// An authinfo is reused only for a request that would send the same
+/// fields: every field of `get_wxpayface_authinfo` except those that differ
+/// on every call by nature (`rawdata`, `now`, `nonce_str`, `sign`). The
+/// sign type is part of the configuration, hence of every key.
 struct CacheKey {
     device_id: String,
     store_id: String,
+    store_name: String,
+    attach: Option<String>,
     appid: String,
     mch_id: String,
     sub_appid: Option<String>,
@@ -288,8 +294,10 @@ impl MerchantClient {
         };
         req.validate()?;
         let key = CacheKey {
-            device_id: params.device_id,
-            store_id,
+            device_id: req.device_id.clone(),
+            store_id: req.store_id.clone(),
+            store_name: req.store_name.clone(),
+            attach: req.attach.clone(),
             appid: cfg.appid.clone(),
             mch_id: cfg.mch_id.clone(),
             sub_appid: cfg.sub_appid.clone(),
@@ -361,9 +369,14 @@ impl MerchantClient {
         let Some(store_id) = params.store_id.clone().or_else(|| cfg.store_id.clone()) else {
             return false;
         };
+        let Some(store_name) = params.store_name.clone().or_else(|| cfg.store_name.clone()) else {
+            return false;
+        };
         self.inner.cache.invalidate(&CacheKey {
             device_id: params.device_id.clone(),
             store_id,
+            store_name,
+            attach: params.attach.clone(),
             appid: cfg.appid.clone(),
             mch_id: cfg.mch_id.clone(),
             sub_appid: cfg.sub_appid.clone(),
@@ -454,8 +467,9 @@ impl MerchantClient {
                         resp.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
                     )
                     .map_err(Error::Core)?;
-                    let body = String::from_utf8(resp.body.clone())
-                        .map_err(|_| Error::malformed("facemch users answer", "body is not UTF-8"))?;
+                    let body = String::from_utf8(resp.body.clone()).map_err(|_| {
+                        Error::malformed("facemch users answer", "body is not UTF-8")
+                    })?;
                     Ok(SignedAnswer {
                         status: resp.status,
                         headers,

@@ -28,7 +28,7 @@ use crate::retry::RetryPolicy;
 pub const DEFAULT_AUTHINFO_MARGIN_SECS: u64 = 300;
 /// Longest an authinfo is ever reused, in seconds (WeChat advises refreshing
 /// at least hourly).
-pub const MAX_AUTHINFO_AGE_SECS: u64 = 3600;
+pub const MAX_AUTHINFO_AGE_SECS: u64 = wxface_core::v2::MAX_AUTHINFO_REUSE_SECS;
 /// Default least interval between two platform certificate refreshes
 /// triggered by an unknown `Wechatpay-Serial`, in seconds.
 pub const DEFAULT_CERTIFICATE_REFRESH_SECS: u64 = 60;

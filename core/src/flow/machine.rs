@@ -151,7 +151,9 @@ impl Flow {
                 State::Uninitialised
             }
             (State::Ready, Event::Begin) => match self.cached_authinfo.clone() {
-                Some((authinfo, exp)) if now.plus(self.cfg.authinfo_margin_secs) < exp => {
+                Some((authinfo, exp, reuse_until))
+                    if now.plus(self.cfg.authinfo_margin_secs) < exp && now < reuse_until =>
+                {
                     self.face_code(now, authinfo, false)
                 }
                 _ => {
@@ -220,7 +222,8 @@ impl Flow {
                     ..
                 },
             ) => {
-                self.cached_authinfo = Some((authinfo.clone(), expires_at));
+                let reuse_until = now.plus(crate::v2::MAX_AUTHINFO_REUSE_SECS);
+                self.cached_authinfo = Some((authinfo.clone(), expires_at, reuse_until));
                 self.face_code(now, authinfo, refreshed)
             }
             (State::ExpectAuthinfo { .. }, Event::BackendFailed { error, .. }) => {

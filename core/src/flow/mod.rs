@@ -64,7 +64,9 @@ pub struct FlowConfig {
     pub disable_keyboard: bool,
     /// `initWxpayface` settings (proxy, camera rotation).
     pub init: InitRequest,
-    /// A cached authinfo is reused only while `now + margin < expires_at`.
+    /// A cached authinfo is reused only while `now + margin < expires_at`,
+    /// and for at most [`MAX_AUTHINFO_REUSE_SECS`](crate::v2::MAX_AUTHINFO_REUSE_SECS)
+    /// after it arrived (the merchant server's cap, the same on both sides).
     pub authinfo_margin_secs: u64,
 }
 
@@ -506,7 +508,8 @@ pub struct Flow {
     cfg: FlowConfig,
     state: State,
     next_id: u64,
-    cached_authinfo: Option<(String, UnixTime)>,
+    /// The authinfo, its expiry, and until when it is reused.
+    cached_authinfo: Option<(String, UnixTime, UnixTime)>,
     out: VecDeque<Action>,
 }
 
@@ -572,7 +575,7 @@ impl Flow {
 
     /// Expiry of the cached authinfo, if one is held.
     pub fn authinfo_expires_at(&self) -> Option<UnixTime> {
-        self.cached_authinfo.as_ref().map(|(_, t)| *t)
+        self.cached_authinfo.as_ref().map(|(_, t, _)| *t)
     }
 
     /// Forget the cached authinfo (e.g. the merchant changed store).

@@ -130,7 +130,7 @@ fn patient(flow: &mut Flow, now: UnixTime, script: &mut Script) -> (Vec<String>,
                 })
             }
             Action::CheckVerified { id, who } => {
-                assert_eq!(who.face_sid, "sid-1");
+                assert!(who.face_sid == "sid-1" || who.face_sid.len() == 200);
                 assert_eq!(who.openid.as_deref(), Some("o-1"));
                 trace.push("check_verified".into());
                 Some(match script.already_verified {
@@ -150,7 +150,7 @@ fn patient(flow: &mut Flow, now: UnixTime, script: &mut Script) -> (Vec<String>,
                 })
             }
             Action::FetchRealName { id, face_sid } => {
-                assert_eq!(face_sid, "sid-1");
+                assert!(face_sid == "sid-1" || face_sid.len() == 200);
                 trace.push("fetch_real_name".into());
                 Some(if script.real_name_fails {
                     Event::BackendFailed {
@@ -405,12 +405,24 @@ fn authinfo_is_reused_until_shortly_before_expiry() {
     let (trace, _) = patient(&mut f, T0, &mut Script::default());
     assert_eq!(trace[0], "getWxpayfaceRawdata");
     assert_eq!(f.authinfo_expires_at(), Some(T0.plus(7200)));
-    // Reused an hour later: no rawdata, no authinfo fetch.
-    let (trace, o) = patient(&mut f, T0.plus(3600), &mut Script::default());
+    // Reused just under an hour later: no rawdata, no authinfo fetch.
+    let (trace, o) = patient(&mut f, T0.plus(3599), &mut Script::default());
     assert_eq!(trace[0], "getWxpayfaceCode");
     assert_eq!(o.as_str(), "verified");
-    // Within the 60 s margin of expiry: fetched again.
-    let (trace, _) = patient(&mut f, T0.plus(7200 - 30), &mut Script::default());
+    // An hour after it arrived: fetched again, though WeChat gave it 7200 s
+    // (the merchant server's cap, crate::v2::MAX_AUTHINFO_REUSE_SECS).
+    let (trace, _) = patient(&mut f, T0.plus(3600), &mut Script::default());
+    assert_eq!(trace[0], "getWxpayfaceRawdata");
+    assert_eq!(f.authinfo_expires_at(), Some(T0.plus(3600 + 7200)));
+    // Within the 60 s margin of expiry: fetched again, even inside the hour.
+    let mut f = ready(SdkVersion::V1_24);
+    let mut short = Script {
+        expires_in: 600,
+        ..Script::default()
+    };
+    let (trace, _) = patient(&mut f, T0, &mut short);
+    assert_eq!(trace[0], "getWxpayfaceRawdata");
+    let (trace, _) = patient(&mut f, T0.plus(600 - 30), &mut Script::default());
     assert_eq!(trace[0], "getWxpayfaceRawdata");
 }
 
@@ -619,4 +631,48 @@ fn config_is_checked_up_front() {
         Flow::new(FlowConfig::new("", "1", "S")).unwrap_err().code(),
         "invalid_input"
     );
+}
+
+#[test]
+fn a_200_character_face_sid_still_closes_the_session() {
+    // The spec gives face_sid no length; the identity query takes 256 bytes,
+    // so the consent and quit requests must take what recognition returned.
+    let sid = format!("fs_{}", "0123456789abcdef".repeat(13))[..200].to_owned();
+    let face: &'static str = Box::leak(
+        format!(r#"{{"return_code":"SUCCESS","return_msg":"SUCCESS","face_sid":"{sid}","openid":"o-1"}}"#)
+            .into_boxed_str(),
+    );
+    for (already, step, outcome) in [
+        (false, "consent", "verified"),
+        (true, "quit", "already_verified"),
+    ] {
+        let mut f = ready(SdkVersion::V1_24);
+        let mut script = Script {
+            face_code: vec![face],
+            already_verified: Some(already),
+            ..Script::default()
+        };
+        let (trace, o) = patient(&mut f, T0, &mut script);
+        assert!(trace.iter().any(|t| t == step), "{trace:?}");
+        assert_eq!(o.as_str(), outcome, "{o:?}");
+    }
+}
+
+#[test]
+fn a_failed_clock_never_reaches_the_sdk() {
+    // SystemClock reads 0 when the system time is before the epoch.
+    let mut f = ready(SdkVersion::V1_24);
+    let _ = f.handle(UnixTime(0), Event::Begin);
+    let sent: Vec<_> = std::iter::from_fn(|| f.poll_action()).collect();
+    assert!(
+        !sent.iter().any(|a| matches!(a, Action::CallSdk { .. })),
+        "{sent:?}"
+    );
+    let failed = sent.iter().find_map(|a| match a {
+        Action::Done(Outcome::Failed { error, .. }) => Some(error.clone()),
+        _ => None,
+    });
+    let e = failed.expect("the visit fails with a typed error");
+    assert_eq!(e.code(), "invalid_input");
+    assert!(e.to_string().contains("clock"), "{e}");
 }

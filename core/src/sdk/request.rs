@@ -133,6 +133,12 @@ pub struct InitRequest {
 }
 
 /// `face_authtype` of `getWxpayfaceCode`.
+///
+/// The spec names no default. wxface has one, `FACE_AUTH`, wherever the field
+/// is missing: in a request built from an object and in wire JSON read by the
+/// emulator. This library is for real-name authentication, and its builder
+/// always sends the field explicitly, so the default decides only what a
+/// hand-written request means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum FaceAuthType {
     /// `FACE_AUTH`: real-name authentication (returns `face_sid`).
@@ -320,6 +326,56 @@ fn optional(field: &str, v: &Option<String>, max: usize) -> Result<()> {
     }
 }
 
+/// `face_sid`: the spec gives no length. One limit for the SDK request and
+/// the APIv3 query ([`MAX_FACE_SID_BYTES`](crate::v3::users::MAX_FACE_SID_BYTES),
+/// 256 bytes): a `face_sid` that recognition returned and the identity query
+/// accepts must also close the session (`getWxpayAuth`).
+fn face_sid(v: &str) -> Result<()> {
+    let max = crate::v3::users::MAX_FACE_SID_BYTES;
+    if v.is_empty() {
+        return Err(Error::invalid("face_sid", "is required"));
+    }
+    if v.len() > max {
+        return Err(Error::invalid(
+            "face_sid",
+            format!("is longer than {max} bytes"),
+        ));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(Error::invalid("face_sid", "contains control characters"));
+    }
+    Ok(())
+}
+
+/// `telephone`: the spec says only "the user's mobile number". Digits with
+/// an optional leading `+` (international form, `+8613800000000`), 3-20
+/// characters; separators and letters are refused because the SDK pre-fills
+/// the number into its own input field.
+fn telephone(v: &str) -> Result<()> {
+    let digits_part = v.strip_prefix('+').unwrap_or(v);
+    if v.len() > 20 || digits_part.len() < 3 || !digits_part.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::invalid(
+            "telephone",
+            "must be 3 to 20 digits, optionally after a leading +",
+        ));
+    }
+    Ok(())
+}
+
+/// `screen_index`: "编号1为主屏幕，其余屏幕…从2开始编号": screens are
+/// numbered from 1, so "1"-"99" without a leading zero.
+fn screen_index(v: &str) -> Result<()> {
+    let ok =
+        matches!(v.len(), 1 | 2) && v.bytes().all(|b| b.is_ascii_digit()) && !v.starts_with('0');
+    if !ok {
+        return Err(Error::invalid(
+            "screen_index",
+            "must be a screen number from 1 to 99 (1 is the main screen)",
+        ));
+    }
+    Ok(())
+}
+
 fn digits(field: &str, v: &str, max: usize) -> Result<()> {
     if v.is_empty() || v.len() > max || !v.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::invalid(field, format!("must be 1 to {max} digits")));
@@ -401,11 +457,11 @@ impl SdkRequest {
                 required("store_id", &r.store_id, 32)?;
                 optional("openid", &r.openid, 128)?;
                 if let Some(t) = &r.telephone {
-                    digits("telephone", t, 20)?;
+                    telephone(t)?;
                 }
                 required("authinfo", &r.authinfo, MAX_AUTHINFO)?;
                 if let Some(s) = &r.screen_index {
-                    digits("screen_index", s, 2)?;
+                    screen_index(s)?;
                 }
                 if r.openid.is_some() {
                     gate(cmd, "openid", SdkVersion::V1_24, target)?;
@@ -422,7 +478,7 @@ impl SdkRequest {
             }
             Self::GetAuth(r) => {
                 required("authinfo", &r.authinfo, MAX_AUTHINFO)?;
-                required("face_sid", &r.face_sid, 128)?;
+                face_sid(&r.face_sid)?;
                 if r.quit {
                     gate(cmd, "quit_face_auth", SdkVersion::V1_20, target)?;
                 }
@@ -441,10 +497,11 @@ impl SdkRequest {
     /// As [`SdkRequest::validate`].
     pub fn to_json(&self, target: SdkVersion, now: UnixTime) -> Result<String> {
         self.validate(target)?;
+        let now = now.protocol_now()?;
         let mut o = Obj::new();
         o.put("cmd", Value::from(self.cmd().as_str()));
         o.put("version", Value::from("1"));
-        o.put("now", Value::from(now.as_secs()));
+        o.put("now", Value::from(now));
         match self {
             Self::Init(r) => {
                 if let Some(p) = &r.proxy {
@@ -553,8 +610,9 @@ impl SdkRequest {
                 openid: str_field(m, "openid")?,
                 telephone: str_field(m, "telephone")?,
                 face_authtype: match str_field(m, "face_authtype")?.as_deref() {
-                    Some("FACE_AUTH") => FaceAuthType::FaceAuth,
-                    Some("FACEPAY") | None => FaceAuthType::FacePay,
+                    // One default everywhere (see `FaceAuthType`).
+                    Some("FACE_AUTH") | None => FaceAuthType::FaceAuth,
+                    Some("FACEPAY") => FaceAuthType::FacePay,
                     Some(_) => {
                         return Err(Error::invalid(
                             "face_authtype",

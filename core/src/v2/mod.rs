@@ -27,6 +27,11 @@ use crate::http::{Endpoint, HttpRequest, Method};
 use crate::sdk::{MAX_AUTHINFO, MAX_RAWDATA};
 use crate::time::UnixTime;
 
+/// Longest time an authinfo is reused after it was fetched, in seconds,
+/// whatever its `expires_in`: WeChat's advice for its sibling credential
+/// (refresh at least hourly, PROTOCOL.md). The merchant server's cache and the
+/// kiosk's flow apply the same cap.
+pub const MAX_AUTHINFO_REUSE_SECS: u64 = 3600;
 /// Path of the endpoint on `payapp.weixin.qq.com`.
 pub const AUTHINFO_PATH: &str = "/face/get_wxpayface_authinfo";
 /// Largest XML document accepted, in bytes.
@@ -525,6 +530,7 @@ impl AuthinfoRequest {
     /// As [`Self::validate`]; `nonce_str` must be 1-32 characters.
     pub fn to_fields(&self, key: &ApiKey, now: UnixTime, nonce_str: &str) -> Result<Fields> {
         self.validate()?;
+        let now = now.protocol_now()?;
         if nonce_str.is_empty()
             || nonce_str.len() > 32
             || !nonce_str.bytes().all(|b| b.is_ascii_alphanumeric())
@@ -541,7 +547,7 @@ impl AuthinfoRequest {
             .set("rawdata", &self.rawdata)
             .set("appid", &self.appid)
             .set("mch_id", &self.mch_id)
-            .set("now", now.as_secs().to_string())
+            .set("now", now.to_string())
             .set("version", "1")
             .set("sign_type", self.sign_type.as_str())
             .set("nonce_str", nonce_str);
