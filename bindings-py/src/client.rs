@@ -23,7 +23,7 @@ use crate::errors::{core_err, make_err, obj, TransportError};
 use crate::realname::PyRealName;
 use crate::util::{config, invalid, pem_arg, py_list, py_opt, py_str, read_pem_file};
 use crate::v2::PyAuthinfoResponse;
-use crate::v3::{provider, PyFaceUser};
+use crate::v3::{provider, PyFaceUser, PySignedAnswer};
 
 /// Keyword arguments and the environment variable each falls back to.
 pub const ENV: &[(&str, &str)] = &[
@@ -696,6 +696,28 @@ impl PyMerchantClient {
         let it = info_type_arg(py, info_type)?;
         py.detach(|| self.inner.query_user(face_sid, it))
             .map(PyFaceUser::new)
+            .map_err(|e| client_err(py, &e))
+    }
+
+    /// Provider mode (服务商): `GET /v3/facemch/users/{face_sid}`, verified
+    /// here as `query_user` does, and returned exactly as WeChat Pay sent it
+    /// (status, `Wechatpay-*` headers, body) for the hospital. Forward
+    /// `answer.to_json()`; the hospital's `RealNameReceiver` verifies it
+    /// again with the platform key and decrypts it with its own key. The
+    /// provider never holds that key. The GIL is released for the call.
+    ///
+    /// # Errors
+    /// As `query_user`.
+    #[pyo3(signature = (face_sid, info_type = "ASK_REAL_NAME"))]
+    fn query_user_signed(
+        &self,
+        py: Python<'_>,
+        face_sid: &str,
+        info_type: &str,
+    ) -> PyResult<PySignedAnswer> {
+        let it = info_type_arg(py, info_type)?;
+        py.detach(|| self.inner.query_user_signed(face_sid, it))
+            .map(PySignedAnswer::new)
             .map_err(|e| client_err(py, &e))
     }
 

@@ -3,8 +3,9 @@
 
 use std::sync::{Arc, OnceLock, RwLock};
 
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString};
 use wxface_core::crypto::{self, pem, CryptoProvider};
 use wxface_core::time::{nonce, OsEntropy};
 use wxface_core::v3::{self, InfoType, MerchantSigner, PlatformKeyStore, UsersQuery};
@@ -329,9 +330,14 @@ pub fn build_users_query(
     q.path_and_query().py_err(py)
 }
 
-/// The encrypted real-name part of an identity answer. Decrypt it with
-/// `Decryptor.decrypt_real_name`; `to_dict()` gives the JSON fields to hand
-/// to a decryptor in another process (provider mode).
+/// The encrypted real-name part of a **verified** identity answer.
+///
+/// Opaque: it cannot be built from Python and does not hand its ciphertexts
+/// out. It exists only inside a `FaceUser` that `MerchantClient.query_user`
+/// or `parse_users_response` returned after the answer's signature checked
+/// out, and its one use is `Decryptor.decrypt_real_name`. In provider mode
+/// the hospital receives the whole signed answer instead (`SignedAnswer`,
+/// `RealNameReceiver`).
 #[pyclass(frozen, module = "wxface", name = "EncryptedRealName")]
 #[derive(Clone)]
 pub struct PyEncryptedRealName {
@@ -340,58 +346,16 @@ pub struct PyEncryptedRealName {
 
 #[pymethods]
 impl PyEncryptedRealName {
-    /// Build from the three fields of the answer.
-    #[new]
-    fn py_new(
-        encrypted_real_name: String,
-        credential_type: i64,
-        encrypted_credential_id: String,
-    ) -> Self {
-        Self {
-            inner: v3::EncryptedRealName {
-                encrypted_real_name,
-                credential_type: wxface_core::realname::CredentialType::from_code(credential_type),
-                encrypted_credential_id,
-            },
-        }
-    }
-
-    /// Base64 RSA ciphertext of the name.
-    #[getter]
-    fn encrypted_real_name(&self) -> &str {
-        &self.inner.encrypted_real_name
-    }
-
-    /// The credential type code.
+    /// The credential type code the answer announced (not secret).
     #[getter]
     fn credential_type(&self) -> i64 {
-        self.inner.credential_type.code()
-    }
-
-    /// Base64 RSA ciphertext of the credential number.
-    #[getter]
-    fn encrypted_credential_id(&self) -> &str {
-        &self.inner.encrypted_credential_id
-    }
-
-    /// The three fields as a dict (the answer's JSON names).
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        d.set_item("encrypted_real_name", &self.inner.encrypted_real_name)?;
-        d.set_item("credential_type", self.inner.credential_type.code())?;
-        d.set_item(
-            "encrypted_credential_id",
-            &self.inner.encrypted_credential_id,
-        )?;
-        Ok(d)
+        self.inner.credential_type().code()
     }
 
     fn __repr__(&self) -> String {
         format!(
-            "EncryptedRealName(credential_type={}, encrypted_real_name=<{} chars>, encrypted_credential_id=<{} chars>)",
-            self.inner.credential_type.code(),
-            self.inner.encrypted_real_name.len(),
-            self.inner.encrypted_credential_id.len()
+            "EncryptedRealName(credential_type={}, <encrypted>)",
+            self.inner.credential_type().code()
         )
     }
 }
@@ -477,6 +441,137 @@ pub fn parse_users_response(
         .py_err(py)
 }
 
+/// The signature headers of an answer as `(canonical name, value)` pairs, in
+/// a fixed order, present ones only.
+fn header_pairs(h: &v3::SignatureHeaders) -> Vec<(&'static str, &str)> {
+    [
+        ("Wechatpay-Timestamp", &h.timestamp),
+        ("Wechatpay-Nonce", &h.nonce),
+        ("Wechatpay-Signature", &h.signature),
+        ("Wechatpay-Serial", &h.serial),
+        ("Wechatpay-Signature-Type", &h.signature_type),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+    .collect()
+}
+
+/// An identity answer exactly as WeChat Pay sent it — status, `Wechatpay-*`
+/// signature headers, body — for provider mode (服务商).
+///
+/// The provider's server gets it from `MerchantClient.query_user_signed` and
+/// forwards `to_json()` to the hospital, whose `RealNameReceiver` verifies it
+/// with the platform key and only then decrypts it. Nothing in it is trusted
+/// before that check. `repr()` shows the status, the header names and the
+/// body length only.
+#[pyclass(frozen, module = "wxface", name = "SignedAnswer")]
+#[derive(Clone)]
+pub struct PySignedAnswer {
+    pub(crate) inner: v3::SignedAnswer,
+}
+
+impl PySignedAnswer {
+    pub(crate) fn new(inner: v3::SignedAnswer) -> Self {
+        Self { inner }
+    }
+
+    /// A `SignedAnswer`, or its JSON form as `str`/`bytes`, or its dict.
+    ///
+    /// # Errors
+    /// `MalformedError` for a bad JSON form, `TypeError` for anything else.
+    pub(crate) fn from_arg(py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<v3::SignedAnswer> {
+        if let Ok(a) = v.cast::<PySignedAnswer>() {
+            return Ok(a.get().inner.clone());
+        }
+        let json: Vec<u8> = if v.is_instance_of::<PyDict>() {
+            let kw = PyDict::new(py);
+            kw.set_item("ensure_ascii", false)?;
+            py.import("json")?
+                .call_method("dumps", (v,), Some(&kw))
+                .map_err(|_| PyTypeError::new_err("the answer dict is not JSON-serialisable"))?
+                .extract::<String>()?
+                .into_bytes()
+        } else if v.is_instance_of::<PyString>()
+            || v.is_instance_of::<PyBytes>()
+            || v.is_instance_of::<PyByteArray>()
+            || v.is_instance_of::<PyMemoryView>()
+        {
+            bytes_arg(py, "answer", v)?
+        } else {
+            return Err(PyTypeError::new_err(
+                "the answer must be a SignedAnswer, its JSON text (str or bytes) or its dict",
+            ));
+        };
+        py.detach(|| v3::SignedAnswer::from_json(&json)).py_err(py)
+    }
+}
+
+#[pymethods]
+impl PySignedAnswer {
+    /// Read the JSON form `{"status": …, "headers": {…}, "body": "…"}`
+    /// (`str` or `bytes`).
+    ///
+    /// # Errors
+    /// `MalformedError` for oversize or malformed JSON, unknown or repeated
+    /// fields; the message never quotes the input.
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let json = bytes_arg(py, "text", text)?;
+        py.detach(|| v3::SignedAnswer::from_json(&json))
+            .map(Self::new)
+            .py_err(py)
+    }
+
+    /// The HTTP status of the answer.
+    #[getter]
+    fn status(&self) -> u16 {
+        self.inner.status
+    }
+
+    /// The `Wechatpay-*` signature headers it carried, by canonical name.
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (k, v) in header_pairs(&self.inner.headers) {
+            d.set_item(k, v)?;
+        }
+        Ok(d)
+    }
+
+    /// The body, exactly as received (the signature covers it).
+    #[getter]
+    fn body(&self) -> &str {
+        &self.inner.body
+    }
+
+    /// The JSON form, to forward to the hospital.
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    /// The JSON form as a dict: `status`, `headers`, `body`.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("status", self.inner.status)?;
+        d.set_item("headers", self.headers(py)?)?;
+        d.set_item("body", &self.inner.body)?;
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        let names: Vec<&str> = header_pairs(&self.inner.headers)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        format!(
+            "SignedAnswer(status={}, headers={}, body=<{} bytes>)",
+            self.inner.status,
+            py_list(&names),
+            self.inner.body.len()
+        )
+    }
+}
+
 /// A fresh random 32-character nonce (`[0-9A-Za-z]`).
 #[pyfunction]
 pub fn new_nonce() -> String {
@@ -489,6 +584,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyResponseVerifier>()?;
     m.add_class::<PyEncryptedRealName>()?;
     m.add_class::<PyFaceUser>()?;
+    m.add_class::<PySignedAnswer>()?;
     m.add_function(wrap_pyfunction!(build_users_query, m)?)?;
     m.add_function(wrap_pyfunction!(parse_users_response, m)?)?;
     m.add_function(wrap_pyfunction!(new_nonce, m)?)?;

@@ -5,9 +5,13 @@ The protocol runs in Rust (``wxface._native``); this package is a thin layer
 over it:
 
 * :class:`MerchantClient` / :class:`AsyncMerchantClient` — the merchant-server
-  side: ``get_authinfo``, ``query_user``, ``fetch_real_name``.
-* :class:`Decryptor` — decrypts real-name fields with the hospital's private
-  key, on its own (provider mode keeps it on the hospital's system).
+  side: ``get_authinfo``, ``query_user``, ``fetch_real_name``, and in provider
+  mode ``query_user_signed``, the verified answer as sent (:class:`SignedAnswer`).
+* :class:`Decryptor` — decrypts the identity of a verified :class:`FaceUser`
+  with the merchant's private key.
+* :class:`RealNameReceiver` — provider mode, on the hospital's system: verifies
+  the answer the provider forwards with the platform key, then decrypts it with
+  the hospital's own key.
 * Bring-your-own-HTTP helpers: :func:`sign_v2`, :func:`build_authinfo_request`,
   :func:`parse_authinfo_response`, :class:`Signer`, :class:`ResponseVerifier`,
   :func:`build_users_query`, :func:`parse_users_response`.
@@ -26,6 +30,7 @@ from ._native import (
     FaceUser,
     MerchantClient,
     RealName,
+    RealNameReceiver,
     Recognition,
     ResponseVerifier,
     Sandbox,
@@ -33,6 +38,7 @@ from ._native import (
     SandboxFaults,
     SandboxIdentity,
     Kiosk,
+    SignedAnswer,
     Signer,
     __version__,
     build_authinfo_request,
@@ -79,6 +85,8 @@ __all__ = [
     "credential_type_label",
     # decryption
     "Decryptor",
+    "RealNameReceiver",
+    "SignedAnswer",
     # v2 helpers
     "sign_v2",
     "build_authinfo_request",

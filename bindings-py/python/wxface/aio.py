@@ -19,6 +19,7 @@ from ._native import (
     FaceUser,
     MerchantClient,
     RealName,
+    SignedAnswer,
 )
 
 T = TypeVar("T")
@@ -99,6 +100,13 @@ class AsyncMerchantClient:
     ) -> FaceUser:
         """Awaitable :meth:`wxface.MerchantClient.query_user`."""
         return await self._run(self._client.query_user, face_sid, info_type)
+
+    async def query_user_signed(
+        self, face_sid: str, info_type: str = "ASK_REAL_NAME"
+    ) -> SignedAnswer:
+        """Awaitable :meth:`wxface.MerchantClient.query_user_signed` (provider
+        mode: the verified answer as sent, to forward to the hospital)."""
+        return await self._run(self._client.query_user_signed, face_sid, info_type)
 
     async def fetch_real_name(
         self, face_sid: str, decryptor: Optional[Decryptor] = None
