@@ -2,6 +2,7 @@
 
 import json
 import pathlib
+import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 VECTORS = ROOT / "tests" / "vectors"
@@ -33,3 +34,23 @@ def cases(rel: str, group_type: str):
 def ids(pairs):
     """pytest ids for ``cases`` output."""
     return [f"tc{t['tcId']}" for _, t in pairs]
+
+
+def sign_answer(sandbox, body, *, status=None, serial=None):
+    """The running sandbox signs ``body`` now (``POST /_sandbox/sign-answer``)
+    and returns the JSON form a provider forwards (``{status, headers, body}``)
+    as a dict: how the tests turn a vector's body into an answer that a
+    ``RealNameReceiver`` verifies before decrypting."""
+    req = {"body": body}
+    if status is not None:
+        req["status"] = status
+    if serial is not None:
+        req["serial"] = serial
+    r = urllib.request.Request(
+        sandbox.url.rstrip("/") + "/_sandbox/sign-answer",
+        data=json.dumps(req, ensure_ascii=False).encode("utf-8"),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(r, timeout=10) as resp:
+        return json.loads(resp.read())

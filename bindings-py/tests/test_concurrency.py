@@ -79,6 +79,24 @@ def test_decryptor_and_verifier_from_threads(wxface_sandbox, wxface_client):
         assert who == person.real_name
 
 
+def test_receiver_from_threads(wxface_sandbox):
+    sb = wxface_sandbox
+    provider = sb.client(provider_mode=True)
+    work = _consented(sb, provider, 4, "R")
+    forwarded = [(provider.query_user_signed(sid).to_json(), p) for sid, p in work]
+    c = sb.credentials
+    hospital = wxface.RealNameReceiver(
+        c.sub_merchant_key_pem,
+        platform_public_key_pem=c.platform_public_key_pem,
+        pub_key_id=c.platform_public_key_id,
+        padding=c.padding,
+    )
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda fp: (hospital.receive(fp[0]), fp[1]), forwarded * 8))
+    for who, person in got:
+        assert who == person.real_name
+
+
 def test_asyncio_gather_keeps_the_loop_running(wxface_sandbox):
     sb = wxface_sandbox
     n = 24

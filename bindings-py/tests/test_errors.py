@@ -75,14 +75,16 @@ def _raise(fn, *a, **kw):
     return e.value
 
 
-def test_each_class_raised_by_a_real_call(merchant_key_pem):
+def test_each_class_raised_by_a_real_call(merchant_key_pem, wxface_sandbox, wxface_client):
     e = _raise(wxface.build_users_query, "", "wx1")
     assert type(e) is wxface.InvalidInputError and e.code == "invalid_input" and e.field == "face_sid"
 
     e = _raise(wxface.ResponseVerifier().verify, 200, {}, b"{}")
     assert type(e) is wxface.SignatureError and e.code == "signature_missing"
 
-    e = _raise(wxface.Decryptor(merchant_key_pem).decrypt_field, "QUJD")
+    # A verified answer opened with a key it was not encrypted for.
+    user = wxface_client.query_user(wxface_sandbox.kiosk().consented_face_sid(wxface_client))
+    e = _raise(wxface.Decryptor(wxface_sandbox.credentials.sub_merchant_key_pem).decrypt_real_name, user)
     assert type(e) is wxface.DecryptionError and e.code == "decryption"
 
     e = _raise(wxface.parse_users_response, wxface.ResponseVerifier(), 503, {}, b"<html>busy</html>")

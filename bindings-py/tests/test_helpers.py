@@ -233,29 +233,34 @@ def _encrypt(plain: str, pad="pkcs1v15", cert="merchant_cert.pem"):
 ID = "11010519491231002X"
 
 
+def _identity_body(pad, name="张小三", cert="merchant_cert.pem"):
+    return json.dumps(
+        {
+            "openid": "o-1",
+            "real_name_info": {
+                "encrypted_real_name": _encrypt(name, pad, cert),
+                "credential_type": 1,
+                "encrypted_credential_id": _encrypt(ID, pad, cert),
+            },
+        }
+    ).encode()
+
+
 @pytest.mark.parametrize("pad", ["pkcs1v15", "oaep-sha1"])
 def test_users_response_then_decryptor(pad, merchant_key_pem):
     v = _verifier()
     now = int(time.time())
-    body = json.dumps(
-        {
-            "openid": "o-1",
-            "real_name_info": {
-                "encrypted_real_name": _encrypt("张小三", pad),
-                "credential_type": 1,
-                "encrypted_credential_id": _encrypt(ID, pad),
-            },
-        }
-    ).encode()
+    body = _identity_body(pad)
     u = wxface.parse_users_response(v, 200, _platform_answer(body, now), body)
     assert u.openid == "o-1" and u.sub_openid is None and u.union_id is None
     assert "<encrypted>" in repr(u)
     enc = u.real_name
     assert enc.credential_type == 1
-    assert "chars" in repr(enc) and enc.encrypted_real_name not in repr(enc)
+    ciphertext = json.loads(body)["real_name_info"]["encrypted_real_name"]
+    assert "<encrypted>" in repr(enc) and ciphertext[:16] not in repr(enc)
     d = wxface.Decryptor(merchant_key_pem, padding=pad)
     assert "PRIVATE" not in repr(d) and pad in repr(d)
-    for form in (u, enc, enc.to_dict(), json.loads(body)):
+    for form in (u, enc):
         r = d.decrypt_real_name(form)
         assert (r.name, r.credential_id, r.credential_type) == ("张小三", ID, 1)
     other = "oaep-sha1" if pad == "pkcs1v15" else "pkcs1v15"
@@ -266,20 +271,57 @@ def test_users_response_then_decryptor(pad, merchant_key_pem):
     assert "张" not in str(e.value) and ID not in str(e.value)
 
 
-def test_decryptor_field_and_argument_errors(merchant_key_pem):
+@pytest.mark.parametrize("pad", ["pkcs1v15", "oaep-sha1"])
+def test_receiver_with_cryptography_signed_answers(pad):
+    """The hospital's receiver on answers encrypted and signed by Python's
+    ``cryptography`` (provider mode: encrypted for the sub-merchant)."""
+    now = int(time.time())
+    body = _identity_body(pad, cert="sub_merchant_cert.pem")
+    r = wxface.RealNameReceiver(
+        KEYS / "sub_merchant_pkcs8.pem",
+        platform_public_key_pem=KEYS / "platform_pubkey_pub.pem",
+        pub_key_id=PUB_KEY_ID,
+        platform_certificate_pem=key_text("platform_cert.pem"),
+        padding=pad,
+    )
+    assert r.platform_key_ids == [PUB_KEY_ID, PLATFORM_SERIAL]
+    for serial, key in ((PLATFORM_SERIAL, "platform_pkcs8.pem"), (PUB_KEY_ID, "platform_pubkey_pkcs8.pem")):
+        answer = {"status": 200, "headers": _platform_answer(body, now, serial=serial, key=key), "body": body.decode()}
+        who = r.receive(answer)
+        assert (who.name, who.credential_id, who.credential_type) == ("张小三", ID, 1)
+        assert r.receive(json.dumps(answer)) == who
+        # Signed with a key other than the one its serial names.
+        wrong = dict(answer, headers=_platform_answer(body, now, serial=serial, key="merchant_pkcs8.pem"))
+        with pytest.raises(wxface.SignatureError) as e:
+            r.receive(wrong)
+        assert e.value.code == "signature_mismatch"
+        stale = dict(answer, headers=_platform_answer(body, now - 301, serial=serial, key=key))
+        with pytest.raises(wxface.SignatureError) as e:
+            r.receive(stale)
+        assert e.value.code == "signature_stale_timestamp"
+    # The merchant's key does not open what was encrypted for the hospital.
+    mine = wxface.RealNameReceiver(
+        KEYS / "merchant_pkcs8.pem", platform_public_key_pem=KEYS / "platform_pubkey_pub.pem",
+        pub_key_id=PUB_KEY_ID, padding=pad,
+    )
+    answer = {"status": 200, "headers": _platform_answer(body, now, serial=PUB_KEY_ID, key="platform_pubkey_pkcs8.pem"),
+              "body": body.decode()}
+    with pytest.raises(wxface.DecryptionError) as e:
+        mine.receive(answer)
+    assert "张" not in str(e.value) and ID not in str(e.value)
+
+
+def test_decryptor_argument_errors(merchant_key_pem):
     d = wxface.Decryptor(KEYS / "merchant_pkcs1.pem")
     assert d.padding == "pkcs1v15"
-    assert d.decrypt_field(_encrypt("测试")) == "测试"
-    with pytest.raises(wxface.DecryptionError):
-        d.decrypt_field("not base64!")
+    assert not hasattr(d, "decrypt_field")
     with pytest.raises(wxface.InvalidInputError):
         wxface.Decryptor(merchant_key_pem, padding="none")
-    with pytest.raises(wxface.MalformedError):
-        d.decrypt_real_name({"encrypted_real_name": "x"})
-    with pytest.raises(wxface.MalformedError):
-        d.decrypt_real_name({"encrypted_real_name": "x", "credential_type": "one", "encrypted_credential_id": "y"})
-    with pytest.raises(wxface.InvalidInputError):
-        d.decrypt_real_name(["not", "a", "mapping"])
+    # Only a verified answer is decrypted: no dicts, no loose fields.
+    body = _identity_body("pkcs1v15")
+    for form in (json.loads(body), json.loads(body)["real_name_info"], body, ["not", "a", "mapping"]):
+        with pytest.raises(TypeError):
+            d.decrypt_real_name(form)
     v = _verifier()
     body = b'{"openid": "o"}'
     u = wxface.parse_users_response(v, 200, _platform_answer(body, int(time.time())), body)
