@@ -29,8 +29,9 @@ impl PyRealName {
     /// exactly as decrypted values are.
     ///
     /// # Errors
-    /// `DecryptionError` when a value is implausible for its type (the same
-    /// check that catches a wrong key): the message names the field only.
+    /// `InvalidInputError` when a value is implausible for its type (the
+    /// same check that makes a wrong key a `DecryptionError`): `.field` is
+    /// `real_name` or `credential_id`, the message names the rule only.
     #[new]
     #[pyo3(signature = (name, credential_type, credential_id))]
     fn py_new(

@@ -93,11 +93,12 @@ def test_realname_is_frozen_unhashable_and_unpicklable():
 
 
 def test_realname_validates_like_decrypted_values():
-    with pytest.raises(wxface.DecryptionError) as e:
+    with pytest.raises(wxface.InvalidInputError) as e:
         wxface.RealName("张三", 1, "110105194912310021")
-    assert "110105" not in str(e.value)
-    with pytest.raises(wxface.DecryptionError):
+    assert "110105" not in str(e.value) and e.value.field == "credential_id"
+    with pytest.raises(wxface.InvalidInputError) as e:
         wxface.RealName("\x01\x02", 2, "E1234567")
+    assert e.value.field == "real_name"
     p = wxface.RealName("测试患者戊", 2, "E99990001")
     assert p.credential_type_label == "护照"
     assert p.masked_credential_id == "E******01"

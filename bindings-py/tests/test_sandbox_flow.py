@@ -120,9 +120,13 @@ def test_attach_and_store_arguments(wxface_sandbox):
         client.get_authinfo(kiosk.rawdata(), "S1", "N")
     assert e.value.field == "device_id"
     g = client.get_authinfo(kiosk.rawdata(), "SBX-STORE-01", "门诊", "KIOSK-01", attach={"dept": "内科"})
-    assert g.authinfo
-    g = client.get_authinfo(kiosk.rawdata(), "SBX-STORE-01", "门诊", "KIOSK-01", attach='{"a":1}')
+    assert g.authinfo and not g.from_cache
+    # A dict is sent as compact JSON: the same attach as text hits the cache.
+    g = client.get_authinfo(kiosk.rawdata(), "SBX-STORE-01", "门诊", "KIOSK-01", attach='{"dept":"内科"}')
     assert g.from_cache
+    # The cache is keyed on every field sent: another attach is another authinfo.
+    g = client.get_authinfo(kiosk.rawdata(), "SBX-STORE-01", "门诊", "KIOSK-01", attach='{"a":1}')
+    assert g.authinfo and not g.from_cache
 
 
 def test_expired_face_sid(wxface_sandbox, wxface_client):
@@ -169,10 +173,18 @@ def test_provider_mode_keeps_the_identity_for_the_hospital_key(wxface_sandbox):
         client.fetch_real_name(face_sid)
     with pytest.raises(wxface.DecryptionError):
         wxface.Decryptor(wxface_sandbox.credentials.merchant_key_pem).decrypt_real_name(user)
-    # ...the hospital decrypts the forwarded fields with its own key.
+    # ...the hospital receives the signed answer and decrypts it with its own
+    # key, after verifying it (test_provider_receiver.py has the details).
     assert user.sub_openid == wxface_sandbox.identities[0].sub_openid
-    hospital = wxface.Decryptor(wxface_sandbox.credentials.sub_merchant_key_pem)
-    assert hospital.decrypt_real_name(user.real_name.to_dict()) == wxface_sandbox.identities[0].real_name
+    c = wxface_sandbox.credentials
+    hospital = wxface.RealNameReceiver(
+        c.sub_merchant_key_pem,
+        platform_public_key_pem=c.platform_public_key_pem,
+        pub_key_id=c.platform_public_key_id,
+        padding=c.padding,
+    )
+    forwarded = client.query_user_signed(face_sid).to_json()
+    assert hospital.receive(forwarded) == wxface_sandbox.identities[0].real_name
     assert client.fetch_real_name(face_sid, wxface_sandbox.sub_merchant_decryptor()) == (
         wxface_sandbox.identities[0].real_name
     )
