@@ -96,12 +96,15 @@ pub enum WxfaceError {
         /// What failed.
         reason: String,
     },
-    /// Ciphertext did not decrypt into a plausible plaintext.
+    /// Real-name fields did not decrypt into a valid identity. One code and
+    /// one fixed message whatever went wrong (bad base64, a wrong length,
+    /// bad padding, a wrong key or padding mode, an implausible plaintext):
+    /// telling them apart would make the decryptor a padding oracle.
     #[error("{reason}")]
     Decryption {
         /// `decryption`.
         code: String,
-        /// What failed (never the plaintext).
+        /// The core's one message (`DECRYPTION_FAILED`).
         reason: String,
     },
     /// A credential is past its expiry.
@@ -236,7 +239,7 @@ impl WxfaceError {
                 failure: signature_failure(&code),
                 detail: reason,
             },
-            Self::Decryption { reason, .. } => CoreError::Decryption(reason),
+            Self::Decryption { .. } => CoreError::Decryption,
             Self::Expired { .. } => CoreError::Expired {
                 what: "a credential of the merchant server",
             },
@@ -428,7 +431,7 @@ mod tests {
                 failure: SignatureFailure::Malformed,
                 detail: String::new(),
             },
-            CoreError::Decryption("d".into()),
+            CoreError::Decryption,
             CoreError::Expired { what: "authinfo" },
             CoreError::State {
                 state: "ready",

@@ -10,7 +10,7 @@
 //! | `flow` | `Flow` (`handle(now, FlowEvent)` / `pollAction()`), `Outcome` |
 //! | `kiosk` | `FaceSdk`, `MerchantBackend` (implemented in Kotlin), `Kiosk`, `CancelHandle` |
 //! | `realname` | `maskName`, `checkResidentId`, `MaskedIdentity`, … |
-//! | `merchant` (feature) | `MerchantClient`, `Decryptor`, `RealName` |
+//! | `merchant` (feature) | `MerchantClient`, `FaceUser`, `Decryptor`, `RealName`, `SignedAnswer`, `RealNameReceiver` |
 //! | `sandbox` (feature, tests) | `TestSandbox`, `EmulatedFaceSdk` |
 //! | `error` | `WxfaceException` (sealed, `code` on every variant), `errorCodes()` |
 //!

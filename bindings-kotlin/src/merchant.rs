@@ -1,12 +1,20 @@
 //! The merchant server's side (feature `merchant`): the `MerchantClient`
 //! (blocking methods, and with feature `suspend` `suspend` variants
-//! suffixed `Async`), the
-//! `Decryptor`, and the decrypted `RealName`.
+//! suffixed `Async`), the `Decryptor`, the decrypted `RealName`, and
+//! provider mode (服务商): `MerchantClient.queryUserSigned` gives the
+//! provider the `SignedAnswer` to forward, the hospital's
+//! `RealNameReceiver` verifies it with the platform key and only then
+//! decrypts it.
 //!
-//! Secrets go in through `MerchantClientBuilder` and `Decryptor.fromPem` and
-//! never come back out; the decrypted identity is an object whose
-//! `toString` is masked, with the full values behind `exposeName` /
-//! `exposeCredentialId`.
+//! Only verified answers are decrypted: `FaceUser` (from `queryUser`) and
+//! `SignedAnswer` are objects Kotlin cannot fill with ciphertexts of its
+//! own, and there is no entry point that takes bare ciphertexts. Every
+//! decryption failure is the same `Decryption` error with one fixed message.
+//!
+//! Secrets go in through `MerchantClientBuilder`, `Decryptor.fromPem` and
+//! `RealNameReceiver(…)` and never come back out; the decrypted identity is
+//! an object whose `toString` is masked, with the full values behind
+//! `exposeName` / `exposeCredentialId`.
 //!
 //! The client runs on a small tokio runtime of its own. A blocking method
 //! hands its work to that runtime and waits, so it works from any thread
@@ -14,6 +22,7 @@
 //! coroutine instead of blocking: the work still runs on the client's
 //! runtime, and the Kotlin side only awaits its completion.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::sync::{mpsc, Arc, Mutex, MutexGuard, PoisonError};
@@ -111,36 +120,6 @@ impl RealName {
     }
 }
 
-/// The encrypted real-name fields of an identity answer, as received.
-#[derive(Clone, PartialEq, Eq, uniffi::Record)]
-#[uniffi::export(Display)]
-pub struct EncryptedRealName {
-    /// Base64 ciphertext of the name.
-    pub encrypted_real_name: String,
-    /// Credential type.
-    pub credential_type: CredentialType,
-    /// Base64 ciphertext of the credential number.
-    pub encrypted_credential_id: String,
-}
-
-impl fmt::Display for EncryptedRealName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "EncryptedRealName(credential_type={:?}, encrypted_real_name=[{} chars], encrypted_credential_id=[{} chars])",
-            self.credential_type,
-            self.encrypted_real_name.len(),
-            self.encrypted_credential_id.len()
-        )
-    }
-}
-
-impl fmt::Debug for EncryptedRealName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
-}
-
 /// Decrypts real-name fields with the (sub-)merchant's API private key.
 /// Needs nothing else, so decryption can live apart from signing (provider
 /// mode: on the hospital's own system).
@@ -187,25 +166,29 @@ impl Decryptor {
         self.inner.padding().into()
     }
 
-    /// Decrypt and validate the real-name fields. Only decrypt fields of an
-    /// answer whose signature verified (`MerchantClient` does that).
+    /// Decrypt and validate the real-name fields of a verified answer
+    /// (`MerchantClient.queryUser`). Nothing else can be decrypted: a
+    /// `FaceUser` comes only out of an answer whose signature verified.
     ///
     /// # Errors
-    /// `Decryption` for bad base64, a wrong length, a failed decryption or
-    /// an implausible plaintext (how a wrong key or padding shows itself).
-    pub fn decrypt_real_name(
-        &self,
-        encrypted: EncryptedRealName,
-    ) -> Result<Arc<RealName>, WxfaceError> {
-        let enc = v3::EncryptedRealName {
-            encrypted_real_name: encrypted.encrypted_real_name,
-            credential_type: encrypted.credential_type.into(),
-            encrypted_credential_id: encrypted.encrypted_credential_id,
-        };
+    /// `Decryption`, with one code and one fixed message, for every way the
+    /// fields can fail to decrypt into a plausible identity (a wrong key or
+    /// padding among them); `Malformed` when the answer carries no real-name
+    /// fields (it was not an `AskRealName` query).
+    pub fn decrypt_real_name(&self, user: Arc<FaceUser>) -> Result<Arc<RealName>, WxfaceError> {
+        let enc = user.inner.real_name.as_ref().ok_or_else(no_real_name)?;
         Ok(Arc::new(RealName {
-            inner: self.inner.decrypt_real_name(&enc)?,
+            inner: self.inner.decrypt_real_name(enc)?,
         }))
     }
+}
+
+fn no_real_name() -> WxfaceError {
+    wxface_core::Error::Malformed {
+        what: "facemch users answer",
+        reason: "no real-name fields (was ASK_REAL_NAME granted?)".into(),
+    }
+    .into()
 }
 
 /// `info_type` of the identity query.
@@ -235,31 +218,294 @@ pub enum SignType {
     HmacSha256,
 }
 
-/// The answer of the identity query; real-name fields still encrypted.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+/// The verified answer of the identity query; real-name fields still
+/// encrypted. An object, not a record: it is made only by
+/// `MerchantClient.queryUser` from an answer whose signature verified, so
+/// `Decryptor.decryptRealName` never sees ciphertexts from anywhere else.
+/// `toString` shows which fields are present, never their values.
+#[derive(uniffi::Object)]
+#[uniffi::export(Display)]
 pub struct FaceUser {
-    /// The user's openid under the merchant's appid.
-    pub openid: Option<String>,
-    /// The user's openid under `sub_appid`.
-    pub sub_openid: Option<String>,
-    /// The union id (`AskUnionId`).
-    pub union_id: Option<String>,
-    /// The encrypted identity (`AskRealName`).
-    pub real_name: Option<EncryptedRealName>,
+    inner: v3::FaceUser,
+}
+
+fn presence<T>(v: &Option<T>) -> &'static str {
+    if v.is_some() {
+        "[set]"
+    } else {
+        "[none]"
+    }
+}
+
+impl fmt::Display for FaceUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let u = &self.inner;
+        write!(
+            f,
+            "FaceUser(openid={}, sub_openid={}, union_id={}, real_name=",
+            presence(&u.openid),
+            presence(&u.sub_openid),
+            presence(&u.union_id)
+        )?;
+        match &u.real_name {
+            Some(r) => write!(
+                f,
+                "[encrypted, credential_type={}])",
+                r.credential_type().code()
+            ),
+            None => f.write_str("[none])"),
+        }
+    }
+}
+
+impl fmt::Debug for FaceUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }
 
 impl From<v3::FaceUser> for FaceUser {
-    fn from(u: v3::FaceUser) -> Self {
-        Self {
-            openid: u.openid,
-            sub_openid: u.sub_openid,
-            union_id: u.union_id,
-            real_name: u.real_name.map(|r| EncryptedRealName {
-                encrypted_real_name: r.encrypted_real_name,
-                credential_type: r.credential_type.into(),
-                encrypted_credential_id: r.encrypted_credential_id,
-            }),
+    fn from(inner: v3::FaceUser) -> Self {
+        Self { inner }
+    }
+}
+
+#[uniffi::export]
+impl FaceUser {
+    /// The user's openid under the merchant's appid.
+    pub fn openid(&self) -> Option<String> {
+        self.inner.openid.clone()
+    }
+
+    /// The user's openid under `sub_appid`.
+    pub fn sub_openid(&self) -> Option<String> {
+        self.inner.sub_openid.clone()
+    }
+
+    /// The union id (`AskUnionId`).
+    pub fn union_id(&self) -> Option<String> {
+        self.inner.union_id.clone()
+    }
+
+    /// Whether the answer carries the encrypted identity (`AskRealName`).
+    pub fn has_real_name(&self) -> bool {
+        self.inner.real_name.is_some()
+    }
+
+    /// The credential type the answer announced (not secret); `null`
+    /// without real-name fields.
+    pub fn credential_type(&self) -> Option<CredentialType> {
+        self.inner
+            .real_name
+            .as_ref()
+            .map(|r| r.credential_type().into())
+    }
+}
+
+/// An identity answer exactly as WeChat Pay sent it (status, the
+/// `Wechatpay-*` signature headers, the body byte for byte): what a provider
+/// (服务商) forwards to the hospital. JSON form:
+/// `{"status":200,"headers":{"Wechatpay-Timestamp":…},"body":"…"}`.
+/// `toString` shows the status, the header names and the body's length.
+#[derive(uniffi::Object)]
+#[uniffi::export(Display)]
+pub struct SignedAnswer {
+    inner: v3::SignedAnswer,
+}
+
+impl SignedAnswer {
+    /// The headers present, by canonical name, in the order WeChat Pay
+    /// documents them.
+    fn header_pairs(&self) -> Vec<(String, String)> {
+        use wxface_core::v3::verify::{
+            HEADER_NONCE, HEADER_SERIAL, HEADER_SIGNATURE, HEADER_SIGNATURE_TYPE, HEADER_TIMESTAMP,
+        };
+        let h = &self.inner.headers;
+        [
+            (HEADER_TIMESTAMP, &h.timestamp),
+            (HEADER_NONCE, &h.nonce),
+            (HEADER_SIGNATURE, &h.signature),
+            (HEADER_SERIAL, &h.serial),
+            (HEADER_SIGNATURE_TYPE, &h.signature_type),
+        ]
+        .into_iter()
+        .filter_map(|(name, v)| v.as_ref().map(|v| (name.to_owned(), v.clone())))
+        .collect()
+    }
+}
+
+impl fmt::Display for SignedAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<String> = self.header_pairs().into_iter().map(|(k, _)| k).collect();
+        write!(
+            f,
+            "SignedAnswer(status={}, headers=[{}], body=[{} bytes])",
+            self.inner.status,
+            names.join(", "),
+            self.inner.body.len()
+        )
+    }
+}
+
+impl fmt::Debug for SignedAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+#[uniffi::export]
+impl SignedAnswer {
+    /// Read the JSON form (what the provider sent).
+    ///
+    /// # Errors
+    /// `Malformed` for oversize or malformed JSON, unknown or repeated
+    /// fields; the message never quotes the input.
+    #[uniffi::constructor]
+    pub fn from_json(text: String) -> Result<Self, WxfaceError> {
+        Ok(Self {
+            inner: v3::SignedAnswer::from_json(text.as_bytes())?,
+        })
+    }
+
+    /// The JSON form, to forward to the hospital.
+    pub fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    /// HTTP status of the answer.
+    pub fn status(&self) -> u16 {
+        self.inner.status
+    }
+
+    /// The `Wechatpay-*` signature headers present, by canonical name.
+    pub fn headers(&self) -> HashMap<String, String> {
+        self.header_pairs().into_iter().collect()
+    }
+
+    /// The body, as received (the signature covers it). Still encrypted;
+    /// not for logs.
+    pub fn body(&self) -> String {
+        self.inner.body.clone()
+    }
+}
+
+/// The hospital's end of provider mode (服务商): verifies a forwarded
+/// `SignedAnswer` with WeChat Pay's platform key, and only then decrypts it
+/// with the hospital's own private key. The clock is the system's: whoever
+/// forwards the answer cannot stretch the timestamp window. `toString`
+/// shows the platform key ids and the padding, never the key.
+#[derive(uniffi::Object)]
+#[uniffi::export(Display)]
+pub struct RealNameReceiver {
+    inner: core_decrypt::RealNameReceiver,
+    key_ids: Vec<String>,
+    padding: crypto::Padding,
+}
+
+impl fmt::Display for RealNameReceiver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "RealNameReceiver(platform_keys=[{}], padding={}, key=[REDACTED])",
+            self.key_ids.join(", "),
+            self.padding.as_str()
+        )
+    }
+}
+
+impl fmt::Debug for RealNameReceiver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+fn receiver_config(reason: &str) -> WxfaceError {
+    WxfaceError::Config {
+        code: "config".into(),
+        reason: format!("configuration: {reason}"),
+    }
+}
+
+#[uniffi::export]
+impl RealNameReceiver {
+    /// A receiver over the hospital's (sub-merchant's) private key (PEM,
+    /// PKCS#1 or PKCS#8) and the platform keys it trusts: the platform
+    /// public key with its `PUB_KEY_ID_…`, and/or a platform certificate.
+    ///
+    /// # Errors
+    /// `Config` when no platform key is given, when a public key comes
+    /// without its id (or an id without a key), or when a key or the
+    /// certificate does not load (the message never contains key material);
+    /// `InvalidInput` for an id that is not `PUB_KEY_ID_…`.
+    #[uniffi::constructor(default(
+        platform_public_key_pem = None,
+        pub_key_id = None,
+        platform_certificate_pem = None,
+        padding = None
+    ))]
+    pub fn new(
+        private_key_pem: String,
+        platform_public_key_pem: Option<String>,
+        pub_key_id: Option<String>,
+        platform_certificate_pem: Option<String>,
+        padding: Option<Padding>,
+    ) -> Result<Self, WxfaceError> {
+        let private_key_pem = zeroize::Zeroizing::new(private_key_pem);
+        let provider = crypto::default_provider();
+        let mut store = v3::PlatformKeyStore::new();
+        match (platform_public_key_pem, pub_key_id) {
+            (Some(pem), Some(id)) => store.add_public_key_pem(provider.as_ref(), &id, &pem)?,
+            (None, None) => {}
+            (Some(_), None) => {
+                return Err(receiver_config(
+                    "a platform public key needs its id (`PUB_KEY_ID_…`)",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(receiver_config(
+                    "a platform public key id needs its key (PEM)",
+                ))
+            }
         }
+        if let Some(pem) = platform_certificate_pem {
+            store.add_certificate_pem(provider.as_ref(), &pem)?;
+        }
+        if store.is_empty() {
+            return Err(receiver_config(
+                "a receiver needs a platform public key (with its id) or a platform certificate",
+            ));
+        }
+        let padding: crypto::Padding = padding.map(Into::into).unwrap_or_default();
+        let decryptor = core_decrypt::Decryptor::from_pem(&private_key_pem, padding)?;
+        let key_ids = store.ids().into_iter().map(str::to_owned).collect();
+        Ok(Self {
+            inner: core_decrypt::RealNameReceiver::new(v3::ResponseVerifier::new(store), decryptor),
+            key_ids,
+            padding,
+        })
+    }
+
+    /// Verify the forwarded answer, then decrypt its identity.
+    ///
+    /// # Errors
+    /// `Signature` when the answer does not verify (nothing is decrypted
+    /// then); `Backend` for a forwarded error answer; `Malformed` when it
+    /// carries no real-name fields; `Decryption` (one code, one fixed
+    /// message) when the fields do not decrypt into a plausible identity.
+    pub fn receive(&self, answer: Arc<SignedAnswer>) -> Result<Arc<RealName>, WxfaceError> {
+        Ok(Arc::new(RealName {
+            inner: self.inner.receive(&answer.inner)?,
+        }))
+    }
+
+    /// `receive` on the JSON form of a `SignedAnswer`.
+    ///
+    /// # Errors
+    /// `Malformed` for a bad JSON form; as `receive` otherwise.
+    pub fn receive_json(&self, json: String) -> Result<Arc<RealName>, WxfaceError> {
+        Ok(Arc::new(RealName {
+            inner: self.inner.receive_json(json.as_bytes())?,
+        }))
     }
 }
 
@@ -683,10 +929,27 @@ impl MerchantClient {
         &self,
         face_sid: String,
         info_type: InfoType,
-    ) -> Result<FaceUser, WxfaceError> {
+    ) -> Result<Arc<FaceUser>, WxfaceError> {
         let c = self.inner.clone();
         self.blocking(async move { c.query_user(&face_sid, info_type.into()).await })
-            .map(Into::into)
+            .map(|u| Arc::new(u.into()))
+    }
+
+    /// Provider mode (服务商): `GET /v3/facemch/users/{face_sid}`, verified
+    /// here, and returned exactly as WeChat Pay sent it, for forwarding to
+    /// the hospital, whose `RealNameReceiver` verifies it again with the
+    /// platform key before it decrypts anything. Blocks.
+    ///
+    /// # Errors
+    /// As `queryUser`; `Malformed` when the body is not UTF-8.
+    pub fn query_user_signed(
+        &self,
+        face_sid: String,
+        info_type: InfoType,
+    ) -> Result<Arc<SignedAnswer>, WxfaceError> {
+        let c = self.inner.clone();
+        self.blocking(async move { c.query_user_signed(&face_sid, info_type.into()).await })
+            .map(|inner| Arc::new(SignedAnswer { inner }))
     }
 
     /// Query and decrypt with `decryptor`. Blocks.
@@ -762,11 +1025,26 @@ impl MerchantClient {
         &self,
         face_sid: String,
         info_type: InfoType,
-    ) -> Result<FaceUser, WxfaceError> {
+    ) -> Result<Arc<FaceUser>, WxfaceError> {
         let c = self.inner.clone();
         self.suspending(async move { c.query_user(&face_sid, info_type.into()).await })
             .await
-            .map(Into::into)
+            .map(|u| Arc::new(u.into()))
+    }
+
+    /// `queryUserSigned` as a `suspend` function.
+    ///
+    /// # Errors
+    /// As `queryUserSigned`.
+    pub async fn query_user_signed_async(
+        &self,
+        face_sid: String,
+        info_type: InfoType,
+    ) -> Result<Arc<SignedAnswer>, WxfaceError> {
+        let c = self.inner.clone();
+        self.suspending(async move { c.query_user_signed(&face_sid, info_type.into()).await })
+            .await
+            .map(|inner| Arc::new(SignedAnswer { inner }))
     }
 
     /// `realName` as a `suspend` function.
@@ -778,5 +1056,51 @@ impl MerchantClient {
         self.suspending(async move { c.real_name(&face_sid).await })
             .await
             .map(|inner| Arc::new(RealName { inner }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(name: &str) -> String {
+        let path = format!("{}/../tests/vectors/keys/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(path).expect("fixture key")
+    }
+
+    #[test]
+    fn signed_answer_prints_header_names_and_body_length_only() {
+        let json = r#"{"status":200,"headers":{"Wechatpay-Timestamp":"1767225600","Wechatpay-Nonce":"n0nce","Wechatpay-Signature":"c2lnbmF0dXJl","Wechatpay-Serial":"PUB_KEY_ID_01"},"body":"{\"openid\":\"o_secret\"}"}"#;
+        let answer = SignedAnswer::from_json(json.into()).expect("JSON form");
+        let shown = answer.to_string();
+        assert_eq!(
+            shown,
+            "SignedAnswer(status=200, headers=[Wechatpay-Timestamp, Wechatpay-Nonce, Wechatpay-Signature, Wechatpay-Serial], body=[21 bytes])"
+        );
+        assert_eq!(answer.headers().len(), 4);
+        assert_eq!(answer.body(), r#"{"openid":"o_secret"}"#);
+        let again = SignedAnswer::from_json(answer.to_json()).expect("round trip");
+        assert_eq!(again.to_json(), answer.to_json());
+        let e = SignedAnswer::from_json(r#"{"status":200,"x":"o_secret"}"#.into()).err();
+        let text = e.map(|e| e.to_string()).unwrap_or_default();
+        assert!(!text.contains("o_secret"), "{text}");
+    }
+
+    #[test]
+    fn receiver_needs_a_platform_key_and_hides_its_own() {
+        let private = key("merchant_pkcs8.pem");
+        let public = key("platform_pubkey_pub.pem");
+        let id = "PUB_KEY_ID_0119000000012026010100000000000001".to_owned();
+        let none = RealNameReceiver::new(private.clone(), None, None, None, None).err();
+        assert_eq!(none.as_ref().map(WxfaceError::code), Some("config"));
+        let half = RealNameReceiver::new(private.clone(), Some(public.clone()), None, None, None).err();
+        assert_eq!(half.as_ref().map(WxfaceError::code), Some("config"));
+        let r = RealNameReceiver::new(private, Some(public), Some(id.clone()), None, None)
+            .expect("receiver");
+        let shown = r.to_string();
+        assert_eq!(
+            shown,
+            format!("RealNameReceiver(platform_keys=[{id}], padding=pkcs1v15, key=[REDACTED])")
+        );
     }
 }

@@ -2,8 +2,10 @@
 //! tests only; never in an Android build).
 //!
 //! `TestSandbox` runs a local WeChat Pay on a free loopback port and hands
-//! out a merchant-client builder and a decryptor wired to it, so the keys
-//! never cross into Kotlin. On request it also runs the reference merchant
+//! out merchant-client builders (direct and provider mode) and a decryptor
+//! wired to it, so the merchant's keys never cross into Kotlin; the public
+//! platform key and the sub-merchant's throwaway test key do, for the
+//! hospital's `RealNameReceiver` in the provider-mode tests. On request it also runs the reference merchant
 //! server (docs/merchant-api.md) in front of it. `EmulatedFaceSdk` is the face SDK emulator: a
 //! Kotlin `FaceSdk` delegates to its `call`, which exercises the callback
 //! path exactly as the Android adapter does.
@@ -216,6 +218,60 @@ impl TestSandbox {
             Some(padding.unwrap_or_else(|| self.creds.padding.into())),
         )
         .map(Arc::new)
+    }
+
+    /// A builder for this sandbox in provider mode (服务商): the provider's
+    /// ids and keys, the sub-merchant's ids and certificate serial, no
+    /// decryptor (the provider cannot decrypt what is meant for the
+    /// hospital). For `queryUserSigned`.
+    ///
+    /// # Errors
+    /// `Config` when the sandbox's keys do not load.
+    pub fn provider_client_builder(&self) -> Result<Arc<MerchantClientBuilder>, WxfaceError> {
+        let c = &self.creds;
+        let builder = Arc::new(MerchantClientBuilder::new())
+            .appid(c.appid.clone())
+            .mch_id(c.mch_id.clone())
+            .sub_merchant(c.sub_mch_id.clone(), c.sub_merchant_serial.clone())
+            .sub_appid(c.sub_appid.clone())
+            .store("STORE-01".into(), "Sandbox hospital".into())
+            .api_key(c.api_v2_key.clone())?;
+        Ok(builder
+            .merchant_key_pem(c.merchant_key_pem.clone(), c.merchant_serial.clone())
+            .platform_public_key(c.pub_key_id.clone(), c.platform_public_key_pem.clone())
+            .base_url(self.url.clone()))
+    }
+
+    /// The sub-merchant's mch_id (provider mode).
+    pub fn sub_mch_id(&self) -> String {
+        self.creds.sub_mch_id.clone()
+    }
+
+    /// The sub-merchant's appid (provider mode).
+    pub fn sub_appid(&self) -> String {
+        self.creds.sub_appid.clone()
+    }
+
+    /// The platform public key (SPKI PEM) this sandbox signs answers with.
+    pub fn platform_public_key_pem(&self) -> String {
+        self.creds.platform_public_key_pem.clone()
+    }
+
+    /// The id (`PUB_KEY_ID_…`) of the platform public key.
+    pub fn pub_key_id(&self) -> String {
+        self.creds.pub_key_id.clone()
+    }
+
+    /// The platform certificate (PEM).
+    pub fn platform_certificate_pem(&self) -> String {
+        self.creds.platform_cert_pem.clone()
+    }
+
+    /// The sub-merchant's (hospital's) private key of this sandbox's
+    /// throwaway key set (PKCS#8 PEM), for the hospital's side of the
+    /// provider-mode tests. A test key generated for this sandbox only.
+    pub fn sub_merchant_key_pem(&self) -> String {
+        self.creds.sub_merchant_key_pem.clone()
     }
 
     /// The test persons.

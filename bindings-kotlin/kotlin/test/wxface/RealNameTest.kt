@@ -57,14 +57,19 @@ class RealNameTest {
             emu.setPerson("patient-b")
             val who = (kiosk.verify() as Outcome.Verified).who
 
-            // Query once (verified answer), decrypt separately: the provider-mode split.
+            // Query once (a verified answer), decrypt separately.
             val user = client.queryUser(who.faceSid, InfoType.ASK_REAL_NAME)
-            val encrypted = requireNotNull(user.realName)
-            assertFalse(encrypted.toString().contains(encrypted.encryptedRealName))
+            assertTrue(user.hasRealName())
+            assertEquals(CredentialType.IdCard, user.credentialType())
+            assertNotNull(user.openid())
+            assertEquals(
+                "FaceUser(openid=[set], sub_openid=[none], union_id=[none], real_name=[encrypted, credential_type=1])",
+                user.toString(),
+            )
             val decryptor = sandbox.decryptor()
             assertEquals(Padding.PKCS1V15, decryptor.padding())
             assertFalse(decryptor.toString().contains("PRIVATE"))
-            val real = decryptor.decryptRealName(encrypted)
+            val real = decryptor.decryptRealName(user)
             assertEquals("测试患者乙", real.exposeName())
             assertTrue(real.exposeCredentialId().endsWith("X"))
             assertEquals("测***乙", real.maskedName())
@@ -73,13 +78,19 @@ class RealNameTest {
 
             // The other padding never yields a value: implicit rejection is caught.
             val wrong = assertThrows<WxfaceException.Decryption> {
-                sandbox.decryptor(Padding.OAEP_SHA1).decryptRealName(encrypted)
+                sandbox.decryptor(Padding.OAEP_SHA1).decryptRealName(user)
             }
             assertEquals("decryption", wrong.code)
-            assertFalse(wrong.message.contains("测试"))
+            assertEquals(DECRYPTION_FAILED, wrong.reason)
+            assertEquals("code=decryption, reason=$DECRYPTION_FAILED", wrong.message)
 
             val viaQuery = client.queryUser(who.faceSid, InfoType.ASK_UNION_ID)
-            assertNotNull(viaQuery.unionId)
+            assertNotNull(viaQuery.unionId())
+            assertFalse(viaQuery.hasRealName())
+            assertEquals(null, viaQuery.credentialType())
+            // An answer without real-name fields has nothing to decrypt.
+            val none = assertThrows<WxfaceException.Malformed> { decryptor.decryptRealName(viaQuery) }
+            assertEquals("malformed", none.code)
             val fetched = client.fetchRealName(who.faceSid, decryptor)
             assertEquals(real.masked(), fetched.masked())
             assertTrue(client.stats().httpRequests >= 3u)

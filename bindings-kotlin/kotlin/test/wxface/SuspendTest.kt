@@ -28,7 +28,11 @@ class SuspendTest {
                     val real = client.realNameAsync(who.faceSid)
                     assertEquals(client.realName(who.faceSid).masked(), real.masked())
                     val user = client.queryUserAsync(who.faceSid, InfoType.ASK_UNION_ID)
-                    assertNotNull(user.unionId)
+                    assertNotNull(user.unionId())
+                    val signed = client.queryUserSignedAsync(who.faceSid, InfoType.ASK_UNION_ID)
+                    assertEquals(200.toUShort(), signed.status())
+                    assertTrue("Wechatpay-Signature" in signed.headers())
+                    assertTrue(signed.body().contains(requireNotNull(user.unionId())))
                     // Concurrent authinfo requests for one device share one answer.
                     val raw = parseSdkReply(SdkCmd.GET_RAWDATA, emu.call(sdkRequestJson(SdkRequest.GetRawdata, "1.24", now())))
                     val params = AuthinfoParams(rawdata = (raw as SdkReply.Rawdata).rawdata, deviceId = "SU-01")
