@@ -25,9 +25,9 @@ fn text(max: usize) -> impl Strategy<Value = String> {
 fn face_code() -> impl Strategy<Value = SdkRequest> {
     (
         (id(), id(), opt_id(), opt_id(), id()),
-        (opt_id(), proptest::option::of("[0-9]{1,20}"), text(200)),
+        (opt_id(), proptest::option::of("\\+?[0-9]{3,19}"), text(200)),
         (
-            proptest::option::of("[0-9]{1,2}"),
+            proptest::option::of("[1-9][0-9]?"),
             any::<bool>(),
             any::<bool>(),
             any::<bool>(),
