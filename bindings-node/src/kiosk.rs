@@ -597,7 +597,13 @@ pub struct KioskConfig {
     /// `disable_keyboard` (SDK 1.23+).
     pub disable_keyboard: Option<bool>,
     /// `camera_rotation` of `initWxpayface`: 1 = +90°, 2 = 180°, 3 = −90° (SDK 1.18+).
+    /// The same as `init.cameraRotation`; give one or the other.
     pub camera_rotation: Option<i32>,
+    /// `initWxpayface` settings, as in every other binding: the SDK's own
+    /// network proxy (`proxy: {ip, port, user?, passwd?}`), `proxyType`
+    /// (0 none, 1 HTTP tunnel, 2 SOCKS5; SDK 1.18+) and `cameraRotation`.
+    #[napi(ts_type = "sdk.InitRequestInit")]
+    pub init: Option<crate::sdk::InitRequestInit>,
     /// A cached authinfo is reused only while it has this many seconds left (default 60).
     pub authinfo_margin_secs: Option<u32>,
     /// The merchant server (`docs/merchant-api.md`), e.g. `http://his.local:8080`.
@@ -619,7 +625,16 @@ fn flow_config(c: &KioskConfig) -> Result<FlowConfig, Error> {
     f.sub_mch_id = c.sub_mch_id.clone();
     f.screen_index = c.screen_index.clone();
     f.disable_keyboard = c.disable_keyboard.unwrap_or(false);
+    if let Some(init) = &c.init {
+        f.init = crate::sdk::init_request(init.clone())?;
+    }
     if let Some(r) = c.camera_rotation {
+        if c.init.as_ref().is_some_and(|i| i.camera_rotation.is_some()) {
+            return Err(Error::InvalidInput {
+                field: "camera_rotation".into(),
+                reason: "is given twice (top level and init); give one".into(),
+            });
+        }
         f.init.camera_rotation = Some(CameraRotation::try_from(i64::from(r))?);
     }
     if let Some(m) = c.authinfo_margin_secs {

@@ -29,6 +29,7 @@ pub struct RequestOptions {
 
 /// The HTTP proxy of `initWxpayface`.
 #[napi(object, namespace = "sdk")]
+#[derive(Clone)]
 pub struct ProxyInit {
     /// `ip`
     pub ip: String,
@@ -42,7 +43,7 @@ pub struct ProxyInit {
 
 /// `initWxpayface` settings.
 #[napi(object, namespace = "sdk")]
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct InitRequestInit {
     /// Optional HTTP proxy.
     pub proxy: Option<ProxyInit>,
@@ -132,7 +133,7 @@ fn build(req: SdkRequest, opts: Option<RequestOptions>) -> Result<String, Error>
     req.to_json(target, now_or(opts.now)?)
 }
 
-fn init_request(init: InitRequestInit) -> Result<InitRequest, Error> {
+pub(crate) fn init_request(init: InitRequestInit) -> Result<InitRequest, Error> {
     Ok(InitRequest {
         proxy: init.proxy.map(|p| Proxy {
             ip: p.ip,

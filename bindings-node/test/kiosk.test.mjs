@@ -395,6 +395,30 @@ describe('lifecycle and configuration', () => {
     assert.throws(() => new Kiosk({ ...base, sdkVersion: '1.12', disableKeyboard: true, merchantUrl: 'http://x' }, sdk), wx.SdkVersionError)
   })
 
+  test('the SDK\'s own proxy and init settings, as in every other binding', async () => {
+    const deviceId = sb.device()
+    const init = { proxy: { ip: '127.0.0.1', port: '3128', user: 'kiosk', passwd: 'pw' }, proxyType: 1, cameraRotation: 2 }
+    const kiosk = new Kiosk(sb.config(deviceId, { init }), sb.emulator(deviceId))
+    await kiosk.start()
+    assert.equal(await kiosk.state(), 'ready')
+    await kiosk.shutdown()
+    // The settings reach initWxpayface's field rules: a port that is no port is refused.
+    const bad = { proxy: { ip: '127.0.0.1', port: '70000' } }
+    const refused = async () => {
+      const k = new Kiosk(sb.config(sb.device(), { init: bad }), sb.emulator('K'))
+      await k.start()
+    }
+    await assert.rejects(refused, (e) => e instanceof wx.InvalidInputError && e.field === 'port')
+    // proxyType needs SDK 1.18.
+    const old = async () => {
+      const k = new Kiosk(sb.config(sb.device(), { init: { proxyType: 2 }, sdkVersion: '1.17' }), sb.emulator('K'))
+      await k.start()
+    }
+    await assert.rejects(old, wx.SdkVersionError)
+    assert.throws(() => new Kiosk(sb.config(sb.device(), { init: { cameraRotation: 1 }, cameraRotation: 1 }), sb.emulator('K')),
+      (e) => e instanceof wx.InvalidInputError && e.field === 'camera_rotation')
+  })
+
   test('FaceSdk: raw calls, emulator controls, load errors', async () => {
     const sdk = sb.emulator(sb.device())
     assert.equal(sdk.kind, 'emulator')
