@@ -4,7 +4,7 @@
 # suite against the sandbox, and each binding's own suite.
 #
 #   scripts/test.sh            everything
-#   scripts/test.sh rust       one stage (rust, targets, cabi, interop, python, node, kotlin, wasm)
+#   scripts/test.sh rust       one stage (rust, fuzz, deny, targets, cabi, interop, python, node, kotlin, wasm)
 #
 # It installs what it needs by name (rustup targets, pip, npm, apt) and stops
 # at the first failure.
@@ -45,6 +45,77 @@ run_rust() {
   cargo test -p wxface-core --all-features
   stage "rust: decrypting unverified fields does not compile (trybuild)"
   cargo test -p wxface-core --test compile_fail
+}
+
+run_fuzz() {
+  # The cargo-fuzz targets of fuzz/ (nightly, AddressSanitizer and leak
+  # detection): built, then each run for 30 s from its committed corpus. New
+  # inputs go to a scratch directory, never into fuzz/corpus; a crash or leak
+  # fails the stage with the input saved under fuzz/artifacts/<target>/.
+  stage "fuzz: nightly toolchain and cargo-fuzz"
+  rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+  have cargo-fuzz || cargo install cargo-fuzz --locked
+  stage "fuzz: build every target"
+  cargo +nightly fuzz build
+  local t scratch
+  for t in $(cargo +nightly fuzz list); do
+    stage "fuzz: $t, 30 s from fuzz/corpus/$t"
+    scratch=$(mktemp -d)
+    if ! cargo +nightly fuzz run "$t" "$scratch" "fuzz/corpus/$t" -- \
+      -max_total_time=30 -timeout=10 -print_final_stats=1; then
+      rm -rf "$scratch"
+      echo "FUZZ FAILURE: target $t crashed, leaked or timed out; the input is in fuzz/artifacts/$t/." >&2
+      echo "Fix it, then keep the input as fuzz/regressions/$t/<name> (replayed by cargo test)." >&2
+      return 1
+    fi
+    rm -rf "$scratch"
+  done
+}
+
+run_deny() {
+  # Supply chain (deny.toml): advisories against the advisory-db snapshot in
+  # ../shared/advisory-db, offline; licences; duplicate versions (warnings);
+  # sources (crates.io only).
+  stage "deny: cargo-deny"
+  have cargo-deny || cargo install cargo-deny --locked
+  local snap="$ROOT/../shared/advisory-db"
+  if [ ! -f "$snap/SNAPSHOT" ] || [ ! -d "$snap/crates" ]; then
+    echo "DENY FAILURE: no advisory-db snapshot at $snap" >&2
+    echo "(shared/ must sit beside the repository, holding advisory-db/SNAPSHOT and advisory-db/crates/)" >&2
+    return 1
+  fi
+  stage "deny: advisory DB $(head -n 1 "$snap/SNAPSHOT")"
+  local root db date
+  root=$(mktemp -d)
+  export WXFACE_ADVISORY_DB_ROOT=$root
+  # cargo-deny looks for the database in a directory named after its URL,
+  # and wants a git repository there: ask it where, then put the snapshot
+  # there as a one-commit repository dated like the snapshot, so that the
+  # staleness limit of deny.toml measures the snapshot's real age.
+  db=$( (cargo deny --color never -L debug --frozen check advisories 2>&1 || true) |
+    sed -n "s/.*Opening advisory database at '\(.*\)'.*/\1/p" | head -n 1)
+  if [ -z "$db" ]; then
+    echo "DENY FAILURE: could not learn where cargo-deny expects the advisory database" >&2
+    return 1
+  fi
+  date=$(sed -n 's/.*(\([0-9][0-9-]*\)).*/\1/p' "$snap/SNAPSHOT" | head -n 1)
+  mkdir -p "$db"
+  cp -R "$snap/." "$db/"
+  git -C "$db" init -q -b main
+  git -C "$db" add -- SNAPSHOT
+  GIT_AUTHOR_DATE="${date}T00:00:00Z" GIT_COMMITTER_DATE="${date}T00:00:00Z" \
+    git -C "$db" -c user.name=advisory-db -c user.email=advisory-db@localhost \
+    commit -q -m "$(head -n 1 "$snap/SNAPSHOT")"
+  touch -d "${date}T00:00:00Z" "$db/.git/HEAD"
+  stage "deny: check (offline)"
+  local rc=0
+  cargo deny --color never --frozen check || rc=$?
+  rm -rf "$root"
+  unset WXFACE_ADVISORY_DB_ROOT
+  if [ $rc -ne 0 ]; then
+    echo "DENY FAILURE: cargo deny check failed (see above)" >&2
+    return $rc
+  fi
 }
 
 run_targets() {
@@ -105,7 +176,7 @@ run_wasm() {
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(rust targets cabi interop python node kotlin wasm)
+[ ${#stages[@]} -gt 0 ] || stages=(rust fuzz deny targets cabi interop python node kotlin wasm)
 for s in "${stages[@]}"; do
   "run_$s"
 done
