@@ -33,20 +33,32 @@
 //! ## Pointing a Windows kiosk at `WxpayFaceSDK.dll`
 //!
 //! - **Path.** [`NativeFaceSdk::load`] takes the DLL's path. Prefer a full
-//!   path to the copy shipped with your application. A bare name
-//!   ([`NativeFaceSdk::load_default`] uses `WxpayFaceSDK.dll` unless the
-//!   environment variable `WXFACE_SDK_LIBRARY` names a path) is resolved by
-//!   the Windows DLL search order: the executable's folder first, then the
-//!   system folders, then `PATH`. DLLs the SDK itself depends on are looked
-//!   up the same way, so keep them beside it. A load failure names the path
-//!   that was tried; a library without `wxpayCallFaceService` or
-//!   `wxpayReleaseResponse` is refused naming the missing symbol.
+//!   path to the copy shipped with your application (any characters,
+//!   `C:\医院\人脸SDK\WxpayFaceSDK.dll` included). A relative path or a bare
+//!   name ([`NativeFaceSdk::load_default`] uses `WxpayFaceSDK.dll` unless the
+//!   environment variable `WXFACE_SDK_LIBRARY` names a path) is taken from
+//!   the application's folder (the `.exe`'s), never from the current
+//!   directory or `PATH`: the general DLL search order is not used, so a DLL
+//!   planted elsewhere is never loaded. DLLs the SDK itself depends on are
+//!   looked up beside it and in System32 only, so keep them beside it. A load
+//!   failure names the path that was tried; a library without
+//!   `wxpayCallFaceService` or `wxpayReleaseResponse` is refused naming the
+//!   missing symbol.
 //! - **32 or 64 bits.** A process can only load a DLL of its own
-//!   architecture. Build the kiosk for `i686-pc-windows-msvc` when the
-//!   vendor ships a 32-bit DLL, for `x86_64-pc-windows-msvc` for a 64-bit one.
-//!   A mismatch shows as a load error (Windows error 193, "not a valid Win32
-//!   application"). Check a DLL with `dumpbin /headers WxpayFaceSDK.dll`
-//!   (`machine (x86)` or `machine (x64)`).
+//!   architecture. Build the kiosk for `i686-pc-windows-*` when the vendor
+//!   ships a 32-bit DLL, for `x86_64-pc-windows-*` for a 64-bit one (a Node
+//!   kiosk: the 32-bit or 64-bit Node for Windows). The DLL's PE header is
+//!   read before loading: a mismatch is [`NativeError::WrongArchitecture`]
+//!   (code `wrong_architecture`), naming both bitnesses, instead of Windows
+//!   error 193 ("not a valid Win32 application"). Check a DLL with
+//!   `dumpbin /headers WxpayFaceSDK.dll` (`machine (x86)` or `machine (x64)`).
+//! - **A call that hangs.** Each loaded library has one worker thread and a
+//!   short queue. A call that outlasts [`NativeOptions::timeout`] is given
+//!   up; while it is still inside the DLL, further calls fail at once with
+//!   [`NativeError::Busy`] (an SDK error with `return_code = BUSY`) instead
+//!   of stacking up threads. When it returns, the [`Kiosk`] ends the face
+//!   session it may have opened (`getWxpayAuth` with `quit_face_auth`, which
+//!   SDK 1.20 and later require) before the next patient.
 //! - **Calling convention.** The vendor documents cdecl; the prototypes here
 //!   are `extern "C"`, which is cdecl on 32-bit Windows (and the only
 //!   convention on x64). A stdcall build of the DLL would not match.
@@ -84,7 +96,7 @@ use wxface_core::UnixTime;
 pub use http::{HttpMerchantBackend, HttpMerchantBackendBuilder};
 pub use kiosk::{CancelHandle, InitRetry, Kiosk, ProgressEvent, StepStatus, VerifyHooks};
 #[cfg(feature = "native")]
-pub use native::{NativeError, NativeFaceSdk, NativeOptions};
+pub use native::{Architecture, NativeError, NativeFaceSdk, NativeOptions};
 pub use wxface_core::flow::{FlowConfig, Outcome, Step};
 
 /// One face SDK: JSON request in, JSON response out.
@@ -100,6 +112,35 @@ pub trait FaceSdk: Send + Sync {
     /// timeout, non-UTF-8 answer); an SDK answer with `return_code != SUCCESS`
     /// is a successful call.
     fn call(&self, request_json: &str) -> Result<String, wxface_core::Error>;
+
+    /// The answer of a call that was given up (it timed out) and has
+    /// returned since, with its request; each is handed out once. The
+    /// [`Kiosk`] asks before every patient and at shutdown, to end a face
+    /// session that such a call opened. The default: none (an SDK whose
+    /// calls are never given up).
+    fn take_late_answer(&self) -> Option<LateAnswer> {
+        None
+    }
+}
+
+/// A request whose caller gave up, and the answer it got later.
+///
+/// Holds protocol data (authinfo, `face_sid`): `Debug` shows neither.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LateAnswer {
+    /// The request JSON.
+    pub request: String,
+    /// The answer JSON.
+    pub answer: String,
+}
+
+impl std::fmt::Debug for LateAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LateAnswer")
+            .field("request_len", &self.request.len())
+            .field("answer_len", &self.answer.len())
+            .finish()
+    }
 }
 
 /// An authinfo granted by the merchant server.

@@ -41,8 +41,13 @@ use wxface_sandbox::{Credentials, Sandbox, SandboxConfig};
 const DEVICE: &str = "NATIVE-KIOSK-01";
 const STORE: &str = "NATIVE-STORE-01";
 
-/// The emulator library beside this test's executable (`target/debug`).
+/// The emulator library: `WXFACE_TEST_SDK_LIBRARY` when set (the Windows
+/// run puts it under a path with Chinese characters), else the one beside
+/// this test's executable (`target/debug`).
 fn emulator_library() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("WXFACE_TEST_SDK_LIBRARY").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
     let exe = std::env::current_exe().ok()?;
     let debug_dir = exe.parent()?.parent()?;
     let lib = debug_dir.join(libloading::library_filename("wxface_sdk_emu"));
@@ -193,10 +198,7 @@ impl MerchantBackend for SandboxMerchant {
         let (status, headers, body) = self.send(&req);
         let user =
             handle_users_response(&self.verifier, status, &headers, &body, SystemClock.now())?;
-        let enc = user
-            .real_name
-            .as_ref()
-            .ok_or(Error::Decryption)?;
+        let enc = user.real_name.as_ref().ok_or(Error::Decryption)?;
         let real = self.decryptor.decrypt_real_name(enc)?;
         if let Some(openid) = &user.openid {
             self.verified.lock().unwrap().insert(openid.clone());
@@ -381,6 +383,94 @@ fn a_hanging_sdk_call_times_out() {
     // The call still holds the library; once it returns, release goes through.
     thread::sleep(Duration::from_millis(1400));
     k.shutdown().unwrap();
+}
+
+#[test]
+fn a_recognition_that_outlasts_the_timeout_is_ended_before_the_next_patient() {
+    let Some(lib) = emulator_library() else {
+        return;
+    };
+    let (sandbox, _one) = sandbox();
+    // Recognition takes 1.2 s; the kiosk gives up on a call after 0.6 s.
+    set_emulator_env(sandbox, "consent", &[("WXFACE_EMU_LATENCY_MS", "1200")]);
+    let sdk = Arc::new(
+        NativeFaceSdk::load_with(
+            &lib,
+            NativeOptions {
+                timeout: Duration::from_millis(600),
+                ..NativeOptions::default()
+            },
+        )
+        .unwrap(),
+    );
+    let merchant = Arc::new(SandboxMerchant::new(sandbox));
+    let k = kiosk(sandbox, &sdk, &merchant);
+    let failure = |o: Outcome| match o {
+        Outcome::Failed {
+            step,
+            error:
+                Error::Sdk {
+                    return_code,
+                    return_msg,
+                    ..
+                },
+        } => (step, return_code, return_msg),
+        other => panic!("{other:?}"),
+    };
+
+    // 1. Recognition outlasts the timeout.
+    let (step, code, _) = failure(k.verify(VerifyHooks::new()));
+    assert_eq!((step, code.as_str()), (Step::Recognising, "TIMEOUT"));
+    // 2. Right after: the call still runs inside the library, so the next
+    //    patient is told at once instead of queueing behind it (the authinfo
+    //    is cached: the visit starts with recognition).
+    let t0 = std::time::Instant::now();
+    let (step, code, msg) = failure(k.verify(VerifyHooks::new()));
+    assert_eq!((step, code.as_str()), (Step::Recognising, "BUSY"));
+    assert!(msg.contains("getWxpayfaceCode"), "{msg}");
+    assert!(
+        t0.elapsed() < Duration::from_millis(400),
+        "{:?}",
+        t0.elapsed()
+    );
+    // 3. The hung call returns with a face_sid: a face session is open. The
+    //    kiosk ends it (quit) before the next patient, so the SDK takes the
+    //    next recognition instead of refusing it with "上一次实名认证未结束"
+    //    (which it answers at once, with ERROR).
+    thread::sleep(Duration::from_millis(1000));
+    let (step, code, msg) = failure(k.verify(VerifyHooks::new()));
+    assert!(!msg.contains("上一次"), "{msg}");
+    assert_eq!((step, code.as_str()), (Step::Recognising, "TIMEOUT"));
+    // 4. The same at shutdown: the session of the last late answer is ended,
+    //    then the SDK is released.
+    thread::sleep(Duration::from_millis(1000));
+    k.shutdown().unwrap();
+
+    // A kiosk that waits long enough verifies the next patient.
+    let patient_sdk = Arc::new(NativeFaceSdk::load(&lib).unwrap());
+    let k = kiosk(sandbox, &patient_sdk, &merchant);
+    assert_eq!(k.verify(VerifyHooks::new()).as_str(), "verified");
+    k.shutdown().unwrap();
+}
+
+#[test]
+fn a_library_of_the_other_bitness_is_refused_naming_both() {
+    // Set by the Windows run: the emulator DLL built for the other architecture.
+    let Some(other) = std::env::var_os("WXFACE_TEST_OTHER_BITNESS_LIBRARY") else {
+        skip("WXFACE_TEST_OTHER_BITNESS_LIBRARY is not set (Windows only)");
+        return;
+    };
+    let e = NativeFaceSdk::load(PathBuf::from(other)).unwrap_err();
+    assert_eq!(e.code(), "wrong_architecture", "{e}");
+    let msg = e.to_string();
+    let (this, that) = if cfg!(target_pointer_width = "64") {
+        ("64-bit (x64)", "32-bit (x86)")
+    } else {
+        ("32-bit (x86)", "64-bit (x64)")
+    };
+    assert!(msg.contains(&format!("it is a {that} DLL")), "{msg}");
+    assert!(msg.contains(&format!("this process is {this}")), "{msg}");
+    assert_eq!(Error::from(e).code(), "config");
 }
 
 #[test]

@@ -22,6 +22,13 @@
 //! The authinfo from the merchant server is cached by the flow and reused for
 //! later patients until shortly before it expires; an authinfo the SDK reports
 //! as expired is refreshed once.
+//!
+//! A recognition call that the SDK bridge gave up on (a timeout) may still
+//! open a face session when it returns. From SDK 1.20 on such a session must
+//! be ended before the next recognition, or the SDK refuses it ("上一次实名认证
+//! 未结束"): before each patient and at shutdown the kiosk asks the SDK for
+//! such a late answer ([`FaceSdk::take_late_answer`]) and, when it holds a
+//! `face_sid`, sends `getWxpayAuth` with `quit_face_auth = 1` for it first.
 
 mod hooks;
 mod run;
@@ -31,13 +38,16 @@ use std::time::Instant;
 use std::{fmt, thread};
 
 use wxface_core::flow::{Action, Event, Flow, FlowConfig, Outcome};
-use wxface_core::sdk::{classify_sdk_error, SdkErrorClass};
+use wxface_core::sdk::{
+    classify_sdk_error, AuthRequest, Cmd, FaceAuthType, SdkErrorClass, SdkReply, SdkRequest,
+    SdkVersion,
+};
 use wxface_core::time::Clock;
 use wxface_core::{Error, UnixTime};
 
 pub use self::hooks::{CancelHandle, InitRetry, ProgressEvent, StepStatus, VerifyHooks};
 use self::run::{sdk_event, Run};
-use crate::{FaceSdk, MerchantBackend};
+use crate::{FaceSdk, LateAnswer, MerchantBackend};
 
 /// Longest `device_id` the protocol allows.
 const MAX_DEVICE_ID: usize = 32;
@@ -57,6 +67,7 @@ pub struct Kiosk {
     clock: Arc<dyn Clock>,
     current: Mutex<Option<CancelHandle>>,
     init_retry: InitRetry,
+    sdk_version: SdkVersion,
 }
 
 impl fmt::Debug for Kiosk {
@@ -94,7 +105,9 @@ impl Kiosk {
                 reason: "must be 1 to 32 characters without control characters".into(),
             });
         }
+        let sdk_version = config.sdk_version;
         Ok(Self {
+            sdk_version,
             flow: Mutex::new(Flow::new(config)?),
             device_id,
             sdk,
@@ -185,6 +198,9 @@ impl Kiosk {
     pub fn shutdown(&self) -> Result<(), Error> {
         self.cancel_current();
         let mut flow = lock(&self.flow);
+        if flow.state_name() == "ready" {
+            self.close_late_session();
+        }
         flow.handle(self.clock.now(), Event::Shutdown)?;
         let result = self.run_simple(&mut flow);
         tracing::info!(device_id = %wxface_core::redact::LogSafe(&self.device_id), ok = result.is_ok(), "face SDK released");
@@ -245,6 +261,9 @@ impl Kiosk {
         let cancel = hooks.cancel.clone().unwrap_or_default();
         let mut flow = lock(&self.flow);
         let _current = CurrentGuard::set(&self.current, cancel.clone());
+        if flow.state_name() == "ready" {
+            self.close_late_session();
+        }
         let outcome = Run::new(self, &mut flow, hooks, cancel).verify(started);
         tracing::info!(
             device_id = %wxface_core::redact::LogSafe(&self.device_id),
@@ -254,6 +273,58 @@ impl Kiosk {
         );
         outcome
     }
+}
+
+impl Kiosk {
+    /// End the face session that a recognition call opened after it was
+    /// given up (see the module docs). Called with the flow locked and ready.
+    fn close_late_session(&self) {
+        let Some(late) = self.sdk.take_late_answer() else {
+            return;
+        };
+        let Some(quit) = late_quit_request(&late, self.sdk_version, self.clock.now()) else {
+            return;
+        };
+        let result = self
+            .sdk
+            .call(&quit)
+            .and_then(|answer| SdkReply::parse(Cmd::GetAuth, answer.as_bytes()).map(|_| ()));
+        match result {
+            Ok(()) => tracing::info!("face session of a timed-out recognition ended"),
+            Err(e) => tracing::warn!(
+                code = e.code(),
+                "cannot end the face session of a timed-out recognition"
+            ),
+        }
+    }
+}
+
+/// The `getWxpayAuth` quit request that ends the session a late
+/// `getWxpayfaceCode` answer opened: only for `FACE_AUTH` answers with a
+/// `face_sid`, and only from SDK 1.20 on (before, the quit field does not
+/// exist and the SDK would ask the next person in front of it for consent).
+fn late_quit_request(late: &LateAnswer, version: SdkVersion, now: UnixTime) -> Option<String> {
+    if version < SdkVersion::V1_20 {
+        return None;
+    }
+    let (SdkRequest::GetFaceCode(request), _) = SdkRequest::parse(late.request.as_bytes()).ok()?
+    else {
+        return None;
+    };
+    if request.face_authtype != FaceAuthType::FaceAuth {
+        return None;
+    }
+    let Ok(SdkReply::FaceCode(reply)) = SdkReply::parse(Cmd::GetFaceCode, late.answer.as_bytes())
+    else {
+        return None;
+    };
+    SdkRequest::GetAuth(AuthRequest {
+        authinfo: request.authinfo,
+        face_sid: reply.face_sid?,
+        quit: true,
+    })
+    .to_json(version, now)
+    .ok()
 }
 
 /// Publishes the running verification's cancel handle for

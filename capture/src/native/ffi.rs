@@ -13,7 +13,7 @@
 #![allow(unsafe_code)]
 
 use std::ffi::{c_char, c_int, c_uint, CStr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::NativeError;
 
@@ -51,14 +51,8 @@ pub(crate) struct Api {
 impl Api {
     /// Load the library at `path` and resolve both entry points.
     pub(crate) fn load(path: &Path) -> Result<Self, NativeError> {
-        // SAFETY: loading a library runs its initialisers (DllMain, ELF
-        // constructors). The caller named this file as the vendor face SDK or
-        // a stand-in with its ABI; there is nothing more that can be checked.
-        let library =
-            unsafe { libloading::Library::new(path) }.map_err(|source| NativeError::Load {
-                path: path.to_owned(),
-                source,
-            })?;
+        let (library, path) = open(path)?;
+        let path = path.as_path();
         let missing = |symbol: &'static str| {
             move |source| NativeError::MissingSymbol {
                 path: path.to_owned(),
@@ -136,6 +130,77 @@ fn copy_response(resp: *const c_char, size: c_uint, max: usize) -> Result<Vec<u8
     // happens only after this copy.
     let bytes = unsafe { std::slice::from_raw_parts(resp.cast::<u8>(), size_usize) };
     Ok(bytes.to_vec())
+}
+
+/// Load the library the platform's way; returns it with the path it was
+/// loaded from.
+#[cfg(not(windows))]
+fn open(path: &Path) -> Result<(libloading::Library, PathBuf), NativeError> {
+    // SAFETY: loading a library runs its initialisers (ELF constructors). The
+    // caller named this file as the vendor face SDK or a stand-in with its
+    // ABI; there is nothing more that can be checked.
+    let library =
+        unsafe { libloading::Library::new(path) }.map_err(|source| NativeError::Load {
+            path: path.to_owned(),
+            source,
+        })?;
+    Ok((library, path.to_owned()))
+}
+
+/// Load the DLL by absolute path, its own dependencies from its folder and
+/// System32 only (no current directory, no `PATH`: no DLL planting), after
+/// checking that it is built for this process's architecture.
+#[cfg(windows)]
+fn open(path: &Path) -> Result<(libloading::Library, PathBuf), NativeError> {
+    use libloading::os::windows::{
+        Library, LOAD_LIBRARY_SEARCH_APPLICATION_DIR, LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR,
+        LOAD_LIBRARY_SEARCH_SYSTEM32,
+    };
+
+    // A relative path is the application's, never the current directory's.
+    let app_dir = || {
+        std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(Path::to_path_buf))
+    };
+    let (full, flags) = if path.is_absolute() {
+        (
+            path.to_owned(),
+            LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR | LOAD_LIBRARY_SEARCH_SYSTEM32,
+        )
+    } else if let Some(dir) = app_dir() {
+        (
+            dir.join(path),
+            LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR | LOAD_LIBRARY_SEARCH_SYSTEM32,
+        )
+    } else {
+        // Without a known application folder the loader searches it itself.
+        (
+            path.to_owned(),
+            LOAD_LIBRARY_SEARCH_APPLICATION_DIR | LOAD_LIBRARY_SEARCH_SYSTEM32,
+        )
+    };
+    if let (Some(library), Some(process)) = (
+        super::dll_architecture(&full),
+        super::Architecture::of_process(),
+    ) {
+        if library != process {
+            return Err(NativeError::WrongArchitecture {
+                path: full,
+                library,
+                process,
+            });
+        }
+    }
+    // SAFETY: loading a library runs its initialisers (DllMain). The caller
+    // named this file as the vendor face SDK or a stand-in with its ABI;
+    // there is nothing more that can be checked.
+    let library =
+        unsafe { Library::load_with_flags(&full, flags) }.map_err(|source| NativeError::Load {
+            path: full.clone(),
+            source,
+        })?;
+    Ok((library.into(), full))
 }
 
 /// Misbehaving and well-behaved stand-ins for the vendor entry points, written

@@ -5,18 +5,31 @@
 //! `wxpayCallFaceService` and `wxpayReleaseResponse`, and makes each call
 //! safe to use from Rust:
 //!
+//! - on Windows the library is loaded by absolute path only — a relative path
+//!   is taken from the application's folder, never from the current
+//!   directory or `PATH` — and the DLLs it depends on are looked up beside it
+//!   and in the system folder only (`LoadLibraryExW` with
+//!   `LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR | LOAD_LIBRARY_SEARCH_SYSTEM32`), so
+//!   that no planted DLL is picked up. A DLL built for another architecture
+//!   than the process (a 32-bit DLL in a 64-bit process, or the reverse) is
+//!   refused before loading, as [`NativeError::WrongArchitecture`] naming
+//!   both;
 //! - the request goes in as its UTF-8 bytes, `reqSize` being the byte length;
 //! - after a 0 return the response is copied out and `wxpayReleaseResponse` is
 //!   called exactly once, also when the copy is then refused (NULL pointer,
 //!   larger than [`NativeOptions::max_response_bytes`], not UTF-8);
-//! - calls are serialised with a mutex (the vendor does not document the
-//!   library as re-entrant);
-//! - each call runs on a worker thread and is given up after
-//!   [`NativeOptions::timeout`]. A call that timed out inside the library
-//!   keeps the library locked until it returns: later calls wait behind it
-//!   and time out in turn, and requests that never reached the library are
-//!   dropped instead of being run late;
-//! - the library stays loaded as long as the [`NativeFaceSdk`] or any call in
+//! - calls run one at a time on the library's own worker thread (the vendor
+//!   does not document the library as re-entrant), fed by a queue of
+//!   [`NativeOptions::queue_depth`] requests: more callers than that are
+//!   refused at once ([`NativeError::Busy`]) instead of piling up;
+//! - each call is given up after [`NativeOptions::timeout`]. A call that
+//!   timed out inside the library cannot be stopped: until it returns, the
+//!   library is marked busy and every further call fails at once with
+//!   [`NativeError::Busy`]; requests still queued behind it are dropped
+//!   instead of being run late. The answer of the call that hung is kept
+//!   ([`FaceSdk::take_late_answer`]) so that the kiosk can end the face
+//!   session it may have opened;
+//! - the library stays loaded as long as the [`NativeFaceSdk`] or a call in
 //!   flight holds it, so dropping the SDK during a call is safe.
 //!
 //! Errors are [`NativeError`], naming the C function and the command (never
@@ -31,13 +44,16 @@ use std::ffi::CString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use wxface_core::sdk::Cmd;
 
-use crate::FaceSdk;
+use crate::{FaceSdk, LateAnswer};
+
+mod pe;
+pub use pe::{dll_architecture, Architecture};
 
 /// Name of the C function that performs a call.
 pub const CALL_FUNCTION: &str = ffi::CALL_SYMBOL;
@@ -48,8 +64,8 @@ pub const RELEASE_FUNCTION: &str = ffi::RELEASE_SYMBOL;
 /// path of the library to load.
 pub const LIBRARY_ENV: &str = "WXFACE_SDK_LIBRARY";
 
-/// The vendor library's file name, found through the Windows DLL search order
-/// (the application's folder first) by [`NativeFaceSdk::load_default`].
+/// The vendor library's file name, loaded from the application's folder by
+/// [`NativeFaceSdk::load_default`] on Windows.
 pub const VENDOR_LIBRARY: &str = "WxpayFaceSDK.dll";
 
 /// Default [`NativeOptions::max_response_bytes`]: 1 MiB.
@@ -59,6 +75,9 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 /// wait for the patient, so this is generous.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(180);
 
+/// Default [`NativeOptions::queue_depth`]: calls that may wait for the library.
+pub const DEFAULT_QUEUE_DEPTH: usize = 4;
+
 /// How calls into the library are bounded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NativeOptions {
@@ -67,6 +86,10 @@ pub struct NativeOptions {
     pub timeout: Duration,
     /// Largest response accepted, in bytes. Default [`DEFAULT_MAX_RESPONSE_BYTES`].
     pub max_response_bytes: usize,
+    /// Calls that may wait for the library while it serves another one
+    /// (at least 1). A caller beyond that gets [`NativeError::Busy`] at once.
+    /// Default [`DEFAULT_QUEUE_DEPTH`].
+    pub queue_depth: usize,
 }
 
 impl Default for NativeOptions {
@@ -74,6 +97,7 @@ impl Default for NativeOptions {
         Self {
             timeout: DEFAULT_TIMEOUT,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            queue_depth: DEFAULT_QUEUE_DEPTH,
         }
     }
 }
@@ -117,6 +141,23 @@ pub enum NativeError {
         /// The loader's error.
         #[source]
         source: libloading::Error,
+    },
+
+    /// The library is a Windows DLL built for another architecture than this
+    /// process: a 32-bit DLL in a 64-bit process, or the reverse. Found by
+    /// reading the DLL's PE header before loading it.
+    #[error(
+        "cannot load the face SDK library `{}`: it is a {library} DLL and this process is {process}; \
+         use a {process} build of the DLL or a {library} build of the program",
+        path.display()
+    )]
+    WrongArchitecture {
+        /// The library.
+        path: PathBuf,
+        /// What the DLL is built for.
+        library: Architecture,
+        /// What this process is.
+        process: Architecture,
     },
 
     /// The library does not export one of the two entry points.
@@ -208,6 +249,23 @@ pub enum NativeError {
         waiting_for_lock: bool,
     },
 
+    /// The library cannot take the call now: an earlier call that timed out
+    /// is still inside it, or [`NativeOptions::queue_depth`] callers already
+    /// wait. The request was not sent.
+    #[error(
+        "wxpayCallFaceService: the face SDK is busy, {} was not sent ({})",
+        CmdName(*cmd),
+        busy_reason(*hung, *since)
+    )]
+    Busy {
+        /// The command that was not sent.
+        cmd: Option<Cmd>,
+        /// The command of the call that hung, when one did.
+        hung: Option<Cmd>,
+        /// How long ago the hung call was given up; `None` when the queue is full.
+        since: Option<Duration>,
+    },
+
     /// The worker thread could not be started or died.
     #[error("wxpayCallFaceService for {}: {reason}", CmdName(*cmd))]
     Worker {
@@ -218,11 +276,23 @@ pub enum NativeError {
     },
 }
 
+fn busy_reason(hung: Option<Cmd>, since: Option<Duration>) -> String {
+    match since {
+        Some(d) => format!(
+            "{} timed out {} s ago and has not returned yet",
+            CmdName(hung),
+            d.as_secs()
+        ),
+        None => "too many calls are waiting for the library".to_owned(),
+    }
+}
+
 impl NativeError {
     /// Stable snake_case code.
     pub fn code(&self) -> &'static str {
         match self {
             Self::Load { .. } => "library_load",
+            Self::WrongArchitecture { .. } => "wrong_architecture",
             Self::MissingSymbol { .. } => "missing_symbol",
             Self::NoDefaultLibrary { .. } => "no_default_library",
             Self::InvalidRequest { .. } => "invalid_request",
@@ -232,6 +302,7 @@ impl NativeError {
             Self::ResponseTooLarge { .. } => "response_too_large",
             Self::NotUtf8 { .. } => "not_utf8",
             Self::Timeout { .. } => "timeout",
+            Self::Busy { .. } => "busy",
             Self::Worker { .. } => "worker",
         }
     }
@@ -245,8 +316,12 @@ impl NativeError {
             | Self::ResponseTooLarge { cmd, .. }
             | Self::NotUtf8 { cmd, .. }
             | Self::Timeout { cmd, .. }
+            | Self::Busy { cmd, .. }
             | Self::Worker { cmd, .. } => *cmd,
-            Self::Load { .. } | Self::MissingSymbol { .. } | Self::NoDefaultLibrary { .. } => None,
+            Self::Load { .. }
+            | Self::WrongArchitecture { .. }
+            | Self::MissingSymbol { .. }
+            | Self::NoDefaultLibrary { .. } => None,
         }
     }
 }
@@ -256,10 +331,11 @@ impl NativeError {
 ///
 /// | native | core |
 /// |---|---|
-/// | `Load`, `MissingSymbol`, `NoDefaultLibrary` | `Config` |
+/// | `Load`, `WrongArchitecture`, `MissingSymbol`, `NoDefaultLibrary` | `Config` |
 /// | `InvalidRequest` | `InvalidInput` (field `request`) |
 /// | `CallFailed` | `Sdk` with `return_code = "CALL_FAILED"`, `err_code` = the return value |
 /// | `Timeout` | `Sdk` with `return_code = "TIMEOUT"` |
+/// | `Busy` | `Sdk` with `return_code = "BUSY"` |
 /// | `Worker` | `Sdk` with `return_code = "CALL_FAILED"` |
 /// | `NullResponse`, `EmptyResponse`, `ResponseTooLarge`, `NotUtf8` | `Malformed` (`face SDK response`) |
 impl From<NativeError> for wxface_core::Error {
@@ -269,6 +345,7 @@ impl From<NativeError> for wxface_core::Error {
         let msg = e.to_string();
         match e {
             NativeError::Load { .. }
+            | NativeError::WrongArchitecture { .. }
             | NativeError::MissingSymbol { .. }
             | NativeError::NoDefaultLibrary { .. } => Error::Config(msg),
             NativeError::InvalidRequest { .. } => Error::InvalidInput {
@@ -293,6 +370,12 @@ impl From<NativeError> for wxface_core::Error {
                 return_msg: msg,
                 err_code: None,
             },
+            NativeError::Busy { .. } => Error::Sdk {
+                cmd,
+                return_code: "BUSY".into(),
+                return_msg: msg,
+                err_code: None,
+            },
             NativeError::NullResponse { .. }
             | NativeError::EmptyResponse { .. }
             | NativeError::ResponseTooLarge { .. }
@@ -304,29 +387,58 @@ impl From<NativeError> for wxface_core::Error {
     }
 }
 
-/// Where a request stands, shared between the caller and its worker.
+/// Where a request stands, shared between the caller and the worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum JobState {
-    /// Waiting for the library lock.
+    /// In the queue.
     Queued,
     /// Inside the library.
     Running,
-    /// The caller gave up before the request reached the library.
+    /// The caller gave up before the request reached the library: it is
+    /// dropped unsent.
     Abandoned,
+    /// The caller gave up while the request was inside the library: its
+    /// answer becomes the late answer.
+    TimedOut,
 }
 
-/// What every call shares: the entry points (keeping the library loaded) and
-/// the lock that serialises calls.
+/// One request for the worker.
+struct Job {
+    request: CString,
+    cmd: Option<Cmd>,
+    state: Arc<Mutex<JobState>>,
+    reply: SyncSender<Result<Vec<u8>, ffi::RawError>>,
+}
+
+/// The library's condition, shared by the callers and the worker.
+#[derive(Default)]
+struct Condition {
+    /// A call whose caller timed out is inside the library: its command and
+    /// when it was sent.
+    hung: Option<(Option<Cmd>, Instant)>,
+    /// The answer of such a call, once it returned.
+    late: Option<LateAnswer>,
+}
+
+/// What the worker and the callers share: the entry points (keeping the
+/// library loaded) and the library's condition.
 struct Shared {
     api: ffi::Api,
-    lock: Mutex<()>,
+    condition: Mutex<Condition>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every critical section here leaves its data consistent: a poisoned
+    // lock only means that a thread panicked elsewhere.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A face SDK in a native library. See the module docs.
 ///
-/// Cheap to share behind an `Arc`; all calls go through one lock.
+/// Cheap to share behind an `Arc`; all calls go through one worker thread.
 pub struct NativeFaceSdk {
     shared: Arc<Shared>,
+    queue: SyncSender<Job>,
     path: PathBuf,
     options: NativeOptions,
 }
@@ -343,12 +455,15 @@ impl fmt::Debug for NativeFaceSdk {
 impl NativeFaceSdk {
     /// Load the library at `path` with default options.
     ///
-    /// A bare file name is looked up by the platform loader (on Windows the
-    /// application's folder, the system folders, then `PATH`); prefer a full
-    /// path.
+    /// On Windows, prefer the full path of the copy shipped with the
+    /// application. A relative path (a bare `WxpayFaceSDK.dll` included) is
+    /// taken from the application's folder — the folder of the `.exe` —,
+    /// never from the current directory or `PATH`. Elsewhere the path goes to
+    /// the platform loader as it is.
     ///
     /// # Errors
-    /// [`NativeError::Load`] naming the path, or [`NativeError::MissingSymbol`]
+    /// [`NativeError::Load`] naming the path, [`NativeError::WrongArchitecture`]
+    /// for a DLL of the other bitness, or [`NativeError::MissingSymbol`]
     /// naming the entry point that is not exported.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, NativeError> {
         Self::load_with(path, NativeOptions::default())
@@ -357,16 +472,18 @@ impl NativeFaceSdk {
     /// Load the library at `path` with `options`.
     ///
     /// # Errors
-    /// As [`NativeFaceSdk::load`].
+    /// As [`NativeFaceSdk::load`]; [`NativeError::Worker`] when the worker
+    /// thread cannot be started.
     pub fn load_with(path: impl AsRef<Path>, options: NativeOptions) -> Result<Self, NativeError> {
         let path = path.as_ref().to_owned();
         let api = ffi::Api::load(&path)?;
         tracing::debug!(path = %path.display(), "face SDK library loaded");
-        Ok(Self::from_api(api, path, options))
+        Self::from_api(api, path, options)
     }
 
     /// Load the library named by the environment variable [`LIBRARY_ENV`],
-    /// or else, on Windows, [`VENDOR_LIBRARY`] (`WxpayFaceSDK.dll`).
+    /// or else, on Windows, [`VENDOR_LIBRARY`] (`WxpayFaceSDK.dll`) from the
+    /// application's folder.
     ///
     /// # Errors
     /// As [`NativeFaceSdk::load`]; [`NativeError::NoDefaultLibrary`] off
@@ -387,15 +504,27 @@ impl NativeFaceSdk {
         }
     }
 
-    fn from_api(api: ffi::Api, path: PathBuf, options: NativeOptions) -> Self {
-        Self {
-            shared: Arc::new(Shared {
-                api,
-                lock: Mutex::new(()),
-            }),
+    fn from_api(api: ffi::Api, path: PathBuf, options: NativeOptions) -> Result<Self, NativeError> {
+        let shared = Arc::new(Shared {
+            api,
+            condition: Mutex::new(Condition::default()),
+        });
+        let (queue, jobs) = mpsc::sync_channel::<Job>(options.queue_depth.max(1));
+        let worker_shared = Arc::clone(&shared);
+        let max = options.max_response_bytes;
+        std::thread::Builder::new()
+            .name("wxface-sdk".into())
+            .spawn(move || worker(&worker_shared, &jobs, max))
+            .map_err(|e| NativeError::Worker {
+                cmd: None,
+                reason: format!("cannot start the worker thread: {e}"),
+            })?;
+        Ok(Self {
+            shared,
+            queue,
             path,
             options,
-        }
+        })
     }
 
     /// The path the library was loaded from.
@@ -406,6 +535,12 @@ impl NativeFaceSdk {
     /// The options in force.
     pub fn options(&self) -> &NativeOptions {
         &self.options
+    }
+
+    /// Whether a call that timed out is still inside the library (calls fail
+    /// with [`NativeError::Busy`] until it returns).
+    pub fn is_busy(&self) -> bool {
+        lock(&self.shared.condition).hung.is_some()
     }
 
     /// One call with the native error type.
@@ -424,43 +559,59 @@ impl NativeFaceSdk {
                 reason: "it is longer than 4 GiB",
             });
         }
-
-        let (tx, rx) = mpsc::sync_channel(1);
-        let state = Arc::new(Mutex::new(JobState::Queued));
-        let shared = Arc::clone(&self.shared);
-        let worker_state = Arc::clone(&state);
-        let max = self.options.max_response_bytes;
-        let spawned = std::thread::Builder::new()
-            .name("wxface-sdk-call".into())
-            .spawn(move || {
-                // The lock guards the library, not data: a poisoned lock only
-                // means an earlier worker panicked, which leaves nothing torn.
-                let _library = shared.lock.lock().unwrap_or_else(PoisonError::into_inner);
-                {
-                    let mut st = worker_state.lock().unwrap_or_else(PoisonError::into_inner);
-                    if *st == JobState::Abandoned {
-                        return;
-                    }
-                    *st = JobState::Running;
-                }
-                let result = shared.api.call(&request, max);
-                // The caller may have gone: then the answer is dropped here.
-                let _ = tx.send(result);
-            });
-        if let Err(e) = spawned {
-            return Err(NativeError::Worker {
+        if let Some((hung, since)) = lock(&self.shared.condition).hung {
+            return Err(NativeError::Busy {
                 cmd,
-                reason: format!("cannot start a worker thread: {e}"),
+                hung,
+                since: Some(since.elapsed()),
             });
+        }
+
+        let (reply, rx) = mpsc::sync_channel(1);
+        let state = Arc::new(Mutex::new(JobState::Queued));
+        let job = Job {
+            request,
+            cmd,
+            state: Arc::clone(&state),
+            reply,
+        };
+        match self.queue.try_send(job) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                tracing::warn!(cmd = ?cmd, "face SDK call refused: the queue is full");
+                return Err(NativeError::Busy {
+                    cmd,
+                    hung: None,
+                    since: None,
+                });
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                return Err(NativeError::Worker {
+                    cmd,
+                    reason: "the worker thread is gone".into(),
+                })
+            }
         }
 
         let raw = match rx.recv_timeout(self.options.timeout) {
             Ok(raw) => raw,
             Err(RecvTimeoutError::Timeout) => {
-                let mut st = state.lock().unwrap_or_else(PoisonError::into_inner);
-                let waiting_for_lock = *st == JobState::Queued;
-                if waiting_for_lock {
-                    *st = JobState::Abandoned;
+                let mut st = lock(&state);
+                match *st {
+                    JobState::Queued => *st = JobState::Abandoned,
+                    JobState::Running => {
+                        *st = JobState::TimedOut;
+                        // Lock order: job state, then condition (as the worker).
+                        lock(&self.shared.condition).hung = Some((cmd, Instant::now()));
+                    }
+                    JobState::Abandoned | JobState::TimedOut => {}
+                }
+                let waiting_for_lock = *st == JobState::Abandoned;
+                drop(st);
+                // The answer may have arrived between the timeout and the lock.
+                if let Ok(raw) = rx.try_recv() {
+                    lock(&self.shared.condition).hung = None;
+                    return self.finish(cmd, raw);
                 }
                 tracing::warn!(cmd = ?cmd, waiting_for_lock, "face SDK call timed out");
                 return Err(NativeError::Timeout {
@@ -476,7 +627,16 @@ impl NativeFaceSdk {
                 })
             }
         };
-        let mut bytes = raw.map_err(|e| match e {
+        self.finish(cmd, raw)
+    }
+
+    fn finish(
+        &self,
+        cmd: Option<Cmd>,
+        raw: Result<Vec<u8>, ffi::RawError>,
+    ) -> Result<String, NativeError> {
+        let max = self.options.max_response_bytes;
+        raw.map_err(|e| match e {
             ffi::RawError::NonZero(code) => NativeError::CallFailed { cmd, code },
             ffi::RawError::NullResponse => NativeError::NullResponse { cmd },
             ffi::RawError::TooLarge(size) => NativeError::ResponseTooLarge {
@@ -484,23 +644,67 @@ impl NativeFaceSdk {
                 size,
                 limit: max,
             },
-        })?;
-        // Some implementations count the C string's terminator in the size.
-        while bytes.last() == Some(&0) {
-            bytes.pop();
-        }
-        if bytes.is_empty() {
-            return Err(NativeError::EmptyResponse { cmd });
-        }
-        String::from_utf8(bytes).map_err(|e| NativeError::NotUtf8 {
-            cmd,
-            valid_up_to: e.utf8_error().valid_up_to(),
         })
+        .and_then(|bytes| answer_text(cmd, bytes))
+    }
+}
+
+/// The answer bytes as text: a counted terminator dropped, empty and
+/// non-UTF-8 answers refused.
+fn answer_text(cmd: Option<Cmd>, mut bytes: Vec<u8>) -> Result<String, NativeError> {
+    // Some implementations count the C string's terminator in the size.
+    while bytes.last() == Some(&0) {
+        bytes.pop();
+    }
+    if bytes.is_empty() {
+        return Err(NativeError::EmptyResponse { cmd });
+    }
+    String::from_utf8(bytes).map_err(|e| NativeError::NotUtf8 {
+        cmd,
+        valid_up_to: e.utf8_error().valid_up_to(),
+    })
+}
+
+/// The worker: one call at a time, until every [`NativeFaceSdk`] handle is
+/// gone and the queue is empty.
+fn worker(shared: &Shared, jobs: &mpsc::Receiver<Job>, max: usize) {
+    while let Ok(job) = jobs.recv() {
+        {
+            let mut st = lock(&job.state);
+            if *st == JobState::Abandoned {
+                continue;
+            }
+            *st = JobState::Running;
+        }
+        let result = shared.api.call(&job.request, max);
+        let st = lock(&job.state);
+        if *st == JobState::TimedOut {
+            // Its caller is gone: keep the answer for `take_late_answer`
+            // and take new calls again.
+            let late = result
+                .ok()
+                .and_then(|bytes| answer_text(job.cmd, bytes).ok())
+                .map(|answer| LateAnswer {
+                    request: job.request.to_string_lossy().into_owned(),
+                    answer,
+                });
+            let mut condition = lock(&shared.condition);
+            condition.hung = None;
+            condition.late = late;
+            tracing::info!(cmd = ?job.cmd, "a face SDK call that timed out has returned");
+        } else {
+            // The caller may have gone after all: then the answer is dropped.
+            let _ = job.reply.send(result);
+        }
     }
 }
 
 impl FaceSdk for NativeFaceSdk {
     fn call(&self, request_json: &str) -> Result<String, wxface_core::Error> {
         self.call_native(request_json).map_err(Into::into)
+    }
+
+    fn take_late_answer(&self) -> Option<LateAnswer> {
+        lock(&self.shared.condition).late.take()
     }
 }

@@ -20,6 +20,7 @@ fn sdk_with(call: CallFn, options: NativeOptions) -> NativeFaceSdk {
         PathBuf::from("stand-in"),
         options,
     )
+    .unwrap()
 }
 
 #[test]
@@ -146,15 +147,14 @@ fn nul_in_request_is_refused_before_the_call() {
 }
 
 #[test]
-fn timeout_keeps_the_library_locked_and_drops_queued_requests() {
-    let s = Arc::new(sdk_with(
+fn after_a_timeout_calls_fail_fast_until_the_hung_call_returns() {
+    let s = sdk_with(
         stand_ins::slow,
         NativeOptions {
             timeout: Duration::from_millis(100),
             ..NativeOptions::default()
         },
-    ));
-    let calls_before = stand_ins::SLOW_CALLS.load(Ordering::SeqCst);
+    );
     let t0 = Instant::now();
     let e = s.call_native(INIT).unwrap_err();
     assert!(
@@ -168,8 +168,86 @@ fn timeout_keeps_the_library_locked_and_drops_queued_requests() {
         "{e:?}"
     );
     assert!(t0.elapsed() < Duration::from_millis(350));
-    // The first call still runs: this one waits for the lock, times out and
-    // is dropped without reaching the library.
+    assert!(s.is_busy());
+    // The first call is still inside the library: this one is refused at
+    // once, without reaching it or starting a thread.
+    let t1 = Instant::now();
+    let e = s
+        .call_native(r#"{"cmd":"getWxpayfaceRawdata","version":"1","now":1700000000}"#)
+        .unwrap_err();
+    assert!(
+        t1.elapsed() < Duration::from_millis(50),
+        "{:?}",
+        t1.elapsed()
+    );
+    assert!(
+        matches!(
+            e,
+            NativeError::Busy {
+                cmd: Some(Cmd::GetRawdata),
+                hung: Some(Cmd::Init),
+                since: Some(_)
+            }
+        ),
+        "{e:?}"
+    );
+    let msg = e.to_string();
+    assert!(
+        msg.contains("getWxpayfaceRawdata") && msg.contains("initWxpayface"),
+        "{msg}"
+    );
+    assert_eq!(e.code(), "busy");
+    let core = wxface_core::Error::from(e);
+    assert!(
+        matches!(core, wxface_core::Error::Sdk { ref return_code, .. } if return_code == "BUSY")
+    );
+    assert_eq!(
+        s.take_late_answer(),
+        None,
+        "no answer before the call returns"
+    );
+    // Once the hung call returns, its answer is kept (once) and calls go through.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!s.is_busy());
+    let late = s.take_late_answer().unwrap();
+    assert_eq!(late.request, INIT);
+    assert!(late.answer.contains("SUCCESS"));
+    assert!(
+        !format!("{late:?}").contains("SUCCESS"),
+        "Debug shows no content"
+    );
+    assert_eq!(s.take_late_answer(), None);
+    let patient = sdk_with(
+        stand_ins::slow,
+        NativeOptions {
+            timeout: Duration::from_secs(5),
+            ..NativeOptions::default()
+        },
+    );
+    patient.call_native(INIT).unwrap();
+    assert_eq!(
+        patient.take_late_answer(),
+        None,
+        "answered calls are not late"
+    );
+}
+
+#[test]
+fn abandoned_request_never_reaches_the_library() {
+    // 400 ms calls, 300 ms timeout: the first call runs and times out; the
+    // second waits in the queue, times out there and is dropped unsent.
+    let s = Arc::new(sdk_with(
+        stand_ins::slow_private,
+        NativeOptions {
+            timeout: Duration::from_millis(300),
+            ..NativeOptions::default()
+        },
+    ));
+    let first = {
+        let s = Arc::clone(&s);
+        std::thread::spawn(move || s.call_native(INIT).unwrap_err())
+    };
+    std::thread::sleep(Duration::from_millis(50));
     let e = s.call_native(INIT).unwrap_err();
     assert!(
         matches!(
@@ -182,42 +260,52 @@ fn timeout_keeps_the_library_locked_and_drops_queued_requests() {
         "{e:?}"
     );
     assert!(e.to_string().contains("dropped unsent"), "{e}");
-    let core = wxface_core::Error::from(e);
-    assert!(
-        matches!(core, wxface_core::Error::Sdk { ref return_code, .. } if return_code == "TIMEOUT")
-    );
-    // Once the library is free again, calls go through.
-    std::thread::sleep(Duration::from_millis(500));
-    let patient = sdk_with(
-        stand_ins::slow,
-        NativeOptions {
-            timeout: Duration::from_secs(5),
-            ..NativeOptions::default()
-        },
-    );
-    patient.call_native(INIT).unwrap();
-    assert!(stand_ins::SLOW_CALLS.load(Ordering::SeqCst) >= calls_before + 2);
+    assert!(matches!(
+        first.join().unwrap(),
+        NativeError::Timeout {
+            waiting_for_lock: false,
+            ..
+        }
+    ));
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(stand_ins::SLOW_PRIVATE_CALLS.load(Ordering::SeqCst), 1);
+    assert!(!s.is_busy());
 }
 
 #[test]
-fn abandoned_request_never_reaches_the_library() {
-    let s = sdk_with(
-        stand_ins::slow_private,
+fn the_queue_is_bounded() {
+    let s = Arc::new(sdk_with(
+        stand_ins::slow,
         NativeOptions {
-            timeout: Duration::from_millis(100),
+            queue_depth: 1,
             ..NativeOptions::default()
         },
+    ));
+    let spawn = |s: &Arc<NativeFaceSdk>| {
+        let s = Arc::clone(s);
+        std::thread::spawn(move || s.call_native(INIT).map(|_| ()))
+    };
+    let running = spawn(&s);
+    std::thread::sleep(Duration::from_millis(100));
+    let queued = spawn(&s);
+    std::thread::sleep(Duration::from_millis(100));
+    let t0 = Instant::now();
+    let e = s.call_native(INIT).unwrap_err();
+    assert!(t0.elapsed() < Duration::from_millis(50));
+    assert!(
+        matches!(
+            e,
+            NativeError::Busy {
+                hung: None,
+                since: None,
+                ..
+            }
+        ),
+        "{e:?}"
     );
-    for _ in 0..3 {
-        assert_eq!(s.call_native(INIT).unwrap_err().code(), "timeout");
-    }
-    std::thread::sleep(Duration::from_millis(700));
-    assert_eq!(stand_ins::SLOW_PRIVATE_CALLS.load(Ordering::SeqCst), 1);
-    assert_eq!(
-        Arc::strong_count(&s.shared),
-        1,
-        "no worker holds the library"
-    );
+    assert!(e.to_string().contains("too many calls"), "{e}");
+    running.join().unwrap().unwrap();
+    queued.join().unwrap().unwrap();
 }
 
 #[test]
@@ -258,6 +346,21 @@ fn calls_are_serialised() {
         "{:?}",
         t0.elapsed()
     );
+}
+
+#[test]
+fn wrong_architecture_names_both_bitnesses() {
+    let e = NativeError::WrongArchitecture {
+        path: PathBuf::from(r"C:\测试\人脸SDK\WxpayFaceSDK.dll"),
+        library: Architecture::X86,
+        process: Architecture::X64,
+    };
+    let msg = e.to_string();
+    assert!(msg.contains("32-bit (x86) DLL"), "{msg}");
+    assert!(msg.contains("this process is 64-bit (x64)"), "{msg}");
+    assert!(msg.contains("人脸SDK"), "{msg}");
+    assert_eq!(e.code(), "wrong_architecture");
+    assert_eq!(wxface_core::Error::from(e).code(), "config");
 }
 
 #[test]
