@@ -92,7 +92,14 @@ class VectorsTest {
                 if (typed != null) {
                     val e = assertThrows<WxfaceException> { sdkRequestJson(typed, version, now) }
                     assertEquals(code, e.code)
-                    assertEquals(code, assertThrows<WxfaceException> { validateSdkRequest(typed, version) }.code)
+                    // `validateSdkRequest` takes no `now`: a vector whose only
+                    // fault is its `now` (refused when the request is built)
+                    // passes it, and builds with a plausible `now`.
+                    if (runCatching { sdkRequestJson(typed, version, 1_767_225_600L) }.isSuccess) {
+                        validateSdkRequest(typed, version)
+                    } else {
+                        assertEquals(code, assertThrows<WxfaceException> { validateSdkRequest(typed, version) }.code)
+                    }
                 }
             }
         }
