@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use wxface_core::crypto::{pem, CryptoProvider, PrivateKey};
 use wxface_core::sdk::{Cmd, SdkReply, SdkRequest, SdkVersion};
-use wxface_core::v2::{parse_authinfo_response, ApiKey, Fields, SignType};
+use wxface_core::v2::{parse_authinfo_response, ApiKey, Fields, SignType, MAX_XML_BYTES};
 use wxface_core::v3::{
     handle_users_response, Authorization, PlatformKeyStore, PlatformSigner, RequestVerifier,
     ResponseVerifier, UsersQuery,
@@ -61,17 +61,21 @@ fn text(data: &[u8]) -> Option<&str> {
 /// `v2_xml`: the flat XML reader and the authinfo answer on top of it.
 ///
 /// Properties: a document that parses re-serialises (`Fields::to_xml`) to
-/// one that parses to the same fields; signing the parsed fields in place
+/// one that, within the 64 KiB limit, parses to the same fields; signing the parsed fields in place
 /// makes them verify; an answer accepted by `parse_authinfo_response` was
 /// signed and has a bounded `authinfo`.
 pub fn v2_xml(data: &[u8]) {
     let key = ApiKey::new(V2_KEY).unwrap_or_else(|e| panic!("{e}"));
     match Fields::parse_xml(data) {
         Ok(fields) => {
+            // CDATA sections make the output longer than the input; the round
+            // trip holds for every document within the reader's size limit.
             let xml = fields.to_xml();
-            let again = Fields::parse_xml(xml.as_bytes())
-                .unwrap_or_else(|e| panic!("to_xml output does not parse: {e}"));
-            assert_eq!(again, fields, "XML round trip changed the fields");
+            if xml.len() <= MAX_XML_BYTES {
+                let again = Fields::parse_xml(xml.as_bytes())
+                    .unwrap_or_else(|e| panic!("to_xml output does not parse: {e}"));
+                assert_eq!(again, fields, "XML round trip changed the fields");
+            }
             let _ = fields.canonical_string();
             for t in [SignType::Md5, SignType::HmacSha256] {
                 let _ = fields.verify(&key, t).map_err(|e| show(&e));
