@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The merchant server's part of the C-ABI test: get_wxpayface_authinfo.
 
-Reads WXFACE_RAWDATA (from the emulated SDK), WXFACE_EMU_SANDBOX_URL,
+Reads WXFACE_RAWDATA (from the emulated SDK; when it is not set, a rawdata
+for the device is asked from the sandbox as the emulated SDK would, which the
+Windows run uses: a program under Wine cannot start this script), WXFACE_EMU_SANDBOX_URL,
 WXFACE_EMU_DEVICE_ID and WXFACE_SANDBOX_KEYS_DIR (sandbox.json and
 apiv2_key.txt), sends a signed v2 request to the sandbox, checks the signed
 answer, and prints four lines: authinfo, appid, mch_id, store_id.
@@ -27,6 +29,17 @@ def sign(fields, key):
     return hashlib.md5(f"{text}&key={key}".encode("utf-8")).hexdigest().upper()
 
 
+def rawdata():
+    if os.environ.get("WXFACE_RAWDATA"):
+        return os.environ["WXFACE_RAWDATA"]
+    url = os.environ["WXFACE_EMU_SANDBOX_URL"].rstrip("/") + "/_emu/rawdata"
+    body = json.dumps({"device_id": os.environ.get("WXFACE_EMU_DEVICE_ID", "EMU-DEVICE-01")})
+    req = urllib.request.Request(url, data=body.encode("utf-8"), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.load(resp)["rawdata"]
+
+
 def main():
     keys_dir = os.environ["WXFACE_SANDBOX_KEYS_DIR"]
     with open(os.path.join(keys_dir, "sandbox.json"), encoding="utf-8") as f:
@@ -37,7 +50,7 @@ def main():
         "store_id": STORE_ID,
         "store_name": "C ABI test",
         "device_id": os.environ.get("WXFACE_EMU_DEVICE_ID", "EMU-DEVICE-01"),
-        "rawdata": os.environ["WXFACE_RAWDATA"],
+        "rawdata": rawdata(),
         "appid": manifest["appid"],
         "mch_id": manifest["mch_id"],
         "now": str(int(time.time())),

@@ -6,6 +6,9 @@
  *   void wxpayReleaseResponse(char **pResp);
  *
  * Usage: call_emu <path to libwxface_sdk_emu.so>
+ *        call_emu.exe <path to wxface_sdk_emu.dll>   (Windows: any characters,
+ *                     loaded by that path only, as LoadLibraryExW with
+ *                     LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR | ..._SYSTEM32)
  *
  * Environment:
  *   WXFACE_EMU_SANDBOX_URL  the sandbox the emulator talks to; without it only
@@ -15,11 +18,18 @@
  *                           prints authinfo, appid, mch_id and store_id, one a
  *                           line (the merchant server's part, which C cannot
  *                           do here); with it the whole flow runs
+ *   WXFACE_AUTHINFO_FILE    optional, instead of the command: a file holding
+ *                           those four lines (Windows, where the command
+ *                           cannot run)
  *
  * Run it under valgrind: every answer must be released exactly once.
  */
 #define _POSIX_C_SOURCE 200809L
+#ifdef _WIN32
+#include <windows.h>
+#else
 #include <dlfcn.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,10 +129,21 @@ static char *cmd(const char *name) {
 
 /* Reads one line from `f` into a malloc'd string without the newline. */
 static char *read_line(FILE *f) {
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n = getline(&line, &cap, f);
-    if (n <= 0) {
+    size_t cap = 256, n = 0;
+    char *line = malloc(cap);
+    if (!line) return NULL;
+    for (;;) {
+        if (!fgets(line + n, (int)(cap - n), f)) break;
+        n += strlen(line + n);
+        if (n > 0 && line[n - 1] == '\n') break;
+        if (n + 1 == cap) {
+            char *bigger = realloc(line, cap * 2);
+            if (!bigger) break;
+            line = bigger;
+            cap *= 2;
+        }
+    }
+    if (n == 0) {
         free(line);
         return NULL;
     }
@@ -131,18 +152,36 @@ static char *read_line(FILE *f) {
 }
 
 static void full_flow(const char *rawdata) {
+    const char *file = getenv("WXFACE_AUTHINFO_FILE");
     const char *helper = getenv("WXFACE_AUTHINFO_CMD");
-    if (!helper || !*helper) {
-        fprintf(stderr, "note: WXFACE_AUTHINFO_CMD not set: recognition and consent not run\n");
+    FILE *p = NULL;
+    int from_file = file && *file;
+    if (from_file) {
+        (void)rawdata; /* the file was made for a rawdata of this device */
+        p = fopen(file, "r");
+        CHECK(p != NULL, "authinfo file opened");
+    } else if (helper && *helper) {
+#ifdef _WIN32
+        fprintf(stderr, "note: WXFACE_AUTHINFO_CMD is not supported on Windows\n");
+        return;
+#else
+        setenv("WXFACE_RAWDATA", rawdata, 1);
+        p = popen(helper, "r");
+        CHECK(p != NULL, "authinfo helper started");
+#endif
+    } else {
+        fprintf(stderr, "note: neither WXFACE_AUTHINFO_FILE nor WXFACE_AUTHINFO_CMD set: "
+                        "recognition and consent not run\n");
         return;
     }
-    setenv("WXFACE_RAWDATA", rawdata, 1);
-    FILE *p = popen(helper, "r");
-    CHECK(p != NULL, "authinfo helper started");
     if (!p) return;
     char *authinfo = read_line(p), *appid = read_line(p), *mch_id = read_line(p),
          *store_id = read_line(p);
-    int status = pclose(p);
+#ifdef _WIN32
+    int status = fclose(p);
+#else
+    int status = from_file ? fclose(p) : pclose(p);
+#endif
     CHECK(status == 0 && authinfo && appid && mch_id && store_id, "authinfo helper answered");
     if (status == 0 && authinfo && appid && mch_id && store_id) {
         size_t cap = strlen(authinfo) + 512;
@@ -178,6 +217,29 @@ static void full_flow(const char *rawdata) {
     free(store_id);
 }
 
+#ifdef _WIN32
+/* The path as UTF-16, straight from the command line (a Chinese folder name
+ * survives; the ANSI argv would not). */
+int wmain(int argc, wchar_t **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: call_emu.exe <wxface_sdk_emu.dll>\n");
+        return 2;
+    }
+    HMODULE lib = LoadLibraryExW(argv[1], NULL,
+                                 LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR | LOAD_LIBRARY_SEARCH_SYSTEM32);
+    if (!lib) {
+        fprintf(stderr, "LoadLibraryExW: error %lu\n", (unsigned long)GetLastError());
+        return 2;
+    }
+    /* cdecl on 32-bit Windows, as the vendor documents: call_fn and
+     * release_fn are plain C function pointers. */
+    call = (call_fn)(void (*)(void))GetProcAddress(lib, "wxpayCallFaceService");
+    release_resp = (release_fn)(void (*)(void))GetProcAddress(lib, "wxpayReleaseResponse");
+    if (!call || !release_resp) {
+        fprintf(stderr, "GetProcAddress: error %lu\n", (unsigned long)GetLastError());
+        return 2;
+    }
+#else
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: %s <libwxface_sdk_emu.so>\n", argv[0]);
@@ -194,6 +256,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "dlsym: %s\n", dlerror());
         return 2;
     }
+#endif
 
     boundary();
 
@@ -244,7 +307,11 @@ int main(int argc, char **argv) {
         free(a);
     }
 
+#ifdef _WIN32
+    FreeLibrary(lib);
+#else
     dlclose(lib);
+#endif
     printf("c-abi: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
