@@ -25,12 +25,13 @@ defineInspect(native.Identity, function (depth, options, inspect) {
 })
 // Objects holding keys print their redacted description; a forwarded answer
 // and an encrypted identity print their shape only (no header value, no body,
-// no ciphertext).
+// no ciphertext). A kiosk-only addon (built without the `merchant` feature)
+// has none of them.
 for (const cls of [
-  native.Decryptor, native.RealNameReceiver, native.MerchantClient, native.v2.ApiKey,
-  native.v3.MerchantSigner, native.SignedAnswer, native.EncryptedRealName
+  native.Decryptor, native.RealNameReceiver, native.MerchantClient, native.v2?.ApiKey,
+  native.v3?.MerchantSigner, native.SignedAnswer, native.EncryptedRealName
 ]) {
-  defineInspect(cls, function () { return this.toString() })
+  if (cls) defineInspect(cls, function () { return this.toString() })
 }
 
 // Internal pieces of the native module stay internal.

@@ -219,6 +219,7 @@ impl From<wxface_core::Error> for Failure {
     }
 }
 
+#[cfg(feature = "merchant")]
 impl From<wxface_client::Error> for Failure {
     fn from(e: wxface_client::Error) -> Self {
         match e {
@@ -271,7 +272,10 @@ pub fn set_error_factory(env: Env, factory: Function<Value, Unknown<'static>>) -
 /// JS error table).
 #[napi(js_name = "errorCodes")]
 pub fn error_codes() -> Vec<String> {
+    #[cfg(feature = "merchant")]
     let mut codes: Vec<&str> = wxface_client::Error::ALL_CODES.to_vec();
+    #[cfg(not(feature = "merchant"))]
+    let mut codes: Vec<&str> = wxface_core::Error::ALL_CODES.to_vec();
     codes.extend(BINDING_CODES);
     codes.into_iter().map(str::to_owned).collect()
 }

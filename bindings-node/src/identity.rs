@@ -51,6 +51,8 @@ pub struct Identity {
 }
 
 impl Identity {
+    // Made by the merchant side only (feature `merchant`).
+    #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
     pub(crate) fn new(inner: RealName) -> Self {
         Self { inner }
     }

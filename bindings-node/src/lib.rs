@@ -15,6 +15,10 @@
 //! | [`kiosk`] | `FaceSdk`, `CancelToken`, `NativeKiosk` (wrapped as `Kiosk` by `index.js`) |
 //! | [`dev`] | `dev.startDevServer()`: sandbox + reference merchant server (feature `dev`) |
 //!
+//! Feature `merchant` (on by default) brings `decrypt`, `merchant`, `v2` and
+//! `v3`; without it (`--no-default-features`) the addon is the kiosk's only:
+//! no key handling, no RSA, no merchant client.
+//!
 //! Blocking work (RSA, face SDK calls, HTTP) runs on background threads and
 //! settles a Promise on the JS thread; nothing here blocks the event loop.
 //!
@@ -24,6 +28,7 @@
 #![allow(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "merchant")]
 pub mod decrypt;
 #[cfg(feature = "dev")]
 pub mod dev;
@@ -31,10 +36,13 @@ pub mod error;
 pub mod http;
 pub mod identity;
 pub mod kiosk;
+#[cfg(feature = "merchant")]
 pub mod merchant;
 mod runtime;
 pub mod sdk;
+#[cfg(feature = "merchant")]
 pub mod v2;
+#[cfg(feature = "merchant")]
 pub mod v3;
 
 pub use error::Failure;
