@@ -428,11 +428,20 @@ fn apiv3_headers_and_answers() {
             let nested = json!({"real_name_info": { field: v }}).to_string();
             errors += check(field, v3::inspect_users_body(nested.as_bytes()));
             for status in [400, 500] {
-                let body = json!({"code": "PARAM_ERROR", field: v}).to_string();
-                errors += check(
-                    field,
-                    Err::<(), _>(v3::parse_error_body(status, body.as_bytes())),
-                );
+                // With a code, and with a code that is no string (the other
+                // fields must not become the message either way).
+                for code in [json!("PARAM_ERROR"), json!(400), Value::Null] {
+                    let mut body = json!({"code": code});
+                    body[field] = v.clone();
+                    let body = body.to_string();
+                    let e = v3::parse_error_body(status, body.as_bytes());
+                    if !matches!(field, "message" | "detail") {
+                        // Not the peer's message: checked without blanking it.
+                        let text = format!("{e}\n{e:?}");
+                        assert!(!leaks(&text), "error body {field}: {text}");
+                    }
+                    errors += check(field, Err::<(), _>(e));
+                }
             }
             let signed = json!({"status": 200, "headers": { field: v }, "body": "{}"});
             errors += check(

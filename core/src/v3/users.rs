@@ -458,26 +458,38 @@ impl FaceUser {
 const MAX_ERROR_TEXT: usize = 200;
 
 /// Turn an APIv3 error answer (`{"code", "message", "detail"}`) into
-/// [`Error::Backend`]. A body that is not such JSON (a proxy's HTML page)
-/// still gives a Backend error, with code `HTTP_<status>` and a short,
-/// cleaned excerpt of the text.
+/// [`Error::Backend`]. A JSON object without a usable `code` gives code
+/// `HTTP_<status>` with its `message` and `detail`; other JSON, none of its
+/// values. A body that is not JSON (a proxy's HTML page) still gives a
+/// Backend error, with code `HTTP_<status>` and a short, cleaned excerpt of
+/// the text. The other fields of a JSON answer never become its message.
 pub fn parse_error_body(status: u16, body: &[u8]) -> Error {
     let parsed = (body.len() <= MAX_RESPONSE_BYTES)
         .then(|| serde_json::from_slice::<Value>(body).ok())
         .flatten();
-    if let Some(Value::Object(obj)) = parsed {
-        let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_owned);
-        if let Some(code) = text("code").filter(|c| !c.is_empty()) {
+    if let Some(parsed) = parsed {
+        let Value::Object(obj) = parsed else {
             return Error::Backend {
                 status: Some(status),
-                code: crate::redact::code_token(&code),
-                message: text("message").unwrap_or_default(),
-                detail: obj
-                    .get("detail")
-                    .filter(|d| !d.is_null())
-                    .map(Value::to_string),
+                code: format!("HTTP_{status}"),
+                message: String::new(),
+                detail: None,
             };
-        }
+        };
+        let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_owned);
+        let code = text("code").filter(|c| !c.is_empty());
+        return Error::Backend {
+            status: Some(status),
+            code: code.map_or_else(
+                || format!("HTTP_{status}"),
+                |c| crate::redact::code_token(&c),
+            ),
+            message: text("message").unwrap_or_default(),
+            detail: obj
+                .get("detail")
+                .filter(|d| !d.is_null())
+                .map(Value::to_string),
+        };
     }
     let excerpt: String = String::from_utf8_lossy(&body[..body.len().min(4 * MAX_ERROR_TEXT)])
         .chars()
