@@ -15,7 +15,9 @@ use wxface_core::flow as core;
 
 use crate::error::WxfaceError;
 use crate::realname::MaskedIdentity;
-use crate::sdk::{secs, unix, version, InitRequest, SdkCmd, SdkRequest};
+use crate::sdk::{
+    credential, credential_opt, secs, unix, version, InitRequest, SdkCmd, SdkRequest,
+};
 
 /// What a kiosk is configured with. No secrets: a kiosk holds none.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -128,8 +130,11 @@ pub fn step_name(step: Step) -> String {
     s.as_str().to_owned()
 }
 
-/// Who the face SDK recognised.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+/// Who the face SDK recognised. `toString` shows the lengths of
+/// `face_sid`, `openid` and `sub_openid`, never their values; the
+/// properties hold them.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Display)]
 pub struct Recognised {
     /// `face_sid`: the identity query credential.
     pub face_sid: String,
@@ -139,6 +144,24 @@ pub struct Recognised {
     /// `sub_openid`, when the SDK returned one.
     #[uniffi(default = None)]
     pub sub_openid: Option<String>,
+}
+
+impl fmt::Display for Recognised {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Recognised(face_sid={}, openid={}, sub_openid={})",
+            credential(&self.face_sid),
+            credential_opt(self.openid.as_deref()),
+            credential_opt(self.sub_openid.as_deref())
+        )
+    }
+}
+
+impl fmt::Debug for Recognised {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }
 
 impl From<core::Recognised> for Recognised {
@@ -297,9 +320,13 @@ impl fmt::Display for FlowAction {
                 "FetchAuthinfo(id={id}, rawdata=[{} chars])",
                 rawdata.chars().count()
             ),
-            Self::CheckVerified { id, who } => write!(f, "CheckVerified(id={id}, who={who:?})"),
+            Self::CheckVerified { id, who } => write!(f, "CheckVerified(id={id}, who={who})"),
             Self::FetchRealName { id, face_sid } => {
-                write!(f, "FetchRealName(id={id}, face_sid={face_sid})")
+                write!(
+                    f,
+                    "FetchRealName(id={id}, face_sid={})",
+                    credential(face_sid)
+                )
             }
             Self::Ready => f.write_str("Ready"),
             Self::Done { outcome } => write!(f, "Done({outcome:?})"),

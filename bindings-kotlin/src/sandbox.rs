@@ -32,8 +32,10 @@ fn sandbox_error(e: sbx::SandboxError) -> WxfaceError {
 }
 
 /// A test person of the sandbox (masked; the full values are the sandbox's
-/// documented test data).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+/// documented test data). `toString` shows the openid's length only, as
+/// for every record that carries one.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Display)]
 pub struct SandboxPerson {
     /// Key to pick the person (`patient-a`, …).
     pub key: String,
@@ -41,6 +43,24 @@ pub struct SandboxPerson {
     pub openid: String,
     /// Their identity, masked.
     pub masked: MaskedIdentity,
+}
+
+impl std::fmt::Display for SandboxPerson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SandboxPerson(key={}, openid={}, masked={:?})",
+            self.key,
+            crate::sdk::credential(&self.openid),
+            self.masked
+        )
+    }
+}
+
+impl std::fmt::Debug for SandboxPerson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// The reference merchant server and the runtime it runs on.

@@ -2,7 +2,9 @@
 //! answers parsed by it.
 //!
 //! Records that hold an authinfo, a proxy password or rawdata print them
-//! redacted (`toString` in Kotlin is the Rust `Display` below).
+//! redacted, and `face_sid`, `openid`, `sub_openid` and `telephone` as
+//! their lengths (`toString` in Kotlin is the Rust `Display` below); the
+//! properties hold the values.
 
 use std::fmt;
 
@@ -30,6 +32,17 @@ pub(crate) fn version(v: &str) -> Result<core::SdkVersion, WxfaceError> {
 
 fn redacted(v: &str) -> String {
     format!("[{} chars]", v.chars().count())
+}
+
+/// A credential or a person's identifier (`face_sid`, `openid`,
+/// `sub_openid`, `telephone`) as `toString` shows it: `[redacted, 40 chars]`.
+pub(crate) fn credential(v: &str) -> String {
+    wxface_core::redact::redacted_text(v)
+}
+
+/// [`credential`] of an optional value, `null` when absent.
+pub(crate) fn credential_opt(v: Option<&str>) -> String {
+    v.map_or_else(|| "null".to_owned(), credential)
 }
 
 /// `proxy_type` of `initWxpayface` (SDK 1.18+).
@@ -157,13 +170,15 @@ impl fmt::Display for FaceCodeRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "FaceCodeRequest(appid={}, mch_id={}, store_id={}, face_authtype={:?}, sub_appid={:?}, sub_mch_id={:?}, authinfo={})",
+            "FaceCodeRequest(appid={}, mch_id={}, store_id={}, face_authtype={:?}, sub_appid={:?}, sub_mch_id={:?}, openid={}, telephone={}, authinfo={})",
             self.appid,
             self.mch_id,
             self.store_id,
             self.face_authtype,
             self.sub_appid,
             self.sub_mch_id,
+            credential_opt(self.openid.as_deref()),
+            credential_opt(self.telephone.as_deref()),
             redacted(&self.authinfo)
         )
     }
@@ -194,7 +209,7 @@ impl fmt::Display for AuthRequest {
         write!(
             f,
             "AuthRequest(face_sid={}, quit={}, authinfo={})",
-            self.face_sid,
+            credential(&self.face_sid),
             self.quit,
             redacted(&self.authinfo)
         )
@@ -499,10 +514,10 @@ impl fmt::Display for FaceCodeReply {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "FaceCodeReply(face_sid={:?}, openid={:?}, sub_openid={:?}, telephone_used={:?}, face_code={})",
-            self.face_sid,
-            self.openid,
-            self.sub_openid,
+            "FaceCodeReply(face_sid={}, openid={}, sub_openid={}, telephone_used={:?}, face_code={})",
+            credential_opt(self.face_sid.as_deref()),
+            credential_opt(self.openid.as_deref()),
+            credential_opt(self.sub_openid.as_deref()),
             self.telephone_used,
             if self.face_code.is_some() {
                 "[REDACTED]"
