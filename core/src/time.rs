@@ -46,9 +46,11 @@ impl UnixTime {
         } else {
             Err(crate::Error::InvalidInput {
                 field: "now".into(),
+                // The number of digits, not the value: a `now` may come
+                // from a caller, and a 18-digit one is not a time.
                 reason: format!(
-                    "the clock reads {}, not a 10-digit unix time: is the system clock set?",
-                    self.0
+                    "the clock reads a {}-digit number, not a 10-digit unix time: is the system clock set?",
+                    self.0.to_string().len()
                 ),
             })
         }

@@ -461,3 +461,28 @@ fn apiv3_headers_and_answers() {
     );
     assert!(errors > 80, "{errors}");
 }
+
+/// A caller's `now` (the ID number as a number) is named, not quoted, when
+/// a request is built with it.
+#[test]
+fn a_callers_now_is_not_quoted() {
+    let now = UnixTime(110_105_194_912_310_021);
+    assert_eq!(check("protocol_now", now.protocol_now()), 1);
+    let req = AuthinfoRequest {
+        rawdata: "r".into(),
+        store_id: "s".into(),
+        store_name: "n".into(),
+        device_id: "d".into(),
+        attach: None,
+        appid: "wx1".into(),
+        mch_id: "1".into(),
+        sub_appid: None,
+        sub_mch_id: None,
+        sign_type: SignType::Md5,
+    };
+    let key = ApiKey::new("192006250b4c09247ec02edce69f6a2d").unwrap();
+    assert_eq!(
+        check("authinfo request now", req.build(&key, now, "nonce")),
+        1
+    );
+}
