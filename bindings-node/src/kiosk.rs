@@ -118,15 +118,18 @@ impl FaceSdk {
     /// `InvalidInputError` for an unknown outcome, `StateError` for a native SDK.
     #[napi(js_name = "pushOutcome")]
     pub fn push_outcome(&self, env: Env, outcome: String) -> napi::Result<()> {
-        let emu = self.emulated(&env)?;
         #[cfg(feature = "dev")]
         {
+            let emu = self.emulated(&env)?;
             let o = outcome.parse().map_err(|e| js(&env, e))?;
             emu.push_outcome(o);
+            Ok(())
         }
         #[cfg(not(feature = "dev"))]
-        let _ = (emu, outcome);
-        Ok(())
+        {
+            let _ = outcome;
+            Err(not_emulator(&env))
+        }
     }
 
     /// Emulator only: the default outcome, the person and the recognition
@@ -136,9 +139,9 @@ impl FaceSdk {
     /// As `pushOutcome`.
     #[napi]
     pub fn configure(&self, env: Env, options: EmulatorSettings) -> napi::Result<()> {
-        let emu = self.emulated(&env)?;
         #[cfg(feature = "dev")]
         {
+            let emu = self.emulated(&env)?;
             if let Some(o) = options.outcome {
                 emu.set_outcome(o.parse().map_err(|e| js(&env, e))?);
             }
@@ -148,10 +151,13 @@ impl FaceSdk {
             if let Some(ms) = options.latency_ms {
                 emu.set_latency(Duration::from_millis(u64::from(ms)));
             }
+            Ok(())
         }
         #[cfg(not(feature = "dev"))]
-        let _ = (emu, options);
-        Ok(())
+        {
+            let _ = options;
+            Err(not_emulator(&env))
+        }
     }
 
     /// `FaceSdk(native)` or `FaceSdk(emulator)`.
@@ -194,18 +200,13 @@ pub struct EmulatorSettings {
     pub latency_ms: Option<u32>,
 }
 
+#[cfg(feature = "dev")]
 impl FaceSdk {
-    #[cfg(feature = "dev")]
     fn emulated(&self, env: &Env) -> napi::Result<&wxface_sandbox::EmulatedSdk> {
         match &self.kind {
             SdkKind::Emulator(e) => Ok(e),
             SdkKind::Native => Err(not_emulator(env)),
         }
-    }
-
-    #[cfg(not(feature = "dev"))]
-    fn emulated(&self, env: &Env) -> napi::Result<()> {
-        Err(not_emulator(env))
     }
 }
 
