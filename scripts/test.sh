@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test of the project: Rust (workspace, vectors, wasm32 build,
 # cross-target checks), the C-ABI test under valgrind, the Python interop
-# suite against the sandbox, and each binding's own suite.
+# suite against the sandbox, each binding's own suite, and the Windows builds
+# (mingw-w64) run under Wine.
 #
 #   scripts/test.sh            everything
-#   scripts/test.sh rust       one stage (rust, fuzz, deny, targets, cabi, interop, python, node, kotlin, wasm)
+#   scripts/test.sh rust       one stage (rust, fuzz, deny, targets, cabi, interop, python, node, kotlin, wasm, windows)
 #
 # It installs what it needs by name (rustup targets, pip, npm, apt) and stops
 # at the first failure.
@@ -175,8 +176,13 @@ run_wasm() {
   fi
 }
 
+run_windows() {
+  stage "windows: cross builds (mingw-w64); the demo, the C ABI, capture and the Node kiosk under Wine"
+  bash scripts/windows.sh
+}
+
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(rust fuzz deny targets cabi interop python node kotlin wasm)
+[ ${#stages[@]} -gt 0 ] || stages=(rust fuzz deny targets cabi interop python node kotlin wasm windows)
 for s in "${stages[@]}"; do
   "run_$s"
 done
