@@ -10,6 +10,8 @@ mkdir -p target/bench
 python3 bench/make_inputs.py target/bench/inputs.json
 WXFACE_BENCH_INPUTS=$PWD/target/bench/inputs.json \
   cargo bench -p wxface-core --all-features --bench core -- --noplot >target/bench/criterion.log
+WXFACE_BENCH_INPUTS=$PWD/target/bench/inputs.json \
+  cargo bench -p wxface-core --all-features --bench oracle_timing
 python3 bench/python_peer.py target/bench/inputs.json >target/bench/python_peer.json
 python3 bench/report.py target/criterion target/bench/python_peer.json | tee target/bench/report.md
 echo

@@ -116,12 +116,14 @@ fn synthetic_length(cl: &[u8], max_len: u16) -> u16 {
 }
 
 /// The draft's PRF: HMAC-SHA-256 blocks over `I2OSP(i, 2) ‖ label ‖
-/// I2OSP(bits, 2)`, truncated to `len` bytes.
+/// I2OSP(bits, 2)`, truncated to `len` bytes. The key is set up once and the
+/// keyed state cloned per block.
 fn prf(key: &[u8; 32], label: &[u8], len: usize) -> Option<Zeroizing<Vec<u8>>> {
     let bits = u16::try_from(len.checked_mul(8)?).ok()?.to_be_bytes();
+    let keyed = <HmacSha256 as KeyInit>::new_from_slice(key).ok()?;
     let mut out = Zeroizing::new(vec![0u8; len]);
     for (i, chunk) in (0u16..).zip(out.chunks_mut(32)) {
-        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(key).ok()?;
+        let mut mac = keyed.clone();
         mac.update(&i.to_be_bytes());
         mac.update(label);
         mac.update(&bits);
