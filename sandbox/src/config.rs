@@ -271,14 +271,15 @@ impl SandboxConfig {
             if !keys.insert(i.key.as_str()) {
                 return Err(SandboxError::Config(format!(
                     "identity key `{}` appears twice",
-                    i.key
+                    wxface_core::redact::field_name(&i.key)
                 )));
             }
         }
         if let Some(p) = &self.default_person {
             if !keys.contains(p.as_str()) {
                 return Err(SandboxError::Config(format!(
-                    "default_person `{p}` is not an identity key"
+                    "default_person `{}` is not an identity key",
+                    wxface_core::redact::field_name(p)
                 )));
             }
         }
