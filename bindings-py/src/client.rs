@@ -244,9 +244,12 @@ impl Settings {
             "authinfo_refresh_margin" => self.authinfo_refresh_margin = Some(v.seconds(py, name)?),
             "response_window" => self.response_window = Some(v.seconds(py, name)?),
             other => {
+                // The name only when it looks like one: a mapping of data
+                // spread into the options must not come back in the message.
                 return Err(PyTypeError::new_err(format!(
-                    "unexpected configuration option `{other}`"
-                )))
+                    "unexpected configuration option `{}`",
+                    wxface_core::redact::field_name(other)
+                )));
             }
         }
         Ok(())

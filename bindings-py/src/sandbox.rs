@@ -19,7 +19,7 @@ use wxface_sandbox::{
 use crate::client::{PyClientConfig, PyMerchantClient};
 use crate::errors::{core_err, IntoPyResult};
 use crate::realname::PyRealName;
-use crate::util::{config, invalid, now_or, py_opt, py_str};
+use crate::util::{config, invalid, now_or, py_secret, py_secret_opt};
 
 fn sandbox_err(py: Python<'_>, e: &wxface_sandbox::SandboxError) -> PyErr {
     config(py, format!("sandbox: {e}"))
@@ -483,12 +483,12 @@ impl PySandboxIdentity {
     fn __repr__(&self) -> String {
         let m = self.inner.masked();
         format!(
-            "SandboxIdentity(key='{}', name='{}', credential_type={}, credential_id='{}', openid='{}')",
+            "SandboxIdentity(key='{}', name='{}', credential_type={}, credential_id='{}', openid={})",
             self.inner.key,
             m.name,
             self.inner.credential_type,
             m.credential_id,
-            self.inner.openid
+            py_secret(&self.inner.openid)
         )
     }
 }
@@ -634,7 +634,9 @@ impl PyFaults {
 }
 
 /// What the face SDK answered to `getWxpayfaceCode`. Unpacks as
-/// `face_sid, openid = kiosk.recognise(authinfo)`.
+/// `face_sid, openid = kiosk.recognise(authinfo)`. `repr()` shows the
+/// lengths of `face_sid`, `openid` and `sub_openid`; the attributes hold
+/// the values.
 #[pyclass(frozen, module = "wxface", name = "Recognition", get_all)]
 pub struct PyRecognition {
     /// The identity query credential (`face_sid`).
@@ -657,9 +659,9 @@ impl PyRecognition {
     fn __repr__(&self) -> String {
         format!(
             "Recognition(face_sid={}, openid={}, sub_openid={})",
-            py_str(&self.face_sid),
-            py_opt(self.openid.as_deref()),
-            py_opt(self.sub_openid.as_deref())
+            py_secret(&self.face_sid),
+            py_secret_opt(self.openid.as_deref()),
+            py_secret_opt(self.sub_openid.as_deref())
         )
     }
 }

@@ -87,7 +87,8 @@ pub fn read_pem_file(
         .map_err(|e| {
             config(
                 py,
-                format!("`{field}`: cannot read {}: {e}", path.display()),
+                // The path stays out: it is the caller's text.
+                format!("`{field}`: cannot read the file: {e}"),
             )
         })
 }
@@ -117,6 +118,20 @@ pub fn py_opt(v: Option<&str>) -> String {
         Some(s) => py_str(s),
         None => "None".to_owned(),
     }
+}
+
+/// A credential or a person's identifier (`face_sid`, `openid`,
+/// `sub_openid`) in a `repr()`: `<redacted, 40 chars>`, never the value.
+pub fn py_secret(v: &str) -> String {
+    format!(
+        "<{}>",
+        wxface_core::redact::redacted_text(v).trim_matches(['[', ']'])
+    )
+}
+
+/// [`py_secret`] of an optional value; `None` when absent.
+pub fn py_secret_opt(v: Option<&str>) -> String {
+    v.map_or_else(|| "None".to_owned(), py_secret)
 }
 
 /// A string as Python's `repr()` prints simple text: single quotes, with

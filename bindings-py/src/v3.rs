@@ -11,7 +11,7 @@ use wxface_core::time::{nonce, OsEntropy};
 use wxface_core::v3::{self, InfoType, MerchantSigner, PlatformKeyStore, UsersQuery};
 
 use crate::errors::IntoPyResult;
-use crate::util::{bytes_arg, headers_arg, now_or, pem_arg, py_list, py_opt};
+use crate::util::{bytes_arg, headers_arg, now_or, pem_arg, py_list, py_secret_opt};
 
 /// The crypto provider of this build (AWS-LC), created once.
 pub fn provider() -> &'static Arc<dyn CryptoProvider> {
@@ -360,7 +360,8 @@ impl PyEncryptedRealName {
     }
 }
 
-/// A verified answer of the identity query.
+/// A verified answer of the identity query. `repr()` shows the lengths of
+/// `openid`, `sub_openid` and `union_id`; the attributes hold the values.
 #[pyclass(frozen, module = "wxface", name = "FaceUser")]
 pub struct PyFaceUser {
     pub(crate) inner: v3::FaceUser,
@@ -404,9 +405,9 @@ impl PyFaceUser {
     fn __repr__(&self) -> String {
         format!(
             "FaceUser(openid={}, sub_openid={}, union_id={}, real_name={})",
-            py_opt(self.inner.openid.as_deref()),
-            py_opt(self.inner.sub_openid.as_deref()),
-            py_opt(self.inner.union_id.as_deref()),
+            py_secret_opt(self.inner.openid.as_deref()),
+            py_secret_opt(self.inner.sub_openid.as_deref()),
+            py_secret_opt(self.inner.union_id.as_deref()),
             if self.inner.real_name.is_some() {
                 "<encrypted>"
             } else {
