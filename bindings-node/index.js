@@ -34,16 +34,95 @@ for (const cls of [
   if (cls) defineInspect(cls, function () { return this.toString() })
 }
 
+// napi-rs refuses an argument of the wrong type with a message that quotes
+// it ("Failed to convert JavaScript value `Object {"name":"…"}` into rust
+// type `String`"). Every native function, constructor and method rethrows
+// that error without the value: its type, the Rust type and the field.
+const CONVERT = /^Failed to convert JavaScript value `[\s\S]*` into rust type `([^`]*)`(?: on ([A-Za-z_$][\w$.]*))?/
+
+function withoutValue (e) {
+  if (!(e instanceof Error) || e instanceof errors.WxfaceError) return e
+  const m = CONVERT.exec(e.message)
+  if (!m) return e
+  const out = new TypeError(`a JavaScript value that does not convert into rust type \`${m[1]}\`${m[2] ? ` on ${m[2]}` : ''}`)
+  if (e.code !== undefined) out.code = e.code
+  return out
+}
+
+function guardCall (fn, self, args, construct) {
+  let out
+  try {
+    out = construct ? Reflect.construct(fn, args, construct) : Reflect.apply(fn, self, args)
+  } catch (e) {
+    throw withoutValue(e)
+  }
+  if (out !== null && typeof out === 'object' && typeof out.then === 'function' && !construct) {
+    return out.then(undefined, (e) => { throw withoutValue(e) })
+  }
+  return out
+}
+
+function guardFunction (fn, self) {
+  const g = function (...args) { return guardCall(fn, self === undefined ? this : self, args) }
+  Object.defineProperty(g, 'name', { value: fn.name })
+  return g
+}
+
+const guarded = new WeakMap()
+
+/** A native class (PascalCase) or function, or a namespace of them, guarded. */
+function guard (value, name) {
+  if (typeof value === 'object' && value !== null) {
+    const ns = {}
+    for (const [k, v] of Object.entries(value)) ns[k] = guard(v, k)
+    return ns
+  }
+  if (typeof value !== 'function') return value
+  if (guarded.has(value)) return guarded.get(value)
+  if (!/^[A-Z]/.test(name)) {
+    const g = guardFunction(value)
+    guarded.set(value, g)
+    return g
+  }
+  // A class: its methods and getters guarded in place; its constructor and
+  // static functions through a stand-in whose prototype is the native one,
+  // so that instanceof and the native instances are unchanged.
+  for (const key of Object.getOwnPropertyNames(value.prototype)) {
+    if (key === 'constructor') continue
+    const d = Object.getOwnPropertyDescriptor(value.prototype, key)
+    if (!d.configurable) continue
+    if (typeof d.value === 'function') d.value = guardFunction(d.value)
+    if (typeof d.get === 'function') d.get = guardFunction(d.get)
+    Object.defineProperty(value.prototype, key, d)
+  }
+  const cls = function (...args) {
+    if (new.target === undefined) throw new TypeError(`Class constructor ${name} cannot be invoked without 'new'`)
+    return guardCall(value, undefined, args, value)
+  }
+  Object.defineProperty(cls, 'name', { value: value.name })
+  cls.prototype = value.prototype
+  for (const key of Object.getOwnPropertyNames(value)) {
+    if (['length', 'name', 'prototype', 'caller', 'arguments'].includes(key)) continue
+    const v = value[key]
+    cls[key] = typeof v === 'function' ? guardFunction(v, value) : v
+  }
+  guarded.set(value, cls)
+  return cls
+}
+
 // Internal pieces of the native module stay internal.
 const HIDDEN = new Set(['NativeKiosk'])
 const api = {}
+const inner = {}
 for (const [k, v] of Object.entries(native)) {
-  if (!k.startsWith('__') && !HIDDEN.has(k)) api[k] = v
+  if (k.startsWith('__')) continue
+  inner[k] = guard(v, k)
+  if (!HIDDEN.has(k)) api[k] = inner[k]
 }
 
 module.exports = {
   ...api,
-  Kiosk: makeKiosk(native),
+  Kiosk: makeKiosk(inner),
   ...errors.classes,
   errors
 }
