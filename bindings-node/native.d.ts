@@ -569,8 +569,17 @@ export interface KioskConfig {
   screenIndex?: string
   /** `disable_keyboard` (SDK 1.23+). */
   disableKeyboard?: boolean
-  /** `camera_rotation` of `initWxpayface`: 1 = +90°, 2 = 180°, 3 = −90° (SDK 1.18+). */
+  /**
+   * `camera_rotation` of `initWxpayface`: 1 = +90°, 2 = 180°, 3 = −90° (SDK 1.18+).
+   * The same as `init.cameraRotation`; give one or the other.
+   */
   cameraRotation?: number
+  /**
+   * `initWxpayface` settings, as in every other binding: the SDK's own
+   * network proxy (`proxy: {ip, port, user?, passwd?}`), `proxyType`
+   * (0 none, 1 HTTP tunnel, 2 SOCKS5; SDK 1.18+) and `cameraRotation`.
+   */
+  init?: sdk.InitRequestInit
   /** A cached authinfo is reused only while it has this many seconds left (default 60). */
   authinfoMarginSecs?: number
   /** The merchant server (`docs/merchant-api.md`), e.g. `http://his.local:8080`. */

@@ -1064,7 +1064,10 @@ mod tests {
     use super::*;
 
     fn key(name: &str) -> String {
-        let path = format!("{}/../tests/vectors/keys/{name}", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/../tests/vectors/keys/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         std::fs::read_to_string(path).expect("fixture key")
     }
 
@@ -1093,7 +1096,8 @@ mod tests {
         let id = "PUB_KEY_ID_0119000000012026010100000000000001".to_owned();
         let none = RealNameReceiver::new(private.clone(), None, None, None, None).err();
         assert_eq!(none.as_ref().map(WxfaceError::code), Some("config"));
-        let half = RealNameReceiver::new(private.clone(), Some(public.clone()), None, None, None).err();
+        let half =
+            RealNameReceiver::new(private.clone(), Some(public.clone()), None, None, None).err();
         assert_eq!(half.as_ref().map(WxfaceError::code), Some("config"));
         let r = RealNameReceiver::new(private, Some(public), Some(id.clone()), None, None)
             .expect("receiver");

@@ -15,8 +15,8 @@ use wxface_core::realname::CredentialType;
 use wxface_core::time::Entropy;
 use wxface_core::v3::{
     handle_users_response, inspect_users_body, parse_error_body, request_message, FaceUser,
-    InfoType, MerchantSigner, PlatformKeyStore, PlatformSigner, RequestVerifier,
-    ResponseVerifier, UsersQuery,
+    InfoType, MerchantSigner, PlatformKeyStore, PlatformSigner, RequestVerifier, ResponseVerifier,
+    UsersQuery,
 };
 use wxface_core::{Error, UnixTime};
 
