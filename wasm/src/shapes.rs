@@ -300,12 +300,18 @@ fn bounded(s: Option<String>) -> String {
     s
 }
 
+/// Codes (`code`, `return_code`, `err_code`) are kept only when they look
+/// like codes (`wxface_core::redact::code_token`): the driver passes on what a peer
+/// answered, and a code is no place for a value.
 impl FailureIn {
     /// As a merchant-server failure.
     pub fn into_backend(self) -> Error {
         Error::Backend {
             status: self.status,
-            code: self.code.unwrap_or_else(|| "TRANSPORT".to_owned()),
+            code: self.code.map_or_else(
+                || "TRANSPORT".to_owned(),
+                |c| wxface_core::redact::code_token(&c),
+            ),
             message: bounded(self.message),
             detail: None,
         }
@@ -315,14 +321,18 @@ impl FailureIn {
     pub fn into_sdk(self, cmd: &str) -> Error {
         Error::Sdk {
             cmd: cmd.to_owned(),
-            return_code: self
-                .return_code
-                .or(self.code)
-                .unwrap_or_else(|| "CALL_FAILED".to_owned()),
+            return_code: self.return_code.or(self.code).map_or_else(
+                || "CALL_FAILED".to_owned(),
+                |c| wxface_core::redact::code_token(&c),
+            ),
             return_msg: bounded(self.return_msg.or(self.message)),
             err_code: match self.err_code {
-                Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s),
-                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                Some(serde_json::Value::String(s)) if !s.is_empty() => {
+                    Some(wxface_core::redact::code_token(&s))
+                }
+                Some(serde_json::Value::Number(n)) => {
+                    Some(wxface_core::redact::code_token(&n.to_string()))
+                }
                 _ => None,
             },
         }

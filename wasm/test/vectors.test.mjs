@@ -42,8 +42,11 @@ for (const [label, m] of [
         const e = codeOf(() => m.buildSdkRequest(request, sdk_version, now));
         assert.ok(e, `${id} must fail`);
         assert.equal(e.code, t.code, `${id}: ${e.message}`);
-        const v = codeOf(() => m.validateSdkRequest(request, sdk_version));
-        assert.equal(v?.code, t.code, `${id}: validate agrees`);
+        // validateSdkRequest takes no `now`: a refused clock is the builder's alone.
+        if (!/\bnow\b/.test(t.comment)) {
+          const v = codeOf(() => m.validateSdkRequest(request, sdk_version));
+          assert.equal(v?.code, t.code, `${id}: validate agrees`);
+        }
       }
     }
   });
