@@ -175,6 +175,8 @@ class PersonalDataTest {
                 s.call("sdkRequestJson $r") { sdkRequestJson(r, "1.24", NOW) }
                 s.call("validateSdkRequest $r") { validateSdkRequest(r, "1.24") }
                 s.call("sdkRequestJson version") { sdkRequestJson(r, v, NOW) }
+                // The ID number as a time.
+                s.call("sdkRequestJson now") { sdkRequestJson(r, "1.24", NUMBER) }
             }
             s.call("sdkCmdFromName") { sdkCmdFromName(v) }
             s.call("checkResidentId") { checkResidentId(v) }
@@ -237,6 +239,7 @@ class PersonalDataTest {
             }
         }
         assertTrue(verified >= 1)
+        Flow(config()).use { flow -> s.call("Flow.handle(now)") { flow.handle(NUMBER, FlowEvent.Start); flow.drainActions() } }
         assertTrue(s.errors >= 40, "${s.errors} errors")
     }
 
@@ -346,8 +349,8 @@ class PersonalDataTest {
             pubKeyId = sandbox.pubKeyId(),
         )
         val user = mapOf<String, Any>(
-            "openid" to "o", "sub_openid" to "so", "union_id" to "u", "real_name" to "rn",
-            "credential_type" to 1L, "credential_id" to "ci",
+            "openid" to "o", "sub_openid" to "so", "union_id" to "u", "encrypted_real_name" to "rn",
+            "credential_type" to 1L, "encrypted_credential_id" to "ci",
         )
         val error = mapOf<String, Any>("code" to "PARAM_ERROR", "message" to "bad", "detail" to mapOf("field" to "x"))
         var parsed = 0
