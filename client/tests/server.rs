@@ -79,14 +79,24 @@ async fn authinfo_endpoint_answers_and_caches() {
         .clone()
         .expect("sent");
     assert_eq!(sent.get("attach"), Some("{\"lane\":3}"));
+    // The same fields again (rawdata differs on every call by nature): cached.
     let (_, b) = k
         .post_json(
             "/kiosk/authinfo",
-            json!({"rawdata": "raw-2", "device_id": "KIOSK-01"}),
+            json!({"rawdata": "raw-2", "device_id": "KIOSK-01", "attach": {"lane": 3}}),
         )
         .await;
     assert_eq!(b["authinfo"], a["authinfo"]);
     assert_eq!(k.mock.state.authinfo_calls(), 1);
+    // Another `attach` is another request to WeChat Pay: fetched anew.
+    let (_, c) = k
+        .post_json(
+            "/kiosk/authinfo",
+            json!({"rawdata": "raw-3", "device_id": "KIOSK-01"}),
+        )
+        .await;
+    assert_ne!(c["authinfo"], a["authinfo"]);
+    assert_eq!(k.mock.state.authinfo_calls(), 2);
 }
 
 #[tokio::test]
