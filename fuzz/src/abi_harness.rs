@@ -69,12 +69,21 @@ fn call(req: &[u8]) -> Option<String> {
     Some(text)
 }
 
-/// Up to eight requests separated by `0xFF`, called in order.
+/// Up to eight requests separated by `0xFF`, called in order, then a
+/// `releaseWxpayface` as a kiosk ends its day.
 ///
 /// Properties: every call answers (`RC_OK`) with a JSON object carrying a
-/// `return_code` string, of the length reported, released once.
+/// `return_code` string, of the length reported, released once. The final
+/// release ends the library's emulator, so each input leaves no emulator —
+/// and no HTTP client thread — behind: every input is checked for leaks on
+/// its own, not against the state an earlier one left.
 pub fn sdk_emu_abi(data: &[u8]) {
-    for req in data.split(|&b| b == SEPARATOR).take(MAX_CALLS) {
+    let release = br#"{"cmd":"releaseWxpayface","version":"1","now":1540908003}"#;
+    let requests = data
+        .split(|&b| b == SEPARATOR)
+        .take(MAX_CALLS)
+        .chain(std::iter::once(&release[..]));
+    for req in requests {
         let answer = call(req).unwrap_or_else(|| panic!("no answer to a request"));
         let v: serde_json::Value =
             serde_json::from_str(&answer).unwrap_or_else(|e| panic!("the answer is not JSON: {e}"));
