@@ -13,55 +13,20 @@
 //! Run with `cargo test -p wxface-core --all-features` to cover both providers.
 #![cfg(any(feature = "rust-crypto", feature = "aws-lc"))]
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use common::{providers, read};
 use serde_json::Value;
 use wxface_core::crypto::{pem, CryptoProvider, Padding, PrivateKey};
 use wxface_core::decrypt::{Decryptor, RealNameReceiver};
 use wxface_core::error::DECRYPTION_FAILED;
-use wxface_core::time::{Entropy, FixedClock};
+use wxface_core::time::FixedClock;
 use wxface_core::v3::{PlatformKeyStore, ResponseVerifier, SignedAnswer};
 use wxface_core::{Error, Result, UnixTime};
-
-struct TestEntropy(AtomicU64);
-
-impl Entropy for TestEntropy {
-    fn fill(&self, dest: &mut [u8]) {
-        for chunk in dest.chunks_mut(8) {
-            let mut x = self.0.load(Ordering::Relaxed);
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            self.0.store(x, Ordering::Relaxed);
-            let v = x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes();
-            chunk.copy_from_slice(&v[..chunk.len()]);
-        }
-    }
-}
-
-#[allow(clippy::vec_init_then_push)]
-fn providers() -> Vec<Arc<dyn CryptoProvider>> {
-    let mut v: Vec<Arc<dyn CryptoProvider>> = Vec::new();
-    #[cfg(feature = "rust-crypto")]
-    v.push(Arc::new(wxface_core::crypto::RustCryptoProvider::new(
-        Arc::new(TestEntropy(AtomicU64::new(0x2545_F491_4F6C_DD1D))),
-    )));
-    #[cfg(feature = "aws-lc")]
-    v.push(Arc::new(wxface_core::crypto::AwsLcProvider::new()));
-    v
-}
-
-fn vectors() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
-}
-
-fn read(rel: &str) -> String {
-    let p = vectors().join(rel);
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()))
-}
 
 fn load(rel: &str) -> Value {
     serde_json::from_str(&read(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))

@@ -4,60 +4,21 @@
 //! AWS-LC. Run with `cargo test -p wxface-core --all-features` to cover both.
 #![cfg(any(feature = "rust-crypto", feature = "aws-lc"))]
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+mod common;
 
+use std::sync::atomic::AtomicU64;
+
+use common::{providers, read, TestEntropy};
 use serde_json::{json, Value};
 use wxface_core::crypto::{pem, CryptoProvider, Padding};
 use wxface_core::decrypt::Decryptor;
 use wxface_core::realname::CredentialType;
-use wxface_core::time::Entropy;
 use wxface_core::v3::{
     handle_users_response, inspect_users_body, parse_error_body, request_message, FaceUser,
     InfoType, MerchantSigner, PlatformKeyStore, PlatformSigner, RequestVerifier, ResponseVerifier,
     UsersQuery,
 };
 use wxface_core::{Error, UnixTime};
-
-/// Deterministic entropy for blinding (xorshift64*); tests need no OS RNG.
-struct TestEntropy(AtomicU64);
-
-impl Entropy for TestEntropy {
-    fn fill(&self, dest: &mut [u8]) {
-        for chunk in dest.chunks_mut(8) {
-            let mut x = self.0.load(Ordering::Relaxed);
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            self.0.store(x, Ordering::Relaxed);
-            let v = x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes();
-            chunk.copy_from_slice(&v[..chunk.len()]);
-        }
-    }
-}
-
-// Which pushes happen depends on the features compiled in.
-#[allow(clippy::vec_init_then_push)]
-fn providers() -> Vec<Arc<dyn CryptoProvider>> {
-    let mut v: Vec<Arc<dyn CryptoProvider>> = Vec::new();
-    #[cfg(feature = "rust-crypto")]
-    v.push(Arc::new(wxface_core::crypto::RustCryptoProvider::new(
-        Arc::new(TestEntropy(AtomicU64::new(0x9E37_79B9_7F4A_7C15))),
-    )));
-    #[cfg(feature = "aws-lc")]
-    v.push(Arc::new(wxface_core::crypto::AwsLcProvider::new()));
-    v
-}
-
-fn vectors_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
-}
-
-fn read(rel: &str) -> String {
-    let p = vectors_dir().join(rel);
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()))
-}
 
 fn load(name: &str) -> Value {
     serde_json::from_str(&read(&format!("v3/{name}")))
