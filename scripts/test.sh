@@ -36,6 +36,8 @@ venv() {
 run_rust() {
   stage "rust: format"
   cargo fmt --all -- --check
+  stage "rust: generated files are current (cargo xtask gen --check)"
+  cargo xtask gen --check
   stage "rust: build (bins and cdylibs that the tests load)"
   cargo build --workspace --exclude wxface-py --exclude wxface-node --exclude wxface-kotlin --exclude wxface-wasm
   stage "rust: clippy"

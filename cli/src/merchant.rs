@@ -199,12 +199,9 @@ impl MerchantSetup {
     }
 }
 
-/// A client error as a CLI error (the core's code when there is one).
+/// A client error as a CLI error.
 pub fn client_error(e: wxface_client::Error) -> CliError {
-    match e.as_core() {
-        Some(core) => CliError::Core(core.clone()),
-        None => CliError::Runtime(format!("{} ({})", e, e.code())),
-    }
+    CliError::Core(e)
 }
 
 /// Arguments of `wxface merchant serve`.

@@ -42,7 +42,7 @@ impl ApiV3Key {
     /// Wrap a key.
     ///
     /// # Errors
-    /// [`Error::Core`] of kind `config` unless it is exactly 32 printable
+    /// [`Error`] of kind `config` unless it is exactly 32 printable
     /// ASCII characters.
     pub fn new(key: &str) -> Result<Self> {
         let bytes = key.as_bytes();
@@ -78,7 +78,7 @@ fn nonce_of(nonce: &str) -> Result<&Nonce<aes_gcm::aes::cipher::consts::U12>> {
 /// notification resources).
 ///
 /// # Errors
-/// [`Error::Core`] of kind `malformed` for a bad nonce or base64, `decryption`
+/// [`Error`] of kind `malformed` for a bad nonce or base64, `decryption`
 /// when the tag does not verify (wrong APIv3 key or tampered data).
 pub fn decrypt_resource(
     key: &ApiV3Key,
@@ -100,11 +100,11 @@ pub fn decrypt_resource(
         )
         .map(Zeroizing::new)
         .map_err(|_| {
-            Error::Core(wxface_core::Error::Config(
+            wxface_core::Error::Config(
                 "the platform certificates do not open with the APIv3 key \
                  (AEAD_AES_256_GCM tag mismatch: wrong APIv3 key, or a tampered answer)"
                     .into(),
-            ))
+            )
         })
 }
 
@@ -112,7 +112,7 @@ pub fn decrypt_resource(
 /// Returns the base64 ciphertext with its tag.
 ///
 /// # Errors
-/// [`Error::Core`] of kind `malformed` when `nonce` is not 12 bytes.
+/// [`Error`] of kind `malformed` when `nonce` is not 12 bytes.
 pub fn encrypt_resource(
     key: &ApiV3Key,
     associated_data: &str,
@@ -167,7 +167,7 @@ fn text<'a>(obj: &'a serde_json::Map<String, Value>, k: &'static str) -> Result<
 /// serial inside the decrypted certificate.
 ///
 /// # Errors
-/// [`Error::Core`] of kind `malformed` (bad JSON, a missing field, an unknown
+/// [`Error`] of kind `malformed` (bad JSON, a missing field, an unknown
 /// algorithm, a serial mismatch), `decryption` (tag mismatch) or `config` (a
 /// certificate without a usable RSA key).
 pub fn parse_certificates(

@@ -151,13 +151,13 @@ impl PlatformKeys {
                     wxface_core::Error::Signature {
                         failure: SignatureFailure::UnknownSerial,
                         ..
-                    } => Error::Core(wxface_core::Error::Signature {
+                    } => wxface_core::Error::Signature {
                         failure: SignatureFailure::UnknownSerial,
                         detail: "the certificates answer is signed by neither a trusted key nor \
                                  a pinned certificate"
                             .into(),
-                    }),
-                    other => Error::Core(other),
+                    },
+                    other => other,
                 })?;
                 Ok(certs)
             }
@@ -168,7 +168,7 @@ impl PlatformKeys {
                 "refusing to trust /v3/certificates on first use: no platform key is \
                  configured and no serial is pinned",
             )),
-            Err(e) => Err(Error::Core(e)),
+            Err(e) => Err(e),
         }
     }
 

@@ -281,8 +281,8 @@ impl From<Error> for ApiError {
                 ..
             } => StatusCode::GATEWAY_TIMEOUT,
             Error::Transport { .. } => StatusCode::BAD_GATEWAY,
-            Error::Core(C::InvalidInput { .. }) => StatusCode::BAD_REQUEST,
-            Error::Core(C::Backend { status, code, .. }) => match (status, code.as_str()) {
+            C::InvalidInput { .. } => StatusCode::BAD_REQUEST,
+            C::Backend { status, code, .. } => match (status, code.as_str()) {
                 (Some(429), _) | (_, "FREQUENCY_LIMITED" | "RATELIMIT_EXCEEDED") => {
                     StatusCode::TOO_MANY_REQUESTS
                 }
@@ -290,11 +290,11 @@ impl From<Error> for ApiError {
                 (Some(400), "PARAM_ERROR" | "INVALID_REQUEST") => StatusCode::BAD_REQUEST,
                 _ => StatusCode::BAD_GATEWAY,
             },
-            Error::Core(C::Config(_)) => StatusCode::INTERNAL_SERVER_ERROR,
-            Error::Core(_) => StatusCode::BAD_GATEWAY,
+            C::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_GATEWAY,
         };
         let (code, message) = match &e {
-            Error::Core(C::Backend { code, message, .. }) => (code.clone(), message.clone()),
+            C::Backend { code, message, .. } => (code.clone(), message.clone()),
             other => (other.code().to_owned(), other.to_string()),
         };
         if status.is_server_error() {

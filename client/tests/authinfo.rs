@@ -287,7 +287,7 @@ async fn concurrent_misses_share_one_failure() {
     }
     for t in tasks {
         let e = t.await.expect("join").expect_err("shared failure");
-        assert_eq!(e.backend_code(), Some("FAIL"));
+        assert_eq!(e.wechat_code(), Some("FAIL"));
     }
     assert_eq!(mock.state.authinfo_calls(), 1);
     // Errors are not cached.
@@ -308,7 +308,7 @@ async fn backend_fail_is_typed_and_not_retried() {
         .await
         .expect_err("FAIL");
     assert_eq!(e.code(), "backend");
-    assert_eq!(e.backend_code(), Some("FAIL"));
+    assert_eq!(e.wechat_code(), Some("FAIL"));
     assert_eq!(mock.state.authinfo_calls(), 1);
     assert_eq!(client.stats().retries, 0);
 }

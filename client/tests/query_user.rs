@@ -144,13 +144,13 @@ async fn error_answers_are_typed_without_signature_headers() {
         .query_user(SID, InfoType::AskRealName)
         .await
         .expect_err("404");
-    match e.as_core() {
-        Some(wxface_core::Error::Backend {
+    match &e {
+        wxface_core::Error::Backend {
             status,
             code,
             message,
             detail,
-        }) => {
+        } => {
             assert_eq!(*status, Some(404));
             assert_eq!(code, "NOT_FOUND");
             assert_eq!(message, "mock NOT_FOUND");
@@ -163,7 +163,7 @@ async fn error_answers_are_typed_without_signature_headers() {
         .query_user(SID, InfoType::AskRealName)
         .await
         .expect_err("400");
-    assert_eq!(e.backend_code(), Some("PARAM_ERROR"));
+    assert_eq!(e.wechat_code(), Some("PARAM_ERROR"));
     assert_eq!(mock.state.users_calls(), 2);
     assert_eq!(client.stats().retries, 0);
 }
@@ -194,7 +194,7 @@ async fn retry_bound_is_exhausted_with_the_last_error() {
         .query_user(SID, InfoType::AskRealName)
         .await
         .expect_err("exhausted");
-    assert_eq!(e.backend_code(), Some("SERVICE_UNAVAILABLE"));
+    assert_eq!(e.wechat_code(), Some("SERVICE_UNAVAILABLE"));
     assert_eq!(mock.state.users_calls(), 3);
     assert_eq!(client.stats().retries, 2);
 
@@ -213,7 +213,7 @@ async fn retry_bound_is_exhausted_with_the_last_error() {
         .query_user(SID, InfoType::AskRealName)
         .await
         .expect_err("exhausted");
-    assert_eq!(e.backend_code(), Some("SERVICE_UNAVAILABLE"));
+    assert_eq!(e.wechat_code(), Some("SERVICE_UNAVAILABLE"));
     assert_eq!(bigger.stats().http_requests, 5);
     assert_eq!(mock.state.users_calls(), 8);
 }
@@ -236,13 +236,13 @@ async fn sign_error_is_not_retried_and_keeps_the_detail() {
         .query_user(SID, InfoType::AskRealName)
         .await
         .expect_err("401");
-    match e.as_core() {
-        Some(wxface_core::Error::Backend {
+    match &e {
+        wxface_core::Error::Backend {
             status,
             code,
             detail,
             ..
-        }) => {
+        } => {
             assert_eq!(*status, Some(401));
             assert_eq!(code, "SIGN_ERROR");
             assert!(detail

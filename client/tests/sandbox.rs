@@ -174,7 +174,7 @@ fn public_key_only_merchant() {
     let e = client
         .refresh_platform_certificates()
         .expect_err("no certificates");
-    assert_eq!(e.backend_code(), Some("NOT_FOUND"));
+    assert_eq!(e.wechat_code(), Some("NOT_FOUND"));
     // An unknown face_sid is WeChat's typed error, not a signature error.
     let e = client
         .query_user("no-such-face-sid", InfoType::AskRealName)

@@ -9,7 +9,8 @@
 //! fields and rules, never values: a rejected credential number is reported as
 //! "field `credential_id`: check digit mismatch", not echoed back.
 
-use std::fmt;
+mod catalogue;
+pub use catalogue::{codes, spec, ErrorInfo, ErrorSpec, Retry, CATALOGUE};
 
 /// The one message of every [`Error::Decryption`].
 pub const DECRYPTION_FAILED: &str =
@@ -18,7 +19,68 @@ pub const DECRYPTION_FAILED: &str =
 /// A result with the core's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// What went wrong, in groups a caller can act on.
+/// Generates a plain enum's stable names: `ALL`, `const fn as_str`,
+/// `Display` and `FromStr` (exact, case-sensitive; refusing any other name
+/// with [`Error::InvalidInput`] on `field`, whose reason lists the names).
+///
+/// The names are snake_case unless the enum's names are wire values
+/// (`MD5`, `FACE_AUTH`); doc comments before the type replace the default
+/// documentation of `as_str` (`Stable snake_case name.`) to say which:
+///
+/// ```text
+/// named_enum!(
+///     /// The wire value.
+///     SignType, "sign_type", { Md5 => "MD5", HmacSha256 => "HMAC-SHA256" }
+/// );
+/// ```
+macro_rules! named_enum {
+    ($ty:ident, $field:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
+        $crate::error::named_enum!(
+            /// Stable snake_case name.
+            $ty, $field, { $($variant => $name),+ }
+        );
+    };
+    ($(#[doc = $doc:literal])+ $ty:ident, $field:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            $(#[doc = $doc])+
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name),+
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $ty {
+            type Err = $crate::error::Error;
+
+            fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
+                match s {
+                    $($name => Ok(Self::$variant),)+
+                    _ => Err($crate::error::Error::invalid(
+                        $field,
+                        ::std::format!(
+                            "is not a known name (expected one of {})",
+                            [$(::std::concat!("`", $name, "`")),+].join(", ")
+                        ),
+                    )),
+                }
+            }
+        }
+    };
+}
+pub(crate) use named_enum;
+
+/// What went wrong, in groups a caller can act on. Each kind is one error
+/// class in every binding (see [`CATALOGUE`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -42,31 +104,55 @@ pub enum ErrorKind {
     State,
     /// Configuration is incomplete or a key could not be loaded.
     Config,
+    /// An HTTP call (kiosk → merchant server, merchant server → WeChat Pay)
+    /// got no usable answer: no connection, a timeout, a cut-off body, or a
+    /// peer that does not speak the expected API.
+    Transport,
+    /// A failure outside the protocol: host code (a callback of a binding)
+    /// threw something that is not a wxface error, or a binding's background
+    /// task stopped.
+    Internal,
 }
 
-impl ErrorKind {
-    /// Stable snake_case name of the kind.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InvalidInput => "invalid_input",
-            Self::SdkVersion => "sdk_version",
-            Self::Sdk => "sdk",
-            Self::Backend => "backend",
-            Self::Malformed => "malformed",
-            Self::Signature => "signature",
-            Self::Decryption => "decryption",
-            Self::Expired => "expired",
-            Self::State => "state",
-            Self::Config => "config",
-        }
-    }
+named_enum!(ErrorKind, "kind", {
+    InvalidInput => "invalid_input",
+    SdkVersion => "sdk_version",
+    Sdk => "sdk",
+    Backend => "backend",
+    Malformed => "malformed",
+    Signature => "signature",
+    Decryption => "decryption",
+    Expired => "expired",
+    State => "state",
+    Config => "config",
+    Transport => "transport",
+    Internal => "internal",
+});
+
+/// How an HTTP call failed to get an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// No connection (refused, DNS, TLS handshake, proxy).
+    Connect,
+    /// No answer in time.
+    Timeout,
+    /// The connection broke while sending or reading.
+    Interrupted,
+    /// The peer answered, but not with the expected API (an HTTP status
+    /// without an error body, a body that is not the expected JSON).
+    Protocol,
+    /// Anything else.
+    Other,
 }
 
-impl fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+named_enum!(TransportKind, "transport_kind", {
+    Connect => "connect",
+    Timeout => "timeout",
+    Interrupted => "interrupted",
+    Protocol => "protocol",
+    Other => "other",
+});
 
 /// Why a signature check failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -84,16 +170,18 @@ pub enum SignatureFailure {
     Malformed,
 }
 
+named_enum!(SignatureFailure, "code", {
+    Missing => "signature_missing",
+    UnknownSerial => "signature_unknown_serial",
+    StaleTimestamp => "signature_stale_timestamp",
+    Mismatch => "signature_mismatch",
+    Malformed => "signature_malformed",
+});
+
 impl SignatureFailure {
-    /// Stable code of the failure.
+    /// Stable code of the failure (the same as [`SignatureFailure::as_str`]).
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Missing => "signature_missing",
-            Self::UnknownSerial => "signature_unknown_serial",
-            Self::StaleTimestamp => "signature_stale_timestamp",
-            Self::Mismatch => "signature_mismatch",
-            Self::Malformed => "signature_malformed",
-        }
+        self.as_str()
     }
 }
 
@@ -197,6 +285,20 @@ pub enum Error {
     /// Bad configuration or key material.
     #[error("configuration: {0}")]
     Config(String),
+
+    /// An HTTP call got no usable answer (see [`TransportKind`]). `detail`
+    /// says which call and what happened, never a body or a credential.
+    #[error("transport ({kind}): {detail}")]
+    Transport {
+        /// How it failed.
+        kind: TransportKind,
+        /// Which call, and what happened.
+        detail: String,
+    },
+
+    /// A failure outside the protocol (see [`ErrorKind::Internal`]).
+    #[error("internal: {0}")]
+    Internal(String),
 }
 
 impl Error {
@@ -213,6 +315,8 @@ impl Error {
             Self::Expired { .. } => ErrorKind::Expired,
             Self::State { .. } => ErrorKind::State,
             Self::Config(_) => ErrorKind::Config,
+            Self::Transport { .. } => ErrorKind::Transport,
+            Self::Internal(_) => ErrorKind::Internal,
         }
     }
 
@@ -224,49 +328,60 @@ impl Error {
         }
     }
 
-    /// Every code [`Error::code`] can return, for drift tests in the bindings.
-    pub const ALL_CODES: &'static [&'static str] = &[
-        "invalid_input",
-        "sdk_version",
-        "sdk",
-        "backend",
-        "malformed",
-        "signature_missing",
-        "signature_unknown_serial",
-        "signature_stale_timestamp",
-        "signature_mismatch",
-        "signature_malformed",
-        "decryption",
-        "expired",
-        "state",
-        "config",
-    ];
+    /// An [`Error::Transport`].
+    pub fn transport(kind: TransportKind, detail: impl Into<String>) -> Self {
+        Self::Transport {
+            kind,
+            detail: detail.into(),
+        }
+    }
 
-    pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    /// An [`Error::Config`].
+    pub fn config(msg: impl Into<String>) -> Self {
+        Self::Config(msg.into())
+    }
+
+    /// WeChat Pay's own code of a [`Error::Backend`].
+    pub fn wechat_code(&self) -> Option<&str> {
+        match self {
+            Self::Backend { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// An [`Error::InvalidInput`].
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Self::InvalidInput {
             field: field.into(),
             reason: reason.into(),
         }
     }
 
-    pub(crate) fn malformed(what: &'static str, reason: impl Into<String>) -> Self {
+    /// An [`Error::Malformed`].
+    pub fn malformed(what: &'static str, reason: impl Into<String>) -> Self {
         Self::Malformed {
             what,
             reason: reason.into(),
         }
     }
 
-    pub(crate) fn signature(failure: SignatureFailure, detail: impl Into<String>) -> Self {
+    /// An [`Error::Signature`].
+    pub fn signature(failure: SignatureFailure, detail: impl Into<String>) -> Self {
         Self::Signature {
             failure,
             detail: detail.into(),
         }
     }
 
-    /// Whether a merchant server may retry the same call unchanged
-    /// (WeChat's `SYSTEM_ERROR`, `SYSTEMERROR`, rate limits, 5xx).
+    /// Whether the same call may be retried unchanged: WeChat's
+    /// `SYSTEM_ERROR`, `SYSTEMERROR`, rate limits and 5xx answers, and a
+    /// transport failure that got no answer (connect, timeout, interrupted).
     pub fn is_retryable(&self) -> bool {
         match self {
+            Self::Transport { kind, .. } => matches!(
+                kind,
+                TransportKind::Connect | TransportKind::Timeout | TransportKind::Interrupted
+            ),
             Self::Backend { status, code, .. } => {
                 matches!(status, Some(429) | Some(500..=599))
                     || matches!(

@@ -344,7 +344,7 @@ impl MerchantClient {
                 let http = req.build(&cfg.api_key, now, &nonce)?;
                 let resp = self.send(&http).await?;
                 if !(200..300).contains(&resp.status) {
-                    return Err(Error::Core(parse_error_body(resp.status, &resp.body)));
+                    return Err(parse_error_body(resp.status, &resp.body));
                 }
                 Ok(parse_authinfo_response(
                     &resp.body,
@@ -425,7 +425,6 @@ impl MerchantClient {
         let path = self.users_path(face_sid, info_type)?;
         self.v3_get(&path, |verifier, resp, now| {
             handle_users_response(verifier, resp.status, &resp.headers, &resp.body, now)
-                .map_err(Error::Core)
         })
         .await
     }
@@ -461,12 +460,10 @@ impl MerchantClient {
             let path = self.users_path(face_sid, info_type)?;
             let result = self
                 .v3_get(&path, |verifier, resp, now| {
-                    handle_users_response(verifier, resp.status, &resp.headers, &resp.body, now)
-                        .map_err(Error::Core)?;
+                    handle_users_response(verifier, resp.status, &resp.headers, &resp.body, now)?;
                     let headers = SignatureHeaders::from_pairs(
                         resp.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                    )
-                    .map_err(Error::Core)?;
+                    )?;
                     let body = String::from_utf8(resp.body.clone()).map_err(|_| {
                         Error::malformed("facemch users answer", "body is not UTF-8")
                     })?;
@@ -545,10 +542,7 @@ impl MerchantClient {
 }
 
 fn invalid(field: &str, reason: &str) -> Error {
-    Error::Core(wxface_core::Error::InvalidInput {
-        field: field.into(),
-        reason: reason.into(),
-    })
+    Error::invalid(field, reason)
 }
 
 /// Decrypt the real-name part of a verified answer.

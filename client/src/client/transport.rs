@@ -54,7 +54,7 @@ impl MerchantClient {
                 .with_retries(|_| async move {
                     let resp = self.v3_send(CERTIFICATES_PATH).await?;
                     if !(200..300).contains(&resp.status) {
-                        return Err(Error::Core(parse_error_body(resp.status, &resp.body)));
+                        return Err(parse_error_body(resp.status, &resp.body));
                     }
                     platform.trust_answer(
                         resp.status,
@@ -104,10 +104,10 @@ impl MerchantClient {
             let resp = self.v3_send(path).await?;
             let result = handle(&platform.verifier(), &resp, self.now());
             match result {
-                Err(Error::Core(wxface_core::Error::Signature {
+                Err(wxface_core::Error::Signature {
                     failure: SignatureFailure::UnknownSerial,
                     ..
-                })) if platform.can_refresh_for(resp.headers.header("Wechatpay-Serial")) => {
+                }) if platform.can_refresh_for(resp.headers.header("Wechatpay-Serial")) => {
                     tracing::info!(
                         "answer names an unknown platform serial: refreshing certificates"
                     );

@@ -252,7 +252,7 @@ impl ClientConfigBuilder {
     /// Check everything and load the keys.
     ///
     /// # Errors
-    /// [`Error::Core`] of kind `config` or `invalid_input`, naming what is
+    /// [`Error`] of kind `config` or `invalid_input`, naming what is
     /// missing or wrong (never a secret).
     pub fn build(self) -> Result<ClientConfig> {
         let appid = required_id("appid", self.appid)?;
