@@ -4,6 +4,8 @@
 //! business (`wxface-client` uses reqwest, a binding may use its language's
 //! HTTP stack). Header names are compared case-insensitively.
 
+use crate::error::named_enum;
+
 /// HTTP method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
@@ -13,15 +15,13 @@ pub enum Method {
     Post,
 }
 
-impl Method {
-    /// The method as sent on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Get => "GET",
-            Self::Post => "POST",
-        }
+named_enum!(
+    /// The method as sent on the wire: `GET` or `POST`.
+    Method, "method", {
+        Get => "GET",
+        Post => "POST",
     }
-}
+);
 
 /// Which WeChat Pay host a request goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -31,6 +31,11 @@ pub enum Endpoint {
     /// `https://api.mch.weixin.qq.com` (APIv3).
     ApiMch,
 }
+
+named_enum!(Endpoint, "endpoint", {
+    PayApp => "pay_app",
+    ApiMch => "api_mch",
+});
 
 impl Endpoint {
     /// Production base URL of the host.

@@ -71,10 +71,13 @@ pub fn rust(classes: &[Class]) -> String {
             c.kind.as_str()
         ));
         for f in &c.fields {
-            s.push_str(&format!(
-                "                {}: {}.clone(),\n",
-                f.name, f.name
-            ));
+            // `Option<u16>` is `Copy`: clippy refuses `.clone()` on it.
+            let read = if f.numeric {
+                format!("*{}", f.name)
+            } else {
+                format!("{}.clone()", f.name)
+            };
+            s.push_str(&format!("                {}: {read},\n", f.name));
         }
         s.push_str("                ..ErrorInfo::default()\n            },\n");
     }
@@ -108,7 +111,7 @@ pub fn kotlin(classes: &[Class]) -> String {
             "The message (names fields and rules, never values).",
         ),
         (
-            "isRetryable",
+            "retryable",
             "retryable",
             "Boolean",
             "Whether the same call may be repeated unchanged.",

@@ -5,7 +5,8 @@
 //! [`wxface_core::error::ErrorInfo`]): the error classes of the Python,
 //! Node, WASM and Kotlin bindings and `docs/errors.md`. `cargo xtask gen
 //! --check` writes nothing and fails when a file differs from what it would
-//! write, so CI catches a stale copy.
+//! write, so CI catches a stale copy. `cargo xtask measure` prints the
+//! measures of ARCHITECTURE.md and fails when one does not hold.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use std::process::ExitCode;
 use wxface_core::error::{ErrorInfo, ErrorKind, ErrorSpec, Retry, CATALOGUE};
 
 mod kotlin;
+mod measure;
 mod python;
 mod script;
 
@@ -253,11 +255,21 @@ fn root() -> PathBuf {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let check = args.iter().any(|a| a == "--check");
-    if args.first().map(String::as_str) != Some("gen") {
-        eprintln!("usage: cargo xtask gen [--check]");
-        return ExitCode::from(2);
-    }
     let root = root();
+    match args.first().map(String::as_str) {
+        Some("gen") => {}
+        Some("measure") => {
+            return if measure::run(&root) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            };
+        }
+        _ => {
+            eprintln!("usage: cargo xtask gen [--check] | cargo xtask measure");
+            return ExitCode::from(2);
+        }
+    }
     let mut stale = Vec::new();
     for (path, content) in outputs() {
         let full = root.join(path);

@@ -35,9 +35,15 @@ pub enum Padding {
     OaepSha1,
 }
 
+// By hand, not `named_enum!`: the names are the configuration values the
+// bindings and the CLI document (`oaep-sha1` has a hyphen), and `FromStr`
+// also accepts aliases in any case.
 impl Padding {
-    /// Stable name: `pkcs1v15` or `oaep-sha1`.
-    pub fn as_str(self) -> &'static str {
+    /// Every value, in declaration order.
+    pub const ALL: &'static [Self] = &[Self::Pkcs1v15, Self::OaepSha1];
+
+    /// Stable name, the configuration value: `pkcs1v15` or `oaep-sha1`.
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::Pkcs1v15 => "pkcs1v15",
             Self::OaepSha1 => "oaep-sha1",
@@ -45,6 +51,14 @@ impl Padding {
     }
 }
 
+impl fmt::Display for Padding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Accepts [`Padding::as_str`] and the aliases `pkcs1`, `pkcs1-v1.5`,
+/// `pkcs1v1.5` and `oaep`, in any case and with `_` for `-`.
 impl std::str::FromStr for Padding {
     type Err = crate::Error;
     fn from_str(s: &str) -> Result<Self> {

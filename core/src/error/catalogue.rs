@@ -68,7 +68,7 @@ const SIGNATURE_DOC: &str =
 /// order.
 pub const CATALOGUE: &[ErrorSpec] = &[
     row(
-        "invalid_input",
+        ErrorKind::InvalidInput.as_str(),
         ErrorKind::InvalidInput,
         "InvalidInput",
         Retry::Never,
@@ -76,7 +76,7 @@ pub const CATALOGUE: &[ErrorSpec] = &[
         "A value breaks a field rule of the protocol; `field` names it, the message names the rule, never the value.",
     ),
     row(
-        "sdk_version",
+        ErrorKind::SdkVersion.as_str(),
         ErrorKind::SdkVersion,
         "SdkVersion",
         Retry::Never,
@@ -84,7 +84,7 @@ pub const CATALOGUE: &[ErrorSpec] = &[
         "A request field needs a newer face SDK than the configured target version.",
     ),
     row(
-        "sdk",
+        ErrorKind::Sdk.as_str(),
         ErrorKind::Sdk,
         "Sdk",
         Retry::Never,
@@ -92,7 +92,7 @@ pub const CATALOGUE: &[ErrorSpec] = &[
         "The face SDK answered a command with an error, or the call itself failed.",
     ),
     row(
-        "backend",
+        ErrorKind::Backend.as_str(),
         ErrorKind::Backend,
         "Backend",
         Retry::Depends,
@@ -100,7 +100,7 @@ pub const CATALOGUE: &[ErrorSpec] = &[
         "WeChat Pay answered with an error; `wechat_code` is its own code (`SYSTEM_ERROR`, `PARAM_ERROR`, …).",
     ),
     row(
-        "malformed",
+        ErrorKind::Malformed.as_str(),
         ErrorKind::Malformed,
         "Malformed",
         Retry::Never,
@@ -108,7 +108,7 @@ pub const CATALOGUE: &[ErrorSpec] = &[
         "A message could not be parsed: bad JSON or XML, a missing field, an oversize body.",
     ),
     row(
-        "signature_missing",
+        SignatureFailure::Missing.as_str(),
         ErrorKind::Signature,
         "Signature",
         Retry::Never,
@@ -116,7 +116,7 @@ pub const CATALOGUE: &[ErrorSpec] = &[
         SIGNATURE_DOC,
     ),
     row(
-        "signature_unknown_serial",
+        SignatureFailure::UnknownSerial.as_str(),
         ErrorKind::Signature,
         "Signature",
         Retry::Never,
@@ -124,7 +124,7 @@ pub const CATALOGUE: &[ErrorSpec] = &[
         SIGNATURE_DOC,
     ),
     row(
-        "signature_stale_timestamp",
+        SignatureFailure::StaleTimestamp.as_str(),
         ErrorKind::Signature,
         "Signature",
         Retry::Never,
@@ -132,7 +132,7 @@ pub const CATALOGUE: &[ErrorSpec] = &[
         SIGNATURE_DOC,
     ),
     row(
-        "signature_mismatch",
+        SignatureFailure::Mismatch.as_str(),
         ErrorKind::Signature,
         "Signature",
         Retry::Never,
@@ -140,7 +140,7 @@ pub const CATALOGUE: &[ErrorSpec] = &[
         SIGNATURE_DOC,
     ),
     row(
-        "signature_malformed",
+        SignatureFailure::Malformed.as_str(),
         ErrorKind::Signature,
         "Signature",
         Retry::Never,
@@ -148,7 +148,7 @@ pub const CATALOGUE: &[ErrorSpec] = &[
         SIGNATURE_DOC,
     ),
     row(
-        "decryption",
+        ErrorKind::Decryption.as_str(),
         ErrorKind::Decryption,
         "Decryption",
         Retry::Never,
@@ -156,7 +156,7 @@ pub const CATALOGUE: &[ErrorSpec] = &[
         "Real-name fields did not decrypt to a valid identity; one fixed message whatever went wrong.",
     ),
     row(
-        "expired",
+        ErrorKind::Expired.as_str(),
         ErrorKind::Expired,
         "Expired",
         Retry::Never,
@@ -164,7 +164,7 @@ pub const CATALOGUE: &[ErrorSpec] = &[
         "A credential (authinfo, a face session) is past its expiry.",
     ),
     row(
-        "state",
+        ErrorKind::State.as_str(),
         ErrorKind::State,
         "State",
         Retry::Never,
@@ -172,7 +172,7 @@ pub const CATALOGUE: &[ErrorSpec] = &[
         "The flow does not accept this event or call in its current state.",
     ),
     row(
-        "config",
+        ErrorKind::Config.as_str(),
         ErrorKind::Config,
         "Config",
         Retry::Never,
@@ -180,7 +180,7 @@ pub const CATALOGUE: &[ErrorSpec] = &[
         "Configuration is incomplete or a key could not be loaded.",
     ),
     row(
-        "transport",
+        ErrorKind::Transport.as_str(),
         ErrorKind::Transport,
         "Transport",
         Retry::Depends,
@@ -188,7 +188,7 @@ pub const CATALOGUE: &[ErrorSpec] = &[
         "An HTTP call (kiosk to merchant server, merchant server to WeChat Pay) got no usable answer.",
     ),
     row(
-        "internal",
+        ErrorKind::Internal.as_str(),
         ErrorKind::Internal,
         "Internal",
         Retry::Never,
@@ -481,13 +481,10 @@ mod tests {
         kinds.dedup();
         assert_eq!(kinds, ErrorKind::ALL);
         for spec in CATALOGUE {
-            assert_eq!(
-                CATALOGUE
-                    .iter()
-                    .filter(|o| o.kind == spec.kind)
-                    .all(|o| o.class == spec.class),
-                true
-            );
+            assert!(CATALOGUE
+                .iter()
+                .filter(|o| o.kind == spec.kind)
+                .all(|o| o.class == spec.class));
         }
     }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{Cmd, SdkVersion, MAX_AUTHINFO, MAX_MESSAGE_BYTES};
-use crate::error::{Error, Result};
+use crate::error::{named_enum, Error, Result};
 use crate::time::UnixTime;
 
 /// `proxy_type` of `initWxpayface` (SDK 1.18+).
@@ -20,6 +20,17 @@ pub enum ProxyType {
     /// 2: SOCKS5.
     Socks5,
 }
+
+named_enum!(
+    /// Stable snake_case name: `none`, `http_tunnel` or `socks5`. The wire
+    /// form of `proxy_type` is the number (`i64::from`, `TryFrom<i64>`,
+    /// serde), not this name.
+    ProxyType, "proxy_type", {
+        None => "none",
+        HttpTunnel => "http_tunnel",
+        Socks5 => "socks5",
+    }
+);
 
 impl ProxyType {
     fn code(self) -> i64 {
@@ -50,6 +61,17 @@ pub enum CameraRotation {
     /// 3: −90°.
     Minus90,
 }
+
+named_enum!(
+    /// Stable snake_case name: `plus_90`, `rotate_180` or `minus_90`. The
+    /// wire form of `camera_rotation` is the number (`i64::from`,
+    /// `TryFrom<i64>`, serde), not this name.
+    CameraRotation, "camera_rotation", {
+        Plus90 => "plus_90",
+        Rotate180 => "rotate_180",
+        Minus90 => "minus_90",
+    }
+);
 
 impl TryFrom<i64> for ProxyType {
     type Error = Error;
@@ -150,15 +172,14 @@ pub enum FaceAuthType {
     FacePay,
 }
 
-impl FaceAuthType {
-    /// Wire value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::FaceAuth => "FACE_AUTH",
-            Self::FacePay => "FACEPAY",
-        }
+named_enum!(
+    /// The wire value of `face_authtype` (also its serde form): `FACE_AUTH`
+    /// or `FACEPAY`.
+    FaceAuthType, "face_authtype", {
+        FaceAuth => "FACE_AUTH",
+        FacePay => "FACEPAY",
     }
-}
+);
 
 /// `getWxpayfaceCode`. `Debug` prints `openid` and `telephone` redacted.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

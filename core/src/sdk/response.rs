@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::{Cmd, MAX_MESSAGE_BYTES, MAX_RAWDATA};
-use crate::error::{Error, Result};
+use crate::error::{named_enum, Error, Result};
 
 /// What `getWxpayfaceCode` answered. `Debug` prints `face_sid`, `openid`,
 /// `sub_openid` and `face_code` redacted (`"[redacted, 40 chars]"`); the
@@ -200,6 +200,16 @@ pub enum SdkErrorClass {
     /// Anything else.
     Other,
 }
+
+named_enum!(SdkErrorClass, "sdk_error_class", {
+    UserCancel => "user_cancel",
+    ConsentRefused => "consent_refused",
+    AuthinfoExpired => "authinfo_expired",
+    NotInitialised => "not_initialised",
+    Initialising => "initialising",
+    ScanInstead => "scan_instead",
+    Other => "other",
+});
 
 /// Classify an [`Error::Sdk`] by its `return_code`, `err_code` and message.
 /// Field codes appear in either `return_code` or `err_code`.

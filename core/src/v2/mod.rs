@@ -22,7 +22,7 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::error::{Error, Result, SignatureFailure};
+use crate::error::{named_enum, Error, Result, SignatureFailure};
 use crate::http::{Endpoint, HttpRequest, Method};
 use crate::sdk::{MAX_AUTHINFO, MAX_RAWDATA};
 use crate::time::UnixTime;
@@ -49,30 +49,19 @@ pub enum SignType {
     HmacSha256,
 }
 
-impl SignType {
-    /// Wire value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Md5 => "MD5",
-            Self::HmacSha256 => "HMAC-SHA256",
-        }
+named_enum!(
+    /// The wire value of `sign_type`: `MD5` or `HMAC-SHA256`.
+    SignType, "sign_type", {
+        Md5 => "MD5",
+        HmacSha256 => "HMAC-SHA256",
     }
+);
 
+impl SignType {
     fn hex_len(self) -> usize {
         match self {
             Self::Md5 => 32,
             Self::HmacSha256 => 64,
-        }
-    }
-}
-
-impl std::str::FromStr for SignType {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "MD5" => Ok(Self::Md5),
-            "HMAC-SHA256" => Ok(Self::HmacSha256),
-            _ => Err(Error::invalid("sign_type", "must be MD5 or HMAC-SHA256")),
         }
     }
 }

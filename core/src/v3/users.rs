@@ -40,10 +40,16 @@ pub enum InfoType {
     AskUnionId,
 }
 
+// By hand, not `named_enum!`: `FromStr` also accepts the source document's
+// spelling `ASK_UNION_ID`.
 impl InfoType {
-    /// The value sent: `ASK_REAL_NAME` or `ASK_UNIONID` (WeChat's API
-    /// reference spelling; the source document writes `ASK_UNION_ID`).
-    pub fn as_str(self) -> &'static str {
+    /// Every value, in declaration order.
+    pub const ALL: &'static [Self] = &[Self::AskRealName, Self::AskUnionId];
+
+    /// The wire value sent as `info_type`: `ASK_REAL_NAME` or `ASK_UNIONID`
+    /// (WeChat's API reference spelling; the source document writes
+    /// `ASK_UNION_ID`).
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::AskRealName => "ASK_REAL_NAME",
             Self::AskUnionId => "ASK_UNIONID",
@@ -51,6 +57,14 @@ impl InfoType {
     }
 }
 
+impl fmt::Display for InfoType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Accepts [`InfoType::as_str`] exactly, and `ASK_UNION_ID` for
+/// [`InfoType::AskUnionId`].
 impl std::str::FromStr for InfoType {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {

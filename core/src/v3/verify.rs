@@ -24,7 +24,7 @@ use base64::Engine as _;
 use super::auth::{check_window, DEFAULT_WINDOW_SECS};
 use super::sign::check_header_token;
 use crate::crypto::{pem, CryptoProvider, PrivateKey, PublicKey};
-use crate::error::{Error, Result, SignatureFailure};
+use crate::error::{named_enum, Error, Result, SignatureFailure};
 use crate::http::Headers;
 use crate::time::{nonce, Entropy, UnixTime};
 
@@ -62,6 +62,11 @@ pub enum PlatformKeyKind {
     /// A platform public key, known by its `PUB_KEY_ID_…`.
     PublicKey,
 }
+
+named_enum!(PlatformKeyKind, "platform_key_kind", {
+    Certificate => "certificate",
+    PublicKey => "public_key",
+});
 
 #[derive(Clone)]
 struct Entry {
