@@ -5,14 +5,15 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use wxface_capture::{
-    AuthinfoGrant, CancelHandle, FaceSdk, InitRetry, Kiosk, MerchantBackend, ProgressEvent,
-    StepStatus, VerifyHooks,
+    AuthinfoGrant, CancelHandle, FaceSdk, InitRetry, Kiosk, LateAnswer, MerchantBackend,
+    ProgressEvent, StepStatus, VerifyHooks,
 };
 use wxface_core::flow::{FlowConfig, Outcome, Recognised, Step};
 use wxface_core::realname::{CredentialType, MaskedIdentity};
@@ -54,12 +55,39 @@ impl Clock for TestClock {
     }
 }
 
+/// Holds an SDK call or a merchant request until the test lets it go.
+struct Gate {
+    entered: Mutex<Sender<()>>,
+    release: Mutex<Receiver<()>>,
+}
+
+impl Gate {
+    /// The gate, the receiver told when a call has entered it, and the
+    /// sender that lets the call go.
+    fn new() -> (Arc<Self>, Receiver<()>, Sender<()>) {
+        let (entered_tx, entered_rx) = mpsc::channel();
+        let (release_tx, release_rx) = mpsc::channel();
+        let gate = Self {
+            entered: Mutex::new(entered_tx),
+            release: Mutex::new(release_rx),
+        };
+        (Arc::new(gate), entered_rx, release_tx)
+    }
+
+    fn pass(&self) {
+        let _ = self.entered.lock().unwrap().send(());
+        let _ = self.release.lock().unwrap().recv();
+    }
+}
+
 /// What the scripted SDK answers for one command.
 #[derive(Clone)]
 enum Reply {
     Json(&'static str),
     Fail,
     Slow(Duration, &'static str),
+    /// Answers once the gate lets the call go.
+    Gated(Arc<Gate>, &'static str),
 }
 
 /// A face SDK that answers from per-command queues (the last entry repeats)
@@ -68,6 +96,7 @@ enum Reply {
 struct ScriptedSdk {
     replies: Mutex<HashMap<String, VecDeque<Reply>>>,
     calls: Mutex<Vec<Value>>,
+    late: Mutex<Option<LateAnswer>>,
 }
 
 impl ScriptedSdk {
@@ -130,6 +159,10 @@ impl FaceSdk for ScriptedSdk {
                 thread::sleep(d);
                 Ok(j.to_owned())
             }
+            Reply::Gated(gate, j) => {
+                gate.pass();
+                Ok(j.to_owned())
+            }
             Reply::Fail => Err(Error::Sdk {
                 cmd,
                 return_code: "CALL_FAILED".into(),
@@ -137,6 +170,10 @@ impl FaceSdk for ScriptedSdk {
                 err_code: Some("1".into()),
             }),
         }
+    }
+
+    fn take_late_answer(&self) -> Option<LateAnswer> {
+        self.late.lock().unwrap().take()
     }
 }
 
@@ -154,6 +191,7 @@ struct TestBackend {
     expires_in: u64,
     authinfo_error: Mutex<Option<Error>>,
     authinfo_delay: Duration,
+    authinfo_gate: Option<Arc<Gate>>,
     already_verified: Mutex<Result<bool, Error>>,
     real_name_error: Mutex<Option<Error>>,
     authinfo_calls: AtomicUsize,
@@ -169,6 +207,7 @@ impl TestBackend {
             expires_in: 7200,
             authinfo_error: Mutex::new(None),
             authinfo_delay: Duration::ZERO,
+            authinfo_gate: None,
             already_verified: Mutex::new(Ok(false)),
             real_name_error: Mutex::new(None),
             authinfo_calls: AtomicUsize::new(0),
@@ -196,6 +235,9 @@ impl MerchantBackend for TestBackend {
             .unwrap()
             .push(format!("authinfo {rawdata} {device_id}"));
         thread::sleep(self.authinfo_delay);
+        if let Some(gate) = &self.authinfo_gate {
+            gate.pass();
+        }
         if let Some(e) = self.authinfo_error.lock().unwrap().clone() {
             return Err(e);
         }
@@ -872,4 +914,142 @@ fn debug_output_carries_no_identity() {
     let d = format!("{:?} {outcome:?}", r.kiosk);
     assert!(d.contains("KIOSK-01"));
     assert!(!d.contains("测试者"));
+}
+
+/// The kiosk's state and authinfo expiry, asked from another thread; panics
+/// when they do not answer (the flow was held across a call).
+fn asked_while_held(kiosk: &Arc<Kiosk>) -> (&'static str, Option<UnixTime>) {
+    let (tx, rx) = mpsc::channel();
+    let k = Arc::clone(kiosk);
+    thread::spawn(move || {
+        k.invalidate_authinfo();
+        let _ = tx.send((k.state_name(), k.authinfo_expires_at()));
+    });
+    // A guard against a hang, not a timing assertion: a kiosk holding its
+    // flow during the call never answers at all.
+    rx.recv_timeout(Duration::from_secs(30))
+        .expect("the kiosk's state blocked while a call was in progress")
+}
+
+#[test]
+fn the_state_answers_while_an_sdk_call_is_in_progress() {
+    let r = rig();
+    let (gate, entered, release) = Gate::new();
+    r.sdk
+        .script("getWxpayfaceCode", &[Reply::Gated(gate, FACE)]);
+    let kiosk = Arc::new(r.kiosk);
+    let k2 = Arc::clone(&kiosk);
+    let t = thread::spawn(move || k2.verify(VerifyHooks::new()));
+    // The recognition call is inside the SDK (the patient at the camera).
+    entered.recv().unwrap();
+    assert_eq!(asked_while_held(&kiosk), ("expect_face_code", None));
+    release.send(()).unwrap();
+    assert_eq!(t.join().unwrap().as_str(), "verified");
+    assert_eq!(kiosk.state_name(), "ready");
+
+    // The same during start-up.
+    let r = rig_with(config(), |_| {});
+    let (gate, entered, release) = Gate::new();
+    r.sdk.script("initWxpayface", &[Reply::Gated(gate, OK)]);
+    let kiosk = Arc::new(r.kiosk);
+    let k2 = Arc::clone(&kiosk);
+    let t = thread::spawn(move || k2.start());
+    entered.recv().unwrap();
+    assert_eq!(asked_while_held(&kiosk).0, "expect_init");
+    release.send(()).unwrap();
+    t.join().unwrap().unwrap();
+    assert_eq!(kiosk.state_name(), "ready");
+}
+
+#[test]
+fn the_state_answers_while_a_merchant_request_is_in_progress() {
+    let (gate, entered, release) = Gate::new();
+    let r = rig_with(config(), |b| b.authinfo_gate = Some(gate));
+    r.kiosk.start().unwrap();
+    let kiosk = Arc::new(r.kiosk);
+    let k2 = Arc::clone(&kiosk);
+    let t = thread::spawn(move || k2.verify(VerifyHooks::new()));
+    entered.recv().unwrap();
+    assert_eq!(asked_while_held(&kiosk), ("expect_authinfo", None));
+    release.send(()).unwrap();
+    assert_eq!(t.join().unwrap().as_str(), "verified");
+    assert_eq!(kiosk.authinfo_expires_at(), Some(UnixTime(T0 + 7200)));
+}
+
+#[test]
+fn step_finished_says_what_ended_the_step() {
+    let r = rig();
+    r.sdk.script("getWxpayAuth", &[Reply::Json(REFUSED)]);
+    let (_, events) = verify(&r.kiosk, VerifyHooks::new());
+    let error = events
+        .iter()
+        .find_map(|e| match e {
+            ProgressEvent::StepFinished {
+                step: Step::AskingConsent,
+                error,
+                ..
+            } => Some(error.clone()),
+            _ => None,
+        })
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        wxface_core::sdk::classify_sdk_error(&error),
+        Some(wxface_core::sdk::SdkErrorClass::ConsentRefused)
+    );
+    assert!(matches!(&error, Error::Sdk { cmd, .. } if cmd == "getWxpayAuth"));
+    // Steps that succeeded carry no error.
+    assert!(events.iter().all(|e| !matches!(
+        e,
+        ProgressEvent::StepFinished {
+            status: StepStatus::Ok,
+            error: Some(_),
+            ..
+        }
+    )));
+}
+
+#[test]
+fn a_late_recognition_answer_is_quit_before_the_next_patient_and_at_shutdown() {
+    use wxface_core::sdk::{FaceAuthType, FaceCodeRequest, SdkRequest};
+    let late = || LateAnswer {
+        request: SdkRequest::GetFaceCode(FaceCodeRequest {
+            appid: "wx2421b1c4370ec43b".into(),
+            mch_id: "10000100".into(),
+            store_id: "STORE-1".into(),
+            face_authtype: FaceAuthType::FaceAuth,
+            authinfo: "LATE-AUTH".into(),
+            ..FaceCodeRequest::default()
+        })
+        .to_json(SdkVersion::V1_24, UnixTime(T0))
+        .unwrap(),
+        answer: FACE.into(),
+    };
+    let r = rig();
+    *r.sdk.late.lock().unwrap() = Some(late());
+    assert_eq!(r.kiosk.verify(VerifyHooks::new()).as_str(), "verified");
+    assert_eq!(
+        r.sdk.trace(),
+        ["quit", "getWxpayfaceRawdata", "getWxpayfaceCode", "consent"]
+    );
+    let calls = r.sdk.calls.lock().unwrap().clone();
+    assert_eq!(calls[0]["authinfo"], "LATE-AUTH");
+    assert_eq!(calls[0]["face_sid"], "sid-1");
+
+    // At shutdown; a failing quit does not stop the release.
+    r.sdk.clear();
+    r.sdk.script("getWxpayAuth", &[Reply::Fail]);
+    *r.sdk.late.lock().unwrap() = Some(late());
+    r.kiosk.shutdown().unwrap();
+    assert_eq!(r.sdk.trace(), ["quit", "releaseWxpayface"]);
+
+    // Before SDK 1.20 there is no quit to send.
+    let mut cfg = config();
+    cfg.sdk_version = SdkVersion::V1_16;
+    let r = rig_with(cfg, |_| {});
+    r.kiosk.start().unwrap();
+    r.sdk.clear();
+    *r.sdk.late.lock().unwrap() = Some(late());
+    assert_eq!(r.kiosk.verify(VerifyHooks::new()).as_str(), "verified");
+    assert_eq!(r.sdk.trace()[0], "getWxpayfaceRawdata");
 }

@@ -7,7 +7,7 @@ use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use wxface_core::flow::{Event, Recognised, Step};
+use wxface_core::flow::{Event, Recognised, Step, StepStatus};
 use wxface_core::Error;
 
 use super::lock;
@@ -16,7 +16,9 @@ use super::Kiosk;
 #[cfg(doc)]
 use crate::MerchantBackend;
 #[cfg(doc)]
-use wxface_core::flow::Outcome;
+use wxface_core::flow::{Action, Outcome};
+#[cfg(doc)]
+use wxface_core::sdk::classify_sdk_error;
 
 /// Something that can wake a waiting verification.
 pub(super) enum Wake {
@@ -89,30 +91,6 @@ impl CancelHandle {
     }
 }
 
-/// How a step ended, in [`ProgressEvent::StepFinished`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StepStatus {
-    /// The step's call succeeded.
-    Ok,
-    /// The SDK or the merchant server answered an error, or the call failed.
-    /// A patient declining consent ends `asking_consent` this way too (the SDK
-    /// answers it as an error), followed by the `consent_refused` outcome.
-    Error,
-    /// The verification was cancelled during the step.
-    Cancelled,
-}
-
-impl StepStatus {
-    /// Stable snake_case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ok => "ok",
-            Self::Error => "error",
-            Self::Cancelled => "cancelled",
-        }
-    }
-}
-
 /// Progress of one verification, for kiosk screens and logs. Carries no
 /// personal data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,7 +101,7 @@ pub enum ProgressEvent {
         /// The step.
         step: Step,
     },
-    /// A step ended.
+    /// A step ended (the flow's [`Action::StepFinished`]).
     StepFinished {
         /// The step.
         step: Step,
@@ -131,6 +109,12 @@ pub enum ProgressEvent {
         status: StepStatus,
         /// How long it took.
         elapsed: Duration,
+        /// What ended it, when something failed (see
+        /// [`Action::StepFinished`]): the SDK's error answer (a refused
+        /// consent or an expired authinfo included, see
+        /// [`classify_sdk_error`]), the failed call or merchant request, or
+        /// the failure of the verification.
+        error: Option<Error>,
     },
     /// A cancel request reached the flow.
     CancelRequested,

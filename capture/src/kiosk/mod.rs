@@ -27,8 +27,15 @@
 //! open a face session when it returns. From SDK 1.20 on such a session must
 //! be ended before the next recognition, or the SDK refuses it ("上一次实名认证
 //! 未结束"): before each patient and at shutdown the kiosk asks the SDK for
-//! such a late answer ([`FaceSdk::take_late_answer`]) and, when it holds a
-//! `face_sid`, sends `getWxpayAuth` with `quit_face_auth = 1` for it first.
+//! such a late answer ([`FaceSdk::take_late_answer`]) and hands it to the
+//! flow ([`Event::LateSdkAnswer`]), which sends `getWxpayAuth` with
+//! `quit_face_auth = 1` for it first when it holds a `face_sid`.
+//!
+//! The kiosk holds the flow's lock only to feed it an event or take an
+//! action, never during an SDK call, a merchant request or a pause:
+//! [`Kiosk::state_name`], [`Kiosk::authinfo_expires_at`] and
+//! [`Kiosk::invalidate_authinfo`] answer at once while a verification runs.
+//! `start`, `verify` and `shutdown` take turns on a lock of their own.
 
 mod hooks;
 mod run;
@@ -38,16 +45,14 @@ use std::time::Instant;
 use std::{fmt, thread};
 
 use wxface_core::flow::{Action, Event, Flow, FlowConfig, Outcome};
-use wxface_core::sdk::{
-    classify_sdk_error, AuthRequest, Cmd, FaceAuthType, SdkErrorClass, SdkReply, SdkRequest,
-    SdkVersion,
-};
+use wxface_core::sdk::{classify_sdk_error, SdkErrorClass};
 use wxface_core::time::Clock;
 use wxface_core::{Error, UnixTime};
 
-pub use self::hooks::{CancelHandle, InitRetry, ProgressEvent, StepStatus, VerifyHooks};
+pub use self::hooks::{CancelHandle, InitRetry, ProgressEvent, VerifyHooks};
 use self::run::{sdk_event, Run};
-use crate::{FaceSdk, LateAnswer, MerchantBackend};
+use crate::{FaceSdk, MerchantBackend};
+pub use wxface_core::flow::StepStatus;
 
 /// Longest `device_id` the protocol allows.
 const MAX_DEVICE_ID: usize = 32;
@@ -60,14 +65,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// The kiosk: one face SDK, one merchant server, one patient at a time.
 pub struct Kiosk {
+    /// Locked only to feed an event or take an action, never across I/O.
     flow: Mutex<Flow>,
+    /// Held by `start`, `verify` and `shutdown` for their whole run (I/O
+    /// included): one at a time.
+    session: Mutex<()>,
     device_id: String,
     sdk: Arc<dyn FaceSdk>,
     backend: Arc<dyn MerchantBackend>,
     clock: Arc<dyn Clock>,
     current: Mutex<Option<CancelHandle>>,
     init_retry: InitRetry,
-    sdk_version: SdkVersion,
 }
 
 impl fmt::Debug for Kiosk {
@@ -105,10 +113,9 @@ impl Kiosk {
                 reason: "must be 1 to 32 characters without control characters".into(),
             });
         }
-        let sdk_version = config.sdk_version;
         Ok(Self {
-            sdk_version,
             flow: Mutex::new(Flow::new(config)?),
+            session: Mutex::new(()),
             device_id,
             sdk,
             backend,
@@ -130,9 +137,27 @@ impl Kiosk {
     }
 
     /// Name of the flow's state (`uninitialised`, `ready`, `released`, or the
-    /// request a verification waits for). Waits while a call is in progress.
+    /// request a verification waits for, e.g. `expect_face_code` while the
+    /// patient looks at the camera). Answers at once, also while an SDK call
+    /// or a merchant request is in progress.
     pub fn state_name(&self) -> &'static str {
         lock(&self.flow).state_name()
+    }
+
+    /// Feed the flow one event, stamped with the clock's time.
+    fn feed(&self, event: Event) -> Result<(), Error> {
+        let now = self.clock.now();
+        lock(&self.flow).handle(now, event)
+    }
+
+    /// The flow's next action.
+    fn take_action(&self) -> Option<Action> {
+        lock(&self.flow).poll_action()
+    }
+
+    /// The request the flow waits for.
+    fn pending(&self) -> Option<wxface_core::flow::RequestId> {
+        lock(&self.flow).pending()
     }
 
     /// Expiry of the cached authinfo, if one is held.
@@ -165,11 +190,11 @@ impl Kiosk {
     /// running) or call failure; [`Error::State`] when already started or
     /// shut down.
     pub fn start(&self) -> Result<(), Error> {
-        let mut flow = lock(&self.flow);
+        let _session = lock(&self.session);
         let mut attempt = 0;
         loop {
-            flow.handle(self.clock.now(), Event::Start)?;
-            match self.run_simple(&mut flow) {
+            self.feed(Event::Start)?;
+            match self.run_simple() {
                 Ok(()) => {
                     tracing::info!(device_id = %wxface_core::redact::LogSafe(&self.device_id), "face SDK initialised");
                     return Ok(());
@@ -197,51 +222,40 @@ impl Kiosk {
     /// error is returned for the log.
     pub fn shutdown(&self) -> Result<(), Error> {
         self.cancel_current();
-        let mut flow = lock(&self.flow);
-        if flow.state_name() == "ready" {
+        let _session = lock(&self.session);
+        if self.state_name() == "ready" {
             self.close_late_session();
         }
-        flow.handle(self.clock.now(), Event::Shutdown)?;
-        let result = self.run_simple(&mut flow);
+        self.feed(Event::Shutdown)?;
+        let result = self.run_simple();
         tracing::info!(device_id = %wxface_core::redact::LogSafe(&self.device_id), ok = result.is_ok(), "face SDK released");
         result
     }
 
-    /// Drive the flow through `start` or `shutdown`: SDK calls only, inline.
-    /// `Ok` on `Ready`/`Released` (the latter only when the release answered
-    /// `SUCCESS`), the failure otherwise.
-    fn run_simple(&self, flow: &mut Flow) -> Result<(), Error> {
-        let mut release_error = None;
+    /// Drive the flow through `start` or `shutdown`: SDK calls only, inline,
+    /// without the flow locked. `Ok` on `Ready`/`Released` (the latter only
+    /// when the release answered `SUCCESS`), the failure otherwise.
+    fn run_simple(&self) -> Result<(), Error> {
         loop {
-            let Some(action) = flow.poll_action() else {
+            let Some(action) = self.take_action() else {
                 return Err(Error::State {
-                    state: flow.state_name(),
+                    state: self.state_name(),
                     event: "poll",
                 });
             };
             match action {
-                Action::CallSdk { id, cmd, json } => {
-                    let event = sdk_event(self.sdk.as_ref(), id, &json);
-                    if cmd == wxface_core::sdk::Cmd::Release {
-                        release_error = match &event {
-                            Event::SdkCallFailed { error, .. } => Some(error.clone()),
-                            Event::SdkAnswer { json, .. } => {
-                                wxface_core::sdk::SdkReply::parse(cmd, json.as_bytes()).err()
-                            }
-                            _ => None,
-                        };
-                    }
-                    flow.handle(self.clock.now(), event)?;
+                Action::CallSdk { id, json, .. } => {
+                    self.feed(sdk_event(self.sdk.as_ref(), id, &json))?;
                 }
                 Action::Ready => return Ok(()),
-                Action::Released => return release_error.map_or(Ok(()), Err),
+                Action::Released { error } => return error.map_or(Ok(()), Err),
                 Action::Done(Outcome::Failed { error, .. }) => return Err(error),
-                Action::Done(_) | Action::StepStarted(_) => {}
+                Action::Done(_) | Action::StepStarted(_) | Action::StepFinished { .. } => {}
                 Action::FetchAuthinfo { .. }
                 | Action::CheckVerified { .. }
                 | Action::FetchRealName { .. } => {
                     return Err(Error::State {
-                        state: flow.state_name(),
+                        state: self.state_name(),
                         event: "start",
                     })
                 }
@@ -259,12 +273,12 @@ impl Kiosk {
     pub fn verify(&self, hooks: VerifyHooks<'_>) -> Outcome {
         let started = Instant::now();
         let cancel = hooks.cancel.clone().unwrap_or_default();
-        let mut flow = lock(&self.flow);
+        let _session = lock(&self.session);
         let _current = CurrentGuard::set(&self.current, cancel.clone());
-        if flow.state_name() == "ready" {
+        if self.state_name() == "ready" {
             self.close_late_session();
         }
-        let outcome = Run::new(self, &mut flow, hooks, cancel).verify(started);
+        let outcome = Run::new(self, hooks, cancel).verify(started);
         tracing::info!(
             device_id = %wxface_core::redact::LogSafe(&self.device_id),
             outcome = outcome.as_str(),
@@ -277,54 +291,41 @@ impl Kiosk {
 
 impl Kiosk {
     /// End the face session that a recognition call opened after it was
-    /// given up (see the module docs). Called with the flow locked and ready.
+    /// given up (see the module docs): the flow decides whether a quit is
+    /// needed. Called in a session, with the flow ready.
     fn close_late_session(&self) {
         let Some(late) = self.sdk.take_late_answer() else {
             return;
         };
-        let Some(quit) = late_quit_request(&late, self.sdk_version, self.clock.now()) else {
-            return;
+        let event = Event::LateSdkAnswer {
+            request: late.request,
+            json: late.answer,
         };
-        let result = self
-            .sdk
-            .call(&quit)
-            .and_then(|answer| SdkReply::parse(Cmd::GetAuth, answer.as_bytes()).map(|_| ()));
-        match result {
-            Ok(()) => tracing::info!("face session of a timed-out recognition ended"),
-            Err(e) => tracing::warn!(
-                code = e.code(),
-                "cannot end the face session of a timed-out recognition"
-            ),
+        if let Err(e) = self.feed(event) {
+            tracing::warn!(code = e.code(), "late face SDK answer refused");
+            return;
+        }
+        while let Some(action) = self.take_action() {
+            match action {
+                Action::CallSdk { id, json, .. } => {
+                    if let Err(e) = self.feed(sdk_event(self.sdk.as_ref(), id, &json)) {
+                        tracing::warn!(code = e.code(), "late face SDK answer refused");
+                        return;
+                    }
+                }
+                Action::StepFinished {
+                    status: StepStatus::Ok,
+                    ..
+                } => tracing::info!("face session of a timed-out recognition ended"),
+                Action::StepFinished { error, .. } => tracing::warn!(
+                    code = error.as_ref().map_or("unknown", Error::code),
+                    "cannot end the face session of a timed-out recognition"
+                ),
+                Action::Ready => return,
+                _ => {}
+            }
         }
     }
-}
-
-/// The `getWxpayAuth` quit request that ends the session a late
-/// `getWxpayfaceCode` answer opened: only for `FACE_AUTH` answers with a
-/// `face_sid`, and only from SDK 1.20 on (before, the quit field does not
-/// exist and the SDK would ask the next person in front of it for consent).
-fn late_quit_request(late: &LateAnswer, version: SdkVersion, now: UnixTime) -> Option<String> {
-    if version < SdkVersion::V1_20 {
-        return None;
-    }
-    let (SdkRequest::GetFaceCode(request), _) = SdkRequest::parse(late.request.as_bytes()).ok()?
-    else {
-        return None;
-    };
-    if request.face_authtype != FaceAuthType::FaceAuth {
-        return None;
-    }
-    let Ok(SdkReply::FaceCode(reply)) = SdkReply::parse(Cmd::GetFaceCode, late.answer.as_bytes())
-    else {
-        return None;
-    };
-    SdkRequest::GetAuth(AuthRequest {
-        authinfo: request.authinfo,
-        face_sid: reply.face_sid?,
-        quit: true,
-    })
-    .to_json(version, now)
-    .ok()
 }
 
 /// Publishes the running verification's cancel handle for

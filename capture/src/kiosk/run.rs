@@ -6,22 +6,12 @@ use std::sync::Arc;
 use std::time::Instant;
 use std::{panic, thread};
 
-use wxface_core::flow::{Action, Event, Flow, Outcome, RequestId, Step};
+use wxface_core::flow::{Action, Event, Outcome, RequestId, Step, StepStatus};
 use wxface_core::Error;
 
-use super::hooks::{
-    CancelHandle, ProgressEvent, ProgressSink, StepStatus, VerifiedCheck, VerifyHooks, Wake,
-};
+use super::hooks::{CancelHandle, ProgressEvent, ProgressSink, VerifiedCheck, VerifyHooks, Wake};
 use super::Kiosk;
 use crate::FaceSdk;
-
-/// The step being worked on.
-struct OpenStep {
-    step: Step,
-    since: Instant,
-    /// Whether its call answered without error (`None`: no answer yet).
-    io_ok: Option<bool>,
-}
 
 /// The request being waited for.
 struct Job {
@@ -29,31 +19,33 @@ struct Job {
     rx: Receiver<Wake>,
 }
 
-/// One verification in progress.
+/// Who answers a request.
+#[derive(Clone, Copy)]
+enum Peer {
+    Sdk,
+    Backend,
+}
+
+/// One verification in progress. The flow is locked only to feed it an
+/// event or take an action, never while a request runs.
 pub(super) struct Run<'k, 'h> {
     kiosk: &'k Kiosk,
-    flow: &'k mut Flow,
     is_already_verified: Option<Box<VerifiedCheck<'h>>>,
     on_progress: Option<Box<ProgressSink<'h>>>,
     cancel: CancelHandle,
-    open: Option<OpenStep>,
+    /// The step started last, and when.
+    step: Option<(Step, Instant)>,
     cancel_fed: bool,
 }
 
 impl<'k, 'h> Run<'k, 'h> {
-    pub(super) fn new(
-        kiosk: &'k Kiosk,
-        flow: &'k mut Flow,
-        hooks: VerifyHooks<'h>,
-        cancel: CancelHandle,
-    ) -> Self {
+    pub(super) fn new(kiosk: &'k Kiosk, hooks: VerifyHooks<'h>, cancel: CancelHandle) -> Self {
         Self {
             kiosk,
-            flow,
             is_already_verified: hooks.is_already_verified,
             on_progress: hooks.on_progress,
             cancel,
-            open: None,
+            step: None,
             cancel_fed: false,
         }
     }
@@ -75,46 +67,44 @@ impl<'k, 'h> Run<'k, 'h> {
         }
     }
 
-    fn close_step(&mut self, status: Option<StepStatus>) {
-        if let Some(open) = self.open.take() {
-            let status = status.unwrap_or(match open.io_ok {
-                Some(false) => StepStatus::Error,
-                _ => StepStatus::Ok,
-            });
-            self.emit(&ProgressEvent::StepFinished {
-                step: open.step,
-                status,
-                elapsed: open.since.elapsed(),
-            });
-        }
-    }
-
-    fn open_step(&mut self, step: Step) {
-        self.close_step(None);
+    fn step_started(&mut self, step: Step) {
         tracing::debug!(step = step.as_str(), "step started");
-        self.open = Some(OpenStep {
-            step,
-            since: Instant::now(),
-            io_ok: None,
-        });
+        self.step = Some((step, Instant::now()));
         self.emit(&ProgressEvent::StepStarted { step });
     }
 
+    fn step_finished(&mut self, step: Step, status: StepStatus, error: Option<Error>) {
+        let elapsed = match self.step {
+            Some((s, since)) if s == step => since.elapsed(),
+            _ => std::time::Duration::ZERO,
+        };
+        tracing::debug!(
+            step = step.as_str(),
+            status = status.as_str(),
+            code = error.as_ref().map(Error::code),
+            "step finished"
+        );
+        self.emit(&ProgressEvent::StepFinished {
+            step,
+            status,
+            elapsed,
+            error,
+        });
+    }
+
     fn current_step(&self) -> Step {
-        self.open.as_ref().map_or(Step::Initialising, |o| o.step)
+        self.step.map_or(Step::Initialising, |(s, _)| s)
     }
 
     /// Feed one event; a refusal (which a correct driver never sees) ends the
     /// verification as failed.
     fn feed(&mut self, event: Event) -> Result<(), Box<Outcome>> {
-        self.flow
-            .handle(self.kiosk.clock.now(), event)
-            .map_err(|error| {
-                Box::new(Outcome::Failed {
-                    step: self.current_step(),
-                    error,
-                })
+        self.kiosk.feed(event).map_err(|error| {
+            Box::new(Outcome::Failed {
+                step: self.current_step(),
+                error,
             })
+        })
     }
 
     fn feed_cancel(&mut self) -> Result<(), Box<Outcome>> {
@@ -123,7 +113,7 @@ impl<'k, 'h> Run<'k, 'h> {
         }
         self.cancel_fed = true;
         self.emit(&ProgressEvent::CancelRequested);
-        tracing::debug!(state = self.flow.state_name(), "cancel requested");
+        tracing::debug!(state = self.kiosk.state_name(), "cancel requested");
         self.feed(Event::Cancel)
     }
 
@@ -138,32 +128,31 @@ impl<'k, 'h> Run<'k, 'h> {
         if self.cancel.is_cancelled() {
             return Ok(Outcome::Cancelled);
         }
-        self.flow
-            .handle(self.kiosk.clock.now(), Event::Begin)
-            .map_err(|error| {
-                Box::new(Outcome::Failed {
-                    step: Step::Initialising,
-                    error,
-                })
-            })?;
+        self.kiosk.feed(Event::Begin).map_err(|error| {
+            Box::new(Outcome::Failed {
+                step: Step::Initialising,
+                error,
+            })
+        })?;
         let mut job: Option<Job> = None;
         loop {
-            while let Some(action) = self.flow.poll_action() {
+            // Each action is taken with the flow locked for just that.
+            while let Some(action) = self.kiosk.take_action() {
                 match action {
-                    Action::StepStarted(step) => self.open_step(step),
-                    Action::Done(outcome) => {
-                        let status = match &outcome {
-                            Outcome::Cancelled => Some(StepStatus::Cancelled),
-                            Outcome::Failed { .. } => Some(StepStatus::Error),
-                            _ => None,
-                        };
-                        self.close_step(status);
-                        return Ok(outcome);
-                    }
-                    Action::Ready | Action::Released => {}
+                    Action::StepStarted(step) => self.step_started(step),
+                    Action::StepFinished {
+                        step,
+                        status,
+                        error,
+                    } => self.step_finished(step, status, error),
+                    Action::Done(outcome) => return Ok(outcome),
+                    Action::Ready | Action::Released { .. } => {}
                     Action::CallSdk { id, json, .. } => {
                         let sdk = Arc::clone(&self.kiosk.sdk);
-                        job = Some(self.start_job(id, move || sdk_event(sdk.as_ref(), id, &json)));
+                        job =
+                            Some(self.start_job(id, Peer::Sdk, move || {
+                                sdk_event(sdk.as_ref(), id, &json)
+                            }));
                     }
                     Action::FetchAuthinfo {
                         id,
@@ -172,7 +161,7 @@ impl<'k, 'h> Run<'k, 'h> {
                     } => {
                         let backend = Arc::clone(&self.kiosk.backend);
                         let device_id = self.kiosk.device_id.clone();
-                        job = Some(self.start_job(id, move || {
+                        job = Some(self.start_job(id, Peer::Backend, move || {
                             let grant = if refresh {
                                 backend.refresh_authinfo(&rawdata, &device_id)
                             } else {
@@ -202,12 +191,14 @@ impl<'k, 'h> Run<'k, 'h> {
                             }
                             None => {
                                 let backend = Arc::clone(&self.kiosk.backend);
-                                self.start_job(id, move || match backend.is_verified(&who) {
-                                    Ok(already_verified) => Event::VerifiedChecked {
-                                        id,
-                                        already_verified,
-                                    },
-                                    Err(error) => Event::BackendFailed { id, error },
+                                self.start_job(id, Peer::Backend, move || {
+                                    match backend.is_verified(&who) {
+                                        Ok(already_verified) => Event::VerifiedChecked {
+                                            id,
+                                            already_verified,
+                                        },
+                                        Err(error) => Event::BackendFailed { id, error },
+                                    }
                                 })
                             }
                         });
@@ -215,7 +206,7 @@ impl<'k, 'h> Run<'k, 'h> {
                     Action::FetchRealName { id, face_sid } => {
                         let backend = Arc::clone(&self.kiosk.backend);
                         let device_id = self.kiosk.device_id.clone();
-                        job = Some(self.start_job(id, move || {
+                        job = Some(self.start_job(id, Peer::Backend, move || {
                             match backend.real_name(&face_sid, &device_id) {
                                 Ok(identity) => Event::RealName { id, identity },
                                 Err(error) => Event::BackendFailed { id, error },
@@ -230,7 +221,7 @@ impl<'k, 'h> Run<'k, 'h> {
                 return Err(Box::new(Outcome::Failed {
                     step: self.current_step(),
                     error: Error::State {
-                        state: self.flow.state_name(),
+                        state: self.kiosk.state_name(),
                         event: "poll",
                     },
                 }));
@@ -238,7 +229,7 @@ impl<'k, 'h> Run<'k, 'h> {
             let id = current.id;
             if self.cancel.is_cancelled() && !self.cancel_fed {
                 self.feed_cancel()?;
-                if self.flow.pending() != Some(id) {
+                if self.kiosk.pending() != Some(id) {
                     job = None;
                 }
                 continue;
@@ -246,20 +237,17 @@ impl<'k, 'h> Run<'k, 'h> {
             match current.rx.recv() {
                 Ok(Wake::Answer(event)) => {
                     job = None;
-                    if let Some(open) = self.open.as_mut() {
-                        open.io_ok = Some(answer_ok(&event));
-                    }
                     if self.cancel.is_cancelled() {
                         // Let the flow know before it acts on the answer.
                         self.feed_cancel()?;
                     }
-                    if self.flow.pending() == Some(id) {
+                    if self.kiosk.pending() == Some(id) {
                         self.feed(event)?;
                     }
                 }
                 Ok(Wake::Cancel) => {
                     self.feed_cancel()?;
-                    if self.flow.pending() != Some(id) {
+                    if self.kiosk.pending() != Some(id) {
                         // The flow moved on (e.g. a merchant request was
                         // abandoned); the worker's late answer is dropped.
                         job = None;
@@ -271,7 +259,7 @@ impl<'k, 'h> Run<'k, 'h> {
                     return Err(Box::new(Outcome::Failed {
                         step: self.current_step(),
                         error: Error::State {
-                            state: self.flow.state_name(),
+                            state: self.kiosk.state_name(),
                             event: "worker_gone",
                         },
                     }));
@@ -290,21 +278,25 @@ impl<'k, 'h> Run<'k, 'h> {
 
     /// Run `work` on a worker thread; its event comes back through the job's
     /// channel, which a cancel also wakes.
-    fn start_job(&mut self, id: RequestId, work: impl FnOnce() -> Event + Send + 'static) -> Job {
+    fn start_job(
+        &mut self,
+        id: RequestId,
+        peer: Peer,
+        work: impl FnOnce() -> Event + Send + 'static,
+    ) -> Job {
         let (tx, rx) = mpsc::channel();
         self.cancel.arm(tx.clone());
-        let step = self.current_step();
         let worker_tx = tx.clone();
         let spawned = thread::Builder::new()
             .name("wxface-kiosk-io".into())
             .spawn(move || {
                 let event = panic::catch_unwind(panic::AssertUnwindSafe(work))
-                    .unwrap_or_else(|_| failure_event(step, id, "the implementation panicked"));
+                    .unwrap_or_else(|_| failure_event(peer, id, "the implementation panicked"));
                 let _ = worker_tx.send(Wake::Answer(event));
             });
         if let Err(e) = spawned {
             let _ = tx.send(Wake::Answer(failure_event(
-                step,
+                peer,
                 id,
                 &format!("cannot start a worker thread: {e}"),
             )));
@@ -313,25 +305,23 @@ impl<'k, 'h> Run<'k, 'h> {
     }
 }
 
-/// The failure event for `step`'s request: SDK steps fail as calls, the rest
-/// as merchant-server requests.
-fn failure_event(step: Step, id: RequestId, reason: &str) -> Event {
-    match step {
-        Step::FetchingAuthinfo | Step::CheckingVerified | Step::FetchingRealName => {
-            Event::BackendFailed {
-                id,
-                error: Error::Backend {
-                    status: None,
-                    code: "KIOSK_ERROR".into(),
-                    message: format!("merchant backend: {reason}"),
-                    detail: None,
-                },
-            }
-        }
-        _ => Event::SdkCallFailed {
+/// The failure event of a request to `peer` that produced no answer.
+fn failure_event(peer: Peer, id: RequestId, reason: &str) -> Event {
+    match peer {
+        Peer::Backend => Event::BackendFailed {
+            id,
+            error: Error::Backend {
+                status: None,
+                code: "KIOSK_ERROR".into(),
+                message: format!("merchant backend: {reason}"),
+                detail: None,
+            },
+        },
+        Peer::Sdk => Event::SdkCallFailed {
             id,
             error: Error::Sdk {
-                cmd: "unknown".into(),
+                // The flow names the command of its request.
+                cmd: String::new(),
                 return_code: "CALL_FAILED".into(),
                 return_msg: format!("face SDK: {reason}"),
                 err_code: None,
@@ -348,24 +338,5 @@ pub(super) fn sdk_event(sdk: &dyn FaceSdk, id: RequestId, json: &str) -> Event {
             tracing::warn!(code = error.code(), "face SDK call failed");
             Event::SdkCallFailed { id, error }
         }
-    }
-}
-
-/// Whether an answer reports success (SDK `return_code` `SUCCESS`, or any
-/// merchant answer).
-fn answer_ok(event: &Event) -> bool {
-    match event {
-        Event::SdkAnswer { json, .. } => {
-            #[derive(serde::Deserialize)]
-            struct Code {
-                return_code: Option<String>,
-            }
-            serde_json::from_str::<Code>(json)
-                .ok()
-                .and_then(|c| c.return_code)
-                .is_some_and(|c| c == "SUCCESS")
-        }
-        Event::SdkCallFailed { .. } | Event::BackendFailed { .. } => false,
-        _ => true,
     }
 }

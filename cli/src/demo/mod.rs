@@ -34,6 +34,7 @@ use wxface_capture::{
 use wxface_client::server::{serve, InMemoryRegistry, VerifiedRegistry};
 use wxface_client::MerchantClient;
 use wxface_core::realname::RealName;
+use wxface_core::sdk::{classify_sdk_error, SdkErrorClass};
 use wxface_core::time::SystemClock;
 use wxface_core::v3::FaceUser;
 use wxface_sandbox::{FaultEndpoint, FaultKind, FaultRule, Outcome as Behaviour, Sandbox};
@@ -462,7 +463,6 @@ fn run_visit(
             let mut write_error: Option<CliError> = None;
             let sandbox = env.sandbox;
             let retire = visit.retire_authinfo;
-            let refuses = visit.behaviour == Behaviour::Refuse;
             let hooks = VerifyHooks::new().on_progress(|ev| {
                 let result = match ev {
                     ProgressEvent::StepStarted { step } => {
@@ -476,15 +476,18 @@ fn run_visit(
                         step,
                         status,
                         elapsed,
+                        error,
                     } => {
-                        let note = match (step, status) {
-                            (Step::Recognising, StepStatus::Error) if retire => {
+                        // Why the step ended, as the flow read the SDK's answer.
+                        let class = error.as_ref().and_then(classify_sdk_error);
+                        let note = match (step, status, class) {
+                            (Step::Recognising, _, Some(SdkErrorClass::AuthinfoExpired)) => {
                                 Some("WeChat Pay: authinfo expired, 271382020 → refresh once".into())
                             }
-                            (Step::FetchingAuthinfo, StepStatus::Ok) if authinfo_fetches > 1 => {
+                            (Step::FetchingAuthinfo, StepStatus::Ok, _) if authinfo_fetches > 1 => {
                                 Some("a fresh authinfo, past the caches".into())
                             }
-                            (Step::AskingConsent, StepStatus::Error) if refuses => {
+                            (Step::AskingConsent, _, Some(SdkErrorClass::ConsentRefused)) => {
                                 Some("the patient declined".into())
                             }
                             _ => None,

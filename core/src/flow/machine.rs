@@ -8,10 +8,57 @@ impl Flow {
         RequestId(self.next_id)
     }
 
-    fn call_sdk(&mut self, now: UnixTime, step: Step, req: SdkRequest) -> Result<RequestId> {
-        let json = req.to_json(self.cfg.sdk_version, now)?;
-        let id = self.id();
+    /// Start `step`: the open step (if any) finishes first, by its answer.
+    fn begin(&mut self, step: Step) {
+        self.end(None);
         self.out.push_back(Action::StepStarted(step));
+        self.open = Some(OpenStep { step, error: None });
+    }
+
+    /// Finish the open step, if any: with `status`, or by its answer.
+    fn end(&mut self, status: Option<StepStatus>) {
+        if let Some(OpenStep { step, error }) = self.open.take() {
+            let status = status.unwrap_or(match error {
+                Some(_) => StepStatus::Error,
+                None => StepStatus::Ok,
+            });
+            self.out.push_back(Action::StepFinished {
+                step,
+                status,
+                error,
+            });
+        }
+    }
+
+    /// Record that the open step's request was answered with `error`.
+    pub(super) fn answered_with(&mut self, error: &Error) {
+        if let Some(open) = self.open.as_mut() {
+            open.error = Some(error.clone());
+        }
+    }
+
+    /// Parse the SDK's answer to `cmd`, recording an error answer for the
+    /// open step.
+    fn reply(&mut self, cmd: Cmd, json: &str) -> Result<SdkReply> {
+        let reply = SdkReply::parse(cmd, json.as_bytes());
+        if let Err(e) = &reply {
+            self.answered_with(e);
+        }
+        reply
+    }
+
+    /// Start `step` with an SDK request. A request that cannot be built
+    /// starts no step (the open one finishes by its answer).
+    fn call_sdk(&mut self, now: UnixTime, step: Step, req: SdkRequest) -> Result<RequestId> {
+        let json = match req.to_json(self.cfg.sdk_version, now) {
+            Ok(json) => json,
+            Err(e) => {
+                self.end(None);
+                return Err(e);
+            }
+        };
+        let id = self.id();
+        self.begin(step);
         self.out.push_back(Action::CallSdk {
             id,
             cmd: req.cmd(),
@@ -20,9 +67,58 @@ impl Flow {
         Ok(id)
     }
 
-    fn finish(&mut self, outcome: Outcome) -> State {
+    /// Emit `Done(outcome)`, the open step finishing first per the outcome.
+    fn done(&mut self, outcome: Outcome) {
+        match &outcome {
+            Outcome::Cancelled => self.end(Some(StepStatus::Cancelled)),
+            Outcome::Failed { error, .. } => {
+                if let Some(open) = self.open.as_mut() {
+                    open.error.get_or_insert_with(|| error.clone());
+                }
+                self.end(Some(StepStatus::Error));
+            }
+            _ => self.end(None),
+        }
         self.out.push_back(Action::Done(outcome));
+    }
+
+    fn finish(&mut self, outcome: Outcome) -> State {
+        self.done(outcome);
         State::Ready
+    }
+
+    /// Emit `Ready`, the open step finishing first by its answer.
+    fn ready(&mut self) -> State {
+        self.end(None);
+        self.out.push_back(Action::Ready);
+        State::Ready
+    }
+
+    /// The `getWxpayAuth` quit request that ends the face session a late
+    /// `getWxpayfaceCode` answer opened: only for a `FACE_AUTH` request
+    /// answered with a `face_sid`, and only from SDK 1.20 on (before, the
+    /// quit field does not exist and the SDK would ask the next person in
+    /// front of it for consent).
+    fn late_quit(&self, request: &str, json: &str) -> Option<SdkRequest> {
+        if self.cfg.sdk_version < SdkVersion::V1_20 {
+            return None;
+        }
+        let (SdkRequest::GetFaceCode(request), _) = SdkRequest::parse(request.as_bytes()).ok()?
+        else {
+            return None;
+        };
+        if request.face_authtype != FaceAuthType::FaceAuth {
+            return None;
+        }
+        let Ok(SdkReply::FaceCode(reply)) = SdkReply::parse(Cmd::GetFaceCode, json.as_bytes())
+        else {
+            return None;
+        };
+        Some(SdkRequest::GetAuth(AuthRequest {
+            authinfo: request.authinfo,
+            face_sid: reply.face_sid?,
+            quit: true,
+        }))
     }
 
     fn fail(&mut self, step: Step, error: Error) -> State {
@@ -120,34 +216,31 @@ impl Flow {
                 ) {
                     Ok(id) => State::ExpectInit { id },
                     Err(e) => {
-                        self.out.push_back(Action::Done(Outcome::Failed {
+                        self.done(Outcome::Failed {
                             step: Step::Initialising,
                             error: e,
-                        }));
+                        });
                         State::Uninitialised
                     }
                 }
             }
             (State::ExpectInit { .. }, Event::SdkAnswer { json, .. }) => {
-                match SdkReply::parse(Cmd::Init, json.as_bytes()) {
-                    Ok(_) => {
-                        self.out.push_back(Action::Ready);
-                        State::Ready
-                    }
+                match self.reply(Cmd::Init, &json) {
+                    Ok(_) => self.ready(),
                     Err(e) => {
-                        self.out.push_back(Action::Done(Outcome::Failed {
+                        self.done(Outcome::Failed {
                             step: Step::Initialising,
                             error: e,
-                        }));
+                        });
                         State::Uninitialised
                     }
                 }
             }
             (State::ExpectInit { .. }, Event::SdkCallFailed { error, .. }) => {
-                self.out.push_back(Action::Done(Outcome::Failed {
+                self.done(Outcome::Failed {
                     step: Step::Initialising,
                     error,
-                }));
+                });
                 State::Uninitialised
             }
             (State::Ready, Event::Begin) => match self.cached_authinfo.clone() {
@@ -164,32 +257,54 @@ impl Flow {
             (State::Ready, Event::Shutdown) => {
                 match self.call_sdk(now, Step::Releasing, SdkRequest::Release) {
                     Ok(id) => State::ExpectRelease { id },
-                    Err(_) => {
-                        self.out.push_back(Action::Released);
+                    Err(error) => {
+                        self.out.push_back(Action::Released { error: Some(error) });
                         State::Released
                     }
                 }
             }
-            (
-                State::ExpectRelease { .. },
-                Event::SdkAnswer { .. } | Event::SdkCallFailed { .. },
-            ) => {
-                // Released either way: the program is exiting.
-                self.out.push_back(Action::Released);
+            // Released either way: the program is exiting.
+            (State::ExpectRelease { .. }, Event::SdkAnswer { json, .. }) => {
+                let error = self.reply(Cmd::Release, &json).err();
+                self.end(None);
+                self.out.push_back(Action::Released { error });
+                State::Released
+            }
+            (State::ExpectRelease { .. }, Event::SdkCallFailed { error, .. }) => {
+                self.end(None);
+                self.out.push_back(Action::Released { error: Some(error) });
                 State::Released
             }
 
+            // --- a late recognition answer ---------------------------------
+            (State::Ready, Event::LateSdkAnswer { request, json }) => {
+                match self.late_quit(&request, &json) {
+                    Some(quit) => match self.call_sdk(now, Step::Quitting, quit) {
+                        Ok(id) => State::ExpectLateQuit { id },
+                        Err(_) => self.ready(),
+                    },
+                    None => self.ready(),
+                }
+            }
+            (State::ExpectLateQuit { .. }, Event::SdkAnswer { json, .. }) => {
+                let _ = self.reply(Cmd::GetAuth, &json);
+                self.ready()
+            }
+            (State::ExpectLateQuit { .. }, Event::SdkCallFailed { .. }) => self.ready(),
+
             // --- rawdata --------------------------------------------------
-            (
-                State::ExpectRawdata { cancel: true, .. },
-                Event::SdkAnswer { .. } | Event::SdkCallFailed { .. },
-            ) => self.finish(Outcome::Cancelled),
+            (State::ExpectRawdata { cancel: true, .. }, Event::SdkAnswer { json, .. }) => {
+                let _ = self.reply(Cmd::GetRawdata, &json);
+                self.finish(Outcome::Cancelled)
+            }
+            (State::ExpectRawdata { cancel: true, .. }, Event::SdkCallFailed { .. }) => {
+                self.finish(Outcome::Cancelled)
+            }
             (State::ExpectRawdata { refreshed, .. }, Event::SdkAnswer { json, .. }) => {
-                match SdkReply::parse(Cmd::GetRawdata, json.as_bytes()) {
+                match self.reply(Cmd::GetRawdata, &json) {
                     Ok(SdkReply::Rawdata(rawdata)) => {
                         let id = self.id();
-                        self.out
-                            .push_back(Action::StepStarted(Step::FetchingAuthinfo));
+                        self.begin(Step::FetchingAuthinfo);
                         self.out.push_back(Action::FetchAuthinfo {
                             id,
                             rawdata,
@@ -243,7 +358,7 @@ impl Flow {
                     ..
                 },
                 Event::SdkAnswer { json, .. },
-            ) => match SdkReply::parse(Cmd::GetFaceCode, json.as_bytes()) {
+            ) => match self.reply(Cmd::GetFaceCode, &json) {
                 Ok(SdkReply::FaceCode(r)) => match r.face_sid {
                     Some(face_sid) => {
                         let who = Recognised {
@@ -252,11 +367,12 @@ impl Flow {
                             sub_openid: r.sub_openid,
                         };
                         if cancel {
+                            // Recognised, but the kiosk cancelled meanwhile.
+                            self.end(Some(StepStatus::Cancelled));
                             self.quit_or_finish(now, who, &authinfo, AfterQuit::Cancelled)
                         } else {
                             let id = self.id();
-                            self.out
-                                .push_back(Action::StepStarted(Step::CheckingVerified));
+                            self.begin(Step::CheckingVerified);
                             self.out.push_back(Action::CheckVerified {
                                 id,
                                 who: who.clone(),
@@ -325,6 +441,8 @@ impl Flow {
                 },
             ) => self.auth(now, who, &authinfo, None),
             (State::ExpectVerifiedCheck { who, authinfo, .. }, Event::Cancel) => {
+                // The question is abandoned; its answer will be dropped.
+                self.end(Some(StepStatus::Cancelled));
                 self.quit_or_finish(now, who, &authinfo, AfterQuit::Cancelled)
             }
             (
@@ -342,12 +460,11 @@ impl Flow {
 
             // --- consent --------------------------------------------------
             (State::ExpectConsent { who, cancel, .. }, Event::SdkAnswer { json, .. }) => {
-                match SdkReply::parse(Cmd::GetAuth, json.as_bytes()) {
+                match self.reply(Cmd::GetAuth, &json) {
                     Ok(_) if cancel => self.finish(Outcome::Cancelled),
                     Ok(_) => {
                         let id = self.id();
-                        self.out
-                            .push_back(Action::StepStarted(Step::FetchingRealName));
+                        self.begin(Step::FetchingRealName);
                         self.out.push_back(Action::FetchRealName {
                             id,
                             face_sid: who.face_sid.clone(),
@@ -374,7 +491,7 @@ impl Flow {
 
             // --- quit -----------------------------------------------------
             (State::ExpectQuit { who, then, .. }, Event::SdkAnswer { json, .. }) => {
-                match SdkReply::parse(Cmd::GetAuth, json.as_bytes()) {
+                match self.reply(Cmd::GetAuth, &json) {
                     Ok(_) => self.finish(after_quit(who, then)),
                     // The first failure is the one worth reporting.
                     Err(_) if matches!(then, AfterQuit::Failed(..)) => {

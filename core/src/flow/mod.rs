@@ -17,6 +17,62 @@
 //!                                  └─ Shutdown ─► releaseWxpayface ─► Released
 //! ```
 //!
+//! ## Order of actions
+//!
+//! The actions one event produces come in a fixed order:
+//!
+//! 1. [`Action::StepFinished`] for the step the event ended, if any;
+//! 2. [`Action::StepStarted`] for the next step, immediately followed by its
+//!    request ([`Action::CallSdk`], [`Action::FetchAuthinfo`],
+//!    [`Action::CheckVerified`] or [`Action::FetchRealName`]);
+//! 3. or, instead of 2, the end: [`Action::Ready`], [`Action::Done`] or
+//!    [`Action::Released`], always last.
+//!
+//! So every `StepStarted` is followed by exactly one `StepFinished` for the
+//! same step before the next `StepStarted`, `Ready`, `Done` or `Released`; a
+//! step whose request could not even be built (a [`Outcome::Failed`] with no
+//! request sent) has neither. An event that is only recorded (a
+//! [`Event::Cancel`] while the face SDK has the screen) produces nothing.
+//! A full verified run with SDK 1.24 and no cached authinfo:
+//!
+//! ```text
+//! Begin        → StepStarted(reading_rawdata) CallSdk
+//! SdkAnswer    → StepFinished(reading_rawdata, ok) StepStarted(fetching_authinfo) FetchAuthinfo
+//! Authinfo     → StepFinished(fetching_authinfo, ok) StepStarted(recognising) CallSdk
+//! SdkAnswer    → StepFinished(recognising, ok) StepStarted(checking_verified) CheckVerified
+//! VerifiedChecked → StepFinished(checking_verified, ok) StepStarted(asking_consent) CallSdk
+//! SdkAnswer    → StepFinished(asking_consent, ok) StepStarted(fetching_real_name) FetchRealName
+//! RealName     → StepFinished(fetching_real_name, ok) Done(Verified)
+//! ```
+//!
+//! A step finishes with [`StepStatus::Cancelled`] when the patient's flow
+//! ends as [`Outcome::Cancelled`] while it is open, or when a cancel made the
+//! flow discard its result (recognition that answered after a cancel; an
+//! "already verified?" question abandoned); otherwise with
+//! [`StepStatus::Error`] when its request failed or was answered with an
+//! error (a refused consent and an expired authinfo included), or when the
+//! patient's flow ends as [`Outcome::Failed`] while it is open (the quit
+//! sent after a failed "already verified?" check); otherwise with
+//! [`StepStatus::Ok`].
+//!
+//! ## Errors and commands
+//!
+//! An [`Error::Sdk`] that ends a step names the command of the request it
+//! answers: the machine parses SDK answers itself, and stamps `cmd` on the
+//! error of an [`Event::SdkCallFailed`] (a driver may leave it empty). Other
+//! errors a driver reports are passed on as they are.
+//!
+//! ## Late answers
+//!
+//! An SDK bridge that gave up on a `getWxpayfaceCode` call (a timeout) may
+//! see it return later with a `face_sid`: the face session it opened must be
+//! ended before the next recognition (SDK 1.20+). Feed such an answer as
+//! [`Event::LateSdkAnswer`] while [`Action::Ready`] holds: the machine sends
+//! `getWxpayAuth` with `quit_face_auth = 1` when one is needed
+//! (`StepStarted(quitting)`, `CallSdk`, then `StepFinished(quitting, …)`)
+//! and emits [`Action::Ready`] again once it is done (at once when nothing
+//! is to be ended).
+//!
 //! Every request the machine emits carries a [`RequestId`]; the answer must
 //! come back with the same id. An event that does not fit the current state
 //! (or carries another id) is refused with [`Error::State`] and leaves the
@@ -28,7 +84,7 @@
 
 use std::collections::VecDeque;
 
-use crate::error::{Error, Result};
+use crate::error::{named_enum, Error, Result};
 use crate::realname::MaskedIdentity;
 use crate::sdk::{
     classify_sdk_error, AuthRequest, Cmd, FaceAuthType, FaceCodeRequest, InitRequest,
@@ -116,22 +172,37 @@ pub enum Step {
     Releasing,
 }
 
-impl Step {
-    /// Stable snake_case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Initialising => "initialising",
-            Self::ReadingRawdata => "reading_rawdata",
-            Self::FetchingAuthinfo => "fetching_authinfo",
-            Self::Recognising => "recognising",
-            Self::CheckingVerified => "checking_verified",
-            Self::AskingConsent => "asking_consent",
-            Self::Quitting => "quitting",
-            Self::FetchingRealName => "fetching_real_name",
-            Self::Releasing => "releasing",
-        }
-    }
+named_enum!(Step, "step", {
+    Initialising => "initialising",
+    ReadingRawdata => "reading_rawdata",
+    FetchingAuthinfo => "fetching_authinfo",
+    Recognising => "recognising",
+    CheckingVerified => "checking_verified",
+    AskingConsent => "asking_consent",
+    Quitting => "quitting",
+    FetchingRealName => "fetching_real_name",
+    Releasing => "releasing",
+});
+
+/// How a step ended, in [`Action::StepFinished`]. See the module docs for
+/// which status a step gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StepStatus {
+    /// The step's request succeeded.
+    Ok,
+    /// The step's request failed or was answered with an error (a patient
+    /// declining consent ends `asking_consent` this way too, followed by the
+    /// `consent_refused` outcome), or the patient's flow failed during it.
+    Error,
+    /// The verification was cancelled during the step.
+    Cancelled,
 }
+
+named_enum!(StepStatus, "step_status", {
+    Ok => "ok",
+    Error => "error",
+    Cancelled => "cancelled",
+});
 
 /// Who the face SDK recognised. `Debug` prints every field redacted
 /// (`"[redacted, 40 chars]"`).
@@ -177,17 +248,51 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// Stable snake_case name of the outcome.
+    /// Stable snake_case name of the outcome ([`OutcomeKind::as_str`] of
+    /// [`Outcome::kind`]).
     pub fn as_str(&self) -> &'static str {
+        self.kind().as_str()
+    }
+
+    /// Which outcome this is, without its data.
+    pub fn kind(&self) -> OutcomeKind {
         match self {
-            Self::Verified { .. } => "verified",
-            Self::AlreadyVerified { .. } => "already_verified",
-            Self::ConsentRefused { .. } => "consent_refused",
-            Self::Cancelled => "cancelled",
-            Self::Failed { .. } => "failed",
+            Self::Verified { .. } => OutcomeKind::Verified,
+            Self::AlreadyVerified { .. } => OutcomeKind::AlreadyVerified,
+            Self::ConsentRefused { .. } => OutcomeKind::ConsentRefused,
+            Self::Cancelled => OutcomeKind::Cancelled,
+            Self::Failed { .. } => OutcomeKind::Failed,
         }
     }
 }
+
+/// The name of an [`Outcome`], without its data (for logs, UIs and
+/// parsing a name back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutcomeKind {
+    /// [`Outcome::Verified`].
+    Verified,
+    /// [`Outcome::AlreadyVerified`].
+    AlreadyVerified,
+    /// [`Outcome::ConsentRefused`].
+    ConsentRefused,
+    /// [`Outcome::Cancelled`].
+    Cancelled,
+    /// [`Outcome::Failed`].
+    Failed,
+}
+
+named_enum!(
+    /// Stable snake_case name, the same as [`Outcome::as_str`]: `verified`,
+    /// `already_verified`, `consent_refused`, `cancelled`, `failed`.
+    OutcomeKind, "outcome", {
+        Verified => "verified",
+        AlreadyVerified => "already_verified",
+        ConsentRefused => "consent_refused",
+        Cancelled => "cancelled",
+        Failed => "failed",
+    }
+);
 
 /// What the machine asks its driver to do. `Debug` prints the lengths of the
 /// SDK request JSON and `rawdata` and redacts `face_sid`.
@@ -195,6 +300,22 @@ impl Outcome {
 pub enum Action {
     /// A step starts (for progress displays).
     StepStarted(Step),
+    /// The step of the last [`Action::StepStarted`] ended (for progress
+    /// displays). Comes before the next `StepStarted`, `Ready`, `Done` or
+    /// `Released`; see the module docs for the order and the status.
+    StepFinished {
+        /// The step.
+        step: Step,
+        /// How it ended.
+        status: StepStatus,
+        /// What ended it, when something failed: the error its request was
+        /// answered with (an [`Error::Sdk`] naming the command; a refused
+        /// consent, `USER_CANCEL` and an expired authinfo are SDK errors too,
+        /// see [`classify_sdk_error`]), or, for a step open when the
+        /// patient's flow failed, the failure of the outcome. `None` when
+        /// the step succeeded or was cancelled without an answer.
+        error: Option<Error>,
+    },
     /// Send `json` to the face SDK; feed the answer back as [`Event::SdkAnswer`]
     /// (or [`Event::SdkCallFailed`]) with the same `id`.
     CallSdk {
@@ -238,7 +359,11 @@ pub enum Action {
     /// A patient's flow is over; the machine is ready for the next.
     Done(Outcome),
     /// The SDK was released; the machine accepts nothing more.
-    Released,
+    Released {
+        /// Why `releaseWxpayface` failed (its error answer, or the failed
+        /// call); `None` when it answered `SUCCESS`. Released either way.
+        error: Option<Error>,
+    },
 }
 
 /// What the driver tells the machine. `Debug` prints the lengths of the SDK
@@ -295,6 +420,15 @@ pub enum Event {
     },
     /// The kiosk cancels the current patient's flow (button, timeout).
     Cancel,
+    /// A call the driver's SDK bridge gave up on (a timeout) has returned
+    /// since: its request and answer JSON. Accepted while ready; the machine
+    /// ends the face session it opened, if any (see the module docs).
+    LateSdkAnswer {
+        /// The request JSON of the call.
+        request: String,
+        /// The answer JSON it got.
+        json: String,
+    },
     /// Program exit: release the SDK.
     Shutdown,
 }
@@ -314,6 +448,16 @@ impl std::fmt::Debug for Action {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::StepStarted(s) => f.debug_tuple("StepStarted").field(s).finish(),
+            Self::StepFinished {
+                step,
+                status,
+                error,
+            } => f
+                .debug_struct("StepFinished")
+                .field("step", step)
+                .field("status", status)
+                .field("error", error)
+                .finish(),
             Self::CallSdk { id, cmd, json } => f
                 .debug_struct("CallSdk")
                 .field("id", id)
@@ -342,7 +486,7 @@ impl std::fmt::Debug for Action {
                 .finish(),
             Self::Ready => f.write_str("Ready"),
             Self::Done(o) => f.debug_tuple("Done").field(o).finish(),
-            Self::Released => f.write_str("Released"),
+            Self::Released { error } => f.debug_struct("Released").field("error", error).finish(),
         }
     }
 }
@@ -391,6 +535,11 @@ impl std::fmt::Debug for Event {
                 .field("error", error)
                 .finish(),
             Self::Cancel => f.write_str("Cancel"),
+            Self::LateSdkAnswer { request, json } => f
+                .debug_struct("LateSdkAnswer")
+                .field("request_len", &request.len())
+                .field("json_len", &json.len())
+                .finish(),
             Self::Shutdown => f.write_str("Shutdown"),
         }
     }
@@ -409,6 +558,7 @@ impl Event {
             Self::RealName { .. } => "real_name",
             Self::BackendFailed { .. } => "backend_failed",
             Self::Cancel => "cancel",
+            Self::LateSdkAnswer { .. } => "late_sdk_answer",
             Self::Shutdown => "shutdown",
         }
     }
@@ -458,6 +608,10 @@ enum State {
     ExpectRelease {
         id: RequestId,
     },
+    /// Ending the face session of a late recognition answer.
+    ExpectLateQuit {
+        id: RequestId,
+    },
     Released,
 }
 
@@ -482,7 +636,22 @@ impl State {
             Self::ExpectQuit { .. } => "expect_quit",
             Self::ExpectRealName { .. } => "expect_real_name",
             Self::ExpectRelease { .. } => "expect_release",
+            Self::ExpectLateQuit { .. } => "expect_late_quit",
             Self::Released => "released",
+        }
+    }
+
+    /// The command of the SDK request the state waits for.
+    fn sdk_cmd(&self) -> Option<Cmd> {
+        match self {
+            Self::ExpectInit { .. } => Some(Cmd::Init),
+            Self::ExpectRawdata { .. } => Some(Cmd::GetRawdata),
+            Self::ExpectFaceCode { .. } => Some(Cmd::GetFaceCode),
+            Self::ExpectConsent { .. } | Self::ExpectQuit { .. } | Self::ExpectLateQuit { .. } => {
+                Some(Cmd::GetAuth)
+            }
+            Self::ExpectRelease { .. } => Some(Cmd::Release),
+            _ => None,
         }
     }
 
@@ -496,7 +665,8 @@ impl State {
             | Self::ExpectConsent { id, .. }
             | Self::ExpectQuit { id, .. }
             | Self::ExpectRealName { id, .. }
-            | Self::ExpectRelease { id } => Some(*id),
+            | Self::ExpectRelease { id }
+            | Self::ExpectLateQuit { id } => Some(*id),
             Self::Uninitialised | Self::Ready | Self::Released => None,
         }
     }
@@ -510,7 +680,17 @@ pub struct Flow {
     next_id: u64,
     /// The authinfo, its expiry, and until when it is reused.
     cached_authinfo: Option<(String, UnixTime, UnixTime)>,
+    /// The step started last and not finished yet.
+    open: Option<OpenStep>,
     out: VecDeque<Action>,
+}
+
+/// A step between its `StepStarted` and its `StepFinished`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct OpenStep {
+    step: Step,
+    /// The error its request was answered with, once answered so.
+    error: Option<Error>,
 }
 
 mod machine;
@@ -547,6 +727,7 @@ impl Flow {
             state: State::Uninitialised,
             next_id: 0,
             cached_authinfo: None,
+            open: None,
             out: VecDeque::new(),
         })
     }
@@ -570,6 +751,7 @@ impl Flow {
                 | State::Released
                 | State::ExpectInit { .. }
                 | State::ExpectRelease { .. }
+                | State::ExpectLateQuit { .. }
         )
     }
 
@@ -590,10 +772,13 @@ impl Flow {
 
     /// Feed one event at time `now`.
     ///
+    /// The error of an [`Event::SdkCallFailed`] that is an [`Error::Sdk`]
+    /// gets the command of the pending request as its `cmd`.
+    ///
     /// # Errors
     /// [`Error::State`] when the event does not fit the current state or
     /// carries an id the machine is not waiting for; the machine is unchanged.
-    pub fn handle(&mut self, now: UnixTime, event: Event) -> Result<()> {
+    pub fn handle(&mut self, now: UnixTime, mut event: Event) -> Result<()> {
         let refused = Error::State {
             state: self.state.name(),
             event: event.name(),
@@ -611,14 +796,28 @@ impl Flow {
         if id.is_some() && id != self.state.pending() {
             return Err(refused);
         }
-        let before = self.state.clone();
+        if let (
+            Event::SdkCallFailed {
+                error: Error::Sdk { cmd, .. },
+                ..
+            },
+            Some(pending),
+        ) = (&mut event, self.state.sdk_cmd())
+        {
+            pending.as_str().clone_into(cmd);
+        }
+        let before = (self.state.clone(), self.open.clone(), self.out.len());
+        if let Event::SdkCallFailed { error, .. } | Event::BackendFailed { error, .. } = &event {
+            self.answered_with(error);
+        }
         match self.step(now, event) {
             Some(next) => {
                 self.state = next;
                 Ok(())
             }
             None => {
-                self.state = before;
+                (self.state, self.open) = (before.0, before.1);
+                self.out.truncate(before.2);
                 Err(refused)
             }
         }
