@@ -3,29 +3,28 @@
 //! `/kiosk/real-name`), and the merchant configuration it shares with the
 //! demo and the development server.
 //!
-//! The configuration comes from a key set written by the sandbox
-//! (`--keys-dir`: `sandbox.json` and the PEM and key files it names), from
-//! individual flags, or both (flags win). Secrets are read from files or the
-//! environment and never printed.
+//! The configuration is the client's [`ClientSettings`]
+//! (docs/configuration.md): the flags, then the `WXFACE_*` environment for
+//! every option not given, then a key set written by the sandbox
+//! (`--keys-dir`) for what is still missing. Secrets are read from files or
+//! the environment and never printed.
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
 use wxface_client::server::{serve, InMemoryRegistry, ServerState};
-use wxface_client::{ClientConfig, MerchantClient};
+use wxface_client::{ClientConfig, ClientSettings, MerchantClient};
 use wxface_core::crypto::Padding;
 use wxface_core::decrypt::Decryptor;
-use wxface_core::v2::ApiKey;
-use wxface_sandbox::{Credentials, Manifest};
+use wxface_sandbox::Credentials;
 use zeroize::Zeroizing;
 
 use crate::error::CliError;
 use crate::helpers::decrypt::PaddingArg;
 use crate::helpers::out;
-use crate::input::read_secret_file;
 use crate::serve::{runtime, shutdown_signal};
 
 /// Default `store_id` of authinfo requests that name none.
@@ -33,168 +32,63 @@ pub const DEFAULT_STORE_ID: &str = "HOSPITAL-OPD-01";
 /// Default `store_name` of authinfo requests.
 pub const DEFAULT_STORE_NAME: &str = "门诊自助机";
 
-/// What a merchant server needs to talk to WeChat Pay (or the sandbox).
+/// What a merchant server needs to talk to WeChat Pay (or the sandbox): the
+/// client's settings, checked and loaded by [`Self::server_state`].
 ///
 /// `Debug` shows ids only.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct MerchantSetup {
-    /// `appid`.
-    pub appid: String,
-    /// `mch_id`.
-    pub mch_id: String,
-    /// The v2 API key.
-    pub api_v2_key: Zeroizing<String>,
-    /// The APIv3 key (certificate download), if any.
-    pub api_v3_key: Option<Zeroizing<String>>,
-    /// Merchant API private key PEM.
-    pub merchant_key_pem: Zeroizing<String>,
-    /// Merchant API certificate serial.
-    pub merchant_serial: String,
-    /// Platform certificates (PEM).
-    pub platform_certs: Vec<String>,
-    /// Platform public key: (`PUB_KEY_ID_…`, PEM).
-    pub platform_public_key: Option<(String, String)>,
-    /// Padding of the real-name fields.
-    pub padding: Padding,
-    /// Base URL of WeChat Pay (both hosts); `None`: production.
-    pub wechat_url: Option<String>,
-    /// Default store id.
-    pub store_id: String,
-    /// Default store name.
-    pub store_name: String,
-}
-
-impl std::fmt::Debug for MerchantSetup {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MerchantSetup")
-            .field("appid", &self.appid)
-            .field("mch_id", &self.mch_id)
-            .field("merchant_serial", &self.merchant_serial)
-            .field("platform_certs", &self.platform_certs.len())
-            .field(
-                "platform_public_key",
-                &self.platform_public_key.as_ref().map(|(id, _)| id),
-            )
-            .field("padding", &self.padding)
-            .field("wechat_url", &self.wechat_url)
-            .field("store_id", &self.store_id)
-            .finish_non_exhaustive()
-    }
+    /// The options (see docs/configuration.md).
+    pub settings: ClientSettings,
 }
 
 impl MerchantSetup {
     /// The direct-merchant setup for a sandbox's credentials.
-    pub fn from_credentials(c: &Credentials, wechat_url: &str) -> Self {
-        Self {
-            appid: c.appid.clone(),
-            mch_id: c.mch_id.clone(),
-            api_v2_key: Zeroizing::new(c.api_v2_key.clone()),
-            api_v3_key: Some(Zeroizing::new(c.api_v3_key.clone())),
-            merchant_key_pem: Zeroizing::new(c.merchant_key_pem.clone()),
-            merchant_serial: c.merchant_serial.clone(),
-            platform_certs: vec![c.platform_cert_pem.clone()],
-            platform_public_key: Some((c.pub_key_id.clone(), c.platform_public_key_pem.clone())),
-            padding: c.padding,
-            wechat_url: Some(wechat_url.to_owned()),
-            store_id: DEFAULT_STORE_ID.into(),
-            store_name: DEFAULT_STORE_NAME.into(),
-        }
+    pub fn from_credentials(c: &Credentials, base_url: &str) -> Self {
+        let mut s = ClientSettings::default();
+        s.appid = Some(c.appid.clone());
+        s.mch_id = Some(c.mch_id.clone());
+        s.v2_key = Some(Zeroizing::new(c.api_v2_key.clone()));
+        s.apiv3_key = Some(Zeroizing::new(c.api_v3_key.clone()));
+        s.merchant_key_pem = Some(Zeroizing::new(c.merchant_key_pem.clone()));
+        s.merchant_serial_no = Some(c.merchant_serial.clone());
+        s.platform_certificate_pem = vec![c.platform_cert_pem.clone()];
+        s.platform_public_key_id = Some(c.pub_key_id.clone());
+        s.platform_public_key_pem = Some(c.platform_public_key_pem.clone());
+        s.padding = Some(c.padding.as_str().to_owned());
+        s.base_url = Some(base_url.to_owned());
+        s.store_id = Some(DEFAULT_STORE_ID.into());
+        s.store_name = Some(DEFAULT_STORE_NAME.into());
+        Self { settings: s }
     }
 
-    /// Read a key set written by the sandbox (`sandbox.json` and its files).
+    /// The client configuration and the hospital's decryptor (in direct
+    /// mode the merchant key).
     ///
     /// # Errors
-    /// [`CliError::Input`] naming the file that is missing or unreadable.
-    pub fn from_keys_dir(dir: &Path) -> Result<Self, CliError> {
-        let manifest_path = dir.join("sandbox.json");
-        let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
-            CliError::Input(format!(
-                "cannot read `{}` (is this a sandbox keys directory?): {e}",
-                manifest_path.display()
-            ))
-        })?;
-        let m: Manifest = serde_json::from_str(&text).map_err(|e| {
-            CliError::Input(format!(
-                "`{}` is not a sandbox manifest: {}",
-                manifest_path.display(),
-                wxface_core::redact::json_error(&e)
-            ))
-        })?;
-        let file = |role: &str, default: &str| -> PathBuf {
-            dir.join(m.files.get(role).map(String::as_str).unwrap_or(default))
-        };
-        let read_public = |p: PathBuf| -> Result<String, CliError> {
-            std::fs::read_to_string(&p)
-                .map_err(|e| CliError::Input(format!("cannot read `{}`: {e}", p.display())))
-        };
-        let trimmed = |z: Zeroizing<String>| Zeroizing::new(z.trim().to_owned());
-        Ok(Self {
-            appid: m.appid.clone(),
-            mch_id: m.mch_id.clone(),
-            api_v2_key: trimmed(read_secret_file(&file("api_v2_key", "apiv2_key.txt"))?),
-            api_v3_key: Some(trimmed(read_secret_file(&file(
-                "api_v3_key",
-                "apiv3_key.txt",
-            ))?)),
-            merchant_key_pem: read_secret_file(&file("merchant_key", "apiclient_key.pem"))?,
-            merchant_serial: m.merchant_serial.clone(),
-            platform_certs: vec![read_public(file("platform_cert", "platform_cert.pem"))?],
-            platform_public_key: Some((
-                m.pub_key_id.clone(),
-                read_public(file("pub_key", "pub_key.pem"))?,
-            )),
-            padding: Padding::Pkcs1v15,
-            wechat_url: None,
-            store_id: DEFAULT_STORE_ID.into(),
-            store_name: DEFAULT_STORE_NAME.into(),
-        })
-    }
-
-    /// The client configuration (with its decryptor).
-    ///
-    /// # Errors
-    /// The client's configuration errors (missing or unusable keys).
-    pub fn client_config(&self) -> Result<ClientConfig, CliError> {
-        let mut b = ClientConfig::builder()
-            .appid(self.appid.clone())
-            .mch_id(self.mch_id.clone())
-            .store(self.store_id.clone(), self.store_name.clone())
-            .api_key(ApiKey::new(self.api_v2_key.to_string())?)
-            .merchant_key_pem(
-                self.merchant_key_pem.to_string(),
-                self.merchant_serial.clone(),
+    /// The settings' errors (missing or unusable options, unreadable files);
+    /// [`CliError::Usage`] without a decryptor (provider mode without
+    /// `decrypt_key_*`): the reference server decrypts real names.
+    pub fn build(&self) -> Result<(ClientConfig, Decryptor), CliError> {
+        let (config, decryptor) = self.settings.build()?;
+        let decryptor = decryptor.ok_or_else(|| {
+            CliError::Usage(
+                "the reference server decrypts real names: in provider mode set \
+                 WXFACE_DECRYPT_KEY_FILE (or WXFACE_DECRYPT_KEY_PEM) to the hospital's key"
+                    .into(),
             )
-            .decryptor(self.decryptor()?);
-        for c in &self.platform_certs {
-            b = b.platform_certificate(c.clone());
-        }
-        if let Some((id, pem)) = &self.platform_public_key {
-            b = b.platform_public_key(id.clone(), pem.clone());
-        }
-        if let Some(k) = &self.api_v3_key {
-            b = b.apiv3_key(k.to_string());
-        }
-        if let Some(url) = &self.wechat_url {
-            b = b.base_url(url.clone());
-        }
-        b.build().map_err(client_error)
-    }
-
-    /// The hospital's decryptor (the merchant key, direct mode).
-    ///
-    /// # Errors
-    /// An unusable key.
-    pub fn decryptor(&self) -> Result<Decryptor, CliError> {
-        Ok(Decryptor::from_pem(&self.merchant_key_pem, self.padding)?)
+        })?;
+        Ok((config, decryptor))
     }
 
     /// A client and the reference server's state around it.
     ///
     /// # Errors
-    /// As [`Self::client_config`].
+    /// As [`Self::build`].
     pub fn server_state(&self) -> Result<(MerchantClient, ServerState), CliError> {
-        let client = MerchantClient::new(self.client_config()?).map_err(client_error)?;
-        let state = ServerState::new(client.clone(), self.decryptor()?);
+        let (config, decryptor) = self.build()?;
+        let client = MerchantClient::new(config)?;
+        let state = ServerState::new(client.clone(), decryptor);
         Ok((client, state))
     }
 }
@@ -211,11 +105,14 @@ Prints `listening on http://HOST:PORT` on standard output, then serves the kiosk
 docs/merchant-api.md until interrupted. Against the sandbox:
 
   wxface sandbox serve --keys-dir ./sandbox-keys          # prints its URL
-  wxface merchant serve --keys-dir ./sandbox-keys --wechat-url http://127.0.0.1:PORT
+  wxface merchant serve --keys-dir ./sandbox-keys --base-url http://127.0.0.1:PORT
 
-Without --keys-dir every id and key comes from the flags (keys from files or the \
-environment, never from the command line). Kiosks receive masked identities only; \
-the full name and credential number stay in this process.")]
+Every option not given as a flag comes from its WXFACE_* environment variable \
+(WXFACE_APPID, WXFACE_MCH_ID, WXFACE_V2_KEY_FILE, WXFACE_MERCHANT_KEY_FILE, \
+WXFACE_BASE_URL, WXFACE_KEYS_DIR, …: docs/configuration.md lists them all), and \
+with --keys-dir the key set fills what is still missing. Keys come from files or the \
+environment, never from the command line. Kiosks receive masked identities only; the \
+full name and credential number stay in this process.")]
 pub struct MerchantServeArgs {
     /// Port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 0)]
@@ -225,62 +122,71 @@ pub struct MerchantServeArgs {
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
 
-    /// A key set written by `wxface sandbox serve` (ids, keys, platform keys).
-    #[arg(long, value_name = "DIR", env = "WXFACE_KEYS_DIR")]
+    /// A key set written by `wxface sandbox serve` (ids, keys, platform keys)
+    /// [env: WXFACE_KEYS_DIR].
+    #[arg(long, value_name = "DIR")]
     pub keys_dir: Option<PathBuf>,
 
-    /// Base URL of WeChat Pay, e.g. the sandbox's [default: the production hosts;
-    /// required with --keys-dir].
-    #[arg(long, value_name = "URL", env = "WXFACE_WECHAT_URL")]
-    pub wechat_url: Option<String>,
+    /// Base URL of both WeChat Pay hosts, e.g. the sandbox's [default: the
+    /// production hosts; required with --keys-dir] [env: WXFACE_BASE_URL].
+    #[arg(long, value_name = "URL", alias = "wechat-url")]
+    pub base_url: Option<String>,
 
-    /// `appid`.
-    #[arg(long, env = "WXFACE_APPID")]
+    /// `appid` [env: WXFACE_APPID].
+    #[arg(long)]
     pub appid: Option<String>,
 
-    /// `mch_id`.
-    #[arg(long, env = "WXFACE_MCH_ID")]
+    /// `mch_id` [env: WXFACE_MCH_ID].
+    #[arg(long)]
     pub mch_id: Option<String>,
 
-    /// File holding the v2 API key.
-    #[arg(long, value_name = "PATH", env = "WXFACE_V2_KEY_FILE")]
-    pub api_v2_key_file: Option<PathBuf>,
+    /// File holding the v2 API key [env: WXFACE_V2_KEY_FILE, or the key
+    /// itself in WXFACE_V2_KEY].
+    #[arg(long, value_name = "PATH", alias = "api-v2-key-file")]
+    pub v2_key_file: Option<PathBuf>,
 
-    /// File holding the APIv3 key (enables platform certificate download).
-    #[arg(long, value_name = "PATH", env = "WXFACE_APIV3_KEY_FILE")]
-    pub api_v3_key_file: Option<PathBuf>,
+    /// File holding the APIv3 key (enables platform certificate download)
+    /// [env: WXFACE_APIV3_KEY_FILE].
+    #[arg(long, value_name = "PATH", alias = "api-v3-key-file")]
+    pub apiv3_key_file: Option<PathBuf>,
 
-    /// Merchant API private key PEM.
-    #[arg(long, value_name = "PATH", env = "WXFACE_MERCHANT_KEY_FILE")]
+    /// Merchant API private key PEM [env: WXFACE_MERCHANT_KEY_FILE].
+    #[arg(long, value_name = "PATH")]
     pub merchant_key_file: Option<PathBuf>,
 
-    /// Merchant API certificate serial.
-    #[arg(long, value_name = "SERIAL", env = "WXFACE_MERCHANT_SERIAL_NO")]
-    pub merchant_serial: Option<String>,
+    /// Merchant API certificate serial [env: WXFACE_MERCHANT_SERIAL_NO].
+    #[arg(long, value_name = "SERIAL", alias = "merchant-serial")]
+    pub merchant_serial_no: Option<String>,
 
-    /// Platform certificate PEM (repeatable).
-    #[arg(long, value_name = "PATH")]
-    pub platform_cert: Vec<PathBuf>,
+    /// Platform certificate PEM (repeatable) [env: WXFACE_PLATFORM_CERT_FILE,
+    /// comma-separated].
+    #[arg(long, value_name = "PATH", alias = "platform-cert")]
+    pub platform_certificate_file: Vec<PathBuf>,
 
-    /// Platform public key PEM.
-    #[arg(long, value_name = "PATH", requires = "platform_public_key_id")]
-    pub platform_public_key: Option<PathBuf>,
+    /// Platform public key PEM, with --platform-public-key-id
+    /// [env: WXFACE_PLATFORM_PUBLIC_KEY_FILE].
+    #[arg(long, value_name = "PATH", alias = "platform-public-key")]
+    pub platform_public_key_file: Option<PathBuf>,
 
-    /// Id of the platform public key (`PUB_KEY_ID_…`).
-    #[arg(long, value_name = "ID", requires = "platform_public_key")]
+    /// Id of the platform public key (`PUB_KEY_ID_…`)
+    /// [env: WXFACE_PLATFORM_PUBLIC_KEY_ID].
+    #[arg(long, value_name = "ID")]
     pub platform_public_key_id: Option<String>,
 
-    /// RSA padding of the real-name fields.
-    #[arg(long, value_enum, default_value = "pkcs1v15", ignore_case = true)]
-    pub padding: PaddingArg,
+    /// RSA padding of the real-name fields [default: pkcs1v15]
+    /// [env: WXFACE_PADDING].
+    #[arg(long, value_enum, ignore_case = true)]
+    pub padding: Option<PaddingArg>,
 
-    /// Default `store_id` of authinfo requests.
-    #[arg(long, default_value = DEFAULT_STORE_ID)]
-    pub store_id: String,
+    /// Default `store_id` of authinfo requests [default: HOSPITAL-OPD-01]
+    /// [env: WXFACE_STORE_ID].
+    #[arg(long)]
+    pub store_id: Option<String>,
 
-    /// Default `store_name` of authinfo requests.
-    #[arg(long, default_value = DEFAULT_STORE_NAME)]
-    pub store_name: String,
+    /// Default `store_name` of authinfo requests [default: 门诊自助机]
+    /// [env: WXFACE_STORE_NAME].
+    #[arg(long)]
+    pub store_name: Option<String>,
 
     /// An openid the hospital already verified (repeatable): `/kiosk/verified`
     /// answers true for it.
@@ -288,77 +194,88 @@ pub struct MerchantServeArgs {
     pub verified: Vec<String>,
 }
 
-fn missing(what: &str, flag: &str) -> CliError {
-    CliError::Usage(format!("no {what}: pass {flag} (or --keys-dir)"))
-}
-
 impl MerchantServeArgs {
-    /// The setup: the keys directory, then the flags on top.
+    /// The setup from the process environment: see [`Self::setup_with`].
     ///
     /// # Errors
-    /// Missing values, unreadable files.
+    /// As [`Self::setup_with`].
     pub fn setup(&self) -> Result<MerchantSetup, CliError> {
-        let mut s = match &self.keys_dir {
-            Some(dir) => {
-                if self.wechat_url.is_none() {
-                    return Err(CliError::Usage(
-                        "a sandbox key set needs --wechat-url (the URL `wxface sandbox serve` printed)"
-                            .into(),
-                    ));
-                }
-                MerchantSetup::from_keys_dir(dir)?
+        self.setup_with(|var| std::env::var(var).ok())
+    }
+
+    /// The setup: the flags, then the environment (`lookup`) for every
+    /// option not given, then the keys directory (when the settings are
+    /// built). Checks here what a command line can fix, as usage errors.
+    ///
+    /// # Errors
+    /// [`CliError::Usage`] for missing values; the settings' errors for a
+    /// variable of the wrong type.
+    pub fn setup_with(
+        &self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<MerchantSetup, CliError> {
+        let mut s = ClientSettings::default();
+        s.keys_dir.clone_from(&self.keys_dir);
+        s.base_url.clone_from(&self.base_url);
+        s.appid.clone_from(&self.appid);
+        s.mch_id.clone_from(&self.mch_id);
+        s.v2_key_file.clone_from(&self.v2_key_file);
+        s.apiv3_key_file.clone_from(&self.apiv3_key_file);
+        s.merchant_key_file.clone_from(&self.merchant_key_file);
+        s.merchant_serial_no.clone_from(&self.merchant_serial_no);
+        s.platform_certificate_file
+            .clone_from(&self.platform_certificate_file);
+        s.platform_public_key_file
+            .clone_from(&self.platform_public_key_file);
+        s.platform_public_key_id
+            .clone_from(&self.platform_public_key_id);
+        s.padding = self.padding.map(|p| Padding::from(p).as_str().to_owned());
+        s.store_id.clone_from(&self.store_id);
+        s.store_name.clone_from(&self.store_name);
+        s.merge_lookup(&[], lookup)?;
+        if s.store_id.is_none() && s.store_name.is_none() {
+            s.store_id = Some(DEFAULT_STORE_ID.into());
+            s.store_name = Some(DEFAULT_STORE_NAME.into());
+        }
+        if s.keys_dir.is_some() {
+            if s.base_url.is_none() && (s.payapp_base_url.is_none() || s.apimch_base_url.is_none())
+            {
+                return Err(CliError::Usage(
+                    "a sandbox key set needs --base-url (the URL `wxface sandbox serve` printed)"
+                        .into(),
+                ));
             }
-            None => MerchantSetup::default(),
-        };
-        if let Some(v) = &self.appid {
-            s.appid = v.clone();
+        } else {
+            let missing = |what: &str, flag: &str, var: &str| {
+                CliError::Usage(format!(
+                    "no {what}: pass {flag} or set {var} (or --keys-dir)"
+                ))
+            };
+            if s.appid.is_none() {
+                return Err(missing("appid", "--appid", "WXFACE_APPID"));
+            }
+            if s.mch_id.is_none() {
+                return Err(missing("mch_id", "--mch-id", "WXFACE_MCH_ID"));
+            }
+            if s.v2_key.is_none() && s.v2_key_file.is_none() {
+                return Err(missing("v2 API key", "--v2-key-file", "WXFACE_V2_KEY_FILE"));
+            }
+            if s.merchant_key_pem.is_none() && s.merchant_key_file.is_none() {
+                return Err(missing(
+                    "merchant private key",
+                    "--merchant-key-file",
+                    "WXFACE_MERCHANT_KEY_FILE",
+                ));
+            }
+            if s.merchant_serial_no.is_none() {
+                return Err(missing(
+                    "merchant certificate serial",
+                    "--merchant-serial-no",
+                    "WXFACE_MERCHANT_SERIAL_NO",
+                ));
+            }
         }
-        if let Some(v) = &self.mch_id {
-            s.mch_id = v.clone();
-        }
-        if let Some(p) = &self.api_v2_key_file {
-            s.api_v2_key = Zeroizing::new(read_secret_file(p)?.trim().to_owned());
-        }
-        if let Some(p) = &self.api_v3_key_file {
-            s.api_v3_key = Some(Zeroizing::new(read_secret_file(p)?.trim().to_owned()));
-        }
-        if let Some(p) = &self.merchant_key_file {
-            s.merchant_key_pem = read_secret_file(p)?;
-        }
-        if let Some(v) = &self.merchant_serial {
-            s.merchant_serial = v.clone();
-        }
-        for p in &self.platform_cert {
-            s.platform_certs.push(
-                std::fs::read_to_string(p)
-                    .map_err(|e| CliError::Input(format!("cannot read `{}`: {e}", p.display())))?,
-            );
-        }
-        if let (Some(p), Some(id)) = (&self.platform_public_key, &self.platform_public_key_id) {
-            let pem = std::fs::read_to_string(p)
-                .map_err(|e| CliError::Input(format!("cannot read `{}`: {e}", p.display())))?;
-            s.platform_public_key = Some((id.clone(), pem));
-        }
-        s.padding = self.padding.into();
-        s.wechat_url = self.wechat_url.clone();
-        s.store_id = self.store_id.clone();
-        s.store_name = self.store_name.clone();
-        if s.appid.is_empty() {
-            return Err(missing("appid", "--appid"));
-        }
-        if s.mch_id.is_empty() {
-            return Err(missing("mch_id", "--mch-id"));
-        }
-        if s.api_v2_key.is_empty() {
-            return Err(missing("v2 API key", "--api-v2-key-file"));
-        }
-        if s.merchant_key_pem.is_empty() {
-            return Err(missing("merchant private key", "--merchant-key-file"));
-        }
-        if s.merchant_serial.is_empty() {
-            return Err(missing("merchant certificate serial", "--merchant-serial"));
-        }
-        Ok(s)
+        Ok(MerchantSetup { settings: s })
     }
 }
 
@@ -373,7 +290,7 @@ pub fn run(args: &MerchantServeArgs, stdout: &mut dyn Write) -> Result<(), CliEr
         .map_err(|_| CliError::Usage(format!("`{}` is not an IP address", args.host)))?;
     let rt = runtime()?;
     rt.block_on(async {
-        let (_client, state) = setup.server_state()?;
+        let (client, state) = setup.server_state()?;
         let registry = Arc::new(InMemoryRegistry::new());
         for (i, openid) in args.verified.iter().enumerate() {
             registry.insert(openid.clone(), format!("P-SEED-{:04}", i + 1));
@@ -386,13 +303,15 @@ pub fn run(args: &MerchantServeArgs, stdout: &mut dyn Write) -> Result<(), CliEr
         stdout
             .flush()
             .map_err(|e| CliError::Runtime(format!("cannot write output: {e}")))?;
+        let settings = &setup.settings;
         eprintln!(
             "wxface: merchant {} (store {}) → {}",
-            setup.mch_id,
-            setup.store_id,
-            setup
-                .wechat_url
+            client.config().mch_id(),
+            settings.store_id.as_deref().unwrap_or("-"),
+            settings
+                .base_url
                 .as_deref()
+                .or(settings.apimch_base_url.as_deref())
                 .unwrap_or("the WeChat Pay production hosts")
         );
         shutdown_signal().await;
@@ -401,4 +320,130 @@ pub fn run(args: &MerchantServeArgs, stdout: &mut dyn Write) -> Result<(), CliEr
             .await
             .map_err(|e| CliError::Runtime(format!("server error: {e}")))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cmd {
+        #[command(flatten)]
+        args: MerchantServeArgs,
+    }
+
+    fn setup(argv: &[&str], env: &[(&str, &str)]) -> Result<MerchantSetup, CliError> {
+        let cmd = Cmd::try_parse_from(std::iter::once("serve").chain(argv.iter().copied()))
+            .expect("arguments");
+        let env: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        cmd.args.setup_with(|var| env.get(var).cloned())
+    }
+
+    const COMPLETE: &[(&str, &str)] = &[
+        ("WXFACE_APPID", "wx_env"),
+        ("WXFACE_MCH_ID", "1900000002"),
+        ("WXFACE_V2_KEY", "k"),
+        ("WXFACE_MERCHANT_KEY_FILE", "/k.pem"),
+        ("WXFACE_MERCHANT_SERIAL_NO", "AB"),
+    ];
+
+    #[test]
+    fn flags_win_over_the_environment() {
+        let s = setup(&["--appid", "wx_flag", "--padding", "oaep-sha1"], COMPLETE)
+            .expect("setup")
+            .settings;
+        assert_eq!(s.appid.as_deref(), Some("wx_flag"));
+        assert_eq!(s.mch_id.as_deref(), Some("1900000002"));
+        assert_eq!(s.padding.as_deref(), Some("oaep-sha1"));
+        assert_eq!(s.store_id.as_deref(), Some(DEFAULT_STORE_ID));
+        assert_eq!(s.store_name.as_deref(), Some(DEFAULT_STORE_NAME));
+    }
+
+    #[test]
+    fn a_flag_keeps_the_other_half_of_its_pair_out() {
+        let s = setup(&["--v2-key-file", "/v2.txt"], COMPLETE)
+            .expect("setup")
+            .settings;
+        assert!(s.v2_key.is_none());
+        assert_eq!(s.v2_key_file, Some(PathBuf::from("/v2.txt")));
+    }
+
+    #[test]
+    fn the_old_flag_names_still_work() {
+        let s = setup(
+            &[
+                "--wechat-url",
+                "http://127.0.0.1:1",
+                "--api-v2-key-file",
+                "/v2",
+                "--merchant-serial",
+                "CD",
+                "--platform-cert",
+                "/c.pem",
+                "--platform-public-key",
+                "/p.pem",
+            ],
+            COMPLETE,
+        )
+        .expect("setup")
+        .settings;
+        assert_eq!(s.base_url.as_deref(), Some("http://127.0.0.1:1"));
+        assert_eq!(s.v2_key_file, Some(PathBuf::from("/v2")));
+        assert_eq!(s.merchant_serial_no.as_deref(), Some("CD"));
+        assert_eq!(s.platform_certificate_file, vec![PathBuf::from("/c.pem")]);
+        assert_eq!(s.platform_public_key_file, Some(PathBuf::from("/p.pem")));
+    }
+
+    #[test]
+    fn the_store_comes_from_the_environment_too() {
+        let mut env = COMPLETE.to_vec();
+        env.extend([("WXFACE_STORE_ID", "S9"), ("WXFACE_STORE_NAME", "Nine")]);
+        let s = setup(&[], &env).expect("setup").settings;
+        assert_eq!(s.store_id.as_deref(), Some("S9"));
+        assert_eq!(s.store_name.as_deref(), Some("Nine"));
+    }
+
+    #[test]
+    fn what_is_missing_is_a_usage_error_naming_flag_and_variable() {
+        let e = setup(&["--appid", "wx1"], &[]).expect_err("missing");
+        assert!(matches!(e, CliError::Usage(_)));
+        assert_eq!(
+            e.to_string(),
+            "no mch_id: pass --mch-id or set WXFACE_MCH_ID (or --keys-dir)"
+        );
+        let e = setup(&[], &[("WXFACE_KEYS_DIR", "/keys")]).expect_err("no url");
+        assert!(e.to_string().contains("--base-url"), "{e}");
+        // A key set and its URL from the environment are complete.
+        let s = setup(
+            &[],
+            &[
+                ("WXFACE_KEYS_DIR", "/keys"),
+                ("WXFACE_BASE_URL", "http://127.0.0.1:1"),
+            ],
+        )
+        .expect("setup")
+        .settings;
+        assert_eq!(s.keys_dir, Some(PathBuf::from("/keys")));
+    }
+
+    #[test]
+    fn a_variable_of_the_wrong_type_names_the_option() {
+        let mut env = COMPLETE.to_vec();
+        env.push(("WXFACE_TIMEOUT", "soon"));
+        let e = setup(&[], &env).expect_err("bad");
+        assert_eq!(e.code(), "invalid_input");
+        let text = e.to_string();
+        assert!(
+            text.contains("`timeout`") && text.contains("WXFACE_TIMEOUT"),
+            "{text}"
+        );
+        assert!(!text.contains("soon"), "{text}");
+    }
 }

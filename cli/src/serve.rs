@@ -117,7 +117,7 @@ pub fn run_sandbox(args: &SandboxServeArgs, stdout: &mut dyn Write) -> Result<()
             eprintln!("wxface: generated a new sandbox key set in {keys_dir}");
         }
         eprintln!(
-            "wxface: merchant server for it: wxface merchant serve --keys-dir {keys_dir} --wechat-url {}",
+            "wxface: merchant server for it: wxface merchant serve --keys-dir {keys_dir} --base-url {}",
             sandbox.url()
         );
         shutdown_signal().await;

@@ -81,7 +81,7 @@ fn merchant_serve_runs_the_kiosk_api_against_the_sandbox_keys() {
         "serve",
         "--keys-dir",
         &keys,
-        "--wechat-url",
+        "--base-url",
         &sandbox.url,
         "--verified",
         "o_sbx_patient_b",
@@ -151,6 +151,29 @@ fn merchant_serve_runs_the_kiosk_api_against_the_sandbox_keys() {
 }
 
 #[test]
+fn merchant_serve_takes_its_configuration_from_the_environment() {
+    let dir = tempdir("merchant-env");
+    let keys = dir.join("keys").display().to_string();
+    let sandbox = start(&["sandbox", "serve", "--keys-dir", &keys]);
+    let mut cmd = common::wxface_command();
+    cmd.env("WXFACE_KEYS_DIR", &keys)
+        .env("WXFACE_BASE_URL", &sandbox.url)
+        .env("WXFACE_STORE_ID", "STORE-ENV")
+        .env("WXFACE_STORE_NAME", "Env store");
+    let merchant = common::start_with(cmd, &["merchant", "serve"]);
+    let (_, raw) = post(
+        &format!("{}/_emu/rawdata", sandbox.url),
+        serde_json::json!({"device_id": "KIOSK-ENV"}),
+    );
+    let (status, grant) = post(
+        &format!("{}/kiosk/authinfo", merchant.url),
+        serde_json::json!({"rawdata": raw["rawdata"], "device_id": "KIOSK-ENV"}),
+    );
+    assert_eq!(status, 200, "{grant}");
+    assert!(grant["authinfo"].as_str().is_some());
+}
+
+#[test]
 fn merchant_serve_explains_what_is_missing() {
     let out = common::wxface_command()
         .args(["merchant", "serve", "--appid", "wx1"])
@@ -167,5 +190,5 @@ fn merchant_serve_explains_what_is_missing() {
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--wechat-url"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--base-url"));
 }

@@ -24,6 +24,20 @@
 //! # Ok(()) }
 //! ```
 //!
+//! The same configuration as named options — from code, the `WXFACE_*`
+//! environment, a config file or a sandbox key set — is [`ClientSettings`]
+//! (the options and variables are listed in `docs/configuration.md`; the
+//! CLI and the Python and Node bindings use the same names):
+//!
+//! ```no_run
+//! # fn demo() -> Result<(), wxface_client::Error> {
+//! let settings = wxface_client::ClientSettings::from_env()?;
+//! let (config, _decryptor) = settings.build()?;
+//! let client = wxface_client::MerchantClient::new(config)?;
+//! # let _ = client;
+//! # Ok(()) }
+//! ```
+//!
 //! ## What it does on top of `wxface-core`
 //!
 //! The core builds, signs, verifies and decrypts every message without doing
@@ -99,7 +113,7 @@ pub mod server;
 
 pub use client::{AuthinfoParams, AuthinfoResponse, ClientStats, MerchantClient};
 pub use config::{
-    ClientConfig, ClientConfigBuilder, DEFAULT_AUTHINFO_MARGIN_SECS,
+    ClientConfig, ClientConfigBuilder, ClientSettings, SettingValue, DEFAULT_AUTHINFO_MARGIN_SECS,
     DEFAULT_CERTIFICATE_REFRESH_SECS, MAX_AUTHINFO_AGE_SECS,
 };
 pub use error::{Error, Result, TransportKind};

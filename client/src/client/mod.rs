@@ -346,12 +346,7 @@ impl MerchantClient {
                 if !(200..300).contains(&resp.status) {
                     return Err(parse_error_body(resp.status, &resp.body));
                 }
-                Ok(parse_authinfo_response(
-                    &resp.body,
-                    &cfg.api_key,
-                    cfg.sign_type,
-                    now,
-                )?)
+                parse_authinfo_response(&resp.body, &cfg.api_key, cfg.sign_type, now)
             })
             .await?;
         let now = self.now();
@@ -497,7 +492,7 @@ impl MerchantClient {
                 .then(|| cfg.sub_serial_no.clone())
                 .flatten(),
         };
-        Ok(query.path_and_query()?)
+        query.path_and_query()
     }
 
     /// Query `ASK_REAL_NAME` and decrypt the identity with `decryptor` (the
@@ -553,7 +548,7 @@ pub(crate) fn decrypt_user(user: &FaceUser, decryptor: &Decryptor) -> Result<Rea
             "no real-name fields (was ASK_REAL_NAME granted?)",
         )
     })?;
-    Ok(decryptor.decrypt_real_name(enc)?)
+    decryptor.decrypt_real_name(enc)
 }
 
 #[allow(dead_code)]

@@ -6,8 +6,10 @@
 //! use).
 
 mod builder;
+mod settings;
 
 pub use builder::ClientConfigBuilder;
+pub use settings::{ClientSettings, SettingValue};
 
 use std::fmt;
 use std::sync::Arc;
