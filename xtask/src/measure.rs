@@ -30,6 +30,10 @@ const BINDINGS: &[(&str, &[&str])] = &[
 const WINDOW: usize = 6;
 
 fn files(root: &Path, dir: &str, exts: &[&str], out: &mut Vec<PathBuf>) {
+    if root.join(dir).is_file() {
+        out.push(root.join(dir));
+        return;
+    }
     let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
         return;
     };
@@ -169,6 +173,24 @@ pub fn run(root: &Path) -> bool {
     let glossary = std::fs::read_to_string(root.join("docs/glossary.md")).unwrap_or_default();
     let mut rows = 0;
     let mut two_names = Vec::new();
+    let mut missing = Vec::new();
+    let sources: HashMap<&str, String> = LANGUAGES
+        .iter()
+        .map(|(lang, dirs, exts)| {
+            let text = dirs
+                .iter()
+                .flat_map(|d| {
+                    let mut v = Vec::new();
+                    files(root, d, exts, &mut v);
+                    v
+                })
+                .filter(|p| !test_or_copy(&p.strip_prefix(root).unwrap_or(p).display().to_string()))
+                .filter_map(|p| std::fs::read_to_string(p).ok())
+                .collect::<Vec<_>>()
+                .join("\n");
+            (*lang, text)
+        })
+        .collect();
     for line in glossary
         .lines()
         .filter(|l| l.starts_with("| ") && !l.starts_with("| concept"))
@@ -190,7 +212,30 @@ pub fn run(root: &Path) -> bool {
         if names.len() > 1 {
             two_names.push(format!("{}: {:?}", cells[0], names));
         }
+        // Each name must be in its language's sources (napi and UniFFI
+        // camelCase Rust names, so their snake_case spelling counts too).
+        for (lang, cell) in LANGUAGES.iter().zip(&cells[1..]) {
+            let name = cell.trim_matches('`');
+            if name.is_empty() || name == "—" {
+                continue;
+            }
+            let leaf = name.rsplit("::").next().unwrap_or(name);
+            let found = sources
+                .get(lang.0)
+                .is_some_and(|text| contains_word(text, leaf) || contains_word(text, &snake(leaf)));
+            if !found {
+                missing.push(format!("{} ({}): `{name}`", cells[0], lang.0));
+            }
+        }
     }
+    println!(
+        "   names not found in their language's sources: {}",
+        missing.len()
+    );
+    for m in &missing {
+        println!("   {m}");
+    }
+    ok &= missing.is_empty();
     println!(
         "3. glossary: {rows} concepts, {} with more than one name",
         two_names.len()
@@ -258,6 +303,58 @@ pub fn run(root: &Path) -> bool {
     // the catalogue's rows take their codes from.
     ok &= lists.keys().all(|p| p == "core/src/error.rs");
     ok
+}
+
+/// The glossary's languages, in column order, and where their public names
+/// are written.
+const LANGUAGES: &[(&str, &[&str], &[&str])] = &[
+    (
+        "Rust",
+        &["core/src", "client/src", "capture/src", "sandbox/src"],
+        &[".rs"],
+    ),
+    (
+        "Python",
+        &["bindings-py/src", "bindings-py/python"],
+        &[".rs", ".py", ".pyi"],
+    ),
+    (
+        "JavaScript",
+        &[
+            "bindings-node/src",
+            "bindings-node/lib",
+            "bindings-node/index.d.ts",
+            "wasm/src",
+            "wasm/js",
+        ],
+        &[".rs", ".js", ".ts"],
+    ),
+    (
+        "Kotlin",
+        &["bindings-kotlin/src", "bindings-kotlin/kotlin/main"],
+        &[".rs", ".kt"],
+    ),
+];
+
+fn contains_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        let edge = |c: Option<char>| c.is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        edge(before) && edge(after)
+    })
+}
+
+/// `exposeName` → `expose_name`.
+fn snake(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() && i > 0 && !name[..i].ends_with(|p: char| p.is_uppercase()) {
+            out.push('_');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
 }
 
 /// A name without its casing and decoration: `wechat_code`, `wechatCode`,
