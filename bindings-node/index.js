@@ -11,7 +11,7 @@ const native = require('./native.js')
 const errors = require('./lib/errors.js')
 const { makeKiosk } = require('./lib/kiosk.js')
 
-native.__setErrorFactory(errors.fromDescription)
+native.__setErrorFactory(errors.fromInfo)
 
 function defineInspect (cls, fn) {
   Object.defineProperty(cls.prototype, util.inspect.custom, {
@@ -19,7 +19,8 @@ function defineInspect (cls, fn) {
   })
 }
 
-// An Identity shows its masked form only; the full values need reveal().
+// An Identity shows its masked form only; the full values need exposeName()
+// and exposeCredentialId().
 defineInspect(native.Identity, function (depth, options, inspect) {
   return `Identity ${(inspect || util.inspect)(this.masked(), options)}`
 })
@@ -120,9 +121,14 @@ for (const [k, v] of Object.entries(native)) {
   if (!HIDDEN.has(k)) api[k] = inner[k]
 }
 
+// The error classes, by name; `errorCodes()` is the generated table's.
+const classes = {}
+for (const cls of [errors.WxfaceError, ...Object.values(errors.KINDS)]) classes[cls.name] = cls
+
 module.exports = {
   ...api,
   Kiosk: makeKiosk(inner),
-  ...errors.classes,
+  ...classes,
+  errorCodes: errors.errorCodes,
   errors
 }

@@ -30,7 +30,6 @@ export const {
   dev,
   // errors
   errorCodes,
-  errorKinds,
   errors,
   WxfaceError,
   InvalidInputError,

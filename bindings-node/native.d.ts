@@ -131,10 +131,12 @@ export declare class Identity {
   /** The masked form as a plain object. */
   masked(): MaskedIdentity
   /**
-   * The FULL name and credential number. Exposes personal data: use only
-   * where the hospital system stores or shows it under its own controls.
+   * The FULL name. Exposes personal data: use only where the hospital
+   * system stores or shows it under its own controls.
    */
-  reveal(): RevealedIdentity
+  exposeName(): string
+  /** The FULL credential number. Exposes personal data, as `exposeName`. */
+  exposeCredentialId(): string
   /** The masked form (what `JSON.stringify` writes). */
   toJSON(): MaskedIdentity
   /** `张*三 (身份证 110***********1234)`. */
@@ -244,10 +246,10 @@ export declare class NativeKiosk {
    */
   start(): Promise<void>
   /**
-   * Verify one patient; resolves with the outcome (never rejects for a
-   * flow failure: that is `{kind: 'failed'}`).
+   * Verify one patient; resolves with the outcome, a [`model::Outcome`] in
+   * camelCase (never rejects for a flow failure: that is `failed`).
    */
-  verify(hooks: NativeVerifyHooks, cancel?: CancelToken | undefined | null): Promise<NativeOutcome>
+  verify(hooks: NativeVerifyHooks, cancel?: CancelToken | undefined | null): Promise<object>
   /** Cancel the verification in progress; returns whether there was one. */
   cancel(): boolean
   /**
@@ -260,7 +262,7 @@ export declare class NativeKiosk {
   shutdown(): Promise<void>
   /**
    * Name of the flow's state (`uninitialised`, `ready`, `released`, …).
-   * Resolves once a call in progress has finished with the flow.
+   * Answers while a verification is in progress, too.
    */
   state(): Promise<string>
   /** Expiry of the cached authinfo (unix seconds), if one is held. */
@@ -342,15 +344,20 @@ export declare class SignedAnswer {
 }
 
 /**
- * A sample error of each code, as the binding would throw it (for tests of
- * the JS error classes; messages contain no data).
+ * The core's error catalogue as `[code, kind, className]` rows, for the
+ * drift test of the generated JS classes. Not public API.
+ */
+export declare function __errorCatalogue(): Array<Array<string>>
+
+/**
+ * A sample error of each code, as the binding throws it (for tests of the
+ * JS error classes; no data in them). Not public API.
  */
 export declare function __sampleErrors(): Array<unknown>
 
 /**
- * Register the function that builds JS error objects from a description
- * `{kind, code, message, …}`. Called once by the package's wrapper; not
- * public API.
+ * Register the function that builds JS errors from a record (`fromInfo`).
+ * Called once by the package's wrapper; not public API.
  */
 export declare function __setErrorFactory(factory: (arg: any) => unknown): void
 
@@ -359,7 +366,7 @@ export interface AuthinfoAnswer {
   /** The grant on success. */
   ok?: KioskAuthinfo
   /** The failure. */
-  error?: CallbackFailure
+  error?: any
 }
 
 /** What a JS backend's `authinfo` receives. */
@@ -399,23 +406,6 @@ export interface AuthinfoParamsInit {
   storeName?: string
   /** `attach`, a JSON string passed through to WeChat. */
   attach?: string
-}
-
-/**
- * How a JS callback failed, as the wrapper describes it (the original error
- * stays in JS and becomes the `cause` of the outcome's error).
- */
-export interface CallbackFailure {
-  /** `name` of the thrown value, when it has one. */
-  name?: string
-  /** `code` of a `WxfaceError`. */
-  code?: string
-  /** `wechatCode` of a `BackendError`. */
-  wechatCode?: string
-  /** `wechatMessage` of a `BackendError`. */
-  wechatMessage?: string
-  /** `status` of a `BackendError`. */
-  status?: number
 }
 
 /** Counters since the client was built. */
@@ -477,16 +467,6 @@ export interface EmulatorSettings {
   latencyMs?: number
 }
 
-/**
- * Every error `code` the binding can produce: those of the client (the
- * core's and `transport`) and the binding's own (for the drift test of the
- * JS error table).
- */
-export declare function errorCodes(): Array<string>
-
-/** Every error kind with its JS class name, as `[kind, className]` pairs. */
-export declare function errorKinds(): Array<Array<string>>
-
 /** A verified answer of the identity query. */
 export interface FaceUser {
   /** The user's openid under the merchant's appid. */
@@ -534,7 +514,7 @@ export interface JsBackendFunctions {
   /** `({rawdata, deviceId, refresh}) => Promise<{ok: {authinfo, expiresIn?, expiresAt?}} | {error}>` */
   authinfo: ((arg: AuthinfoCall) => Promise<AuthinfoAnswer>)
   /** `(who) => Promise<{ok: boolean} | {error}>` */
-  isVerified: ((arg: RecognisedUser) => Promise<VerifiedAnswer>)
+  isVerified: (who: object) => Promise<object>
   /** `({faceSid, deviceId}) => Promise<{ok: MaskedIdentity} | {error}>` */
   realName: ((arg: RealNameCall) => Promise<RealNameAnswer>)
 }
@@ -590,24 +570,6 @@ export interface KioskConfig {
   initRetries?: number
   /** Pause between those retries, milliseconds (default 500). */
   initRetryDelayMs?: number
-}
-
-/** A progress event of one verification (no personal data). */
-export interface KioskProgress {
-  /** `"step_started"`, `"step_finished"`, `"cancel_requested"` or `"finished"`. */
-  type: string
-  /**
-   * The step (`initialising`, `reading_rawdata`, `fetching_authinfo`,
-   * `recognising`, `checking_verified`, `asking_consent`, `quitting`,
-   * `fetching_real_name`, `releasing`).
-   */
-  step?: string
-  /** How a step ended: `"ok"`, `"error"` or `"cancelled"`. */
-  status?: string
-  /** How long the step (or the whole verification) took, milliseconds. */
-  elapsedMs?: number
-  /** The outcome's kind (`finished` only). */
-  outcome?: string
 }
 
 /** Mask a credential number: 15+ characters keep the first 3 and last 4 (`110***********0021`), 6-14 the first and last 2 (`E******78`), never more than half. */
@@ -687,36 +649,15 @@ export interface MerchantClientConfig {
   maxRetries?: number
 }
 
-/**
- * How a verification ended, as the native layer reports it; the wrapper
- * turns `error` into a `WxfaceError`.
- */
-export interface NativeOutcome {
-  /** `"verified"`, `"already_verified"`, `"consent_refused"`, `"cancelled"` or `"failed"`. */
-  kind: string
-  /** `face_sid` of the recognised user. */
-  faceSid?: string
-  /** `openid`, when the SDK returned one. */
-  openid?: string
-  /** `sub_openid`, when the SDK returned one. */
-  subOpenid?: string
-  /** The masked identity (`verified`). */
-  identity?: MaskedIdentity
-  /** The step that failed (`failed`). */
-  step?: string
-  /** The error's description (`failed`): `{kind, code, message, …}`. */
-  error?: any
-}
-
-/** Hooks of one verification (wrapped by `index.js`). */
+/** Hooks of one verification (wrapped by `lib/kiosk.js`). */
 export interface NativeVerifyHooks {
   /**
    * `(who) => Promise<{ok: boolean} | {error}>`: decides "already verified?"
    * instead of the merchant server.
    */
-  isAlreadyVerified?: ((arg: RecognisedUser) => Promise<VerifiedAnswer>)
-  /** `(event) => void` */
-  onProgress?: ((arg: KioskProgress) => unknown)
+  isAlreadyVerified?: (who: object) => Promise<object>
+  /** `(event) => void`, with a [`model::Progress`] in camelCase. */
+  onProgress?: (event: object) => void
 }
 
 /** `realName` answer of a JS backend. */
@@ -724,7 +665,7 @@ export interface RealNameAnswer {
   /** The masked identity on success. */
   ok?: MaskedIdentity
   /** The failure. */
-  error?: CallbackFailure
+  error?: any
 }
 
 /** What a JS backend's `realName` receives. */
@@ -755,35 +696,12 @@ export interface RealNameReceiverOptions {
   padding?: string
 }
 
-/** Who the face SDK recognised (no personal data). */
-export interface RecognisedUser {
-  /** `face_sid`: the identity query credential. */
-  faceSid: string
-  /** `openid`, when the SDK returned one. */
-  openid?: string
-  /** `sub_openid`, when the SDK returned one. */
-  subOpenid?: string
-}
-
-/**
- * The full identity returned by [`Identity::reveal`]. Personal data: store or
- * show it only under the hospital system's own controls.
- */
-export interface RevealedIdentity {
-  /** Full name. */
-  name: string
-  /** Credential type (1 = resident ID card, …). */
-  credentialType: number
-  /** Full credential number. */
-  credentialId: string
-}
-
 /** The answer of a wrapped JS callback: `{ok: value}` or `{error: failure}`. */
 export interface VerifiedAnswer {
   /** The value on success. */
   ok?: boolean
   /** The failure. */
-  error?: CallbackFailure
+  error?: any
 }
 
 export declare namespace dev {
@@ -862,7 +780,12 @@ export declare namespace sdk {
    * `"initialising"`, `"scan_instead"` or `"other"`.
    */
   export function classifyError(error: sdk.SdkErrorFields): string
-  /** An SDK error answer as the SDK sends it (for stand-ins written in JS). */
+  /**
+   * An SDK error answer as the SDK sends it (for stand-ins written in JS).
+   *
+   * # Errors
+   * `InvalidInputError` without `returnCode`.
+   */
   export function errorResponse(error: sdk.SdkErrorFields): string
   /**
    * `getWxpayfaceCode` request JSON (`face_authtype` defaults to `FACE_AUTH`).
@@ -963,10 +886,13 @@ export declare namespace sdk {
      */
     sdkVersion?: string
   }
-  /** The fields of an SDK error, as carried by `SdkError`. */
+  /**
+   * The fields of an SDK error, as carried by `SdkError` (which can be
+   * passed as is).
+   */
   export interface SdkErrorFields {
-    /** `return_code` */
-    returnCode: string
+    /** `return_code` (required by `errorResponse`). */
+    returnCode?: string
     /** `return_msg` */
     returnMsg?: string
     /** `err_code` */

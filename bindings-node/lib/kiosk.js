@@ -8,31 +8,52 @@
 
 const errors = require('./errors.js')
 
-/** What Rust needs to know about a value a callback threw (not its message). */
-function describeFailure (e) {
-  if (e === null || typeof e !== 'object') return { name: typeof e }
-  const str = (v) => (typeof v === 'string' ? v : undefined)
-  return {
-    name: str(e.name),
-    code: str(e.code),
-    wechatCode: str(e.wechatCode),
-    wechatMessage: str(e.wechatMessage),
-    status: Number.isInteger(e.status) ? e.status : undefined
-  }
+/** Node's codes of an HTTP call that got no answer → the transport kind. */
+const TRANSPORT_KINDS = {
+  ECONNREFUSED: 'connect',
+  ENOTFOUND: 'connect',
+  EAI_AGAIN: 'connect',
+  EHOSTUNREACH: 'connect',
+  ENETUNREACH: 'connect',
+  UND_ERR_CONNECT_TIMEOUT: 'timeout',
+  ETIMEDOUT: 'timeout',
+  UND_ERR_HEADERS_TIMEOUT: 'timeout',
+  UND_ERR_BODY_TIMEOUT: 'timeout',
+  ECONNRESET: 'interrupted',
+  EPIPE: 'interrupted',
+  UND_ERR_SOCKET: 'interrupted'
+}
+
+/**
+ * The error record (snake_case, as `fromInfo` takes it) of what a callback
+ * threw. A WxfaceError keeps its own. Anything else is described by its name
+ * and code only, never its message (which may hold data): a `transport` error
+ * for the merchant backend (it stands for the merchant server), `internal`
+ * for another callback.
+ */
+function failureInfo (e, callback, isBackend) {
+  if (e instanceof errors.WxfaceError) return e.info()
+  const token = (v) => (typeof v === 'string' && /^[A-Za-z_][\w.]{0,63}$/.test(v) ? v : undefined)
+  const obj = e !== null && typeof e === 'object' ? e : {}
+  const code = token(obj.code) || token(obj.cause && obj.cause.code)
+  const what = `\`${callback}\` threw ${token(obj.name) || typeof e}${code ? ` (${code})` : ''}`
+  if (!isBackend) return { code: 'internal', message: what }
+  const kind = TRANSPORT_KINDS[code] || (obj.name === 'TimeoutError' ? 'timeout' : 'other')
+  return { code: 'transport', message: what, transport_kind: kind }
 }
 
 /**
  * A callback as the native side calls it: always a Promise of `{ok}` or
- * `{error}`, never a throw. The thrown value is kept in `failures` so that it
- * can become the `cause` of the outcome's error.
+ * `{error}` (an error record), never a throw. The thrown value is kept in
+ * `failures` so that it can become the `cause` of the outcome's error.
  */
-function wrapCallback (fn, failures) {
+function wrapCallback (fn, failures, name, isBackend = false) {
   return async (arg) => {
     try {
-      return { ok: await fn(arg) }
+      return { ok: await fn(arg !== null && typeof arg === 'object' ? compact(arg) : arg) }
     } catch (e) {
       failures.push(e)
-      return { error: describeFailure(e) }
+      return { error: failureInfo(e, name, isBackend) }
     }
   }
 }
@@ -43,18 +64,17 @@ function compact (o) {
   return out
 }
 
+/** The outcome of the core's record (camelCase, tagged by `outcome`). */
 function toOutcome (n, failures) {
-  const who = { faceSid: n.faceSid, openid: n.openid, subOpenid: n.subOpenid }
-  switch (n.kind) {
+  switch (n.outcome) {
     case 'verified':
-      return compact({ kind: n.kind, identity: compact(n.identity), ...who })
     case 'already_verified':
     case 'consent_refused':
-      return compact({ kind: n.kind, ...who })
+      return compact({ kind: n.outcome, identity: n.identity, ...n.who })
     case 'cancelled':
-      return { kind: n.kind }
+      return { kind: n.outcome }
     default: {
-      const error = errors.fromDescription(n.error || { kind: 'internal', code: 'internal', message: 'no error description' })
+      const error = errors.fromInfo(n.error || { code: 'internal', message: 'no error record' })
       if (failures.length > 0) error.cause = failures[failures.length - 1]
       return { kind: 'failed', step: n.step, error }
     }
@@ -88,10 +108,12 @@ function makeKiosk (native) {
         const failures = () => this.#failures
         const call = (m, fallback) => (arg) =>
           typeof backend[m] === 'function' ? backend[m](arg) : fallback
+        const wrap = (m, fallback) => (arg) =>
+          wrapCallback(call(m, fallback), failures(), `backend.${m}`, true)(arg)
         fns = {
-          authinfo: (arg) => wrapCallback(call('authinfo'), failures())(arg),
-          isVerified: (arg) => wrapCallback(call('isVerified', false), failures())(arg),
-          realName: (arg) => wrapCallback(call('realName'), failures())(arg)
+          authinfo: wrap('authinfo'),
+          isVerified: wrap('isVerified', false),
+          realName: wrap('realName')
         }
       }
       this.#native = new native.NativeKiosk(rest, sdk, fns)
@@ -135,13 +157,15 @@ function makeKiosk (native) {
       const hooks = {}
       if (isAlreadyVerified) {
         if (typeof isAlreadyVerified !== 'function') throw new TypeError('Kiosk.verify: isAlreadyVerified must be a function')
-        hooks.isAlreadyVerified = wrapCallback(async (who) => Boolean(await isAlreadyVerified(who)), failures)
+        hooks.isAlreadyVerified = wrapCallback(async (who) => Boolean(await isAlreadyVerified(who)), failures, 'isAlreadyVerified')
       }
       if (onProgress) {
         if (typeof onProgress !== 'function') throw new TypeError('Kiosk.verify: onProgress must be a function')
         hooks.onProgress = (event) => {
           try {
-            onProgress(compact(event))
+            const e = compact(event)
+            if (e.error) e.error = errors.fromInfo(e.error)
+            onProgress(e)
           } catch (e) {
             process.emitWarning(`Kiosk.verify: onProgress threw (${e && e.name})`, 'WxfaceWarning')
           }

@@ -24,7 +24,7 @@ use wxface_core::v3::{self as core_v3, PlatformKeyStore, ResponseVerifier};
 use wxface_core::Error;
 use zeroize::Zeroizing;
 
-use crate::error::{js, Failure};
+use crate::error::js;
 use crate::identity::Identity;
 use crate::runtime;
 use crate::v3::{EncryptedRealName, SignedAnswer};
@@ -49,7 +49,7 @@ fn padding_of(p: Option<&str>) -> Result<Padding, Error> {
 /// reject rather than throw).
 fn rejected<'env, V: napi::bindgen_prelude::ToNapiValue + Send + 'static>(
     env: &'env Env,
-    failure: Failure,
+    failure: Error,
 ) -> napi::Result<PromiseRaw<'env, V>> {
     runtime::future(env, async move { Err::<V, _>(failure) }, |_, v| Ok(v))
 }
@@ -58,11 +58,12 @@ fn rejected<'env, V: napi::bindgen_prelude::ToNapiValue + Send + 'static>(
 /// `FaceUser` holding one. Anything else (a plain object with ciphertexts
 /// in it) is refused.
 fn encrypted_of(value: Unknown<'_>) -> Result<core_v3::EncryptedRealName, Error> {
-    let refused = || Error::InvalidInput {
-        field: "realName".into(),
-        reason: "must be the `EncryptedRealName` of a verified answer (a `FaceUser` from \
-                     `MerchantClient.queryUser` or `v3.handleUsersResponse`, or its `realName`)"
-            .into(),
+    let refused = || {
+        Error::invalid(
+            "realName",
+            "must be the `EncryptedRealName` of a verified answer (a `FaceUser` from \
+             `MerchantClient.queryUser` or `v3.handleUsersResponse`, or its `realName`)",
+        )
     };
     if value.get_type().map_err(|_| refused())? != ValueType::Object {
         return Err(refused());
@@ -142,12 +143,12 @@ impl Decryptor {
     ) -> napi::Result<PromiseRaw<'env, Identity>> {
         let enc = match encrypted_of(verified) {
             Ok(enc) => enc,
-            Err(e) => return rejected(env, Failure::from(e)),
+            Err(e) => return rejected(env, e),
         };
         let d = Arc::clone(&self.inner);
         runtime::blocking(
             env,
-            move || d.decrypt_real_name(&enc).map_err(Failure::from),
+            move || d.decrypt_real_name(&enc),
             |_, rn| Ok(Identity::new(rn)),
         )
     }
@@ -191,8 +192,8 @@ fn build_receiver(
         (Some(id), Some(pem)) => store.add_public_key_pem(provider.as_ref(), &id, &pem)?,
         (None, None) => {}
         _ => {
-            return Err(Error::Config(
-                "`pubKeyId` and `platformPublicKeyPem` go together".into(),
+            return Err(Error::config(
+                "`pubKeyId` and `platformPublicKeyPem` go together",
             ))
         }
     }
@@ -206,9 +207,8 @@ fn build_receiver(
     }
     let ids: Vec<String> = store.ids().into_iter().map(str::to_owned).collect();
     if ids.is_empty() {
-        return Err(Error::Config(
-            "a platform key is needed: `pubKeyId` with `platformPublicKeyPem`, or `platformCertificatePem`"
-                .into(),
+        return Err(Error::config(
+            "a platform key is needed: `pubKeyId` with `platformPublicKeyPem`, or `platformCertificatePem`",
         ));
     }
     let decryptor = decrypt::Decryptor::from_pem(&key, padding)?;
@@ -225,9 +225,11 @@ enum Forwarded {
 }
 
 fn forwarded_of(value: Unknown<'_>) -> Result<Forwarded, Error> {
-    let refused = || Error::InvalidInput {
-        field: "answer".into(),
-        reason: "must be a `SignedAnswer` or its JSON form (a string or a Buffer)".into(),
+    let refused = || {
+        Error::invalid(
+            "answer",
+            "must be a `SignedAnswer` or its JSON form (a string or a Buffer)",
+        )
     };
     match value.get_type().map_err(|_| refused())? {
         ValueType::String => String::from_unknown(value)
@@ -306,17 +308,14 @@ impl RealNameReceiver {
     ) -> napi::Result<PromiseRaw<'env, Identity>> {
         let forwarded = match forwarded_of(answer) {
             Ok(f) => f,
-            Err(e) => return rejected(env, Failure::from(e)),
+            Err(e) => return rejected(env, e),
         };
         let r = Arc::clone(&self.inner);
         runtime::blocking(
             env,
-            move || {
-                match forwarded {
-                    Forwarded::Answer(a) => r.receive(&a),
-                    Forwarded::Json(j) => r.receive_json(&j),
-                }
-                .map_err(Failure::from)
+            move || match forwarded {
+                Forwarded::Answer(a) => r.receive(&a),
+                Forwarded::Json(j) => r.receive_json(&j),
             },
             |_, rn| Ok(Identity::new(rn)),
         )

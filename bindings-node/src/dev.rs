@@ -16,7 +16,6 @@ use wxface_core::Error;
 use wxface_sandbox::{Credentials, Sandbox, SandboxConfig};
 
 use crate::decrypt::RealNameReceiverOptions;
-use crate::error::Failure;
 use crate::merchant::MerchantClientConfig;
 use crate::runtime;
 
@@ -62,15 +61,15 @@ fn merchant_config(creds: &Credentials, sandbox_url: &str) -> MerchantClientConf
     }
 }
 
-async fn start(options: DevServerOptions) -> Result<DevServer, Failure> {
+async fn start(options: DevServerOptions) -> Result<DevServer, Error> {
     let config = match options.sandbox_config_json {
         Some(j) => SandboxConfig::from_json(&j),
         None => Ok(SandboxConfig::default()),
     }
-    .map_err(|e| Failure::from(Error::Config(e.to_string())))?;
+    .map_err(|e| Error::config(e.to_string()))?;
     let sandbox = Sandbox::start(config)
         .await
-        .map_err(|e| Failure::from(Error::Config(e.to_string())))?;
+        .map_err(|e| Error::config(e.to_string()))?;
     let creds = sandbox.credentials();
     let sandbox_url = sandbox.url();
     let cfg = merchant_config(&creds, &sandbox_url);
@@ -80,7 +79,7 @@ async fn start(options: DevServerOptions) -> Result<DevServer, Failure> {
     let addr = SocketAddr::from(([127, 0, 0, 1], 0));
     let (bound, handle) = server::serve(addr, ServerState::new(client, decryptor))
         .await
-        .map_err(|e| Failure::from(Error::Config(format!("merchant server: {e}"))))?;
+        .map_err(|e| Error::config(format!("merchant server: {e}")))?;
     Ok(DevServer {
         sandbox: Mutex::new(Some(sandbox)),
         server: Mutex::new(Some(handle)),

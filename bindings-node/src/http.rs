@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use napi_derive::napi;
-use wxface_core::http::{self as core_http, Endpoint, Method};
+use wxface_core::http::{self as core_http, Endpoint};
 use wxface_core::Error;
 
 /// A request ready to send (with `fetch` or any HTTP client).
@@ -44,21 +44,13 @@ impl From<core_http::HttpRequest> for HttpRequest {
 impl TryFrom<HttpRequest> for core_http::HttpRequest {
     type Error = Error;
     fn try_from(r: HttpRequest) -> Result<Self, Error> {
-        let invalid = |field: &str, reason: &str| Error::InvalidInput {
-            field: field.to_owned(),
-            reason: reason.to_owned(),
-        };
         Ok(core_http::HttpRequest {
             endpoint: match r.endpoint.as_str() {
                 "payapp" => Endpoint::PayApp,
                 "api_mch" | "" => Endpoint::ApiMch,
-                _ => return Err(invalid("endpoint", "must be `payapp` or `api_mch`")),
+                _ => return Err(Error::invalid("endpoint", "must be `payapp` or `api_mch`")),
             },
-            method: match r.method.as_str() {
-                "GET" => Method::Get,
-                "POST" => Method::Post,
-                _ => return Err(invalid("method", "must be GET or POST")),
-            },
+            method: r.method.parse()?,
             path_and_query: r.path_and_query,
             headers: r.headers.into_iter().collect(),
             body: r.body.into_bytes(),

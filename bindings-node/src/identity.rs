@@ -1,9 +1,10 @@
 //! `Identity`: a decrypted identity that shows only masked values unless
-//! explicitly revealed.
+//! explicitly exposed.
 //!
 //! The full name and credential number stay in Rust memory (zeroized when the
 //! object is collected) and cross into JavaScript only through
-//! [`Identity::reveal`], whose name makes every use easy to find in review.
+//! `exposeName()` and `exposeCredentialId()` (the core's names), which make
+//! every use easy to find in review.
 //! `toString`, `toJSON` and `util.inspect` (set up by the JS wrapper) show
 //! the masked form.
 
@@ -30,18 +31,6 @@ impl From<&core_realname::MaskedIdentity> for MaskedIdentity {
             credential_id: m.credential_id.clone(),
         }
     }
-}
-
-/// The full identity returned by [`Identity::reveal`]. Personal data: store or
-/// show it only under the hospital system's own controls.
-#[napi(object)]
-pub struct RevealedIdentity {
-    /// Full name.
-    pub name: String,
-    /// Credential type (1 = resident ID card, …).
-    pub credential_type: i64,
-    /// Full credential number.
-    pub credential_id: String,
 }
 
 /// A verified, decrypted identity.
@@ -90,17 +79,19 @@ impl Identity {
         MaskedIdentity::from(&self.inner.masked())
     }
 
-    /// The FULL name and credential number. Exposes personal data: use only
-    /// where the hospital system stores or shows it under its own controls.
-    #[napi]
-    pub fn reveal(&self) -> RevealedIdentity {
-        RevealedIdentity {
-            // EXPOSE: the caller asked for the full values by name.
-            name: self.inner.expose_name().to_owned(),
-            credential_type: self.inner.credential_type().code(),
-            // EXPOSE: as above.
-            credential_id: self.inner.expose_credential_id().to_owned(),
-        }
+    /// The FULL name. Exposes personal data: use only where the hospital
+    /// system stores or shows it under its own controls.
+    #[napi(js_name = "exposeName")]
+    pub fn expose_name(&self) -> String {
+        // EXPOSE: the caller asked for the full value by name.
+        self.inner.expose_name().to_owned()
+    }
+
+    /// The FULL credential number. Exposes personal data, as `exposeName`.
+    #[napi(js_name = "exposeCredentialId")]
+    pub fn expose_credential_id(&self) -> String {
+        // EXPOSE: as above.
+        self.inner.expose_credential_id().to_owned()
     }
 
     /// The masked form (what `JSON.stringify` writes).

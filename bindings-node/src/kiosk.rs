@@ -16,17 +16,20 @@ use napi::threadsafe_function::{
 };
 use napi::{Env, Status};
 use napi_derive::napi;
+use serde_json::Value;
 use wxface_capture as capture;
-use wxface_capture::{FlowConfig, Outcome, ProgressEvent, VerifyHooks};
+use wxface_capture::{FlowConfig, ProgressEvent, VerifyHooks};
+use wxface_core::error::ErrorInfo;
 use wxface_core::flow::Recognised;
+use wxface_core::kiosk_api;
+use wxface_core::model;
 use wxface_core::realname::{CredentialType, MaskedIdentity as CoreMasked};
-use wxface_core::sdk::{CameraRotation, SdkVersion};
 use wxface_core::time::SystemClock;
 use wxface_core::{Error, UnixTime};
 
-use crate::error::{js, Failure};
+use crate::error::js;
 use crate::identity::MaskedIdentity;
-use crate::runtime;
+use crate::{record, runtime};
 
 // ----------------------------------------------------------------- FaceSdk
 
@@ -105,11 +108,7 @@ impl FaceSdk {
         request: String,
     ) -> napi::Result<PromiseRaw<'env, String>> {
         let sdk = Arc::clone(&self.inner);
-        runtime::blocking(
-            env,
-            move || sdk.call(&request).map_err(Failure::from),
-            |_, s| Ok(s),
-        )
+        runtime::blocking(env, move || sdk.call(&request), |_, s| Ok(s))
     }
 
     /// Emulator only: what the user does in the next face session(s), in order.
@@ -277,69 +276,13 @@ impl CancelToken {
 
 // ------------------------------------------------------------ JS callbacks
 
-/// Who the face SDK recognised (no personal data).
-#[napi(object)]
-#[derive(Clone)]
-pub struct RecognisedUser {
-    /// `face_sid`: the identity query credential.
-    pub face_sid: String,
-    /// `openid`, when the SDK returned one.
-    pub openid: Option<String>,
-    /// `sub_openid`, when the SDK returned one.
-    pub sub_openid: Option<String>,
-}
-
-impl From<&Recognised> for RecognisedUser {
-    fn from(r: &Recognised) -> Self {
-        Self {
-            face_sid: r.face_sid.clone(),
-            openid: r.openid.clone(),
-            sub_openid: r.sub_openid.clone(),
-        }
-    }
-}
-
-/// How a JS callback failed, as the wrapper describes it (the original error
-/// stays in JS and becomes the `cause` of the outcome's error).
-#[napi(object)]
-pub struct CallbackFailure {
-    /// `name` of the thrown value, when it has one.
-    pub name: Option<String>,
-    /// `code` of a `WxfaceError`.
-    pub code: Option<String>,
-    /// `wechatCode` of a `BackendError`.
-    pub wechat_code: Option<String>,
-    /// `wechatMessage` of a `BackendError`.
-    pub wechat_message: Option<String>,
-    /// `status` of a `BackendError`.
-    pub status: Option<u16>,
-}
-
-fn callback_error(callback: &str, f: Option<CallbackFailure>) -> Error {
-    match f {
-        Some(CallbackFailure {
-            wechat_code: Some(code),
-            wechat_message,
-            status,
-            ..
-        }) => Error::Backend {
-            status,
-            code,
-            message: wechat_message.unwrap_or_default(),
-            detail: None,
-        },
-        other => Error::Backend {
-            status: None,
-            code: "CALLBACK_FAILED".into(),
-            message: format!(
-                "`{callback}` failed{}",
-                other
-                    .and_then(|f| f.code.or(f.name))
-                    .map(|n| format!(" ({n})"))
-                    .unwrap_or_default()
-            ),
-            detail: None,
-        },
+/// The core error of a failed JS callback: the wrapper (`lib/kiosk.js`)
+/// describes what it threw as an error record (a `WxfaceError`'s own, else
+/// `transport` for the merchant backend, `internal` for another callback).
+fn callback_error(callback: &str, info: Option<serde_json::Value>) -> Error {
+    match info.map(serde_json::from_value::<ErrorInfo>) {
+        Some(Ok(info)) => Error::from_info(&info),
+        _ => lost(callback),
     }
 }
 
@@ -349,7 +292,7 @@ pub struct VerifiedAnswer {
     /// The value on success.
     pub ok: Option<bool>,
     /// The failure.
-    pub error: Option<CallbackFailure>,
+    pub error: Option<serde_json::Value>,
 }
 
 /// `authinfo` answer of a JS backend.
@@ -358,7 +301,7 @@ pub struct AuthinfoAnswer {
     /// The grant on success.
     pub ok: Option<KioskAuthinfo>,
     /// The failure.
-    pub error: Option<CallbackFailure>,
+    pub error: Option<serde_json::Value>,
 }
 
 /// An authinfo as a JS backend returns it.
@@ -378,7 +321,7 @@ pub struct RealNameAnswer {
     /// The masked identity on success.
     pub ok: Option<MaskedIdentity>,
     /// The failure.
-    pub error: Option<CallbackFailure>,
+    pub error: Option<serde_json::Value>,
 }
 
 /// What a JS backend's `authinfo` receives.
@@ -422,14 +365,8 @@ pub struct JsBackendFunctions {
         true,
     >,
     /// `(who) => Promise<{ok: boolean} | {error}>`
-    pub is_verified: ThreadsafeFunction<
-        RecognisedUser,
-        Promise<VerifiedAnswer>,
-        RecognisedUser,
-        Status,
-        false,
-        true,
-    >,
+    #[napi(ts_type = "(who: object) => Promise<object>")]
+    pub is_verified: ThreadsafeFunction<Value, Promise<VerifiedAnswer>, Value, Status, false, true>,
     /// `({faceSid, deviceId}) => Promise<{ok: MaskedIdentity} | {error}>`
     pub real_name: ThreadsafeFunction<
         RealNameCall,
@@ -462,28 +399,22 @@ struct JsBackend {
     f: JsBackendFunctions,
 }
 
+/// The expiry of a JS backend's authinfo received at `now`, by the rule of
+/// the kiosk API (`expiresIn` on this kiosk's clock first).
 fn expiry(a: &KioskAuthinfo, now: UnixTime) -> Option<UnixTime> {
     let whole = |s: f64| (s.is_finite() && s > 0.0 && s < 1e13).then_some(s as u64);
-    match (a.expires_in.and_then(whole), a.expires_at.and_then(whole)) {
-        (Some(secs), _) => Some(now.plus(secs)),
-        (None, Some(at)) => Some(UnixTime(at)),
-        (None, None) => None,
-    }
+    kiosk_api::authinfo_expiry(
+        a.expires_in.and_then(whole),
+        a.expires_at.and_then(whole),
+        now,
+    )
+    .map(|e| e.expires_at)
 }
 
 fn lost(callback: &str) -> Error {
-    Error::Backend {
-        status: None,
-        code: "CALLBACK_FAILED".into(),
-        message: format!("`{callback}` did not answer (the JS environment is shutting down?)"),
-        detail: None,
-    }
-}
-
-/// Whether a masked identity really is masked (a kiosk never handles full values).
-fn is_masked(m: &CoreMasked) -> bool {
-    let hides = |s: &str| s.chars().count() < 2 || s.contains('*');
-    hides(&m.name) && hides(&m.credential_id)
+    Error::Internal(format!(
+        "`{callback}` did not answer (the JS environment is shutting down?)"
+    ))
 }
 
 impl JsBackend {
@@ -534,8 +465,8 @@ impl capture::MerchantBackend for JsBackend {
     }
 
     fn is_verified(&self, who: &Recognised) -> Result<bool, Error> {
-        let answer = call_js(&self.f.is_verified, RecognisedUser::from(who))
-            .ok_or_else(|| lost("backend.isVerified"))?;
+        let who = record::to_js(&model::Recognised::from(who.clone()));
+        let answer = call_js(&self.f.is_verified, who).ok_or_else(|| lost("backend.isVerified"))?;
         match (answer.ok, answer.error) {
             (Some(v), _) => Ok(v),
             (None, e) => Err(callback_error("backend.isVerified", e)),
@@ -558,7 +489,8 @@ impl capture::MerchantBackend for JsBackend {
                     credential_type: CredentialType::from_code(m.credential_type),
                     credential_id: m.credential_id,
                 };
-                if is_masked(&m) {
+                // A kiosk never handles full values.
+                if m.check_masked().is_ok() {
                     Ok(m)
                 } else {
                     Err(Error::Malformed {
@@ -618,154 +550,62 @@ pub struct KioskConfig {
 }
 
 fn flow_config(c: &KioskConfig) -> Result<FlowConfig, Error> {
-    let mut f = FlowConfig::new(c.appid.clone(), c.mch_id.clone(), c.store_id.clone());
-    if let Some(v) = &c.sdk_version {
-        f.sdk_version = v.parse::<SdkVersion>()?;
-    }
-    f.sub_appid = c.sub_appid.clone();
-    f.sub_mch_id = c.sub_mch_id.clone();
-    f.screen_index = c.screen_index.clone();
-    f.disable_keyboard = c.disable_keyboard.unwrap_or(false);
-    if let Some(init) = &c.init {
-        f.init = crate::sdk::init_request(init.clone())?;
-    }
+    let mut init = c.init.clone().map(crate::sdk::init_settings);
     if let Some(r) = c.camera_rotation {
-        if c.init.as_ref().is_some_and(|i| i.camera_rotation.is_some()) {
-            return Err(Error::InvalidInput {
-                field: "camera_rotation".into(),
-                reason: "is given twice (top level and init); give one".into(),
-            });
+        let init = init.get_or_insert_with(model::InitSettings::default);
+        if init.camera_rotation.is_some() {
+            return Err(Error::invalid(
+                "camera_rotation",
+                "is given twice (top level and init); give one",
+            ));
         }
-        f.init.camera_rotation = Some(CameraRotation::try_from(i64::from(r))?);
+        init.camera_rotation = Some(i64::from(r));
     }
-    if let Some(m) = c.authinfo_margin_secs {
-        f.authinfo_margin_secs = u64::from(m);
+    model::KioskConfig {
+        appid: c.appid.clone(),
+        mch_id: c.mch_id.clone(),
+        store_id: c.store_id.clone(),
+        sdk_version: c.sdk_version.clone(),
+        sub_appid: c.sub_appid.clone(),
+        sub_mch_id: c.sub_mch_id.clone(),
+        screen_index: c.screen_index.clone(),
+        disable_keyboard: c.disable_keyboard.unwrap_or(false),
+        init,
+        authinfo_margin_secs: c.authinfo_margin_secs.map(u64::from),
     }
-    Ok(f)
+    .to_flow_config()
 }
 
-/// A progress event of one verification (no personal data).
-#[napi(object)]
-pub struct KioskProgress {
-    /// `"step_started"`, `"step_finished"`, `"cancel_requested"` or `"finished"`.
-    #[napi(js_name = "type")]
-    pub kind: String,
-    /// The step (`initialising`, `reading_rawdata`, `fetching_authinfo`,
-    /// `recognising`, `checking_verified`, `asking_consent`, `quitting`,
-    /// `fetching_real_name`, `releasing`).
-    pub step: Option<String>,
-    /// How a step ended: `"ok"`, `"error"` or `"cancelled"`.
-    pub status: Option<String>,
-    /// How long the step (or the whole verification) took, milliseconds.
-    pub elapsed_ms: Option<f64>,
-    /// The outcome's kind (`finished` only).
-    pub outcome: Option<String>,
+/// A progress event as the core's record ([`model::Progress`]).
+fn progress(e: &ProgressEvent) -> Option<model::Progress> {
+    Some(match e {
+        ProgressEvent::StepStarted { step } => model::Progress::step_started(*step),
+        ProgressEvent::StepFinished {
+            step,
+            status,
+            elapsed,
+            error,
+        } => model::Progress::step_finished(*step, *status, *elapsed, error.as_ref()),
+        ProgressEvent::CancelRequested => model::Progress::CancelRequested,
+        ProgressEvent::Finished { outcome, elapsed } => model::Progress::Finished {
+            outcome: (*outcome).to_owned(),
+            elapsed_ms: elapsed.as_secs_f64() * 1000.0,
+        },
+        _ => return None,
+    })
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-impl KioskProgress {
-    fn from_event(e: &ProgressEvent) -> Option<Self> {
-        let base = |kind: &str| Self {
-            kind: kind.to_owned(),
-            step: None,
-            status: None,
-            elapsed_ms: None,
-            outcome: None,
-        };
-        Some(match e {
-            ProgressEvent::StepStarted { step } => Self {
-                step: Some(step.as_str().to_owned()),
-                ..base("step_started")
-            },
-            ProgressEvent::StepFinished {
-                step,
-                status,
-                elapsed,
-            } => Self {
-                step: Some(step.as_str().to_owned()),
-                status: Some(status.as_str().to_owned()),
-                elapsed_ms: Some(ms(*elapsed)),
-                ..base("step_finished")
-            },
-            ProgressEvent::CancelRequested => base("cancel_requested"),
-            ProgressEvent::Finished { outcome, elapsed } => Self {
-                outcome: Some((*outcome).to_owned()),
-                elapsed_ms: Some(ms(*elapsed)),
-                ..base("finished")
-            },
-            _ => return None,
-        })
-    }
-}
-
-/// Hooks of one verification (wrapped by `index.js`).
+/// Hooks of one verification (wrapped by `lib/kiosk.js`).
 #[napi(object, object_to_js = false)]
 pub struct NativeVerifyHooks {
     /// `(who) => Promise<{ok: boolean} | {error}>`: decides "already verified?"
     /// instead of the merchant server.
-    pub is_already_verified: Option<
-        ThreadsafeFunction<RecognisedUser, Promise<VerifiedAnswer>, RecognisedUser, Status, false>,
-    >,
-    /// `(event) => void`
-    pub on_progress:
-        Option<ThreadsafeFunction<KioskProgress, UnknownReturnValue, KioskProgress, Status, false>>,
-}
-
-/// How a verification ended, as the native layer reports it; the wrapper
-/// turns `error` into a `WxfaceError`.
-#[napi(object)]
-pub struct NativeOutcome {
-    /// `"verified"`, `"already_verified"`, `"consent_refused"`, `"cancelled"` or `"failed"`.
-    pub kind: String,
-    /// `face_sid` of the recognised user.
-    pub face_sid: Option<String>,
-    /// `openid`, when the SDK returned one.
-    pub openid: Option<String>,
-    /// `sub_openid`, when the SDK returned one.
-    pub sub_openid: Option<String>,
-    /// The masked identity (`verified`).
-    pub identity: Option<MaskedIdentity>,
-    /// The step that failed (`failed`).
-    pub step: Option<String>,
-    /// The error's description (`failed`): `{kind, code, message, …}`.
-    pub error: Option<serde_json::Value>,
-}
-
-impl From<Outcome> for NativeOutcome {
-    fn from(o: Outcome) -> Self {
-        let mut n = Self {
-            kind: o.as_str().to_owned(),
-            face_sid: None,
-            openid: None,
-            sub_openid: None,
-            identity: None,
-            step: None,
-            error: None,
-        };
-        let who = |n: &mut Self, w: Recognised| {
-            n.face_sid = Some(w.face_sid);
-            n.openid = w.openid;
-            n.sub_openid = w.sub_openid;
-        };
-        match o {
-            Outcome::Verified { who: w, identity } => {
-                n.identity = Some(MaskedIdentity::from(&identity));
-                who(&mut n, w);
-            }
-            Outcome::AlreadyVerified { who: w } | Outcome::ConsentRefused { who: w } => {
-                who(&mut n, w)
-            }
-            Outcome::Failed { step, error } => {
-                n.step = Some(step.as_str().to_owned());
-                n.error = Some(Failure::from(&error).to_json());
-            }
-            _ => {}
-        }
-        n
-    }
+    #[napi(ts_type = "(who: object) => Promise<object>")]
+    pub is_already_verified:
+        Option<ThreadsafeFunction<Value, Promise<VerifiedAnswer>, Value, Status, false>>,
+    /// `(event) => void`, with a [`model::Progress`] in camelCase.
+    #[napi(ts_type = "(event: object) => void")]
+    pub on_progress: Option<ThreadsafeFunction<Value, UnknownReturnValue, Value, Status, false>>,
 }
 
 /// The `wxface-capture` kiosk driver. Use the `Kiosk` class of the package,
@@ -800,8 +640,8 @@ impl NativeKiosk {
                     Arc::new(b.build()?)
                 }
                 _ => {
-                    return Err(Error::Config(
-                        "a kiosk needs exactly one of `merchantUrl` and `backend`".into(),
+                    return Err(Error::config(
+                        "a kiosk needs exactly one of `merchantUrl` and `backend`",
                     ))
                 }
             };
@@ -842,22 +682,18 @@ impl NativeKiosk {
     #[napi(ts_return_type = "Promise<void>")]
     pub fn start<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
         let k = Arc::clone(&self.inner);
-        runtime::blocking(
-            env,
-            move || k.start().map_err(Failure::from),
-            |_, ()| Ok(()),
-        )
+        runtime::blocking(env, move || k.start(), |_, ()| Ok(()))
     }
 
-    /// Verify one patient; resolves with the outcome (never rejects for a
-    /// flow failure: that is `{kind: 'failed'}`).
-    #[napi(ts_return_type = "Promise<NativeOutcome>")]
+    /// Verify one patient; resolves with the outcome, a [`model::Outcome`] in
+    /// camelCase (never rejects for a flow failure: that is `failed`).
+    #[napi(ts_return_type = "Promise<object>")]
     pub fn verify<'env>(
         &self,
         env: &'env Env,
         hooks: NativeVerifyHooks,
         cancel: Option<&CancelToken>,
-    ) -> napi::Result<PromiseRaw<'env, NativeOutcome>> {
+    ) -> napi::Result<PromiseRaw<'env, Value>> {
         let k = Arc::clone(&self.inner);
         let cancel = cancel.map(|c| c.inner.clone()).unwrap_or_default();
         runtime::blocking(
@@ -870,8 +706,8 @@ impl NativeKiosk {
                 let mut h = VerifyHooks::new().cancel_handle(cancel);
                 if let Some(f) = is_already_verified {
                     h = h.is_already_verified(move |who: &Recognised| {
-                        let a = call_js(&f, RecognisedUser::from(who))
-                            .ok_or_else(|| lost("isAlreadyVerified"))?;
+                        let who = record::to_js(&model::Recognised::from(who.clone()));
+                        let a = call_js(&f, who).ok_or_else(|| lost("isAlreadyVerified"))?;
                         match (a.ok, a.error) {
                             (Some(v), _) => Ok(v),
                             (None, e) => Err(callback_error("isAlreadyVerified", e)),
@@ -880,7 +716,7 @@ impl NativeKiosk {
                 }
                 if let Some(f) = on_progress {
                     h = h.on_progress(move |e: &ProgressEvent| {
-                        let Some(p) = KioskProgress::from_event(e) else {
+                        let Some(p) = progress(e).map(|p| record::to_js(&p)) else {
                             return;
                         };
                         if matches!(e, ProgressEvent::Finished { .. }) {
@@ -892,7 +728,7 @@ impl NativeKiosk {
                         }
                     });
                 }
-                Ok(NativeOutcome::from(k.verify(h)))
+                Ok(record::to_js(&model::Outcome::from(k.verify(h))))
             },
             |_, o| Ok(o),
         )
@@ -912,15 +748,11 @@ impl NativeKiosk {
     #[napi(ts_return_type = "Promise<void>")]
     pub fn shutdown<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
         let k = Arc::clone(&self.inner);
-        runtime::blocking(
-            env,
-            move || k.shutdown().map_err(Failure::from),
-            |_, ()| Ok(()),
-        )
+        runtime::blocking(env, move || k.shutdown(), |_, ()| Ok(()))
     }
 
     /// Name of the flow's state (`uninitialised`, `ready`, `released`, …).
-    /// Resolves once a call in progress has finished with the flow.
+    /// Answers while a verification is in progress, too.
     #[napi(ts_return_type = "Promise<string>")]
     pub fn state<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, String>> {
         let k = Arc::clone(&self.inner);

@@ -1,15 +1,15 @@
 //! # wxface-node
 //!
 //! The Node.js binding of wxface (npm package `@wxface/node`). Glue only:
-//! argument conversion, error mapping and async plumbing over the Rust crates.
+//! argument conversion, error records and async plumbing over the Rust crates.
 //!
 //! | module | JS surface |
 //! |---|---|
-//! | [`error`] | the one Rust → JS error mapping; `errorCodes()` for the drift test |
+//! | [`error`] | core errors as instances of the generated JS classes (`lib/errors.js`) |
 //! | [`sdk`] | `sdk.*`: face SDK request builders and response parsers |
 //! | [`v2`] | `v2.*`: `get_wxpayface_authinfo` signing, verification, XML |
 //! | [`v3`] | `v3.*`: APIv3 `Authorization` signing, answer verification, `facemch/users`; `EncryptedRealName` (opaque), `SignedAnswer` |
-//! | [`identity`] | `Identity`: a decrypted identity, masked unless `reveal()`ed |
+//! | [`identity`] | `Identity`: a decrypted identity, masked unless `exposeName()` / `exposeCredentialId()` |
 //! | [`decrypt`] | `Decryptor`, `RealNameReceiver`: real-name decryption of verified answers with the hospital's key |
 //! | [`merchant`] | `MerchantClient`: authinfo, identity query (also as the signed answer, for provider mode), real name (merchant server) |
 //! | [`kiosk`] | `FaceSdk`, `CancelToken`, `NativeKiosk` (wrapped as `Kiosk` by `index.js`) |
@@ -38,11 +38,10 @@ pub mod identity;
 pub mod kiosk;
 #[cfg(feature = "merchant")]
 pub mod merchant;
+mod record;
 mod runtime;
 pub mod sdk;
 #[cfg(feature = "merchant")]
 pub mod v2;
 #[cfg(feature = "merchant")]
 pub mod v3;
-
-pub use error::Failure;

@@ -19,7 +19,7 @@ use wxface_core::Error;
 use zeroize::Zeroizing;
 
 use crate::decrypt::Decryptor;
-use crate::error::Failure;
+use crate::error::js;
 use crate::identity::Identity;
 use crate::runtime;
 use crate::v2::parse_sign_type;
@@ -82,7 +82,7 @@ pub struct MerchantClientConfig {
     pub max_retries: Option<u32>,
 }
 
-pub(crate) fn build_config(c: MerchantClientConfig) -> Result<ClientConfig, wxface_client::Error> {
+pub(crate) fn build_config(c: MerchantClientConfig) -> Result<ClientConfig, Error> {
     let v2_key = Zeroizing::new(c.v2_key);
     let mut b = ClientConfig::builder()
         .appid(c.appid)
@@ -97,10 +97,9 @@ pub(crate) fn build_config(c: MerchantClientConfig) -> Result<ClientConfig, wxfa
         (Some(id), Some(pem)) => b = b.platform_public_key(id, pem),
         (None, None) => {}
         _ => {
-            return Err(Error::Config(
-                "`platformPublicKeyId` and `platformPublicKeyPem` go together".into(),
-            )
-            .into())
+            return Err(Error::config(
+                "`platformPublicKeyId` and `platformPublicKeyPem` go together",
+            ))
         }
     }
     for pem in c.platform_certificates.unwrap_or_default() {
@@ -116,10 +115,9 @@ pub(crate) fn build_config(c: MerchantClientConfig) -> Result<ClientConfig, wxfa
         (Some(m), Some(s)) => b = b.sub_merchant(m, s),
         (None, None) => {}
         _ => {
-            return Err(Error::Config(
-                "provider mode needs both `subMchId` and `subSerialNo`".into(),
-            )
-            .into())
+            return Err(Error::config(
+                "provider mode needs both `subMchId` and `subSerialNo`",
+            ))
         }
     }
     if let Some(a) = c.sub_appid {
@@ -128,7 +126,7 @@ pub(crate) fn build_config(c: MerchantClientConfig) -> Result<ClientConfig, wxfa
     match (c.store_id, c.store_name) {
         (Some(id), Some(name)) => b = b.store(id, name),
         (None, None) => {}
-        _ => return Err(Error::Config("`storeId` and `storeName` go together".into()).into()),
+        _ => return Err(Error::config("`storeId` and `storeName` go together")),
     }
     if let Some(pem) = c.decrypt_key_pem {
         let padding = match c.padding.as_deref() {
@@ -240,9 +238,7 @@ impl MerchantClient {
     #[napi(constructor)]
     pub fn new(env: Env, config: MerchantClientConfig) -> napi::Result<Self> {
         let built = build_config(config).and_then(wxface_client::MerchantClient::new);
-        built
-            .map(|inner| Self { inner })
-            .map_err(|e| Failure::from(e).into_napi(&env))
+        built.map(|inner| Self { inner }).map_err(|e| js(&env, e))
     }
 
     /// The `appid`.
@@ -278,12 +274,7 @@ impl MerchantClient {
         let client = self.inner.clone();
         runtime::future(
             env,
-            async move {
-                client
-                    .get_authinfo(params.into())
-                    .await
-                    .map_err(Failure::from)
-            },
+            async move { client.get_authinfo(params.into()).await },
             |_, r| {
                 Ok(AuthinfoGrant {
                     authinfo: r.authinfo,
@@ -324,12 +315,7 @@ impl MerchantClient {
         let it = parse_info_type(info_type.as_deref());
         runtime::future(
             env,
-            async move {
-                client
-                    .query_user(&face_sid, it?)
-                    .await
-                    .map_err(Failure::from)
-            },
+            async move { client.query_user(&face_sid, it?).await },
             |_, u| Ok(FaceUser::from(u)),
         )
     }
@@ -353,12 +339,7 @@ impl MerchantClient {
         let it = parse_info_type(info_type.as_deref());
         runtime::future(
             env,
-            async move {
-                client
-                    .query_user_signed(&face_sid, it?)
-                    .await
-                    .map_err(Failure::from)
-            },
+            async move { client.query_user_signed(&face_sid, it?).await },
             |_, inner| Ok(SignedAnswer { inner }),
         )
     }
@@ -384,7 +365,6 @@ impl MerchantClient {
                     Some(d) => client.fetch_real_name(&face_sid, &d).await,
                     None => client.real_name(&face_sid).await,
                 }
-                .map_err(Failure::from)
             },
             |_, rn| Ok(Identity::new(rn)),
         )
@@ -406,12 +386,7 @@ impl MerchantClient {
         let client = self.inner.clone();
         runtime::future(
             env,
-            async move {
-                client
-                    .refresh_platform_certificates()
-                    .await
-                    .map_err(Failure::from)
-            },
+            async move { client.refresh_platform_certificates().await },
             |_, n| Ok(u32::try_from(n).unwrap_or(u32::MAX)),
         )
     }

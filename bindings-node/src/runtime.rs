@@ -5,11 +5,11 @@ use std::future::Future;
 use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
 use napi::Env;
 
-use crate::error::Failure;
+use wxface_core::Error;
 
 /// Run blocking `work` on a background thread and return a Promise that
 /// settles on the JS thread: `convert` builds the JS value from the result,
-/// a [`Failure`] rejects with the matching `WxfaceError`.
+/// an [`Error`] rejects with the matching `WxfaceError`.
 pub(crate) fn blocking<'env, T, V, W, C>(
     env: &'env Env,
     work: W,
@@ -18,7 +18,7 @@ pub(crate) fn blocking<'env, T, V, W, C>(
 where
     T: Send + 'static,
     V: ToNapiValue,
-    W: FnOnce() -> Result<T, Failure> + Send + 'static,
+    W: FnOnce() -> Result<T, Error> + Send + 'static,
     C: FnOnce(&Env, T) -> napi::Result<V> + 'static,
 {
     future(
@@ -26,7 +26,7 @@ where
         async move {
             tokio::task::spawn_blocking(work)
                 .await
-                .unwrap_or_else(|_| Err(Failure::internal("a background task stopped")))
+                .unwrap_or_else(|_| Err(Error::Internal("a background task stopped".into())))
         },
         convert,
     )
@@ -41,12 +41,12 @@ pub(crate) fn future<'env, T, V, F, C>(
 where
     T: Send + 'static,
     V: ToNapiValue,
-    F: Future<Output = Result<T, Failure>> + Send + 'static,
+    F: Future<Output = Result<T, Error>> + Send + 'static,
     C: FnOnce(&Env, T) -> napi::Result<V> + 'static,
 {
     env.spawn_future_with_callback(async move { Ok(fut.await) }, move |env, r| match r {
         Ok(v) => convert(env, v),
-        Err(f) => Err(f.into_napi(env)),
+        Err(e) => Err(crate::error::js(env, e)),
     })
 }
 
@@ -77,7 +77,7 @@ pub(crate) fn now() -> wxface_core::UnixTime {
 }
 
 /// `now` from an optional JS number of seconds.
-pub(crate) fn now_or(secs: Option<f64>) -> Result<wxface_core::UnixTime, wxface_core::Error> {
+pub(crate) fn now_or(secs: Option<f64>) -> Result<wxface_core::UnixTime, Error> {
     match secs {
         None => Ok(now()),
         Some(s) => secs_to_time("now", s),
@@ -85,17 +85,14 @@ pub(crate) fn now_or(secs: Option<f64>) -> Result<wxface_core::UnixTime, wxface_
 }
 
 /// A JS number of seconds as a time.
-pub(crate) fn secs_to_time(
-    field: &str,
-    s: f64,
-) -> Result<wxface_core::UnixTime, wxface_core::Error> {
+pub(crate) fn secs_to_time(field: &str, s: f64) -> Result<wxface_core::UnixTime, Error> {
     if s.is_finite() && s >= 0.0 && s.fract() == 0.0 && s < 1e13 {
         // In range and whole: the conversion is exact.
         Ok(wxface_core::UnixTime(s as u64))
     } else {
-        Err(wxface_core::Error::InvalidInput {
-            field: field.to_owned(),
-            reason: "must be a whole number of seconds since the epoch".into(),
-        })
+        Err(Error::invalid(
+            field,
+            "must be a whole number of seconds since the epoch",
+        ))
     }
 }

@@ -8,10 +8,9 @@ use napi::bindgen_prelude::Either;
 use napi::Env;
 use napi_derive::napi;
 use wxface_core::sdk::{
-    self, AuthRequest, CameraRotation, Cmd, FaceAuthType, FaceCodeRequest, InitRequest, Proxy,
-    ProxyType, SdkRequest, SdkVersion,
+    self, AuthRequest, Cmd, FaceAuthType, FaceCodeRequest, SdkRequest, SdkVersion,
 };
-use wxface_core::Error;
+use wxface_core::{model, Error};
 
 use crate::error::js;
 use crate::runtime::now_or;
@@ -112,11 +111,12 @@ pub struct SdkReply {
     pub face_code: Option<String>,
 }
 
-/// The fields of an SDK error, as carried by `SdkError`.
+/// The fields of an SDK error, as carried by `SdkError` (which can be
+/// passed as is).
 #[napi(object, namespace = "sdk")]
 pub struct SdkErrorFields {
-    /// `return_code`
-    pub return_code: String,
+    /// `return_code` (required by `errorResponse`).
+    pub return_code: Option<String>,
     /// `return_msg`
     pub return_msg: Option<String>,
     /// `err_code`
@@ -133,33 +133,17 @@ fn build(req: SdkRequest, opts: Option<RequestOptions>) -> Result<String, Error>
     req.to_json(target, now_or(opts.now)?)
 }
 
-pub(crate) fn init_request(init: InitRequestInit) -> Result<InitRequest, Error> {
-    Ok(InitRequest {
-        proxy: init.proxy.map(|p| Proxy {
+/// The core's record of `initWxpayface` settings.
+pub(crate) fn init_settings(init: InitRequestInit) -> model::InitSettings {
+    model::InitSettings {
+        proxy: init.proxy.map(|p| model::Proxy {
             ip: p.ip,
             port: p.port,
             user: p.user,
             passwd: p.passwd,
         }),
-        proxy_type: init
-            .proxy_type
-            .map(|c| ProxyType::try_from(i64::from(c)))
-            .transpose()?,
-        camera_rotation: init
-            .camera_rotation
-            .map(|c| CameraRotation::try_from(i64::from(c)))
-            .transpose()?,
-    })
-}
-
-pub(crate) fn face_auth_type(v: Option<&str>) -> Result<FaceAuthType, Error> {
-    match v {
-        None | Some("FACE_AUTH") => Ok(FaceAuthType::FaceAuth),
-        Some("FACEPAY") => Ok(FaceAuthType::FacePay),
-        Some(_) => Err(Error::InvalidInput {
-            field: "face_authtype".into(),
-            reason: "must be FACE_AUTH or FACEPAY".into(),
-        }),
+        proxy_type: init.proxy_type.map(i64::from),
+        camera_rotation: init.camera_rotation.map(i64::from),
     }
 }
 
@@ -173,7 +157,8 @@ pub fn init_request_json(
     init: Option<InitRequestInit>,
     options: Option<RequestOptions>,
 ) -> napi::Result<String> {
-    init_request(init.unwrap_or_default())
+    init_settings(init.unwrap_or_default())
+        .to_request()
         .and_then(|r| build(SdkRequest::Init(r), options))
         .map_err(|e| js(&env, e))
 }
@@ -194,7 +179,9 @@ pub fn face_code_request_json(
     request: FaceCodeRequestInit,
     options: Option<RequestOptions>,
 ) -> napi::Result<String> {
-    face_auth_type(request.face_authtype.as_deref())
+    let face_authtype = request.face_authtype.as_deref();
+    face_authtype
+        .map_or(Ok(FaceAuthType::FaceAuth), str::parse)
         .and_then(|face_authtype| {
             build(
                 SdkRequest::GetFaceCode(FaceCodeRequest {
@@ -266,27 +253,16 @@ pub fn parse_response(
         .parse::<Cmd>()
         .and_then(|c| sdk::SdkReply::parse(c, &text(json)).map(|r| (c, r)));
     let (cmd, reply) = parsed.map_err(|e| js(&env, e))?;
-    let mut out = SdkReply {
+    let r = model::SdkReply::from(reply);
+    Ok(SdkReply {
         cmd: cmd.as_str().to_owned(),
-        rawdata: None,
-        face_sid: None,
-        openid: None,
-        sub_openid: None,
-        telephone_used: None,
-        face_code: None,
-    };
-    match reply {
-        sdk::SdkReply::Rawdata(r) => out.rawdata = Some(r),
-        sdk::SdkReply::FaceCode(r) => {
-            out.face_sid = r.face_sid;
-            out.openid = r.openid;
-            out.sub_openid = r.sub_openid;
-            out.telephone_used = r.telephone_used;
-            out.face_code = r.face_code;
-        }
-        sdk::SdkReply::Init | sdk::SdkReply::Auth | sdk::SdkReply::Release => {}
-    }
-    Ok(out)
+        rawdata: r.rawdata,
+        face_sid: r.face_sid,
+        openid: r.openid,
+        sub_openid: r.sub_openid,
+        telephone_used: r.telephone_used,
+        face_code: r.face_code,
+    })
 }
 
 /// What an SDK error means for the flow: `"consent_refused"`,
@@ -296,31 +272,30 @@ pub fn parse_response(
 pub fn classify_error(error: SdkErrorFields) -> String {
     let e = Error::Sdk {
         cmd: String::new(),
-        return_code: error.return_code,
+        return_code: error.return_code.unwrap_or_default(),
         return_msg: error.return_msg.unwrap_or_default(),
         err_code: error.err_code,
     };
-    use sdk::SdkErrorClass as C;
-    match sdk::classify_sdk_error(&e) {
-        Some(C::ConsentRefused) => "consent_refused",
-        Some(C::UserCancel) => "user_cancel",
-        Some(C::AuthinfoExpired) => "authinfo_expired",
-        Some(C::NotInitialised) => "not_initialised",
-        Some(C::Initialising) => "initialising",
-        Some(C::ScanInstead) => "scan_instead",
-        Some(C::Other) | None => "other",
-    }
-    .to_owned()
+    sdk::classify_sdk_error(&e)
+        .unwrap_or(sdk::SdkErrorClass::Other)
+        .as_str()
+        .to_owned()
 }
 
 /// An SDK error answer as the SDK sends it (for stand-ins written in JS).
+///
+/// # Errors
+/// `InvalidInputError` without `returnCode`.
 #[napi(namespace = "sdk", js_name = "errorResponse")]
-pub fn error_response(error: SdkErrorFields) -> String {
-    sdk::sdk_error_json(
-        &error.return_code,
+pub fn error_response(env: Env, error: SdkErrorFields) -> napi::Result<String> {
+    let code = error
+        .return_code
+        .ok_or_else(|| js(&env, Error::invalid("return_code", "is required")))?;
+    Ok(sdk::sdk_error_json(
+        &code,
         error.return_msg.as_deref().unwrap_or_default(),
         error.err_code.as_deref(),
-    )
+    ))
 }
 
 /// A parsed SDK request (the SDK's side; for stand-ins written in JS).

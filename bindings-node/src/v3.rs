@@ -3,14 +3,14 @@
 
 use std::collections::HashMap;
 
-use napi::bindgen_prelude::{Buffer, Either, JsObjectValue, Object, Unknown};
+use napi::bindgen_prelude::{Buffer, Either, Unknown};
 use napi::Env;
 use napi_derive::napi;
 use wxface_core::crypto::{default_provider, pem};
 use wxface_core::v3::{self, InfoType, PlatformKeyStore, UsersQuery};
 use wxface_core::Error;
 
-use crate::error::{js, Failure};
+use crate::error::{js, to_js};
 use crate::http::HttpRequest;
 use crate::runtime::{now_or, secs_to_time};
 
@@ -547,31 +547,6 @@ pub struct SignedAnswer {
     pub(crate) inner: v3::SignedAnswer,
 }
 
-impl SignedAnswer {
-    /// The signature headers present, canonical names in signing order.
-    fn header_pairs(&self) -> Vec<(&'static str, &str)> {
-        let h = &self.inner.headers;
-        [
-            ("Wechatpay-Timestamp", &h.timestamp),
-            ("Wechatpay-Nonce", &h.nonce),
-            ("Wechatpay-Signature", &h.signature),
-            ("Wechatpay-Serial", &h.serial),
-            ("Wechatpay-Signature-Type", &h.signature_type),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
-        .collect()
-    }
-
-    fn headers_object<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
-        let mut o = Object::new(env)?;
-        for (k, v) in self.header_pairs() {
-            o.set_named_property(k, v)?;
-        }
-        Ok(o)
-    }
-}
-
 #[napi]
 impl SignedAnswer {
     /// Read the JSON form `{"status", "headers", "body"}`.
@@ -598,8 +573,8 @@ impl SignedAnswer {
 
     /// The `Wechatpay-*` signature headers, by their canonical names.
     #[napi(getter, ts_return_type = "Record<string, string>")]
-    pub fn headers<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
-        self.headers_object(env)
+    pub fn headers<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
+        env.to_js_value(&self.inner.headers)
     }
 
     /// The body, byte for byte as WeChat Pay sent it (the signature covers it).
@@ -620,18 +595,24 @@ impl SignedAnswer {
         js_name = "toJSON",
         ts_return_type = "{ status: number, headers: Record<string, string>, body: string }"
     )]
-    pub fn to_json_object<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
-        let mut o = Object::new(env)?;
-        o.set_named_property("status", u32::from(self.inner.status))?;
-        o.set_named_property("headers", self.headers_object(env)?)?;
-        o.set_named_property("body", self.inner.body.as_str())?;
-        Ok(o)
+    pub fn to_json_object<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
+        env.to_js_value(&self.inner)
     }
 
     /// Status, header names and the body's length; no header value, no body.
     #[napi(js_name = "toString")]
     pub fn to_js_string(&self) -> String {
-        let names: Vec<&str> = self.header_pairs().into_iter().map(|(k, _)| k).collect();
+        let h = &self.inner.headers;
+        let names: Vec<&str> = [
+            ("Wechatpay-Timestamp", &h.timestamp),
+            ("Wechatpay-Nonce", &h.nonce),
+            ("Wechatpay-Signature", &h.signature),
+            ("Wechatpay-Serial", &h.serial),
+            ("Wechatpay-Signature-Type", &h.signature_type),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|_| k))
+        .collect();
         format!(
             "SignedAnswer(status={}, headers=[{}], body={} bytes)",
             self.inner.status,
@@ -676,5 +657,5 @@ pub fn error_from_response<'env>(
     body: Option<Either<String, Buffer>>,
 ) -> napi::Result<Unknown<'env>> {
     let e = v3::parse_error_body(status, &bytes(body));
-    Failure::from(e).to_js_value(env)
+    to_js(env, &e)
 }

@@ -2,14 +2,14 @@
 // binding (each case's real-name fields in an answer signed here with the
 // vectors' platform key, as WeChat Pay would), the public surface (no raw
 // decryption entry point), and what an Identity shows (masked everywhere
-// unless revealed).
+// unless exposed).
 import assert from 'node:assert/strict'
 import { sign as rsaSign, randomBytes } from 'node:crypto'
 import { inspect } from 'node:util'
 import { describe, test } from 'node:test'
 
 import wx from '../index.js'
-import { cases, key, settle, vectors } from './helpers.mjs'
+import { cases, exposed, key, settle, vectors } from './helpers.mjs'
 
 const { Decryptor, Identity, RealNameReceiver } = wx
 
@@ -88,7 +88,7 @@ describe('RealNameReceiver (tests/vectors/v3/decrypt.json in signed answers)', (
       } else if (tc.result === 'valid') {
         assert.equal(err, null, err && err.message)
         assert.ok(out instanceof Identity)
-        assert.deepEqual(out.reveal(), {
+        assert.deepEqual(exposed(out), {
           name: tc.expected.name,
           credentialType: tc.expected.credential_type,
           credentialId: tc.expected.credential_id
@@ -169,7 +169,7 @@ describe('Decryptor', () => {
     const d = new Decryptor(key(group.privateKeyPem), { padding: group.padding })
     for (const arg of [user, user.realName]) {
       const id = await d.decryptRealName(arg)
-      assert.equal(id.reveal().credentialId, tc.expected.credential_id)
+      assert.equal(id.exposeCredentialId(), tc.expected.credential_id)
     }
     // A FaceUser without real-name fields carries nothing to decrypt.
     const u = JSON.parse(signedAnswer('{"openid":"o","union_id":"u"}'))
@@ -231,9 +231,12 @@ describe('Identity', () => {
     assert.deepEqual(Object.keys(id), [])
   })
 
-  test('reveal() gives the full values', async () => {
+  test('exposeName() and exposeCredentialId() give the full values', async () => {
     const { id, full } = await identity()
-    assert.deepEqual(id.reveal(), { name: full.name, credentialType: 1, credentialId: full.credential_id })
+    assert.equal(id.exposeName(), full.name)
+    assert.equal(id.exposeCredentialId(), full.credential_id)
+    assert.equal(id.credentialType, 1)
+    assert.equal(id.reveal, undefined)
   })
 
   test('masking helpers and the resident ID check', () => {

@@ -1,5 +1,6 @@
-// The error classes: the drift test against the Rust code list, the class of
-// every code, the WeChat fields, and what happens without the JS wrapper.
+// The error classes: the drift test of the generated table against the
+// core's catalogue, the class of every code, the WeChat fields, and what
+// happens without the JS wrapper.
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { describe, test } from 'node:test'
@@ -12,17 +13,20 @@ const native = require('../native.js')
 const { errors } = wx
 
 describe('error codes', () => {
+  const catalogue = native.__errorCatalogue()
+
   test('drift: the JS table has exactly the codes Rust can produce', () => {
-    const rust = [...wx.errorCodes()].sort()
-    const js = Object.keys(errors.CODES).sort()
-    assert.deepEqual(js, rust)
+    const rust = catalogue.map(([code]) => code)
+    assert.deepEqual(wx.errorCodes(), rust)
+    assert.deepEqual(Object.keys(errors.CODES).sort(), [...rust].sort())
   })
 
   test('drift: every Rust kind has its JS class, named as Rust names it', () => {
-    const kinds = wx.errorKinds()
-    assert.deepEqual(kinds.map(([k]) => k).sort(), Object.keys(errors.KINDS).sort())
-    for (const [kind, className] of kinds) {
+    const kinds = new Map(catalogue.map(([, kind, className]) => [kind, className]))
+    assert.deepEqual([...kinds.keys()].sort(), Object.keys(errors.KINDS).sort())
+    for (const [code, kind, className] of catalogue) {
       assert.equal(errors.KINDS[kind].name, className)
+      assert.equal(errors.CODES[code], errors.KINDS[kind], code)
       assert.equal(wx[className], errors.KINDS[kind], `${className} is exported`)
     }
   })
@@ -74,18 +78,22 @@ describe('errors thrown by the binding', () => {
   test('SignatureError says which check failed', () => {
     const sig = samples.filter((s) => s instanceof wx.SignatureError)
     assert.equal(sig.length, 5)
+    assert.equal(new Set(sig.map((e) => e.code)).size, 5)
     for (const e of sig) {
       assert.equal(e.kind, 'signature')
-      assert.equal(e.failure, e.code)
+      assert.match(e.code, /^signature_/)
     }
   })
 
   test('the other classes carry their fields', () => {
     const by = (c) => samples.find((s) => s.code === c)
     assert.equal(by('invalid_input').field, 'store_id')
-    assert.equal(by('sdk_version').requiredVersion, '1.20')
+    assert.equal(by('sdk_version').required, '1.20')
+    assert.equal(by('sdk_version').target, '1.16')
     assert.equal(by('state').state, 'ready')
     assert.equal(by('transport').name, 'TransportError')
+    assert.equal(by('transport').transportKind, 'connect')
+    assert.equal(by('transport').retryable, true)
   })
 
   test('a real failure from the core is mapped the same way', () => {

@@ -36,6 +36,11 @@ export function camel (obj) {
   return out
 }
 
+/** The full values of an Identity, through its `expose…()` methods. */
+export function exposed (id) {
+  return { name: id.exposeName(), credentialType: id.credentialType, credentialId: id.exposeCredentialId() }
+}
+
 /** Call `fn`; return [value, error]. */
 export function attempt (fn) {
   try {

@@ -186,6 +186,9 @@ describe('authinfo refresh', () => {
     assert.equal(steps.filter((s) => s === 'fetching_authinfo').length, 1, steps.join(','))
     const failedRecognition = rec.events.find((e) => e.type === 'step_finished' && e.step === 'recognising')
     assert.equal(failedRecognition.status, 'error')
+    // What ended the step: the SDK's answer, as its WxfaceError.
+    assert.ok(failedRecognition.error instanceof wx.SdkError, String(failedRecognition.error))
+    assert.equal(wx.sdk.classifyError(failedRecognition.error), 'authinfo_expired')
     await kiosk.shutdown()
   })
 })
@@ -215,8 +218,8 @@ describe('backend faults', () => {
       const outcome = await kiosk.verify({ isAlreadyVerified: notVerified })
       assert.equal(outcome.kind, 'failed')
       assert.equal(outcome.step, 'fetching_real_name')
-      assert.ok(outcome.error instanceof wx.BackendError)
-      assert.match(outcome.error.wechatCode, /signature/)
+      assert.ok(outcome.error instanceof wx.SignatureError, String(outcome.error))
+      assert.match(outcome.error.code, /^signature_/)
     } finally {
       await sb.clearFaults()
     }
@@ -245,8 +248,9 @@ describe('backend faults', () => {
     const outcome = await kiosk.verify()
     assert.equal(outcome.kind, 'failed')
     assert.equal(outcome.step, 'fetching_authinfo')
-    assert.ok(outcome.error instanceof wx.BackendError)
-    assert.equal(outcome.error.wechatCode, 'UNREACHABLE')
+    assert.ok(outcome.error instanceof wx.TransportError, String(outcome.error))
+    assert.equal(outcome.error.transportKind, 'connect')
+    assert.equal(outcome.error.retryable, true)
     assert.ok(!outcome.error.message.includes('127.0.0.1:9'), 'no URL in the message')
     await kiosk.shutdown()
   })
@@ -268,8 +272,8 @@ describe('backend faults', () => {
     const outcome = await kiosk.verify({ isAlreadyVerified: () => { throw boom }, onProgress: rec.onProgress })
     assert.equal(outcome.kind, 'failed')
     assert.equal(outcome.step, 'checking_verified')
-    assert.ok(outcome.error instanceof wx.BackendError)
-    assert.equal(outcome.error.wechatCode, 'CALLBACK_FAILED')
+    assert.ok(outcome.error instanceof wx.InternalError, String(outcome.error))
+    assert.match(outcome.error.message, /isAlreadyVerified/)
     assert.equal(outcome.error.cause, boom)
     assert.ok(!outcome.error.message.includes('registry offline'))
     // The SDK was told to quit before the failure was reported.
@@ -344,6 +348,23 @@ describe('a merchant backend written in JS', () => {
     }
   })
 
+  test('a backend failing without a WxfaceError is a TransportError; the thrown value is the cause', async () => {
+    const deviceId = sb.device()
+    const { merchantUrl, ...config } = sb.config(deviceId)
+    const refused = Object.assign(new TypeError('fetch failed: http://his.local'), { cause: { code: 'ECONNREFUSED' } })
+    const backend = { authinfo: async () => { throw refused }, realName: async () => { throw refused } }
+    const kiosk = new Kiosk({ ...config, backend }, sb.emulator(deviceId))
+    await kiosk.start()
+    const outcome = await kiosk.verify()
+    assert.equal(outcome.kind, 'failed')
+    assert.equal(outcome.step, 'fetching_authinfo')
+    assert.ok(outcome.error instanceof wx.TransportError, String(outcome.error))
+    assert.equal(outcome.error.transportKind, 'connect')
+    assert.equal(outcome.error.cause, refused)
+    assert.ok(!outcome.error.message.includes('his.local'), outcome.error.message)
+    await kiosk.shutdown()
+  })
+
   test('an unmasked identity from the backend is refused', async () => {
     const deviceId = sb.device()
     const { merchantUrl, ...config } = sb.config(deviceId)
@@ -351,8 +372,8 @@ describe('a merchant backend written in JS', () => {
     const backend = {
       ...backendOn(client, []),
       realName: async ({ faceSid }) => {
-        const full = (await client.fetchRealName(faceSid)).reveal()
-        return full
+        const id = await client.fetchRealName(faceSid)
+        return { name: id.exposeName(), credentialType: id.credentialType, credentialId: id.exposeCredentialId() }
       }
     }
     const kiosk = new Kiosk({ ...config, backend }, sb.emulator(deviceId))

@@ -76,7 +76,7 @@ describe('MerchantClient', () => {
     assert.equal((await d.decryptRealName(user)).credentialId, b.masked.credential_id)
     assert.equal(id.name, b.masked.name)
     assert.equal(id.credentialId, b.masked.credential_id)
-    const full = id.reveal()
+    const full = { name: id.exposeName(), credentialId: id.exposeCredentialId() }
     assert.equal(wx.maskName(full.name), b.masked.name)
     assert.equal(wx.isResidentId(full.credentialId), true)
     assert.ok(!inspect(id).includes(full.name))
@@ -140,7 +140,8 @@ describe('MerchantClient', () => {
     const err = await c.queryUser('X').then(() => null, (e) => e)
     assert.ok(err instanceof wx.TransportError, String(err))
     assert.equal(err.code, 'transport')
-    assert.equal(err.transport, 'connect')
+    assert.equal(err.transportKind, 'connect')
+    assert.equal(err.retryable, true)
     assert.ok(!err.message.includes('127.0.0.1:9'), err.message)
   })
 

@@ -227,7 +227,7 @@ describe('v3 request signing (tests/vectors/v3/request_sign.json)', () => {
       } else {
         expectError(err, tc.code, tc)
         assert.ok(err instanceof wx.SignatureError)
-        assert.equal(err.failure, tc.code)
+        assert.equal(err.kind, 'signature')
       }
     })
   }

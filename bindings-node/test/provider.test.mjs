@@ -99,8 +99,8 @@ describe('provider mode: queryUserSigned → RealNameReceiver', () => {
       assert.ok(id instanceof wx.Identity)
       assert.equal(id.name, b.masked.name)
       assert.equal(id.credentialId, b.masked.credential_id)
-      assert.equal(wx.maskName(id.reveal().name), b.masked.name)
-      assert.equal(wx.isResidentId(id.reveal().credentialId), true)
+      assert.equal(wx.maskName(id.exposeName()), b.masked.name)
+      assert.equal(wx.isResidentId(id.exposeCredentialId()), true)
     }
   })
 
@@ -125,7 +125,7 @@ describe('provider mode: queryUserSigned → RealNameReceiver', () => {
         assert.ok(err instanceof wx.SignatureError, `${what}: ${err}`)
         assert.ok(!(err instanceof wx.DecryptionError), what)
         assert.equal(err.code, code, `${what}: ${err.message}`)
-        assert.equal(err.failure, code)
+        assert.equal(err.kind, 'signature')
       }
     }
     // The genuine one still goes through.

@@ -57,8 +57,11 @@ export async function decrypt (pem: string, user: FaceUser): Promise<string> {
   // @ts-expect-error there is no raw field decryption
   void d.decryptField('x')
   const masked: string = id.name
-  const full: { name: string, credentialId: string } = id.reveal()
-  return masked + full.credentialId.length + type + same.name
+  const fullName: string = id.exposeName()
+  const fullId: string = id.exposeCredentialId()
+  // @ts-expect-error reveal() is gone: exposeName() and exposeCredentialId()
+  void id.reveal()
+  return masked + fullName + fullId.length + type + same.name
 }
 
 /** Provider mode: the provider forwards, the hospital receives. */
@@ -94,8 +97,8 @@ export function errors (e: unknown): string {
     return `${e.wechatCode} ${e.wechatMessage} ${status ?? ''} ${e.retryable}`
   }
   if (e instanceof SdkError) return `${e.returnCode} ${e.errCode ?? ''} ${sdk.classifyError(e)}`
-  if (e instanceof SignatureError) return e.failure
-  if (e instanceof InvalidInputError) return e.field
+  if (e instanceof SignatureError) return e.code
+  if (e instanceof InvalidInputError) return e.field ?? ''
   if (e instanceof WxfaceError) {
     const code: ErrorCode = e.code
     return `${e.name} ${code} ${codes.length}`

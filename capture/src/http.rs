@@ -1,21 +1,27 @@
 //! [`HttpMerchantBackend`]: the kiosk side of `docs/merchant-api.md` over
-//! HTTP (blocking `reqwest`).
+//! HTTP (blocking `reqwest`). The messages, their checks and the error body
+//! are the core's ([`wxface_core::kiosk_api`]); this module only sends them.
 //!
 //! | trait method | request |
 //! |---|---|
 //! | [`MerchantBackend::authinfo`] | `POST /kiosk/authinfo` `{rawdata, device_id, store_id?, attach?}` |
+//! | [`MerchantBackend::refresh_authinfo`] | the same with `"refresh": true` |
 //! | [`MerchantBackend::is_verified`] | `POST /kiosk/verified` `{openid, sub_openid, face_sid}` |
 //! | [`MerchantBackend::real_name`] | `POST /kiosk/real-name` `{face_sid, device_id}` |
 //!
-//! A non-2xx answer `{"code", "message"}` becomes [`Error::Backend`] with the
-//! HTTP status, `code` and `message`; one without that body gets the code
-//! `HTTP_<status>`. No answer at all becomes [`Error::Backend`] with no status
-//! and the code `TIMEOUT`, `UNREACHABLE` or `TRANSPORT`. A 2xx answer that is
-//! not the expected JSON is [`Error::Malformed`]; its content is never quoted.
+//! A non-2xx answer carries the core's error record (`ErrorInfo`) and
+//! becomes that error again: a WeChat Pay failure the server relays is
+//! [`Error::Backend`] with WeChat's code and status. No answer at all is
+//! [`Error::Transport`] ([`TransportKind::Connect`], [`TransportKind::Timeout`],
+//! [`TransportKind::Interrupted`] when the answer is cut off, or
+//! [`TransportKind::Other`]), and so is an answer that is not this API (a
+//! status without an error body, a 2xx body that is not JSON:
+//! [`TransportKind::Protocol`]). A JSON answer that breaks the message's
+//! rules is [`Error::Malformed`]; nothing of it is ever quoted.
 //!
 //! The real-name answer must be masked (docs: the full name and number never
-//! leave the hospital's system). An answer whose name or number carries no
-//! `*` is refused as [`Error::Malformed`] rather than passed on to a screen.
+//! leave the hospital's system). An identity that shows more than half of a
+//! value is refused as [`Error::Malformed`] rather than passed on to a screen.
 //!
 //! Use from a plain thread: `reqwest`'s blocking client must not be created,
 //! used or dropped inside an async runtime's worker (bindings use their
@@ -26,22 +32,17 @@ use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use wxface_core::error::TransportKind;
 use wxface_core::flow::Recognised;
+use wxface_core::kiosk_api::{
+    self, Answer, AuthinfoAnswer, AuthinfoRequest, RealNameAnswer, RealNameRequest, VerifiedAnswer,
+    VerifiedRequest, MAX_ANSWER_BYTES,
+};
 use wxface_core::realname::MaskedIdentity;
-use wxface_core::sdk::MAX_AUTHINFO;
 use wxface_core::time::{Clock, SystemClock};
 use wxface_core::{Error, UnixTime};
 
 use crate::{AuthinfoGrant, MerchantBackend};
-
-/// Largest answer body read from the merchant server.
-const MAX_BODY: u64 = 256 * 1024;
-/// Longest error message passed on.
-const MAX_MESSAGE_CHARS: usize = 256;
-/// What [`Error::Malformed`] names.
-const WHAT: &str = "merchant server response";
 
 /// Default connect timeout.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -173,55 +174,6 @@ impl fmt::Debug for HttpMerchantBackend {
     }
 }
 
-#[derive(Serialize)]
-struct AuthinfoRequest<'a> {
-    rawdata: &'a str,
-    device_id: &'a str,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    refresh: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    store_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    attach: Option<&'a str>,
-}
-
-#[derive(Deserialize)]
-struct AuthinfoAnswer {
-    authinfo: String,
-    expires_in: Option<u64>,
-    expires_at: Option<u64>,
-}
-
-#[derive(Serialize)]
-struct VerifiedRequest<'a> {
-    openid: Option<&'a str>,
-    sub_openid: Option<&'a str>,
-    face_sid: &'a str,
-}
-
-#[derive(Deserialize)]
-struct VerifiedAnswer {
-    already_verified: bool,
-}
-
-#[derive(Serialize)]
-struct RealNameRequest<'a> {
-    face_sid: &'a str,
-    device_id: &'a str,
-}
-
-#[derive(Deserialize)]
-struct RealNameAnswer {
-    identity: MaskedIdentity,
-}
-
-#[derive(Deserialize)]
-struct ErrorAnswer {
-    code: String,
-    #[serde(default)]
-    message: String,
-}
-
 impl HttpMerchantBackend {
     /// A backend for the server at `base_url` (e.g. `https://his.example/api`;
     /// paths are appended) with default timeouts.
@@ -245,109 +197,70 @@ impl HttpMerchantBackend {
         }
     }
 
-    fn post<T: DeserializeOwned>(
-        &self,
-        path: &'static str,
-        body: &impl Serialize,
-    ) -> Result<T, Error> {
+    /// POST `body` to `T::PATH` and decode the answer
+    /// ([`kiosk_api::decode_answer`]).
+    fn post<T: Answer>(&self, body: Vec<u8>) -> Result<T, Error> {
+        let path = T::PATH;
         let url = format!("{}{path}", self.base);
         let resp = self
             .client
             .post(url)
-            .json(body)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body)
             .send()
             .map_err(|e| self.transport_error(path, e))?;
-        let status = resp.status();
+        let status = resp.status().as_u16();
         let mut bytes = Vec::new();
-        resp.take(MAX_BODY + 1)
+        resp.take(MAX_ANSWER_BYTES as u64 + 1)
             .read_to_end(&mut bytes)
-            .map_err(|e| Error::Backend {
-                status: Some(status.as_u16()),
-                code: "TRANSPORT".into(),
-                message: format!("POST {path}: reading the answer failed: {}", e.kind()),
-                detail: None,
+            .map_err(|e| {
+                let kind = if e.kind() == std::io::ErrorKind::TimedOut {
+                    TransportKind::Timeout
+                } else {
+                    TransportKind::Interrupted
+                };
+                tracing::warn!(transport = %kind, path, "merchant server answer cut off");
+                Error::transport(
+                    kind,
+                    format!(
+                        "POST {path}: reading the HTTP {status} answer failed: {}",
+                        e.kind()
+                    ),
+                )
             })?;
-        decode(path, status.as_u16(), &bytes)
+        kiosk_api::decode_answer(status, &bytes)
     }
 
     fn transport_error(&self, path: &str, e: reqwest::Error) -> Error {
-        let (code, message) = if e.is_timeout() {
+        let (kind, detail) = if e.is_timeout() {
             (
-                "TIMEOUT",
+                TransportKind::Timeout,
                 format!("POST {path}: no answer within {:?}", self.timeout),
             )
         } else if e.is_connect() {
             (
-                "UNREACHABLE",
+                TransportKind::Connect,
                 format!("POST {path}: cannot connect to the merchant server"),
             )
         } else {
-            ("TRANSPORT", format!("POST {path}: {}", e.without_url()))
+            (
+                TransportKind::Other,
+                format!("POST {path}: {}", bounded(&e.without_url().to_string())),
+            )
         };
-        tracing::warn!(code, path, "merchant server request failed");
-        Error::Backend {
-            status: None,
-            code: code.into(),
-            message,
-            detail: None,
-        }
+        tracing::warn!(transport = %kind, path, "merchant server request failed");
+        Error::transport(kind, detail)
     }
 }
 
-/// A read answer to `path`: the size limit, then the error body of a non-2xx
-/// status or the expected JSON of a 2xx one.
-fn decode<T: DeserializeOwned>(path: &str, status: u16, bytes: &[u8]) -> Result<T, Error> {
-    if bytes.len() as u64 > MAX_BODY {
-        return Err(Error::Malformed {
-            what: WHAT,
-            reason: format!("POST {path}: answer larger than {MAX_BODY} bytes"),
-        });
-    }
-    if !(200..300).contains(&status) {
-        return Err(match serde_json::from_slice::<ErrorAnswer>(bytes) {
-            Ok(ErrorAnswer { code, message }) if !code.is_empty() => Error::Backend {
-                status: Some(status),
-                code: truncate(code, 64),
-                message: truncate(message, MAX_MESSAGE_CHARS),
-                detail: None,
-            },
-            _ => Error::Backend {
-                status: Some(status),
-                code: format!("HTTP_{status}"),
-                message: format!("POST {path}: the merchant server answered without an error body"),
-                detail: None,
-            },
-        });
-    }
-    serde_json::from_slice(bytes).map_err(|e| Error::Malformed {
-        what: WHAT,
-        // The serde message may quote values: say where, not what.
-        reason: format!(
-            "POST {path}: not the expected JSON ({} at line {}, column {})",
-            match e.classify() {
-                serde_json::error::Category::Io => "read error",
-                serde_json::error::Category::Syntax => "syntax error",
-                serde_json::error::Category::Data => "missing or mistyped field",
-                serde_json::error::Category::Eof => "truncated",
-            },
-            e.line(),
-            e.column()
-        ),
-    })
-}
+/// Longest reqwest error text kept, in characters.
+const MAX_DETAIL_CHARS: usize = 160;
 
-fn truncate(mut s: String, max_chars: usize) -> String {
-    if let Some((i, _)) = s.char_indices().nth(max_chars) {
-        s.truncate(i);
-    }
-    s
-}
-
-/// Whether an identity looks masked: a name or number of two characters or
-/// more must hide at least one of them.
-fn is_masked(identity: &MaskedIdentity) -> bool {
-    let hides = |s: &str| s.chars().count() < 2 || s.contains('*');
-    hides(&identity.name) && hides(&identity.credential_id)
+fn bounded(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_DETAIL_CHARS)
+        .collect()
 }
 
 impl HttpMerchantBackend {
@@ -358,17 +271,14 @@ impl HttpMerchantBackend {
         refresh: bool,
     ) -> Result<AuthinfoGrant, Error> {
         let now = self.clock.now();
-        let a: AuthinfoAnswer = self.post(
-            "/kiosk/authinfo",
-            &AuthinfoRequest {
-                rawdata,
-                device_id,
-                refresh,
-                store_id: self.store_id.as_deref(),
-                attach: self.attach.as_deref(),
-            },
-        )?;
-        grant(a, now)
+        let request = AuthinfoRequest {
+            refresh,
+            store_id: self.store_id.clone(),
+            attach: self.attach.clone().map(serde_json::Value::String),
+            ..AuthinfoRequest::new(rawdata, device_id)
+        };
+        let answer: AuthinfoAnswer = self.post(kiosk_api::encode_authinfo_request(&request))?;
+        grant(answer, now)
     }
 
     /// Decode and check an answer of the merchant server to `path`
@@ -381,55 +291,28 @@ impl HttpMerchantBackend {
     #[doc(hidden)]
     pub fn check_answer(path: &str, status: u16, body: &[u8], now: UnixTime) -> Result<(), Error> {
         match path {
-            "/kiosk/authinfo" => grant(decode(path, status, body)?, now).map(drop),
-            "/kiosk/verified" => decode::<VerifiedAnswer>(path, status, body).map(drop),
-            "/kiosk/real-name" => masked(decode(path, status, body)?).map(drop),
-            _ => Err(Error::InvalidInput {
-                field: "path".into(),
-                reason: "is not a path of the kiosk API".into(),
-            }),
+            kiosk_api::AUTHINFO_PATH => {
+                grant(kiosk_api::decode_answer(status, body)?, now).map(drop)
+            }
+            kiosk_api::VERIFIED_PATH => {
+                kiosk_api::decode_answer::<VerifiedAnswer>(status, body).map(drop)
+            }
+            kiosk_api::REAL_NAME_PATH => {
+                kiosk_api::decode_answer::<RealNameAnswer>(status, body).map(drop)
+            }
+            _ => Err(Error::invalid("path", "is not a path of the kiosk API")),
         }
     }
 }
 
-/// The authinfo answer's checks: a bounded `authinfo` and an expiry.
+/// The grant of a decoded authinfo answer received at `now` (the kiosk's
+/// clock; [`AuthinfoAnswer::expiry`]).
 fn grant(a: AuthinfoAnswer, now: UnixTime) -> Result<AuthinfoGrant, Error> {
-    if a.authinfo.is_empty() || a.authinfo.chars().count() > MAX_AUTHINFO {
-        return Err(Error::Malformed {
-            what: WHAT,
-            reason: "POST /kiosk/authinfo: `authinfo` is empty or longer than 4096 characters"
-                .into(),
-        });
-    }
-    // `expires_in` is measured on this kiosk's clock, which is the one the
-    // flow compares with; `expires_at` (the server's clock) is the fallback.
-    let expires_at = match (a.expires_in, a.expires_at) {
-        (Some(secs), _) if secs > 0 => now.plus(secs),
-        (_, Some(at)) if at > 0 => UnixTime(at),
-        _ => {
-            return Err(Error::Malformed {
-                what: WHAT,
-                reason: "POST /kiosk/authinfo: neither `expires_in` nor `expires_at`".into(),
-            })
-        }
-    };
+    let expiry = a.expiry(now)?;
     Ok(AuthinfoGrant {
         authinfo: a.authinfo,
-        expires_at,
+        expires_at: expiry.expires_at,
     })
-}
-
-/// The real-name answer's check: only masked values reach a kiosk.
-fn masked(a: RealNameAnswer) -> Result<MaskedIdentity, Error> {
-    if !is_masked(&a.identity) {
-        return Err(Error::Malformed {
-            what: WHAT,
-            reason: "POST /kiosk/real-name: the identity is not masked; a kiosk must only \
-                     receive masked values"
-                .into(),
-        });
-    }
-    Ok(a.identity)
 }
 
 impl MerchantBackend for HttpMerchantBackend {
@@ -442,25 +325,17 @@ impl MerchantBackend for HttpMerchantBackend {
     }
 
     fn is_verified(&self, who: &Recognised) -> Result<bool, Error> {
-        let a: VerifiedAnswer = self.post(
-            "/kiosk/verified",
-            &VerifiedRequest {
-                openid: who.openid.as_deref(),
-                sub_openid: who.sub_openid.as_deref(),
-                face_sid: &who.face_sid,
-            },
-        )?;
+        let request = VerifiedRequest::from(who);
+        let a: VerifiedAnswer = self.post(kiosk_api::encode_verified_request(&request))?;
         Ok(a.already_verified)
     }
 
     fn real_name(&self, face_sid: &str, device_id: &str) -> Result<MaskedIdentity, Error> {
-        let a: RealNameAnswer = self.post(
-            "/kiosk/real-name",
-            &RealNameRequest {
-                face_sid,
-                device_id,
-            },
-        )?;
-        masked(a)
+        let request = RealNameRequest {
+            face_sid: face_sid.to_owned(),
+            device_id: device_id.to_owned(),
+        };
+        let a: RealNameAnswer = self.post(kiosk_api::encode_real_name_request(&request))?;
+        Ok(a.identity)
     }
 }

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use wxface_capture::{HttpMerchantBackend, MerchantBackend};
+use wxface_core::error::TransportKind;
 use wxface_core::flow::Recognised;
+use wxface_core::kiosk_api;
 use wxface_core::realname::CredentialType;
 use wxface_core::time::FixedClock;
 use wxface_core::{Error, UnixTime};
@@ -274,15 +276,57 @@ fn error_answers_become_backend_errors() {
         }
         other => panic!("{other:?}"),
     }
+    // A status without an error body is not WeChat Pay speaking: a gateway
+    // in front of the server could not reach it (retry).
     match b.is_verified(&who()).unwrap_err() {
-        e @ Error::Backend { .. } => {
+        e @ Error::Transport { .. } => {
             assert!(e.is_retryable());
             assert!(!e.to_string().contains("html"));
-            let Error::Backend { status, code, .. } = e else {
+            let Error::Transport { kind, detail } = e else {
                 unreachable!()
             };
-            assert_eq!(status, Some(502));
-            assert_eq!(code, "HTTP_502");
+            assert_eq!(kind, TransportKind::Connect);
+            assert!(detail.contains("HTTP 502"), "{detail}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn error_records_become_the_errors_they_describe() {
+    let wechat = Error::Backend {
+        status: Some(500),
+        code: "SYSTEM_ERROR".into(),
+        message: "系统繁忙,请稍后重试".into(),
+        detail: None,
+    };
+    let (status, body) = kiosk_api::error_answer(&wechat);
+    let timeout = Error::transport(TransportKind::Timeout, "GET /v3/facemch/users: no answer");
+    let (t_status, t_body) = kiosk_api::error_answer(&timeout);
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    let server = serve(vec![
+        (status, text(body), Duration::ZERO),
+        (t_status, text(t_body), Duration::ZERO),
+    ]);
+    let b = backend(&server);
+    let e = b.authinfo("R", "K").unwrap_err();
+    assert_eq!(e, wechat);
+    assert_eq!(e.wechat_code(), Some("SYSTEM_ERROR"));
+    assert!(e.is_retryable());
+    assert_eq!(b.real_name("sid-1", "K").unwrap_err(), timeout);
+}
+
+#[test]
+fn a_2xx_answer_that_is_not_json_is_a_transport_error() {
+    let server = serve(vec![(
+        200,
+        "<html>portal login</html>".into(),
+        Duration::ZERO,
+    )]);
+    match backend(&server).is_verified(&who()).unwrap_err() {
+        Error::Transport { kind, detail } => {
+            assert_eq!(kind, TransportKind::Protocol);
+            assert!(!detail.contains("portal"), "{detail}");
         }
         other => panic!("{other:?}"),
     }
@@ -301,9 +345,13 @@ fn timeout_and_unreachable_are_typed() {
         .unwrap();
     let t0 = Instant::now();
     match b.is_verified(&who()).unwrap_err() {
-        Error::Backend { status, code, .. } => {
-            assert_eq!(status, None);
-            assert_eq!(code, "TIMEOUT");
+        e @ Error::Transport { .. } => {
+            assert!(e.is_retryable());
+            assert_eq!(e.wechat_code(), None);
+            let Error::Transport { kind, .. } = e else {
+                unreachable!()
+            };
+            assert_eq!(kind, TransportKind::Timeout);
         }
         other => panic!("{other:?}"),
     }
@@ -316,9 +364,13 @@ fn timeout_and_unreachable_are_typed() {
     };
     let b = HttpMerchantBackend::new(format!("http://127.0.0.1:{port}")).unwrap();
     match b.is_verified(&who()).unwrap_err() {
-        Error::Backend { status, code, .. } => {
-            assert_eq!(status, None);
-            assert_eq!(code, "UNREACHABLE");
+        e @ Error::Transport { .. } => {
+            assert!(e.is_retryable());
+            assert_eq!(e.wechat_code(), None);
+            let Error::Transport { kind, .. } = e else {
+                unreachable!()
+            };
+            assert_eq!(kind, TransportKind::Connect);
         }
         other => panic!("{other:?}"),
     }

@@ -233,10 +233,10 @@ impl MerchantServeArgs {
         s.store_id.clone_from(&self.store_id);
         s.store_name.clone_from(&self.store_name);
         s.merge_lookup(&[], lookup)?;
-        if s.store_id.is_none() && s.store_name.is_none() {
-            s.store_id = Some(DEFAULT_STORE_ID.into());
-            s.store_name = Some(DEFAULT_STORE_NAME.into());
-        }
+        // Each half of the default store has its own default, as the flags
+        // always had.
+        s.store_id.get_or_insert_with(|| DEFAULT_STORE_ID.into());
+        s.store_name.get_or_insert_with(|| DEFAULT_STORE_NAME.into());
         if s.keys_dir.is_some() {
             if s.base_url.is_none() && (s.payapp_base_url.is_none() || s.apimch_base_url.is_none())
             {

@@ -10,9 +10,12 @@
 //! | `POST /kiosk/verified` | whether the hospital already verified this openid |
 //! | `POST /kiosk/real-name` | query, verify, decrypt, record; answer **masked** data only |
 //!
-//! Errors are non-2xx with `{"code", "message"}`; `code` is WeChat's own code
-//! when the error came from WeChat Pay, the client's stable code otherwise.
-//! No message carries personal data: the request body is never echoed.
+//! The messages, their checks, the error body and the error → HTTP status
+//! mapping are the core's ([`wxface_core::kiosk_api`]): an error is a non-2xx
+//! answer whose body is the core's error record ([`Error::info`]), so a
+//! WeChat Pay failure reaches the kiosk as a `backend` error with WeChat's
+//! own code (`wechat_code`) and status. No message carries personal data:
+//! the request body is never echoed.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -21,24 +24,23 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{Json, Router};
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use axum::Router;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tracing::Instrument as _;
 use wxface_core::decrypt::Decryptor;
-use wxface_core::realname::{MaskedIdentity, RealName};
+use wxface_core::kiosk_api::{
+    self, Answer, AuthinfoAnswer, AuthinfoRequest, RealNameAnswer, RealNameRequest, Request,
+    VerifiedAnswer, VerifiedRequest, MAX_REQUEST_BYTES,
+};
+use wxface_core::realname::RealName;
 use wxface_core::v3::{FaceUser, InfoType};
 
 use crate::client::decrypt_user;
-use crate::{AuthinfoParams, Error, MerchantClient, TransportKind};
-
-/// Largest kiosk request body accepted, in bytes.
-const MAX_REQUEST_BYTES: usize = 16 * 1024;
+use crate::{AuthinfoParams, Error, MerchantClient};
 
 /// Where the hospital keeps which users it has verified.
 ///
@@ -176,9 +178,9 @@ impl ServerState {
 /// The kiosk API as an axum router.
 pub fn router(state: ServerState) -> Router {
     Router::new()
-        .route("/kiosk/authinfo", post(authinfo))
-        .route("/kiosk/verified", post(verified))
-        .route("/kiosk/real-name", post(real_name))
+        .route(kiosk_api::AUTHINFO_PATH, post(authinfo))
+        .route(kiosk_api::VERIFIED_PATH, post(verified))
+        .route(kiosk_api::REAL_NAME_PATH, post(real_name))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .with_state(state)
 }
@@ -245,81 +247,41 @@ pub async fn serve(
 
 // ------------------------------------------------------------------ errors
 
-/// An error answer.
+/// An error answer: the core's status for the error, and its record as the
+/// body ([`kiosk_api::error_answer`]).
 #[derive(Debug)]
-struct ApiError {
-    status: StatusCode,
-    code: String,
-    message: String,
-}
-
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    code: &'a str,
-    message: &'a str,
-}
+struct ApiError(Error);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(ErrorBody {
-                code: &self.code,
-                message: &self.message,
-            }),
-        )
-            .into_response()
+        let (status, body) = kiosk_api::error_answer(&self.0);
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+        if status.is_server_error() {
+            tracing::warn!(
+                code = self.0.code(),
+                wechat_code = self.0.wechat_code(),
+                status = status.as_u16(),
+                "kiosk request failed"
+            );
+        }
+        (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
     }
 }
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
-        use wxface_core::Error as C;
-        let status = match &e {
-            Error::Transport {
-                kind: TransportKind::Timeout,
-                ..
-            } => StatusCode::GATEWAY_TIMEOUT,
-            Error::Transport { .. } => StatusCode::BAD_GATEWAY,
-            C::InvalidInput { .. } => StatusCode::BAD_REQUEST,
-            C::Backend { status, code, .. } => match (status, code.as_str()) {
-                (Some(429), _) | (_, "FREQUENCY_LIMITED" | "RATELIMIT_EXCEEDED") => {
-                    StatusCode::TOO_MANY_REQUESTS
-                }
-                (Some(404), _) | (_, "NOT_FOUND" | "RESOURCE_NOT_EXISTS") => StatusCode::NOT_FOUND,
-                (Some(400), "PARAM_ERROR" | "INVALID_REQUEST") => StatusCode::BAD_REQUEST,
-                _ => StatusCode::BAD_GATEWAY,
-            },
-            C::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            _ => StatusCode::BAD_GATEWAY,
-        };
-        let (code, message) = match &e {
-            C::Backend { code, message, .. } => (code.clone(), message.clone()),
-            other => (other.code().to_owned(), other.to_string()),
-        };
-        if status.is_server_error() {
-            tracing::warn!(code = %code, status = status.as_u16(), "kiosk request failed");
-        }
-        Self {
-            status,
-            code,
-            message,
-        }
+        Self(e)
     }
 }
 
-fn bad_request(message: &str) -> ApiError {
-    ApiError {
-        status: StatusCode::BAD_REQUEST,
-        code: "invalid_input".into(),
-        message: message.into(),
-    }
-}
-
-/// Parse a JSON body without echoing any of it in the error.
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body)
-        .map_err(|_| bad_request("the request body is not the expected JSON object"))
+/// A 200 answer.
+fn ok<T: Answer>(answer: &T) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        kiosk_api::encode_answer(answer),
+    )
+        .into_response()
 }
 
 /// Parse a request body as the handler of `path` (`/kiosk/authinfo`,
@@ -331,50 +293,23 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 /// `invalid_input` for a body the handler refuses or an unknown path.
 #[doc(hidden)]
 pub fn parse_request_body(path: &str, body: &[u8]) -> Result<(), String> {
-    match path {
-        "/kiosk/authinfo" => parse::<AuthinfoIn>(body).map(drop),
-        "/kiosk/verified" => parse::<VerifiedIn>(body).map(drop),
-        "/kiosk/real-name" => parse::<RealNameIn>(body).map(drop),
-        _ => Err(bad_request("unknown path")),
+    fn parse<T: Request>(body: &[u8]) -> Result<(), Error> {
+        kiosk_api::decode_request::<T>(body).map(drop)
     }
-    .map_err(|e| e.code)
+    match path {
+        kiosk_api::AUTHINFO_PATH => parse::<AuthinfoRequest>(body),
+        kiosk_api::VERIFIED_PATH => parse::<VerifiedRequest>(body),
+        kiosk_api::REAL_NAME_PATH => parse::<RealNameRequest>(body),
+        _ => Err(Error::invalid("path", "is not a path of the kiosk API")),
+    }
+    .map_err(|e| e.code().to_owned())
 }
 
 // ---------------------------------------------------------------- handlers
 
-#[derive(Deserialize)]
-struct AuthinfoIn {
-    rawdata: String,
-    device_id: String,
-    #[serde(default)]
-    store_id: Option<String>,
-    #[serde(default)]
-    store_name: Option<String>,
-    #[serde(default)]
-    attach: Option<serde_json::Value>,
-    /// The kiosk's SDK reported the previous authinfo invalid or expired:
-    /// drop the cached one first.
-    #[serde(default)]
-    refresh: bool,
-}
-
-#[derive(Serialize)]
-struct AuthinfoOut {
-    authinfo: String,
-    expires_in: u64,
-    expires_at: u64,
-}
-
-async fn authinfo(
-    State(st): State<ServerState>,
-    body: Bytes,
-) -> Result<Json<AuthinfoOut>, ApiError> {
-    let req: AuthinfoIn = parse(&body)?;
-    let attach = match req.attach {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(s)) => Some(s),
-        Some(v) => Some(v.to_string()),
-    };
+async fn authinfo(State(st): State<ServerState>, body: Bytes) -> Result<Response, ApiError> {
+    let req: AuthinfoRequest = kiosk_api::decode_request(&body)?;
+    let attach = req.attach_text();
     let params = AuthinfoParams {
         rawdata: req.rawdata,
         store_id: req.store_id,
@@ -386,34 +321,16 @@ async fn authinfo(
         st.client.invalidate_authinfo(&params);
     }
     let grant = st.client.get_authinfo(params).await?;
-    Ok(Json(AuthinfoOut {
-        authinfo: grant.authinfo,
-        expires_in: grant.expires_in,
-        expires_at: grant.expires_at.as_secs(),
-    }))
+    let now = st.client.config().clock.now();
+    Ok(ok(&AuthinfoAnswer::new(
+        grant.authinfo,
+        grant.expires_at,
+        now,
+    )))
 }
 
-#[derive(Deserialize)]
-struct VerifiedIn {
-    #[serde(default)]
-    openid: Option<String>,
-    #[serde(default)]
-    sub_openid: Option<String>,
-    #[serde(default)]
-    #[allow(dead_code)]
-    face_sid: Option<String>,
-}
-
-#[derive(Serialize)]
-struct VerifiedOut {
-    already_verified: bool,
-}
-
-async fn verified(
-    State(st): State<ServerState>,
-    body: Bytes,
-) -> Result<Json<VerifiedOut>, ApiError> {
-    let req: VerifiedIn = parse(&body)?;
+async fn verified(State(st): State<ServerState>, body: Bytes) -> Result<Response, ApiError> {
+    let req: VerifiedRequest = kiosk_api::decode_request(&body)?;
     let nonempty = |s: &Option<String>| s.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
     let (openid, sub_openid) = (nonempty(&req.openid), nonempty(&req.sub_openid));
     let found = if openid.is_none() && sub_openid.is_none() {
@@ -422,41 +339,18 @@ async fn verified(
         st.registry
             .lookup(openid.as_deref(), sub_openid.as_deref())?
     };
-    Ok(Json(VerifiedOut {
+    Ok(ok(&VerifiedAnswer {
         already_verified: found.is_some(),
     }))
 }
 
-#[derive(Deserialize)]
-struct RealNameIn {
-    face_sid: String,
-    #[serde(default)]
-    device_id: Option<String>,
-}
-
-#[derive(Serialize)]
-struct RealNameOut {
-    identity: MaskedIdentity,
-    patient_id: String,
-}
-
-async fn real_name(
-    State(st): State<ServerState>,
-    body: Bytes,
-) -> Result<Json<RealNameOut>, ApiError> {
-    let req: RealNameIn = parse(&body)?;
-    if let Some(d) = &req.device_id {
-        // The spec's `device_id`: at most 32 characters, and no control
-        // characters (it is logged).
-        if d.chars().count() > 32 || wxface_core::redact::has_control_chars(d) {
-            return Err(bad_request(
-                "`device_id` must be at most 32 characters without control characters",
-            ));
-        }
-    }
+async fn real_name(State(st): State<ServerState>, body: Bytes) -> Result<Response, ApiError> {
+    // The device id is checked here (at most 32 characters, no control
+    // characters: it is logged).
+    let req: RealNameRequest = kiosk_api::decode_request(&body)?;
     let span = tracing::info_span!(
         "wxface.kiosk_real_name",
-        device_id = %wxface_core::redact::LogSafe(req.device_id.as_deref().unwrap_or(""))
+        device_id = %wxface_core::redact::LogSafe(&req.device_id)
     );
     async move {
         let user = st
@@ -465,9 +359,9 @@ async fn real_name(
             .await?;
         let identity = decrypt_user(&user, &st.decryptor)?;
         let patient_id = st.registry.record(&user, &identity)?;
-        Ok(Json(RealNameOut {
+        Ok(ok(&RealNameAnswer {
             identity: identity.masked(),
-            patient_id,
+            patient_id: Some(patient_id),
         }))
     }
     .instrument(span)

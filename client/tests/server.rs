@@ -175,7 +175,7 @@ async fn a_seeded_registry_is_used() {
 }
 
 #[tokio::test]
-async fn errors_are_code_and_message_with_sensible_statuses() {
+async fn errors_are_the_core_error_record_with_sensible_statuses() {
     let k = Kiosk::start().await;
     // Not JSON: 400, and the body is not echoed.
     let (status, text) = k
@@ -209,8 +209,14 @@ async fn errors_are_code_and_message_with_sensible_statuses() {
         )
         .await;
     assert_eq!(status, 404);
-    assert_eq!(e["code"], "NOT_FOUND");
-    assert_eq!(e["message"], "mock NOT_FOUND");
+    assert_eq!(
+        (e["code"].as_str(), e["kind"].as_str()),
+        (Some("backend"), Some("backend"))
+    );
+    assert_eq!(e["wechat_code"], "NOT_FOUND");
+    assert_eq!(e["wechat_message"], "mock NOT_FOUND");
+    assert_eq!(e["status"], 404);
+    assert_eq!(e["retryable"], false);
 
     for _ in 0..3 {
         k.mock
@@ -224,15 +230,18 @@ async fn errors_are_code_and_message_with_sensible_statuses() {
         )
         .await;
     assert_eq!(
-        (status, e["code"].as_str()),
+        (status, e["wechat_code"].as_str()),
         (429, Some("FREQUENCY_LIMITED"))
     );
+    assert_eq!(e["retryable"], true);
 
     k.mock.state.push_authinfo(Fault::V2Return("FAIL"));
     let (status, e) = k
         .post_json("/kiosk/authinfo", json!({"rawdata": "r", "device_id": "K"}))
         .await;
-    assert_eq!((status, e["code"].as_str()), (502, Some("FAIL")));
+    assert_eq!((status, e["wechat_code"].as_str()), (502, Some("FAIL")));
+    // v2 answers carry no HTTP status of WeChat's.
+    assert!(e.get("status").is_none(), "{e}");
 
     // A forged answer: 502 with the signature code, nothing decrypted.
     k.mock.state.push_users(Fault::Tamper);

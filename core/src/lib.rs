@@ -15,6 +15,8 @@
 //! | [`decrypt`] | the standalone [`decrypt::Decryptor`] for real-name fields |
 //! | [`realname`] | the decrypted identity (zeroized, redacted), masking, GB 11643 |
 //! | [`flow`] | the kiosk flow state machine |
+//! | [`model`] | the serde records the bindings exchange: flow events, actions and outcomes; kiosk configuration; the recognised user; progress steps; SDK replies; the masked identity |
+//! | [`kiosk_api`] | the kiosk ↔ merchant-server API (`docs/merchant-api.md`): paths, messages, error body, authinfo expiry |
 //! | [`crypto`] | the RSA provider seam (pure Rust or AWS-LC) |
 //! | [`redact`] | parser errors without values, log-safe strings, redacted credentials |
 //!
@@ -29,6 +31,8 @@ pub mod decrypt;
 pub mod error;
 pub mod flow;
 pub mod http;
+pub mod kiosk_api;
+pub mod model;
 pub mod realname;
 pub mod redact;
 pub mod sdk;
@@ -38,3 +42,8 @@ pub mod v3;
 
 pub use error::{Error, ErrorKind, Result, SignatureFailure};
 pub use time::UnixTime;
+
+// The `uniffi` feature: the records of `model` (and `error::ErrorInfo`)
+// derive `uniffi::Record` / `uniffi::Enum` for the UniFFI bindings.
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();

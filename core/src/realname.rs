@@ -11,7 +11,7 @@ use std::fmt;
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::error::{Error, Result};
+use crate::error::{named_enum, Error, Result};
 
 /// `credential_type` of the real-name answer (1-11), with unknown codes kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,7 +42,45 @@ pub enum CredentialType {
     Unknown(i64),
 }
 
+// By hand, not `named_enum!`: `Unknown` carries the code it was received
+// with, so it is not in `ALL` and its name does not parse back.
 impl CredentialType {
+    /// Every known type, in code order (1-11); [`CredentialType::Unknown`]
+    /// is not in it.
+    pub const ALL: &'static [Self] = &[
+        Self::IdCard,
+        Self::Passport,
+        Self::MilitaryOfficer,
+        Self::Soldier,
+        Self::HomeReturnPermit,
+        Self::TemporaryIdCard,
+        Self::HouseholdRegister,
+        Self::PoliceOfficer,
+        Self::TaiwanPermit,
+        Self::BusinessLicence,
+        Self::Other,
+    ];
+
+    /// Stable snake_case name (`id_card`, `passport`, …; `unknown` for every
+    /// [`CredentialType::Unknown`]). The wire form is the number
+    /// ([`CredentialType::code`]), not this name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::IdCard => "id_card",
+            Self::Passport => "passport",
+            Self::MilitaryOfficer => "military_officer",
+            Self::Soldier => "soldier",
+            Self::HomeReturnPermit => "home_return_permit",
+            Self::TemporaryIdCard => "temporary_id_card",
+            Self::HouseholdRegister => "household_register",
+            Self::PoliceOfficer => "police_officer",
+            Self::TaiwanPermit => "taiwan_permit",
+            Self::BusinessLicence => "business_licence",
+            Self::Other => "other",
+            Self::Unknown(_) => "unknown",
+        }
+    }
+
     /// From the wire code.
     pub fn from_code(code: i64) -> Self {
         match code {
@@ -103,6 +141,34 @@ impl CredentialType {
     }
 }
 
+impl fmt::Display for CredentialType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Parses the name of a known type ([`CredentialType::as_str`], exactly);
+/// refuses `unknown`, which carries no code.
+impl std::str::FromStr for CredentialType {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<String> = Self::ALL
+                    .iter()
+                    .map(|t| format!("`{}`", t.as_str()))
+                    .collect();
+                Error::invalid(
+                    "credential_type",
+                    format!("is not a known name (expected one of {})", names.join(", ")),
+                )
+            })
+    }
+}
+
 /// Why a resident ID number failed the GB 11643 check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdNumberProblem {
@@ -115,6 +181,13 @@ pub enum IdNumberProblem {
     /// The 18th character is not the check digit of the first 17.
     CheckDigit,
 }
+
+named_enum!(IdNumberProblem, "id_number_problem", {
+    Length => "length",
+    Characters => "characters",
+    BirthDate => "birth_date",
+    CheckDigit => "check_digit",
+});
 
 impl IdNumberProblem {
     /// A description that contains no part of the number.
@@ -585,6 +658,54 @@ pub struct MaskedIdentity {
     pub credential_type: CredentialType,
     /// Masked credential number.
     pub credential_id: String,
+}
+
+/// Whether `s` can be a masked name as [`mask_name`] makes them: at least one
+/// character hidden (`*`), at most half of them shown, rounded up (`张*`,
+/// `张*三`, `欧**明`, `*`). A full name, even of one character, is not.
+pub fn is_masked_name(s: &str) -> bool {
+    let (n, hidden) = count_hidden(s);
+    hidden >= 1 && (n - hidden) <= n.div_ceil(2)
+}
+
+/// Whether `s` can be a masked credential number as [`mask_credential_id`]
+/// makes them: at least one character hidden (`*`) and at most half of them
+/// shown (`110***********1234`, `E******78`, `***`).
+pub fn is_masked_credential_id(s: &str) -> bool {
+    let (n, hidden) = count_hidden(s);
+    hidden >= 1 && (n - hidden) * 2 <= n
+}
+
+/// Characters of `s`, and how many of them are `*`.
+fn count_hidden(s: &str) -> (usize, usize) {
+    s.chars()
+        .fold((0, 0), |(n, h), c| (n + 1, h + usize::from(c == '*')))
+}
+
+impl MaskedIdentity {
+    /// Check that both values really are masked ([`is_masked_name`],
+    /// [`is_masked_credential_id`]): what a kiosk does with an identity its
+    /// merchant server sent, so that a misconfigured server that sends full
+    /// values is refused instead of shown.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] on `name` or `credential_id`, naming the rule,
+    /// never the value.
+    pub fn check_masked(&self) -> Result<()> {
+        if !is_masked_name(&self.name) {
+            return Err(Error::invalid(
+                "name",
+                "is not masked (a masked name hides at least one character and shows at most half)",
+            ));
+        }
+        if !is_masked_credential_id(&self.credential_id) {
+            return Err(Error::invalid(
+                "credential_id",
+                "is not masked (a masked number hides at least one character and shows at most half)",
+            ));
+        }
+        Ok(())
+    }
 }
 
 mod credential_type_code {

@@ -79,18 +79,18 @@ class PatientStore:
             row = db.execute(
                 "SELECT id, patient_no FROM patients WHERE credential_type = ? AND credential_id = ?",
                 # EXPOSE: the full values are stored, under the hospital's controls.
-                (who.credential_type, who.credential_id),
+                (who.credential_type, who.expose_credential_id()),
             ).fetchone()
             if row is not None:
                 db.execute(
                     "UPDATE patients SET name = ?, openid = COALESCE(?, openid), verified_at = ? WHERE id = ?",
-                    (who.name, openid, now, row[0]),
+                    (who.expose_name(), openid, now, row[0]),
                 )
                 return row[1], False
             cur = db.execute(
                 "INSERT INTO patients (name, credential_type, credential_id, openid, verified_at) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (who.name, who.credential_type, who.credential_id, openid, now),
+                (who.expose_name(), who.credential_type, who.expose_credential_id(), openid, now),
             )
             patient_no = f"P{cur.lastrowid:06d}"
             db.execute("UPDATE patients SET patient_no = ? WHERE id = ?", (patient_no, cur.lastrowid))
@@ -105,38 +105,68 @@ class PatientStore:
 
 
 class ApiError(Exception):
-    """An error answer: HTTP status and the ``{code, message}`` body."""
+    """An error answer: the HTTP status and the body, wxface's error record
+    ``{code, kind, message, retryable, …}`` (docs/merchant-api.md)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+    def __init__(self, status: int, record: Dict[str, Any]) -> None:
+        super().__init__(record.get("message", ""))
+        self.status, self.record = status, record
+
+
+def _invalid(field: str, rule: str) -> ApiError:
+    """A refused request, as wxface reports a refused field: the field and
+    the rule, never the value."""
+    return ApiError(
+        400,
+        {
+            "code": "invalid_input",
+            "kind": "invalid_input",
+            "message": f"invalid input: `{field}` {rule}",
+            "retryable": False,
+            "field": field,
+        },
+    )
+
+
+def _status(e: wxface.Error) -> int:
+    """The HTTP status of a wxface error, as docs/merchant-api.md maps them;
+    WeChat's own 400, 403 and 404 are passed through."""
+    if isinstance(e, wxface.InvalidInputError):
+        return 400
+    if isinstance(e, wxface.BackendError):
+        if e.status == 429 or e.wechat_code in ("FREQUENCY_LIMITED", "RATELIMIT_EXCEEDED"):
+            return 429
+        if e.status in (400, 403, 404):
+            return e.status
+        if e.wechat_code in ("NOT_FOUND", "RESOURCE_NOT_EXISTS"):
+            return 404
+        return 502
+    if isinstance(e, wxface.TransportError):
+        return 504 if e.transport_kind == "timeout" else 502
+    if isinstance(e, (wxface.ConfigError, wxface.InternalError)):
+        return 500
+    return 502
 
 
 def _from_wxface(e: wxface.Error) -> ApiError:
-    """Map a wxface error to an answer. wxface messages carry no personal
-    data; WeChat's own code is passed on when WeChat answered."""
-    if isinstance(e, wxface.BackendError):
-        status = 429 if e.status == 429 else 502
-        if e.status in (400, 403, 404):
-            status = e.status
-        return ApiError(status, e.wechat_code, e.message or str(e))
-    if isinstance(e, wxface.InvalidInputError):
-        return ApiError(400, e.code, str(e))
-    if isinstance(e, wxface.TransportError):
-        return ApiError(504, e.code, "WeChat Pay did not answer in time")
-    if isinstance(e, (wxface.SignatureError, wxface.DecryptionError, wxface.MalformedError)):
-        return ApiError(502, e.code, str(e))
-    return ApiError(500, e.code, "internal error")
+    """Map a wxface error to an answer: its own record (wxface messages carry
+    no personal data; a WeChat failure keeps WeChat's code in
+    ``wechat_code``). The HIS's own configuration stays out of the answer."""
+    status = _status(e)
+    record = e.info()
+    if status == 500:
+        record["message"] = "internal error"
+    return ApiError(status, record)
 
 
 def _body(*required: str) -> Dict[str, Any]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise ApiError(400, "invalid_input", "the body must be a JSON object")
+        raise _invalid("body", "must be a JSON object")
     for field in required:
         value = data.get(field)
         if not isinstance(value, str) or not value:
-            raise ApiError(400, "invalid_input", f"`{field}` is required")
+            raise _invalid(field, "is required")
     return data
 
 
@@ -153,8 +183,9 @@ def create_app(
 
     @app.errorhandler(ApiError)
     def _api_error(e: ApiError) -> Any:
-        log.warning("kiosk request failed: %s %s", e.status, e.code)
-        return jsonify(code=e.code, message=e.message), e.status
+        r = e.record
+        log.warning("kiosk request failed: %s %s %s", e.status, r.get("code"), r.get("wechat_code") or "")
+        return jsonify(r), e.status
 
     @app.errorhandler(wxface.Error)
     def _wxface_error(e: wxface.Error) -> Any:

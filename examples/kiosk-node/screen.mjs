@@ -35,7 +35,12 @@ export function outcomeText (outcome) {
       return '您已拒绝授权。可使用身份证或医保卡办理，或前往人工窗口'
     case 'cancelled':
       return '已取消刷脸，请重新开始'
-    default:
-      return `刷脸实名认证未完成，请稍后重试或前往人工窗口（错误：${outcome.error.code}${outcome.error.wechatCode ? ' ' + outcome.error.wechatCode : ''}，步骤：${outcome.step}）`
+    default: {
+      const e = outcome.error
+      const why = e instanceof wx.TransportError
+        ? `医院服务器无法连接：${e.transportKind}`
+        : `错误：${e.code}${e.wechatCode ? ' ' + e.wechatCode : ''}`
+      return `刷脸实名认证未完成，请稍后重试或前往人工窗口（${why}，步骤：${outcome.step}）`
+    }
   }
 }

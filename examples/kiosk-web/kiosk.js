@@ -6,9 +6,13 @@
 //   fetch_authinfo   → POST /kiosk/authinfo      (merchant server)
 //   check_verified   → POST /kiosk/verified      (merchant server)
 //   fetch_real_name  → POST /kiosk/real-name     (merchant server; masked data only)
-// and shows each step. The page holds no secret and never sees a full name or
-// credential number. Nothing personal is written to the console or the log.
-import init, { Flow, credentialLabel, version } from "./wxface/wxface_wasm.js";
+// and shows each step. The merchant requests and answers are the Rust core's
+// (merchantRequest / merchantAnswer / merchantFailure of @wxface/wasm): the
+// page only does the fetch, so the error body, the masked-identity check and
+// the authinfo expiry are those of every other wxface kiosk. The page holds
+// no secret and never sees a full name or credential number. Nothing personal
+// is written to the console or the log.
+import init, { Flow, credentialLabel, merchantAnswer, merchantFailure, merchantRequest, version } from "./wxface/wxface_wasm.js";
 
 const $ = (id) => document.getElementById(id);
 const now = () => Math.floor(Date.now() / 1000);
@@ -105,37 +109,68 @@ function showIdentity(identity) {
 
 // ------------------------------------------------------------- transport --
 
-/** A failure as the flow takes it: a code and a message without personal data. */
-function failure(e, status) {
-  if (e && typeof e === "object" && !(e instanceof Error)) {
-    return { status, code: String(e.code ?? `HTTP_${status}`), message: String(e.message ?? "") };
-  }
-  return { status, code: "TRANSPORT", message: e instanceof Error ? e.message : String(e) };
+/** How long one merchant request may take, milliseconds. */
+const MERCHANT_TIMEOUT_MS = 30000;
+
+/**
+ * A short label of an error record ({code, kind, message, retryable,
+ * wechat_code, status, transport_kind, …}) for the screen: WeChat's or the
+ * SDK's own code when there is one, else the kind of transport failure, else
+ * the stable code.
+ */
+function errorLabel(e) {
+  if (!e) return "";
+  if (e.return_code) return e.return_code;
+  if (e.wechat_code) return e.wechat_code;
+  if (e.transport_kind) return `${e.code}:${e.transport_kind}`;
+  return e.code ?? "";
 }
 
+/** JSON POST for the dev panel (not the kiosk API). */
 async function postJson(path, body) {
   const r = await fetch(path, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
   });
-  const text = await r.text();
-  let data;
-  try {
-    data = text ? JSON.parse(text) : {};
-  } catch {
-    data = { code: "MALFORMED", message: `HTTP ${r.status}: not JSON` };
-  }
-  if (!r.ok) throw Object.assign(new Error("merchant server error"), { answer: data, status: r.status });
-  return data;
+  if (!r.ok) throw Object.assign(new Error(`HTTP ${r.status}`), { status: r.status });
+  return r.json();
 }
 
-async function backend(id, f) {
+/**
+ * Performs merchant request action `a` (fetch_authinfo, check_verified,
+ * fetch_real_name) and resolves to the event that answers it, decoded by the
+ * core: an answer event, or backend_failed with the error record.
+ */
+async function merchant(a) {
+  const req = merchantRequest(a, config.device_id, config.store_id);
+  let r;
+  let body;
   try {
-    return await f();
+    r = await fetch(req.path, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: req.body,
+      signal: AbortSignal.timeout(MERCHANT_TIMEOUT_MS),
+    });
   } catch (e) {
-    return { type: "backend_failed", id, error: failure(e.answer ?? e, e.status) };
+    const kind = e?.name === "TimeoutError" ? "timeout" : e?.name === "TypeError" ? "connect" : "other";
+    return merchantFailure(a, kind, `POST ${req.path}: no answer (${e?.name ?? "error"})`);
   }
+  try {
+    body = await r.text();
+  } catch (e) {
+    const kind = e?.name === "TimeoutError" ? "timeout" : "interrupted";
+    return merchantFailure(a, kind, `POST ${req.path}: the answer was cut off`);
+  }
+  return merchantAnswer(a, r.status, body, now());
+}
+
+/** Logs a merchant answer event: request names and outcomes only, never data. */
+function logAnswer(ev, ok) {
+  if (ev.type === "backend_failed") log(`← 医院服务器 失败 (${errorLabel(ev.error)})`);
+  else log(ok(ev));
+  return ev;
 }
 
 /** Performs one request action; resolves to the event that answers it. */
@@ -164,27 +199,16 @@ async function perform(a) {
     }
     case "fetch_authinfo":
       log(a.refresh ? "→ 医院服务器 重新获取授权（原授权已过期）" : "→ 医院服务器 获取授权");
-      return backend(a.id, async () => {
-        const body = { rawdata: a.rawdata, device_id: config.device_id, store_id: config.store_id, refresh: a.refresh };
-        const r = await postJson("/kiosk/authinfo", body);
-        log("← 医院服务器 授权有效");
-        return { type: "authinfo", id: a.id, authinfo: r.authinfo, expires_at: r.expires_at, expires_in: r.expires_in };
-      });
+      return logAnswer(await merchant(a), () => "← 医院服务器 授权有效");
     case "check_verified":
       log("→ 医院服务器 核对实名记录");
-      return backend(a.id, async () => {
-        const r = await postJson("/kiosk/verified", a.who);
-        log(`← 医院服务器 ${r.already_verified ? "已有实名记录" : "尚无实名记录"}`);
-        return { type: "verified_checked", id: a.id, already_verified: Boolean(r.already_verified) };
-      });
-    case "fetch_real_name":
+      return logAnswer(await merchant(a), (ev) => `← 医院服务器 ${ev.already_verified ? "已有实名记录" : "尚无实名记录"}`);
+    case "fetch_real_name": {
       log("→ 医院服务器 获取实名信息");
-      return backend(a.id, async () => {
-        const r = await postJson("/kiosk/real-name", { face_sid: a.face_sid, device_id: config.device_id });
-        lastPatientId = r.patient_id ?? null;
-        log("← 医院服务器 已获取（脱敏）");
-        return { type: "real_name", id: a.id, identity: r.identity };
-      });
+      const ev = await merchant(a);
+      if (ev.type === "real_name") lastPatientId = ev.patient_id ?? null;
+      return logAnswer(ev, () => "← 医院服务器 已获取（脱敏）");
+    }
     default:
       throw new Error(`not a request action: ${a.type}`);
   }
@@ -204,7 +228,7 @@ function feed(event) {
   }
   for (const a of actions) {
     switch (a.type) {
-      case "step": {
+      case "step_started": {
         const s = STEPS[a.step];
         log(`步骤 ${a.step}`);
         if (a.step === "initialising" || a.step === "releasing") {
@@ -215,6 +239,10 @@ function feed(event) {
         if (s.phase) phase(s.phase);
         break;
       }
+      case "step_finished":
+        // Only what did not go well: `error` (the core's error record) says why.
+        if (a.status !== "ok") log(`步骤 ${a.step} ${a.status}${a.error ? ` (${errorLabel(a.error)})` : ""}`);
+        break;
       case "ready":
         log("刷脸设备就绪");
         deviceState("ready", "设备就绪");
@@ -224,6 +252,7 @@ function feed(event) {
         finish(a);
         break;
       case "released":
+        if (a.error) log(`刷脸设备关闭失败 (${errorLabel(a.error)})`);
         deviceState("error", "设备已关闭");
         buttons({});
         break;
@@ -235,7 +264,7 @@ function feed(event) {
 
 function finish(done) {
   const o = OUTCOMES[done.outcome] ?? OUTCOMES.failed;
-  log(`结束 ${done.outcome}${done.error ? ` (${done.error.code})` : ""}`);
+  log(`结束 ${done.outcome}${done.error ? ` (${errorLabel(done.error)})` : ""}`);
   if (done.outcome === "failed" && flow.state === "uninitialised") {
     // The face SDK did not start.
     deviceState("error", "设备未就绪");
@@ -245,7 +274,9 @@ function finish(done) {
     return;
   }
   let subtitle = o.subtitle;
-  if (done.outcome === "failed" && done.error) subtitle += `（错误码：${done.error.return_code ?? done.error.backend_code ?? done.error.code}）`;
+  if (done.outcome === "failed" && done.error) {
+    subtitle += `（错误码：${errorLabel(done.error)}${done.error.retryable ? "，可稍后重试" : ""}）`;
+  }
   show(o.view, o.title, subtitle);
   $("stage").dataset.outcome = done.outcome;
   phase(done.outcome === "verified" || done.outcome === "already_verified" ? "complete" : null);

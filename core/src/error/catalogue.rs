@@ -212,6 +212,7 @@ pub fn spec(code: &str) -> Option<&'static ErrorSpec> {
 /// `None` (see [`ErrorSpec::fields`]). Like the error, it holds no secret and
 /// no personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(default)]
 pub struct ErrorInfo {
     /// The stable code.

@@ -1,4 +1,6 @@
-"""The kiosk endpoints of docs/merchant-api.md, driven by the emulated kiosk."""
+"""The kiosk endpoints of docs/merchant-api.md, driven by the emulated kiosk:
+wxface's kiosk flow (``EmulatedKiosk``) over the face SDK emulator, asking
+this HIS as its merchant server."""
 
 import json
 import logging
@@ -12,23 +14,60 @@ from werkzeug.serving import make_server
 import wxface
 
 
+def his_merchant(post, log=None, already_verified=None):
+    """The HIS as a kiosk's merchant server: each request of the kiosk API
+    POSTed with ``post(path, body) -> (status, answer)``, an error answer
+    raised as the wxface error it records. ``log`` collects
+    ``(path, request, status, answer)``; ``already_verified`` answers
+    ``/kiosk/verified`` here instead of asking the HIS."""
+
+    def merchant(path, request):
+        if path == "/kiosk/verified" and already_verified is not None:
+            return {"already_verified": already_verified}
+        status, answer = post(path, request)
+        if log is not None:
+            log.append((path, request, status, answer))
+        if status != 200:
+            raise wxface.from_info(answer)
+        return answer
+
+    return merchant
+
+
+def client_post(http):
+    """``post`` over a Flask test client."""
+
+    def post(path, body):
+        r = http.post(path, json=body)
+        return r.status_code, r.get_json()
+
+    return post
+
+
+def step_error(outcome, step):
+    """The error that ended ``step`` of a verification."""
+    (e,) = [e for s, _, e in outcome.steps if s == step and e is not None]
+    return e
+
+
 def kiosk_visit(http, sandbox, person, device_id="KIOSK-01"):
-    """One patient at the kiosk, the way the kiosk app drives SDK and HIS."""
+    """One patient at the kiosk: the kiosk flow drives the SDK and asks the HIS."""
     kiosk = sandbox.kiosk(person=person.key, device_id=device_id)
-    r = http.post("/kiosk/authinfo", json={"rawdata": kiosk.rawdata(), "device_id": device_id})
-    assert r.status_code == 200, r.get_json()
-    grant = r.get_json()
+    log = []
+    out = kiosk.verify(his_merchant(client_post(http), log))
+    path, _, status, grant = log[0]
+    assert (path, status) == ("/kiosk/authinfo", 200), grant
     assert set(grant) == {"authinfo", "expires_in", "expires_at"}
-    rec = kiosk.recognise(grant["authinfo"])
-    r = http.post("/kiosk/verified", json={"openid": rec.openid, "sub_openid": None, "face_sid": rec.face_sid})
-    assert r.status_code == 200
-    if r.get_json()["already_verified"]:
-        kiosk.quit(grant["authinfo"], rec.face_sid)
+    assert log[1][0] == "/kiosk/verified" and log[1][2] == 200
+    if out.kind == "already_verified":
+        # The kiosk quit the SDK's face session.
+        assert [s for s, _, _ in out.steps][-1] == "quitting" and len(log) == 2
         return None
-    kiosk.consent(grant["authinfo"], rec.face_sid)
-    r = http.post("/kiosk/real-name", json={"face_sid": rec.face_sid, "device_id": device_id})
-    assert r.status_code == 200, r.get_json()
-    return r.get_json()
+    assert out.kind == "verified", out.error
+    path, _, status, answer = log[-1]
+    assert (path, status) == ("/kiosk/real-name", 200), answer
+    assert out.identity == answer["identity"]
+    return answer
 
 
 def test_first_visit_registers_second_visit_is_recognised(his, http, sandbox):
@@ -39,13 +78,13 @@ def test_first_visit_registers_second_visit_is_recognised(his, http, sandbox):
     assert answer["patient_id"].startswith("P")
     # The kiosk only ever sees masked values.
     text = json.dumps(answer, ensure_ascii=False)
-    assert person.real_name.name not in text and person.real_name.credential_id not in text
+    assert person.real_name.expose_name() not in text and person.real_name.expose_credential_id() not in text
     # The HIS stored the full identity.
     row = his.extensions["patients"].get(answer["patient_id"])
     assert (row["name"], row["credential_type"], row["credential_id"]) == (
-        person.real_name.name,
+        person.real_name.expose_name(),
         person.real_name.credential_type,
-        person.real_name.credential_id,
+        person.real_name.expose_credential_id(),
     )
     assert row["openid"] == person.openid
     # Next visit: already verified by openid, the kiosk quits the SDK.
@@ -66,10 +105,10 @@ def test_reverification_updates_the_same_patient(his, http, sandbox):
     first = kiosk_visit(http, sandbox, person)
     # Same person, no openid known to the kiosk check: verified again, same record.
     kiosk = sandbox.kiosk(person=person.key)
-    grant = http.post("/kiosk/authinfo", json={"rawdata": kiosk.rawdata(), "device_id": "KIOSK-01"}).get_json()
-    rec = kiosk.recognise(grant["authinfo"])
-    kiosk.consent(grant["authinfo"], rec.face_sid)
-    again = http.post("/kiosk/real-name", json={"face_sid": rec.face_sid, "device_id": "KIOSK-01"}).get_json()
+    log = []
+    out = kiosk.verify(his_merchant(client_post(http), log, already_verified=False))
+    assert out.kind == "verified"
+    again = log[-1][3]
     assert again["patient_id"] == first["patient_id"]
 
 
@@ -84,14 +123,16 @@ def test_refresh_after_the_sdk_reports_an_expired_authinfo(http, sandbox):
     kiosk = sandbox.kiosk()
     a = http.post("/kiosk/authinfo", json={"rawdata": kiosk.rawdata(), "device_id": "KIOSK-01"}).get_json()
     sandbox.expire_authinfos()
-    with pytest.raises(wxface.SdkError) as e:
-        kiosk.recognise(a["authinfo"])
-    assert e.value.err_code == "271382020"
-    # Without "refresh" the HIS would hand out the dead authinfo from its cache.
-    body = {"rawdata": kiosk.rawdata(), "device_id": "KIOSK-01", "refresh": True}
-    b = http.post("/kiosk/authinfo", json=body).get_json()
-    assert b["authinfo"] != a["authinfo"]
-    assert kiosk.recognise(b["authinfo"]).face_sid
+    # The HIS hands out its cached (now dead) authinfo; the SDK says so, and
+    # the kiosk asks again with "refresh": without it the HIS would hand out
+    # the dead authinfo from its cache again.
+    log = []
+    out = kiosk.verify(his_merchant(client_post(http), log))
+    assert out.kind == "verified"
+    assert step_error(out, "recognising").err_code == "271382020"
+    grants = [(req, answer) for path, req, _, answer in log if path == "/kiosk/authinfo"]
+    assert grants[0][1]["authinfo"] == a["authinfo"] and not grants[0][0].get("refresh")
+    assert grants[1][0]["refresh"] is True and grants[1][1]["authinfo"] != a["authinfo"]
 
 
 @pytest.mark.parametrize(
@@ -106,40 +147,64 @@ def test_refresh_after_the_sdk_reports_an_expired_authinfo(http, sandbox):
 def test_bad_requests(http, path, body):
     r = http.post(path, json=body)
     assert r.status_code == 400
-    assert r.get_json()["code"] == "invalid_input"
+    e = r.get_json()
+    assert e["code"] == "invalid_input"
+    assert (e["kind"], e["retryable"]) == ("invalid_input", False)
+    assert e["field"] and e["field"] in e["message"]
 
 
 def test_refused_consent_leaves_no_record(his, http, sandbox):
     kiosk = sandbox.kiosk(outcome="refuse")
-    grant = http.post("/kiosk/authinfo", json={"rawdata": kiosk.rawdata(), "device_id": "KIOSK-01"}).get_json()
-    rec = kiosk.recognise(grant["authinfo"])
-    with pytest.raises(wxface.SdkError):
-        kiosk.consent(grant["authinfo"], rec.face_sid)
+    log = []
+    out = kiosk.verify(his_merchant(client_post(http), log))
+    assert out.kind == "consent_refused"
+    assert isinstance(step_error(out, "asking_consent"), wxface.SdkError)
+    assert "/kiosk/real-name" not in [path for path, *_ in log]
+    rec = out.who
     r = http.post("/kiosk/real-name", json={"face_sid": rec.face_sid, "device_id": "KIOSK-01"})
     assert r.status_code == 403
-    assert r.get_json()["code"] == "NO_AUTH"
+    e = r.get_json()
+    assert (e["code"], e["wechat_code"]) == ("backend", "NO_AUTH")
+    assert e["status"] == 403 and e["retryable"] is False
 
 
 def test_unknown_face_sid_answers_wechats_code(http):
     r = http.post("/kiosk/real-name", json={"face_sid": "NO_SUCH_SID", "device_id": "KIOSK-01"})
-    assert r.status_code == 404 and r.get_json()["code"] == "NOT_FOUND"
+    assert r.status_code == 404 and r.get_json()["wechat_code"] == "NOT_FOUND"
+    assert r.get_json()["code"] == "backend"
 
 
 def test_wechat_outage_is_retried_then_reported(http, sandbox):
     person = sandbox.identities[2]
     sandbox.faults.inject("users", "500", count=2)
     assert kiosk_visit(http, sandbox, person)["identity"] == person.real_name.masked()
+    # Again, WeChat Pay down for good: the HIS answers 502 with WeChat's
+    # code, and the kiosk's flow fails with that BackendError.
     kiosk = sandbox.kiosk(person=person.key)
-    grant = http.post("/kiosk/authinfo", json={"rawdata": kiosk.rawdata(), "device_id": "KIOSK-01"}).get_json()
-    rec = kiosk.recognise(grant["authinfo"])
-    kiosk.consent(grant["authinfo"], rec.face_sid)
     sandbox.faults.inject("users", "500", count=10)
-    r = http.post("/kiosk/real-name", json={"face_sid": rec.face_sid, "device_id": "KIOSK-01"})
-    assert r.status_code == 502 and r.get_json()["code"] == "SYSTEM_ERROR"
+    log = []
+    out = kiosk.verify(his_merchant(client_post(http), log, already_verified=False))
+    assert out.kind == "failed" and out.step == "fetching_real_name"
+    assert isinstance(out.error, wxface.BackendError) and out.error.wechat_code == "SYSTEM_ERROR"
+    path, request, status, answer = log[-1]
+    assert path == "/kiosk/real-name"
+    face_sid = request["face_sid"]
+    r = http.post("/kiosk/real-name", json={"face_sid": face_sid, "device_id": "KIOSK-01"})
+    assert r.status_code == 502 and r.get_json()["wechat_code"] == "SYSTEM_ERROR"
+    assert r.get_json()["code"] == "backend" and r.get_json()["retryable"] is True
     sandbox.faults.clear()
     sandbox.faults.inject("users", "bad_signature")
-    r = http.post("/kiosk/real-name", json={"face_sid": rec.face_sid, "device_id": "KIOSK-01"})
+    r = http.post("/kiosk/real-name", json={"face_sid": face_sid, "device_id": "KIOSK-01"})
     assert r.status_code == 502 and r.get_json()["code"] == "signature_mismatch"
+
+
+def test_error_answers_are_the_wxface_error_record(http):
+    r = http.post("/kiosk/real-name", json={"face_sid": "NO_SUCH_SID", "device_id": "KIOSK-01"})
+    e = r.get_json()
+    assert {"code", "kind", "message", "retryable"} <= set(e)
+    assert e["kind"] == "backend" and e["status"] == 404
+    # What the kiosk turns back into an error: the same record as the binding's.
+    assert e["wechat_message"]
 
 
 def test_logs_contain_nothing_personal(his, http, sandbox, caplog):
@@ -147,18 +212,17 @@ def test_logs_contain_nothing_personal(his, http, sandbox, caplog):
     secrets = []
     for i, person in enumerate(sandbox.identities):
         kiosk = sandbox.kiosk(person=person.key, device_id=f"LOG-{i}")
-        rawdata = kiosk.rawdata()
-        grant = http.post("/kiosk/authinfo", json={"rawdata": rawdata, "device_id": f"LOG-{i}"}).get_json()
-        rec = kiosk.recognise(grant["authinfo"])
-        http.post("/kiosk/verified", json={"openid": rec.openid, "face_sid": rec.face_sid})
-        kiosk.consent(grant["authinfo"], rec.face_sid)
-        r = http.post("/kiosk/real-name", json={"face_sid": rec.face_sid, "device_id": f"LOG-{i}"})
-        assert r.status_code == 200
+        log = []
+        out = kiosk.verify(his_merchant(client_post(http), log))
+        assert out.kind == "verified" and [status for *_, status, _ in log] == [200, 200, 200]
+        rawdata = log[0][1]["rawdata"]
+        grant = log[0][3]
+        rec = out.who
         if person.credential_type == 1:
-            secrets.append(person.real_name.credential_id[6:14])  # the birth date
+            secrets.append(person.real_name.expose_credential_id()[6:14])  # the birth date
         secrets += [
-            person.real_name.name,
-            person.real_name.credential_id,
+            person.real_name.expose_name(),
+            person.real_name.expose_credential_id(),
             person.openid,
             rec.face_sid,
             grant["authinfo"],
@@ -194,14 +258,18 @@ def test_over_real_http(his, sandbox):
         base = f"http://127.0.0.1:{server.server_port}"
         person = sandbox.identities[4]
         kiosk = sandbox.kiosk(person=person.key, device_id="HTTP-01")
-        grant = requests.post(
-            f"{base}/kiosk/authinfo", json={"rawdata": kiosk.rawdata(), "device_id": "HTTP-01"}, timeout=10
-        ).json()
-        rec = kiosk.recognise(grant["authinfo"])
-        kiosk.consent(grant["authinfo"], rec.face_sid)
-        r = requests.post(f"{base}/kiosk/real-name", json={"face_sid": rec.face_sid, "device_id": "HTTP-01"}, timeout=10)
-        assert r.status_code == 200
-        assert r.json()["identity"] == {
+
+        def post(path, body):
+            r = requests.post(f"{base}{path}", json=body, timeout=10)
+            return r.status_code, r.json()
+
+        log = []
+        out = kiosk.verify(his_merchant(post, log))
+        assert out.kind == "verified"
+        assert [(path, status) for path, _, status, _ in log] == [
+            ("/kiosk/authinfo", 200), ("/kiosk/verified", 200), ("/kiosk/real-name", 200),
+        ]
+        assert log[-1][3]["identity"] == out.identity == {
             "name": person.real_name.masked_name,
             "credential_type": 2,
             "credential_id": person.real_name.masked_credential_id,
