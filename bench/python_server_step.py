@@ -46,7 +46,7 @@ def binding_setup(inp):
     def step():
         user = wxface.parse_users_response(verifier, 200, headers, body, now=now)
         who = decryptor.decrypt_real_name(user)
-        return who.name, who.credential_id
+        return who.expose_name(), who.expose_credential_id()
 
     return step
 

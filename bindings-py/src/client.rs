@@ -1,480 +1,120 @@
 //! `ClientConfig` and the blocking `MerchantClient`.
 //!
-//! Configuration comes from keyword arguments, falling back to `WXFACE_*`
-//! environment variables for anything not given (see [`ENV`]). Secrets stay
-//! in Rust: a `ClientConfig` shows ids and serials in `repr()`, never keys.
-
-use std::sync::Arc;
-use std::time::Duration;
+//! Configuration is the client's `ClientSettings` (docs/configuration.md):
+//! keyword arguments, falling back to `WXFACE_*` environment variables for
+//! anything not given. Secrets stay in Rust: a `ClientConfig` shows ids and
+//! serials in `repr()`, never keys.
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple};
 use wxface_client::blocking::MerchantClient;
-use wxface_client::{AuthinfoParams, ClientConfig, Error as ClientError, RetryPolicy};
-use wxface_core::crypto::{pem, Padding};
-use wxface_core::decrypt::Decryptor;
-use wxface_core::v2::{ApiKey, SignType};
+use wxface_client::{AuthinfoParams, ClientConfig, ClientSettings, SettingValue};
 use wxface_core::v3::InfoType;
-use zeroize::Zeroizing;
 
 use crate::decrypt::PyDecryptor;
-use crate::errors::{core_err, make_err, obj, TransportError};
+use crate::errors::IntoPyResult;
 use crate::realname::PyRealName;
-use crate::util::{config, invalid, pem_arg, py_list, py_opt, py_str, read_pem_file};
+use crate::util::{invalid, json_dumps, pem_arg, py_list, py_opt, py_str};
 use crate::v2::PyAuthinfoResponse;
-use crate::v3::{provider, PyFaceUser, PySignedAnswer};
+use crate::v3::{PyFaceUser, PySignedAnswer};
 
-/// Keyword arguments and the environment variable each falls back to.
-pub const ENV: &[(&str, &str)] = &[
-    ("appid", "WXFACE_APPID"),
-    ("mch_id", "WXFACE_MCH_ID"),
-    ("v2_key", "WXFACE_V2_KEY"),
-    ("sign_type", "WXFACE_SIGN_TYPE"),
-    ("merchant_serial_no", "WXFACE_MERCHANT_SERIAL_NO"),
-    ("merchant_key_pem", "WXFACE_MERCHANT_KEY_PEM"),
-    ("merchant_key_file", "WXFACE_MERCHANT_KEY_FILE"),
-    ("apiv3_key", "WXFACE_APIV3_KEY"),
-    ("platform_public_key_id", "WXFACE_PLATFORM_PUBLIC_KEY_ID"),
-    ("platform_public_key_pem", "WXFACE_PLATFORM_PUBLIC_KEY_PEM"),
-    (
-        "platform_public_key_file",
-        "WXFACE_PLATFORM_PUBLIC_KEY_FILE",
-    ),
-    ("platform_certificate_pem", "WXFACE_PLATFORM_CERT_PEM"),
-    ("platform_certificate_file", "WXFACE_PLATFORM_CERT_FILE"),
-    ("pinned_platform_serials", "WXFACE_PINNED_PLATFORM_SERIALS"),
-    ("sub_mch_id", "WXFACE_SUB_MCH_ID"),
-    ("sub_appid", "WXFACE_SUB_APPID"),
-    ("sub_serial_no", "WXFACE_SUB_SERIAL_NO"),
-    ("decrypt_key_pem", "WXFACE_DECRYPT_KEY_PEM"),
-    ("decrypt_key_file", "WXFACE_DECRYPT_KEY_FILE"),
-    ("padding", "WXFACE_PADDING"),
-    ("store_id", "WXFACE_STORE_ID"),
-    ("store_name", "WXFACE_STORE_NAME"),
-    ("base_url", "WXFACE_BASE_URL"),
-    ("payapp_base_url", "WXFACE_PAYAPP_BASE_URL"),
-    ("apimch_base_url", "WXFACE_APIMCH_BASE_URL"),
-    ("timeout", "WXFACE_TIMEOUT"),
-    ("connect_timeout", "WXFACE_CONNECT_TIMEOUT"),
-    ("max_retries", "WXFACE_MAX_RETRIES"),
-];
-
-type Secret = Zeroizing<String>;
-
-/// Everything a `ClientConfig` was built from (kept so `replace()` can
-/// derive a new one).
-#[derive(Clone, Default)]
-struct Settings {
-    appid: Option<String>,
-    mch_id: Option<String>,
-    v2_key: Option<Secret>,
-    sign_type: Option<String>,
-    merchant_serial_no: Option<String>,
-    merchant_key_pem: Option<Secret>,
-    apiv3_key: Option<Secret>,
-    platform_public_key_id: Option<String>,
-    platform_public_key_pem: Option<String>,
-    platform_certificates: Vec<String>,
-    pinned_platform_serials: Vec<String>,
-    sub_mch_id: Option<String>,
-    sub_appid: Option<String>,
-    sub_serial_no: Option<String>,
-    decrypt_key_pem: Option<Secret>,
-    decryptor: Option<Decryptor>,
-    padding: Option<String>,
-    store_id: Option<String>,
-    store_name: Option<String>,
-    payapp_base_url: Option<String>,
-    apimch_base_url: Option<String>,
-    timeout: Option<f64>,
-    connect_timeout: Option<f64>,
-    max_retries: Option<u32>,
-    retry_backoff: Option<f64>,
-    authinfo_refresh_margin: Option<f64>,
-    response_window: Option<f64>,
-}
-
-/// A value of one option: from a Python object or from the environment.
-enum Value<'a, 'py> {
-    Py(&'a Bound<'py, PyAny>),
-    Env(String),
-}
-
-impl Value<'_, '_> {
-    fn text(&self, py: Python<'_>, name: &str) -> PyResult<String> {
-        match self {
-            Value::Py(v) => v
-                .extract::<String>()
-                .map_err(|_| invalid(py, name, "must be a str")),
-            Value::Env(s) => Ok(s.clone()),
-        }
+/// One keyword option as a setting: `decryptor` takes a `Decryptor`; a
+/// `*_pem` option takes PEM text, bytes or an `os.PathLike` to read (one, or
+/// a list for `platform_certificate_pem`); any other option text, a path, a
+/// number or a list.
+fn set_option(s: &mut ClientSettings, name: &str, v: &Bound<'_, PyAny>) -> PyResult<()> {
+    let py = v.py();
+    if name == "decryptor" {
+        let d = v
+            .cast::<PyDecryptor>()
+            .map_err(|_| invalid(py, name, "must be a wxface.Decryptor"))?;
+        s.decryptor = Some(d.get().inner.clone());
+        return Ok(());
     }
-
-    fn pem(&self, py: Python<'_>, name: &str) -> PyResult<Secret> {
-        match self {
-            Value::Py(v) => pem_arg(py, name, v),
-            Value::Env(s) => Ok(Zeroizing::new(s.clone())),
-        }
+    if !ClientSettings::is_option(name) {
+        // The name only when it looks like one: a mapping of data spread
+        // into the options must not come back in the message.
+        return Err(PyTypeError::new_err(format!(
+            "unexpected configuration option `{}`",
+            wxface_core::redact::field_name(name)
+        )));
     }
-
-    fn file(&self, py: Python<'_>, name: &str) -> PyResult<Secret> {
-        let path: std::path::PathBuf = match self {
-            Value::Py(v) => v
-                .extract()
-                .map_err(|_| invalid(py, name, "must be a path"))?,
-            Value::Env(s) => s.into(),
-        };
-        read_pem_file(py, name, &path)
-    }
-
-    fn seconds(&self, py: Python<'_>, name: &str) -> PyResult<f64> {
-        let v = match self {
-            Value::Py(v) => v
-                .extract::<f64>()
-                .map_err(|_| invalid(py, name, "must be a number of seconds"))?,
-            Value::Env(s) => s
-                .trim()
-                .parse::<f64>()
-                .map_err(|_| invalid(py, name, "must be a number of seconds"))?,
-        };
-        if !(v.is_finite() && v > 0.0 && v < 86_400.0) {
-            return Err(invalid(py, name, "must be between 0 and 86400 seconds"));
-        }
-        Ok(v)
-    }
-
-    fn list(&self, py: Python<'_>, name: &str) -> PyResult<Vec<String>> {
-        match self {
-            Value::Py(v) if v.is_instance_of::<PyString>() => {
-                Ok(split_list(&v.extract::<String>()?))
-            }
-            Value::Py(v) => v
-                .extract::<Vec<String>>()
-                .map_err(|_| invalid(py, name, "must be a list of str")),
-            Value::Env(s) => Ok(split_list(s)),
-        }
-    }
-}
-
-fn split_list(s: &str) -> Vec<String> {
-    s.split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-impl Settings {
-    /// Apply one option.
-    fn set(&mut self, py: Python<'_>, name: &str, v: Value<'_, '_>) -> PyResult<()> {
-        match name {
-            "appid" => self.appid = Some(v.text(py, name)?),
-            "mch_id" => self.mch_id = Some(v.text(py, name)?),
-            "v2_key" => self.v2_key = Some(Zeroizing::new(v.text(py, name)?)),
-            "sign_type" => self.sign_type = Some(v.text(py, name)?),
-            "merchant_serial_no" => self.merchant_serial_no = Some(v.text(py, name)?),
-            "merchant_key_pem" => self.merchant_key_pem = Some(v.pem(py, name)?),
-            "merchant_key_file" => self.merchant_key_pem = Some(v.file(py, name)?),
-            "apiv3_key" => self.apiv3_key = Some(Zeroizing::new(v.text(py, name)?)),
-            "platform_public_key_id" => self.platform_public_key_id = Some(v.text(py, name)?),
-            "platform_public_key_pem" => {
-                self.platform_public_key_pem = Some(v.pem(py, name)?.to_string())
-            }
-            "platform_public_key_file" => {
-                self.platform_public_key_pem = Some(v.file(py, name)?.to_string())
-            }
-            "platform_certificate_pem" => self
-                .platform_certificates
-                .push(v.pem(py, name)?.to_string()),
-            "platform_certificate_file" => {
-                for p in v.list(py, name)? {
-                    let text = read_pem_file(py, name, std::path::Path::new(&p))?;
-                    self.platform_certificates.push(text.to_string());
-                }
-            }
-            "platform_certificates" => {
-                let Value::Py(list) = v else {
-                    return Ok(());
-                };
-                for item in list.try_iter()? {
-                    self.platform_certificates
-                        .push(pem_arg(py, name, &item?)?.to_string());
-                }
-            }
-            "pinned_platform_serials" => self.pinned_platform_serials = v.list(py, name)?,
-            "sub_mch_id" => self.sub_mch_id = Some(v.text(py, name)?),
-            "sub_appid" => self.sub_appid = Some(v.text(py, name)?),
-            "sub_serial_no" => self.sub_serial_no = Some(v.text(py, name)?),
-            "decrypt_key_pem" => self.decrypt_key_pem = Some(v.pem(py, name)?),
-            "decrypt_key_file" => self.decrypt_key_pem = Some(v.file(py, name)?),
-            "decryptor" => {
-                let Value::Py(d) = v else {
-                    return Ok(());
-                };
-                let d = d
-                    .cast::<PyDecryptor>()
-                    .map_err(|_| invalid(py, name, "must be a wxface.Decryptor"))?;
-                self.decryptor = Some(d.get().inner.clone());
-            }
-            "padding" => self.padding = Some(v.text(py, name)?),
-            "store_id" => self.store_id = Some(v.text(py, name)?),
-            "store_name" => self.store_name = Some(v.text(py, name)?),
-            "base_url" => {
-                let u = v.text(py, name)?;
-                self.payapp_base_url = Some(u.clone());
-                self.apimch_base_url = Some(u);
-            }
-            "payapp_base_url" => self.payapp_base_url = Some(v.text(py, name)?),
-            "apimch_base_url" => self.apimch_base_url = Some(v.text(py, name)?),
-            "timeout" => self.timeout = Some(v.seconds(py, name)?),
-            "connect_timeout" => self.connect_timeout = Some(v.seconds(py, name)?),
-            "max_retries" => {
-                self.max_retries = Some(match v {
-                    Value::Py(x) => x
-                        .extract::<u32>()
-                        .map_err(|_| invalid(py, name, "must be a non-negative int"))?,
-                    Value::Env(s) => s
-                        .trim()
-                        .parse()
-                        .map_err(|_| invalid(py, name, "must be a non-negative int"))?,
-                })
-            }
-            "retry_backoff" => self.retry_backoff = Some(v.seconds(py, name)?),
-            "authinfo_refresh_margin" => self.authinfo_refresh_margin = Some(v.seconds(py, name)?),
-            "response_window" => self.response_window = Some(v.seconds(py, name)?),
-            other => {
-                // The name only when it looks like one: a mapping of data
-                // spread into the options must not come back in the message.
-                return Err(PyTypeError::new_err(format!(
-                    "unexpected configuration option `{}`",
-                    wxface_core::redact::field_name(other)
-                )));
-            }
-        }
-        Ok(())
-    }
-
-    /// Apply keyword arguments (a `None` value means "not given").
-    fn apply_kwargs(
-        &mut self,
-        py: Python<'_>,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Vec<String>> {
-        let mut given = Vec::new();
-        if let Some(kw) = kwargs {
-            for (k, v) in kw.iter() {
-                let name: String = k.extract()?;
-                if v.is_none() {
-                    given.push(name);
-                    continue;
-                }
-                self.set(py, &name, Value::Py(&v))?;
-                given.push(name);
-            }
-        }
-        Ok(given)
-    }
-
-    /// Fill what was not given from the environment.
-    fn apply_env(&mut self, py: Python<'_>, given: &[String]) -> PyResult<()> {
-        // A pair (`_pem` / `_file`) counts as given when either half is.
-        let stem = |n: &str| {
-            n.trim_end_matches("_pem")
-                .trim_end_matches("_file")
-                .to_owned()
-        };
-        let given_stems: Vec<String> = given.iter().map(|g| stem(g)).collect();
-        let base_given = given.iter().any(|g| g == "base_url");
-        for (name, var) in ENV {
-            if given_stems.contains(&stem(name)) {
-                continue;
-            }
-            if base_given && name.ends_with("_base_url") {
-                continue;
-            }
-            if let Ok(val) = std::env::var(var) {
-                if !val.is_empty() {
-                    self.set(py, name, Value::Env(val))?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Build the Rust configuration.
-    fn build(&self, py: Python<'_>) -> PyResult<ClientConfig> {
-        let mut b = ClientConfig::builder();
-        let sign_type: SignType = self
-            .sign_type
-            .as_deref()
-            .unwrap_or("MD5")
-            .parse()
-            .map_err(|e| core_err(py, &e))?;
-        b = b.sign_type(sign_type);
-        if let Some(v) = &self.appid {
-            b = b.appid(v.clone());
-        }
-        if let Some(v) = &self.mch_id {
-            b = b.mch_id(v.clone());
-        }
-        if let Some(v) = &self.v2_key {
-            b = b.api_key(ApiKey::new(v.as_str()).map_err(|e| core_err(py, &e))?);
-        }
-        let padding: Padding = self
-            .padding
-            .as_deref()
-            .unwrap_or("pkcs1v15")
-            .parse()
-            .map_err(|e| core_err(py, &e))?;
-        let provider_mode = self.sub_mch_id.is_some();
-        let mut merchant_key = None;
-        if let Some(pem_text) = &self.merchant_key_pem {
-            let serial = self.merchant_serial_no.clone().ok_or_else(|| {
-                config(
-                    py,
-                    "`merchant_serial_no` is required with the merchant key".into(),
-                )
-            })?;
-            let key = py
-                .detach(|| pem::load_private_key(provider().as_ref(), pem_text))
-                .map_err(|e| core_err(py, &e))?;
-            merchant_key = Some(Arc::clone(&key));
-            b = b.merchant_key(key, serial);
-        }
-        match (&self.platform_public_key_id, &self.platform_public_key_pem) {
-            (Some(id), Some(p)) => b = b.platform_public_key(id.clone(), p.clone()),
-            (None, None) => {}
-            _ => {
-                return Err(config(
-                    py,
-                    "the platform public key needs both `platform_public_key_id` and its PEM"
-                        .into(),
-                ))
-            }
-        }
-        for c in &self.platform_certificates {
-            b = b.platform_certificate(c.clone());
-        }
-        if let Some(k) = &self.apiv3_key {
-            b = b.apiv3_key(k.as_str());
-        }
-        if !self.pinned_platform_serials.is_empty() {
-            b = b.pinned_platform_serials(self.pinned_platform_serials.clone());
-        }
-        match (&self.sub_mch_id, &self.sub_serial_no) {
-            (Some(m), Some(s)) => b = b.sub_merchant(m.clone(), s.clone()),
-            (None, None) => {}
-            _ => {
-                return Err(config(
-                    py,
-                    "provider mode needs both `sub_mch_id` and `sub_serial_no`".into(),
-                ))
-            }
-        }
-        if let Some(v) = &self.sub_appid {
-            b = b.sub_appid(v.clone());
-        }
-        match (&self.store_id, &self.store_name) {
-            (Some(i), Some(n)) => b = b.store(i.clone(), n.clone()),
-            (None, None) => {}
-            _ => {
-                return Err(config(
-                    py,
-                    "a default store needs both `store_id` and `store_name`".into(),
-                ))
-            }
-        }
-        if let Some(u) = &self.payapp_base_url {
-            b = b.payapp_base_url(u.clone());
-        }
-        if let Some(u) = &self.apimch_base_url {
-            b = b.apimch_base_url(u.clone());
-        }
-        if let Some(t) = self.timeout {
-            b = b.timeout(Duration::from_secs_f64(t));
-        }
-        if let Some(t) = self.connect_timeout {
-            b = b.connect_timeout(Duration::from_secs_f64(t));
-        }
-        let mut retry = RetryPolicy::default();
-        if let Some(n) = self.max_retries {
-            retry.max_retries = n;
-        }
-        if let Some(s) = self.retry_backoff {
-            retry.initial_backoff = Duration::from_secs_f64(s);
-            retry.max_backoff = retry.max_backoff.max(retry.initial_backoff);
-        }
-        b = b.retry_policy(retry);
-        if let Some(m) = self.authinfo_refresh_margin {
-            b = b.authinfo_refresh_margin(Duration::from_secs_f64(m));
-        }
-        if let Some(w) = self.response_window {
-            b = b.response_window(Duration::from_secs_f64(w));
-        }
-        // The decryptor: given, or from a key, or (direct mode only) the
-        // merchant key itself, which is what WeChat encrypts for.
-        let decryptor = if let Some(d) = &self.decryptor {
-            Some(d.clone())
-        } else if let Some(p) = &self.decrypt_key_pem {
-            let key = py
-                .detach(|| pem::load_private_key(provider().as_ref(), p))
-                .map_err(|e| core_err(py, &e))?;
-            Some(Decryptor::from_key(key, padding))
-        } else if !provider_mode {
-            merchant_key.map(|k| Decryptor::from_key(k, padding))
-        } else {
-            None
-        };
-        if let Some(d) = decryptor {
-            b = b.decryptor(d);
-        }
-        py.detach(|| b.build()).map_err(|e| client_err(py, &e))
-    }
-}
-
-/// The one mapping of client errors: core errors through
-/// [`core_err`], transport failures to `TransportError`.
-pub fn client_err(py: Python<'_>, e: &ClientError) -> PyErr {
-    match e {
-        ClientError::Core(c) => core_err(py, c),
-        ClientError::Transport { kind, .. } => make_err(
+    let list = v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>();
+    let value = if name.ends_with("_pem") && list {
+        let items: PyResult<Vec<String>> = v
+            .try_iter()?
+            .map(|item| pem_arg(py, name, &item?).map(|p| p.to_string()))
+            .collect();
+        SettingValue::List(items?)
+    } else if name.ends_with("_pem") {
+        SettingValue::Text(pem_arg(py, name, v)?.to_string())
+    } else if v.is_instance_of::<PyString>() || v.hasattr("__fspath__")? {
+        SettingValue::Text(
+            v.extract::<std::path::PathBuf>()?
+                .to_string_lossy()
+                .into_owned(),
+        )
+    } else if v.is_instance_of::<PyBool>() {
+        SettingValue::Bool(v.extract()?)
+    } else if let Ok(n) = v.extract::<f64>() {
+        SettingValue::Number(n)
+    } else if list {
+        SettingValue::List(
+            v.extract()
+                .map_err(|_| invalid(py, name, "must be a list of str"))?,
+        )
+    } else {
+        return Err(invalid(
             py,
-            py.get_type::<TransportError>(),
-            e.code(),
-            e.to_string(),
-            &[
-                ("kind", obj(py, kind.as_str())),
-                ("retryable", obj(py, e.is_retryable())),
-            ],
-        ),
-        _ => make_err(
-            py,
-            py.get_type::<crate::errors::Error>(),
-            e.code(),
-            e.to_string(),
-            &[],
-        ),
-    }
+            name,
+            "must be text, a path, a number or a list",
+        ));
+    };
+    s.set(name, value).py_err(py)
 }
 
 /// A checked merchant-client configuration. Opaque: `repr()` shows ids,
 /// serials and URLs, never a key.
 ///
-/// Build it from keyword arguments; any option not given falls back to its
-/// `WXFACE_*` environment variable unless `env=False` (see the package
-/// documentation for the list). Keys may be PEM text, bytes or a path
-/// (`os.PathLike`), or a file named by the `*_file` options.
+/// Build it from keyword arguments, the options of docs/configuration.md
+/// (`wxface_client::ClientSettings`) plus `decryptor`; any option not given
+/// falls back to its `WXFACE_*` environment variable unless `env=False`. A
+/// `*_pem` option also takes bytes or an `os.PathLike` to read.
 #[pyclass(frozen, module = "wxface", name = "ClientConfig")]
 pub struct PyClientConfig {
-    settings: Settings,
+    settings: ClientSettings,
     pub(crate) built: ClientConfig,
+    has_decryptor: bool,
 }
 
 impl PyClientConfig {
-    fn from_settings(py: Python<'_>, settings: Settings) -> PyResult<Self> {
-        let built = settings.build(py)?;
-        Ok(Self { settings, built })
+    /// Apply kwargs to `settings` (a `None` value: given, not set), then the
+    /// environment when `env`, and build.
+    fn build(
+        py: Python<'_>,
+        mut settings: ClientSettings,
+        env: bool,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let mut given = Vec::new();
+        for (k, v) in kwargs.into_iter().flatten() {
+            let name: String = k.extract()?;
+            if !v.is_none() {
+                set_option(&mut settings, &name, &v)?;
+            }
+            given.push(name);
+        }
+        if env {
+            let given: Vec<&str> = given.iter().map(String::as_str).collect();
+            settings.merge_env(&given).py_err(py)?;
+        }
+        let (built, decryptor) = py.detach(|| settings.build()).py_err(py)?;
+        Ok(Self {
+            settings,
+            built,
+            has_decryptor: decryptor.is_some(),
+        })
     }
 
     /// Build from kwargs (and the environment when `env`).
@@ -483,27 +123,11 @@ impl PyClientConfig {
         env: bool,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let mut s = Settings::default();
-        let given = s.apply_kwargs(py, kwargs)?;
-        if env {
-            s.apply_env(py, &given)?;
-        }
-        Self::from_settings(py, s)
+        Self::build(py, ClientSettings::default(), env, kwargs)
     }
 
     fn with_kwargs(&self, py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        let mut s = self.settings.clone();
-        if let Some(kw) = kwargs {
-            // Replacing a certificate list starts it afresh.
-            if kw.contains("platform_certificates")?
-                || kw.contains("platform_certificate_pem")?
-                || kw.contains("platform_certificate_file")?
-            {
-                s.platform_certificates.clear();
-            }
-        }
-        s.apply_kwargs(py, kwargs)?;
-        Self::from_settings(py, s)
+        Self::build(py, self.settings.clone(), false, kwargs)
     }
 }
 
@@ -555,15 +179,13 @@ impl PyClientConfig {
     /// Whether `fetch_real_name` can decrypt without a decryptor argument.
     #[getter]
     fn has_decryptor(&self) -> bool {
-        self.settings.decryptor.is_some()
-            || self.settings.decrypt_key_pem.is_some()
-            || (!self.built.is_provider_mode() && self.settings.merchant_key_pem.is_some())
+        self.has_decryptor
     }
 
     /// Option names and the environment variables they fall back to.
     #[staticmethod]
     fn environment_variables() -> Vec<(&'static str, &'static str)> {
-        ENV.to_vec()
+        ClientSettings::ENV.to_vec()
     }
 
     fn __repr__(&self) -> String {
@@ -592,10 +214,6 @@ pub struct PyMerchantClient {
     config: Py<PyClientConfig>,
 }
 
-fn info_type_arg(py: Python<'_>, s: &str) -> PyResult<InfoType> {
-    s.parse().map_err(|e| core_err(py, &e))
-}
-
 impl PyMerchantClient {
     /// Whether the client runs in provider mode.
     pub(crate) fn is_provider_mode(&self) -> bool {
@@ -621,13 +239,12 @@ impl PyMerchantClient {
             Some(c) => PyClientConfig {
                 settings: c.get().settings.clone(),
                 built: c.get().built.clone(),
+                has_decryptor: c.get().has_decryptor,
             },
             None => PyClientConfig::from_kwargs(py, env, kwargs)?,
         };
         let built = cfg.built.clone();
-        let inner = py
-            .detach(|| MerchantClient::new(built))
-            .map_err(|e| client_err(py, &e))?;
+        let inner = py.detach(|| MerchantClient::new(built)).py_err(py)?;
         Ok(Self {
             inner,
             config: Py::new(py, cfg)?,
@@ -659,9 +276,7 @@ impl PyMerchantClient {
         attach: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyAuthinfoResponse> {
         let params = authinfo_params(py, rawdata, store_id, store_name, device_id, attach)?;
-        let r = py
-            .detach(|| self.inner.get_authinfo(params))
-            .map_err(|e| client_err(py, &e))?;
+        let r = py.detach(|| self.inner.get_authinfo(params)).py_err(py)?;
         Ok(PyAuthinfoResponse {
             authinfo: r.authinfo,
             expires_in: r.expires_in,
@@ -696,10 +311,10 @@ impl PyMerchantClient {
     /// `InvalidInputError`, `TransportError`.
     #[pyo3(signature = (face_sid, info_type = "ASK_REAL_NAME"))]
     fn query_user(&self, py: Python<'_>, face_sid: &str, info_type: &str) -> PyResult<PyFaceUser> {
-        let it = info_type_arg(py, info_type)?;
+        let it: InfoType = info_type.parse().py_err(py)?;
         py.detach(|| self.inner.query_user(face_sid, it))
             .map(PyFaceUser::new)
-            .map_err(|e| client_err(py, &e))
+            .py_err(py)
     }
 
     /// Provider mode (服务商): `GET /v3/facemch/users/{face_sid}`, verified
@@ -718,10 +333,10 @@ impl PyMerchantClient {
         face_sid: &str,
         info_type: &str,
     ) -> PyResult<PySignedAnswer> {
-        let it = info_type_arg(py, info_type)?;
+        let it: InfoType = info_type.parse().py_err(py)?;
         py.detach(|| self.inner.query_user_signed(face_sid, it))
             .map(PySignedAnswer::new)
-            .map_err(|e| client_err(py, &e))
+            .py_err(py)
     }
 
     /// Query `ASK_REAL_NAME` and decrypt: the verified identity as a
@@ -745,7 +360,7 @@ impl PyMerchantClient {
             }
             None => py.detach(|| self.inner.real_name(face_sid)),
         };
-        r.map(PyRealName::new).map_err(|e| client_err(py, &e))
+        r.map(PyRealName::new).py_err(py)
     }
 
     /// Download the platform certificates now (needs the APIv3 key); returns
@@ -755,7 +370,7 @@ impl PyMerchantClient {
     /// `ConfigError` without the APIv3 key; as `query_user` otherwise.
     fn refresh_platform_certificates(&self, py: Python<'_>) -> PyResult<usize> {
         py.detach(|| self.inner.refresh_platform_certificates())
-            .map_err(|e| client_err(py, &e))
+            .py_err(py)
     }
 
     /// Ids of the trusted platform keys (certificate serials, `PUB_KEY_ID_…`).
@@ -800,16 +415,7 @@ fn authinfo_params(
         None => None,
         Some(a) if a.is_none() => None,
         Some(a) if a.is_instance_of::<PyString>() => Some(a.extract::<String>()?),
-        Some(a) => {
-            let json = py.import("json")?;
-            let kw = PyDict::new(py);
-            kw.set_item("ensure_ascii", false)?;
-            kw.set_item("separators", (",", ":"))?;
-            Some(
-                json.call_method("dumps", (a,), Some(&kw))?
-                    .extract::<String>()?,
-            )
-        }
+        Some(a) => Some(json_dumps(py, a)?),
     };
     Ok(AuthinfoParams {
         rawdata,

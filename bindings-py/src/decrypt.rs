@@ -11,20 +11,12 @@ use pyo3::prelude::*;
 use wxface_core::crypto::{pem, Padding};
 use wxface_core::decrypt::{Decryptor, RealNameReceiver};
 use wxface_core::v3::{EncryptedRealName, PlatformKeyStore, ResponseVerifier};
-use wxface_core::Error as CoreError;
+use wxface_core::Error;
 
-use crate::errors::{core_err, IntoPyResult};
+use crate::errors::{to_py, IntoPyResult};
 use crate::realname::PyRealName;
 use crate::util::{config, pem_arg, py_list};
 use crate::v3::{provider, PyEncryptedRealName, PyFaceUser, PySignedAnswer};
-
-/// The error of a verified answer without real-name fields.
-fn no_real_name() -> CoreError {
-    CoreError::Malformed {
-        what: "facemch users answer",
-        reason: "no real-name fields (was ASK_REAL_NAME granted?)".to_owned(),
-    }
-}
 
 /// Decrypts the real-name fields of a verified answer with the
 /// (sub-)merchant's private key.
@@ -50,11 +42,6 @@ impl PyDecryptor {
     }
 }
 
-/// Parse a padding name.
-pub fn padding_arg(py: Python<'_>, s: &str) -> PyResult<Padding> {
-    s.parse().py_err(py)
-}
-
 /// The encrypted fields of a verified answer: a `FaceUser` (from
 /// `MerchantClient.query_user` or `parse_users_response`) or its
 /// `real_name`. Nothing else reaches the key: ciphertexts from a dict, a
@@ -65,12 +52,10 @@ fn encrypted_arg(py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<EncryptedReal
         return Ok(e.get().inner.clone());
     }
     if let Ok(u) = v.cast::<PyFaceUser>() {
-        return u
-            .get()
-            .inner
-            .real_name
-            .clone()
-            .ok_or_else(|| core_err(py, &no_real_name()));
+        return u.get().inner.real_name.clone().ok_or_else(|| {
+            let reason = "no real-name fields (was ASK_REAL_NAME granted?)";
+            to_py(py, &Error::malformed("facemch users answer", reason))
+        });
     }
     Err(PyTypeError::new_err(
         "decrypt_real_name takes a FaceUser returned by MerchantClient.query_user or \
@@ -86,7 +71,7 @@ impl PyDecryptor {
     #[new]
     #[pyo3(signature = (private_key_pem, padding = "pkcs1v15"))]
     fn py_new(py: Python<'_>, private_key_pem: &Bound<'_, PyAny>, padding: &str) -> PyResult<Self> {
-        let padding = padding_arg(py, padding)?;
+        let padding: Padding = padding.parse().py_err(py)?;
         let text = pem_arg(py, "private_key_pem", private_key_pem)?;
         let key = py
             .detach(|| pem::load_private_key(provider().as_ref(), &text))
@@ -164,7 +149,7 @@ impl PyRealNameReceiver {
         platform_certificate_pem: Option<&Bound<'_, PyAny>>,
         padding: &str,
     ) -> PyResult<Self> {
-        let padding = padding_arg(py, padding)?;
+        let padding: Padding = padding.parse().py_err(py)?;
         let public_key =
             match (platform_public_key_pem, pub_key_id) {
                 (Some(pem_text), Some(id)) => {
@@ -200,7 +185,7 @@ impl PyRealNameReceiver {
             let key = pem::load_private_key(p.as_ref(), &private)?;
             let platform_key_ids: Vec<String> =
                 store.ids().into_iter().map(str::to_owned).collect();
-            Ok::<_, CoreError>(Self {
+            Ok::<_, Error>(Self {
                 inner: RealNameReceiver::new(
                     ResponseVerifier::new(store),
                     Decryptor::from_key(key, padding),

@@ -4,13 +4,15 @@
 //! native part, `wxface._native`; the pure-Python package around it adds the
 //! asyncio layer and the pytest plugin).
 //!
-//! Glue only: conversions, the exception mapping ([`errors`]) and releasing
-//! the GIL around every network and crypto call. The protocol lives in
-//! `wxface-core`.
+//! Glue only: conversions, errors as the core's flat record ([`errors`];
+//! the exception classes are generated Python) and releasing the GIL around
+//! every network and crypto call. The protocol lives in `wxface-core`, the
+//! kiosk flow in `wxface-capture` ([`kiosk`]).
 
 pub mod client;
 pub mod decrypt;
 pub mod errors;
+pub mod kiosk;
 pub mod realname;
 pub mod sandbox;
 pub mod util;
@@ -31,5 +33,6 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     decrypt::register(m)?;
     client::register(m)?;
     sandbox::register(m)?;
+    kiosk::register(m)?;
     Ok(())
 }

@@ -1,15 +1,17 @@
 //! `RealName`, masking and the GB 11643 check.
 
 use pyo3::prelude::*;
-use wxface_core::realname::{self, CredentialType, IdNumberProblem};
+use wxface_core::realname::{self, CredentialType};
+use wxface_core::Error;
 
-use crate::errors::{make_err, obj, InvalidInputError};
+use crate::errors::{to_py, IntoPyResult};
+use crate::util::json_loads;
 
 /// A verified, decrypted identity. Immutable.
 ///
 /// `repr()` and `str()` show only masked values (`张*三`,
 /// `110***********1234`); the full values are reachable only through the
-/// explicit `.name` and `.credential_id` attributes. Instances cannot be
+/// explicit `expose_name()` and `expose_credential_id()`. Instances cannot be
 /// pickled, and they are not hashable (a hash of personal data would be a
 /// lookup key for it).
 #[pyclass(frozen, module = "wxface", name = "RealName")]
@@ -46,20 +48,18 @@ impl PyRealName {
             credential_id,
         )
         .map(Self::new)
-        .map_err(|e| crate::errors::core_err(py, &e))
+        .py_err(py)
     }
 
     /// The full name. Personal data: store or show it only under the
     /// hospital's own controls.
-    #[getter]
-    fn name(&self) -> &str {
+    fn expose_name(&self) -> &str {
         // EXPOSE: the caller asked for the full value by name.
         self.inner.expose_name()
     }
 
-    /// The full credential number. Personal data (see `.name`).
-    #[getter]
-    fn credential_id(&self) -> &str {
+    /// The full credential number. Personal data (see `expose_name`).
+    fn expose_credential_id(&self) -> &str {
         // EXPOSE: the caller asked for the full value by name.
         self.inner.expose_credential_id()
     }
@@ -90,12 +90,9 @@ impl PyRealName {
 
     /// The masked identity as a dict, safe to send to a kiosk:
     /// `{"name": "张*三", "credential_type": 1, "credential_id": "110***********1234"}`.
-    fn masked(&self) -> MaskedDict {
-        MaskedDict {
-            name: self.inner.masked_name(),
-            credential_type: self.inner.credential_type().code(),
-            credential_id: self.inner.masked_credential_id(),
-        }
+    fn masked<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let json = serde_json::to_string(&self.inner.masked()).unwrap_or_default();
+        json_loads(py, &json)
     }
 
     fn __repr__(&self) -> String {
@@ -119,27 +116,6 @@ impl PyRealName {
     }
 }
 
-/// The masked identity, converted to a Python dict.
-pub struct MaskedDict {
-    name: String,
-    credential_type: i64,
-    credential_id: String,
-}
-
-impl<'py> IntoPyObject<'py> for MaskedDict {
-    type Target = pyo3::types::PyDict;
-    type Output = Bound<'py, pyo3::types::PyDict>;
-    type Error = PyErr;
-
-    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
-        let d = pyo3::types::PyDict::new(py);
-        d.set_item("name", self.name)?;
-        d.set_item("credential_type", self.credential_type)?;
-        d.set_item("credential_id", self.credential_id)?;
-        Ok(d)
-    }
-}
-
 /// Mask a name: `张三` → `张*`, `张小三` → `张*三`, `欧阳小明` → `欧**明`, one
 /// character → `*`.
 #[pyfunction]
@@ -155,15 +131,6 @@ pub fn mask_credential_id(credential_id: &str) -> String {
     realname::mask_credential_id(credential_id)
 }
 
-fn problem_reason(p: IdNumberProblem) -> &'static str {
-    match p {
-        IdNumberProblem::Length => "length",
-        IdNumberProblem::Characters => "characters",
-        IdNumberProblem::BirthDate => "birth_date",
-        IdNumberProblem::CheckDigit => "check_digit",
-    }
-}
-
 /// Check an 18-character resident ID number (GB 11643-1999): shape, birth
 /// date and check digit; a lowercase `x` is accepted.
 ///
@@ -176,16 +143,11 @@ fn problem_reason(p: IdNumberProblem) -> &'static str {
 #[pyfunction]
 pub fn check_resident_id(py: Python<'_>, credential_id: &str) -> PyResult<()> {
     realname::check_resident_id(credential_id).map_err(|p| {
-        make_err(
-            py,
-            py.get_type::<InvalidInputError>(),
-            "invalid_input",
-            format!("invalid input: `credential_id` {}", p.describe()),
-            &[
-                ("field", obj(py, "credential_id")),
-                ("reason", obj(py, problem_reason(p))),
-            ],
-        )
+        let e = to_py(py, &Error::invalid("credential_id", p.describe()));
+        match e.value(py).setattr("reason", p.as_str()) {
+            Ok(()) => e,
+            Err(other) => other,
+        }
     })
 }
 

@@ -6,20 +6,19 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
-use wxface_capture::FaceSdk;
-use wxface_core::sdk::{
-    AuthRequest, Cmd, FaceAuthType, FaceCodeRequest, InitRequest, SdkReply, SdkRequest,
-};
-use wxface_core::UnixTime;
+use wxface_capture::FlowConfig;
+use wxface_core::decrypt::Decryptor;
+use wxface_core::Error;
 use wxface_sandbox::{
-    Credentials, EmulatedSdk, FaultEndpoint, FaultKind, FaultRule, Faults, Outcome, Sandbox,
-    SandboxConfig, TestIdentity,
+    Credentials, EmulatedSdk, FaultEndpoint, FaultKind, FaultRule, Faults, Sandbox, SandboxConfig,
+    TestIdentity,
 };
 
 use crate::client::{PyClientConfig, PyMerchantClient};
-use crate::errors::{core_err, IntoPyResult};
+use crate::errors::{to_py, IntoPyResult};
+use crate::kiosk::PyEmulatedKiosk;
 use crate::realname::PyRealName;
-use crate::util::{config, invalid, now_or, py_secret, py_secret_opt};
+use crate::util::{config, invalid, json_dumps, py_secret};
 
 fn sandbox_err(py: Python<'_>, e: &wxface_sandbox::SandboxError) -> PyErr {
     config(py, format!("sandbox: {e}"))
@@ -39,7 +38,7 @@ type Slot = Arc<Mutex<Option<Sandbox>>>;
 /// ```python
 /// with wxface.Sandbox() as sb:
 ///     client = sb.client()
-///     kiosk = sb.kiosk(person="patient-a")
+///     kiosk = sb.kiosk(person="patient-a")          # an EmulatedKiosk
 ///     face_sid = kiosk.consented_face_sid(client)
 ///     print(client.fetch_real_name(face_sid))   # 测*****甲 (身份证 110***********1234)
 /// ```
@@ -51,17 +50,30 @@ pub struct PySandbox {
     faults: Faults,
 }
 
+/// The store of the sandbox's client configurations and kiosks.
+const STORE_ID: &str = "SBX-STORE-01";
+
 impl PySandbox {
+    /// A decryptor with the sub-merchant's (hospital's) key.
+    fn hospital_key(&self) -> Result<Decryptor, Error> {
+        let c = &self.creds.get().inner;
+        let key = wxface_core::crypto::pem::load_private_key(
+            crate::v3::provider().as_ref(),
+            &c.sub_merchant_key_pem,
+        )?;
+        Ok(Decryptor::from_key(key, c.padding))
+    }
+
     fn with<T>(&self, py: Python<'_>, f: impl FnOnce(&Sandbox) -> T) -> PyResult<T> {
         let g = self.slot.lock().unwrap_or_else(|p| p.into_inner());
         match g.as_ref() {
             Some(sb) => Ok(f(sb)),
-            None => Err(crate::errors::make_err(
+            None => Err(to_py(
                 py,
-                py.get_type::<crate::errors::StateError>(),
-                "state",
-                "the sandbox is stopped".into(),
-                &[],
+                &Error::State {
+                    state: "stopped",
+                    event: "sandbox_call",
+                },
             )),
         }
     }
@@ -76,11 +88,8 @@ impl PySandbox {
     #[pyo3(signature = (**options))]
     fn py_new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         let json_text = match options {
-            Some(o) if !o.is_empty() => py
-                .import("json")?
-                .call_method1("dumps", (o,))?
-                .extract::<String>()?,
-            _ => "{}".to_owned(),
+            Some(o) => json_dumps(py, o)?,
+            None => "{}".to_owned(),
         };
         let cfg = SandboxConfig::from_json(&json_text).map_err(|e| sandbox_err(py, &e))?;
         let sb = py
@@ -171,11 +180,17 @@ impl PySandbox {
                 kw.set_item("platform_public_key_id", &c.pub_key_id)?;
                 kw.set_item("platform_public_key_pem", &c.platform_public_key_pem)?;
                 if platform_key == "both" {
-                    kw.set_item("platform_certificates", vec![c.platform_cert_pem.clone()])?;
+                    kw.set_item(
+                        "platform_certificate_pem",
+                        vec![c.platform_cert_pem.clone()],
+                    )?;
                 }
             }
             "certificate" => {
-                kw.set_item("platform_certificates", vec![c.platform_cert_pem.clone()])?;
+                kw.set_item(
+                    "platform_certificate_pem",
+                    vec![c.platform_cert_pem.clone()],
+                )?;
             }
             _ => {
                 return Err(invalid(
@@ -190,7 +205,7 @@ impl PySandbox {
             kw.set_item("sub_serial_no", &c.sub_merchant_serial)?;
             kw.set_item("sub_appid", &c.sub_appid)?;
         }
-        kw.set_item("store_id", "SBX-STORE-01")?;
+        kw.set_item("store_id", STORE_ID)?;
         kw.set_item("store_name", "沙箱医院门诊大厅")?;
         kw.set_item("base_url", &self.url)?;
         kw.set_item("max_retries", 2)?;
@@ -228,27 +243,23 @@ impl PySandbox {
     /// # Errors
     /// `ConfigError` if the key is unusable.
     fn sub_merchant_decryptor(&self, py: Python<'_>) -> PyResult<crate::decrypt::PyDecryptor> {
-        let c = &self.creds.get().inner;
-        let key = wxface_core::crypto::pem::load_private_key(
-            crate::v3::provider().as_ref(),
-            &c.sub_merchant_key_pem,
-        )
-        .py_err(py)?;
-        Ok(crate::decrypt::PyDecryptor::from_core(
-            wxface_core::decrypt::Decryptor::from_key(key, c.padding),
-        ))
+        self.hospital_key()
+            .map(crate::decrypt::PyDecryptor::from_core)
+            .py_err(py)
     }
 
-    /// An emulated kiosk (face SDK) on `device_id` that recognises `person`
-    /// (a key of `identities`; default: the sandbox's default person) and
-    /// whose user does `outcome` (`"consent"`, `"refuse"`, `"user_cancel"`,
-    /// `"camera_error"`, `"timeout"`). `provider_mode=True` makes the kiosk
-    /// send the sub-merchant's `sub_mch_id` and `sub_appid`, as a kiosk of a
-    /// provider-mode hospital does (`consented_face_sid` does so by itself
-    /// when given a provider-mode client).
+    /// An `EmulatedKiosk` on `device_id`, started: the kiosk driver over a
+    /// face SDK emulator that recognises `person` (a key of `identities`;
+    /// default: the sandbox's default person) and whose user does `outcome`
+    /// (`"consent"`, `"refuse"`, `"user_cancel"`, `"camera_error"`,
+    /// `"timeout"`). `provider_mode=True` makes it a kiosk of a
+    /// provider-mode hospital (it sends the sub-merchant's `sub_mch_id` and
+    /// `sub_appid`; a provider-mode `MerchantClient` given to it decrypts
+    /// with the sub-merchant's key).
     ///
     /// # Errors
-    /// `InvalidInputError` for an unknown outcome or SDK version.
+    /// `InvalidInputError` for an unknown outcome, SDK version or a bad
+    /// device id; `SdkError` when the emulated SDK does not start.
     #[pyo3(signature = (person = None, outcome = "consent", *, device_id = "KIOSK-01", store_id = None, sdk_version = None, provider_mode = false))]
     #[allow(clippy::too_many_arguments)]
     fn kiosk(
@@ -260,28 +271,28 @@ impl PySandbox {
         store_id: Option<String>,
         sdk_version: Option<&str>,
         provider_mode: bool,
-    ) -> PyResult<PyKiosk> {
-        let outcome: Outcome = outcome.parse().py_err(py)?;
-        let mut cfg = wxface_sandbox::EmuConfig::new(self.url.clone());
-        cfg.device_id = device_id.to_owned();
-        cfg.person = person;
-        cfg.outcome = outcome;
-        if let Some(v) = sdk_version {
-            cfg.sdk_version = v.parse().py_err(py)?;
-        }
-        let sdk = EmulatedSdk::new(cfg).py_err(py)?;
+    ) -> PyResult<PyEmulatedKiosk> {
         let c = &self.creds.get().inner;
-        Ok(PyKiosk {
-            sdk: Arc::new(sdk),
-            device_id: device_id.to_owned(),
-            appid: c.appid.clone(),
-            mch_id: c.mch_id.clone(),
-            sub_appid: c.sub_appid.clone(),
-            sub_mch_id: c.sub_mch_id.clone(),
-            provider_mode,
-            store_id: store_id.unwrap_or_else(|| "SBX-STORE-01".into()),
-            initialised: Mutex::new(false),
-        })
+        let mut emu = wxface_sandbox::EmuConfig::new(self.url.clone());
+        emu.device_id = device_id.to_owned();
+        emu.person = person;
+        emu.outcome = outcome.parse().py_err(py)?;
+        if let Some(v) = sdk_version {
+            emu.sdk_version = v.parse().py_err(py)?;
+        }
+        let store_id = store_id.unwrap_or_else(|| STORE_ID.into());
+        let mut flow = FlowConfig::new(c.appid.clone(), c.mch_id.clone(), store_id);
+        flow.sdk_version = emu.sdk_version;
+        if provider_mode {
+            flow.sub_appid = Some(c.sub_appid.clone());
+            flow.sub_mch_id = Some(c.sub_mch_id.clone());
+        }
+        let hospital_key = provider_mode
+            .then(|| self.hospital_key())
+            .transpose()
+            .py_err(py)?;
+        let sdk = EmulatedSdk::new(emu).py_err(py)?;
+        PyEmulatedKiosk::start(py, flow, device_id, sdk, hospital_key)
     }
 
     /// Test hook: every authinfo issued so far expires now; returns how many.
@@ -477,7 +488,7 @@ impl PySandboxIdentity {
             self.inner.expose_credential_id().to_owned(),
         )
         .map(PyRealName::new)
-        .map_err(|e| core_err(py, &e))
+        .py_err(py)
     }
 
     fn __repr__(&self) -> String {
@@ -493,62 +504,35 @@ impl PySandboxIdentity {
     }
 }
 
-fn endpoint_arg(py: Python<'_>, s: &str) -> PyResult<FaultEndpoint> {
-    Ok(match s {
-        "authinfo" | "v2" => FaultEndpoint::Authinfo,
-        "users" | "v3" => FaultEndpoint::Users,
-        "certificates" => FaultEndpoint::Certificates,
-        "any" | "*" => FaultEndpoint::Any,
-        _ => {
-            return Err(invalid(
-                py,
-                "endpoint",
-                "must be `authinfo`, `users`, `certificates` or `any`",
-            ))
-        }
+/// A fault endpoint or kind by its serde name or one of the short names
+/// of `inject`'s documentation.
+fn fault_arg<T: serde::de::DeserializeOwned>(py: Python<'_>, field: &str, s: &str) -> PyResult<T> {
+    let name = match s.to_ascii_lowercase().replace('-', "_").as_str() {
+        "v2" => "authinfo".to_owned(),
+        "v3" => "users".to_owned(),
+        "*" => "any".to_owned(),
+        "500" => "system_error".to_owned(),
+        "503" => "service_unavailable".to_owned(),
+        "429" => "rate_limited".to_owned(),
+        "malformed" => "malformed_body".to_owned(),
+        "drop" => "drop_connection".to_owned(),
+        other => other.to_owned(),
+    };
+    serde_json::from_value(serde_json::Value::String(name)).map_err(|_| {
+        invalid(
+            py,
+            field,
+            "is not a known name (see `SandboxFaults.inject`)",
+        )
     })
 }
 
-fn kind_arg(py: Python<'_>, s: &str) -> PyResult<FaultKind> {
-    Ok(match s.to_ascii_lowercase().replace('-', "_").as_str() {
-        "500" | "system_error" => FaultKind::SystemError,
-        "503" | "service_unavailable" => FaultKind::ServiceUnavailable,
-        "429" | "rate_limited" => FaultKind::RateLimited,
-        "malformed" | "malformed_body" => FaultKind::MalformedBody,
-        "bad_signature" => FaultKind::BadSignature,
-        "stale_timestamp" => FaultKind::StaleTimestamp,
-        "drop" | "drop_connection" => FaultKind::DropConnection,
-        "latency" => FaultKind::Latency,
-        _ => {
-            return Err(invalid(
-                py,
-                "kind",
-                "must be one of `500`/`system_error`, `503`/`service_unavailable`, `429`/`rate_limited`, `malformed`, `bad_signature`, `stale_timestamp`, `drop`, `latency`",
-            ))
-        }
-    })
-}
-
-fn kind_name(k: FaultKind) -> &'static str {
-    match k {
-        FaultKind::Latency => "latency",
-        FaultKind::SystemError => "system_error",
-        FaultKind::ServiceUnavailable => "service_unavailable",
-        FaultKind::RateLimited => "rate_limited",
-        FaultKind::MalformedBody => "malformed",
-        FaultKind::BadSignature => "bad_signature",
-        FaultKind::StaleTimestamp => "stale_timestamp",
-        FaultKind::DropConnection => "drop",
-    }
-}
-
-fn endpoint_name(e: FaultEndpoint) -> &'static str {
-    match e {
-        FaultEndpoint::Authinfo => "authinfo",
-        FaultEndpoint::Users => "users",
-        FaultEndpoint::Certificates => "certificates",
-        _ => "any",
-    }
+/// The serde name of a fault endpoint or kind.
+fn fault_name(v: impl serde::Serialize) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// Fault injection: make the sandbox's WeChat Pay endpoints misbehave.
@@ -582,8 +566,8 @@ impl PyFaults {
         seed: u64,
         latency: Option<f64>,
     ) -> PyResult<()> {
-        let ep = endpoint_arg(py, endpoint)?;
-        let k = kind_arg(py, kind)?;
+        let ep: FaultEndpoint = fault_arg(py, "endpoint", endpoint)?;
+        let k: FaultKind = fault_arg(py, "kind", kind)?;
         let mut rule = match probability {
             Some(p) => FaultRule::probability(ep, k, p, seed),
             None => FaultRule::next(ep, k, count),
@@ -610,12 +594,13 @@ impl PyFaults {
         self.inner.fired()
     }
 
-    /// The active rules as `(endpoint, kind)` pairs.
-    fn rules(&self) -> Vec<(&'static str, &'static str)> {
+    /// The active rules as `(endpoint, kind)` pairs, by their full names
+    /// (`system_error`, `malformed_body`, `drop_connection`, …).
+    fn rules(&self) -> Vec<(String, String)> {
         self.inner
             .rules()
             .into_iter()
-            .map(|r| (endpoint_name(r.endpoint), kind_name(r.kind)))
+            .map(|r| (fault_name(r.endpoint), fault_name(r.kind)))
             .collect()
     }
 
@@ -633,234 +618,11 @@ impl PyFaults {
     }
 }
 
-/// What the face SDK answered to `getWxpayfaceCode`. Unpacks as
-/// `face_sid, openid = kiosk.recognise(authinfo)`. `repr()` shows the
-/// lengths of `face_sid`, `openid` and `sub_openid`; the attributes hold
-/// the values.
-#[pyclass(frozen, module = "wxface", name = "Recognition", get_all)]
-pub struct PyRecognition {
-    /// The identity query credential (`face_sid`).
-    pub face_sid: String,
-    /// The user's openid, when the SDK answered one.
-    pub openid: Option<String>,
-    /// The user's openid under `sub_appid`, when answered.
-    pub sub_openid: Option<String>,
-}
-
-#[pymethods]
-impl PyRecognition {
-    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        PyTuple::new(py, [Some(self.face_sid.clone()), self.openid.clone()])?
-            .as_any()
-            .try_iter()
-            .map(Bound::into_any)
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "Recognition(face_sid={}, openid={}, sub_openid={})",
-            py_secret(&self.face_sid),
-            py_secret_opt(self.openid.as_deref()),
-            py_secret_opt(self.sub_openid.as_deref())
-        )
-    }
-}
-
-/// An emulated kiosk: the face SDK (`EmulatedSdk`) of one device, driven
-/// step by step the way a kiosk application drives the vendor SDK. Calls
-/// block while the emulated SDK works (the GIL is released).
-#[pyclass(frozen, module = "wxface", name = "Kiosk")]
-pub struct PyKiosk {
-    sdk: Arc<EmulatedSdk>,
-    device_id: String,
-    appid: String,
-    mch_id: String,
-    sub_appid: String,
-    sub_mch_id: String,
-    provider_mode: bool,
-    store_id: String,
-    initialised: Mutex<bool>,
-}
-
-impl PyKiosk {
-    fn call(&self, py: Python<'_>, req: SdkRequest) -> PyResult<SdkReply> {
-        let cmd: Cmd = req.cmd();
-        let sdk = Arc::clone(&self.sdk);
-        let now: UnixTime = now_or(None);
-        py.detach(move || {
-            let json = req.to_json(Default::default(), now)?;
-            let answer = sdk.call(&json)?;
-            SdkReply::parse(cmd, answer.as_bytes())
-        })
-        .py_err(py)
-    }
-
-    fn ensure_init(&self, py: Python<'_>) -> PyResult<()> {
-        let mut g = self.initialised.lock().unwrap_or_else(|p| p.into_inner());
-        if !*g {
-            self.call(py, SdkRequest::Init(InitRequest::default()))?;
-            *g = true;
-        }
-        Ok(())
-    }
-}
-
-#[pymethods]
-impl PyKiosk {
-    /// The kiosk's device id.
-    #[getter]
-    fn device_id(&self) -> &str {
-        &self.device_id
-    }
-
-    /// `getWxpayfaceRawdata` (initialising the SDK first when needed).
-    ///
-    /// # Errors
-    /// `SdkError` when the emulated SDK answers an error.
-    fn rawdata(&self, py: Python<'_>) -> PyResult<String> {
-        self.ensure_init(py)?;
-        match self.call(py, SdkRequest::GetRawdata)? {
-            SdkReply::Rawdata(r) => Ok(r),
-            _ => Err(invalid(py, "rawdata", "unexpected SDK answer")),
-        }
-    }
-
-    /// `getWxpayfaceCode` with `face_authtype = FACE_AUTH`: the emulated user
-    /// looks at the camera. `outcome` overrides the kiosk's outcome for this
-    /// face session (e.g. `"refuse"`: the user will refuse consent).
-    ///
-    /// # Errors
-    /// `SdkError` (user cancelled, camera error, authinfo expired or not
-    /// issued for this device, …), `InvalidInputError` for an unknown outcome.
-    #[pyo3(signature = (authinfo, *, outcome = None, store_id = None))]
-    fn recognise(
-        &self,
-        py: Python<'_>,
-        authinfo: String,
-        outcome: Option<&str>,
-        store_id: Option<String>,
-    ) -> PyResult<PyRecognition> {
-        self.face_code(py, authinfo, outcome, store_id, self.provider_mode)
-    }
-    /// `getWxpayAuth` with `quit_face_auth = "0"`: ask the user to share
-    /// their real-name data; the emulated user answers per the session's
-    /// outcome. Returns `None` when the user consented.
-    ///
-    /// # Errors
-    /// `SdkError` with `.return_code == "ACTION_ON_USER_QUERY_CANCEL"` when
-    /// the user refused; other `SdkError`s for expired sessions.
-    fn consent(&self, py: Python<'_>, authinfo: String, face_sid: String) -> PyResult<()> {
-        self.auth(py, authinfo, face_sid, false)
-    }
-
-    /// `getWxpayAuth` with `quit_face_auth = "1"`: end the face session
-    /// without asking (the patient is already verified; mandatory since SDK
-    /// 1.20).
-    ///
-    /// # Errors
-    /// `SdkError` when the emulated SDK answers an error.
-    fn quit(&self, py: Python<'_>, authinfo: String, face_sid: String) -> PyResult<()> {
-        self.auth(py, authinfo, face_sid, true)
-    }
-
-    /// The whole kiosk side up to a consented `face_sid`: rawdata, an
-    /// authinfo from `merchant` (a `MerchantClient`, or any callable
-    /// `rawdata -> authinfo`), recognition and consent.
-    ///
-    /// # Errors
-    /// Whatever the merchant call or the SDK raises.
-    fn consented_face_sid(&self, py: Python<'_>, merchant: &Bound<'_, PyAny>) -> PyResult<String> {
-        let rawdata = self.rawdata(py)?;
-        let mut provider_mode = self.provider_mode;
-        let authinfo: String = if let Ok(c) = merchant.cast::<PyMerchantClient>() {
-            provider_mode |= c.get().is_provider_mode();
-            let kw = PyDict::new(py);
-            kw.set_item("device_id", &self.device_id)?;
-            c.call_method("get_authinfo", (rawdata,), Some(&kw))?
-                .getattr("authinfo")?
-                .extract()?
-        } else {
-            merchant.call1((rawdata,))?.extract()?
-        };
-        let rec = self.face_code(py, authinfo.clone(), None, None, provider_mode)?;
-        self.consent(py, authinfo, rec.face_sid.clone())?;
-        Ok(rec.face_sid)
-    }
-
-    /// `releaseWxpayface`.
-    ///
-    /// # Errors
-    /// `SdkError` when the emulated SDK answers an error.
-    fn release(&self, py: Python<'_>) -> PyResult<()> {
-        self.call(py, SdkRequest::Release)?;
-        *self.initialised.lock().unwrap_or_else(|p| p.into_inner()) = false;
-        Ok(())
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "Kiosk(device_id='{}', store_id='{}')",
-            self.device_id, self.store_id
-        )
-    }
-}
-
-impl PyKiosk {
-    fn face_code(
-        &self,
-        py: Python<'_>,
-        authinfo: String,
-        outcome: Option<&str>,
-        store_id: Option<String>,
-        provider_mode: bool,
-    ) -> PyResult<PyRecognition> {
-        self.ensure_init(py)?;
-        if let Some(o) = outcome {
-            self.sdk.push_outcome(o.parse().py_err(py)?);
-        }
-        let req = FaceCodeRequest {
-            appid: self.appid.clone(),
-            mch_id: self.mch_id.clone(),
-            sub_appid: provider_mode.then(|| self.sub_appid.clone()),
-            sub_mch_id: provider_mode.then(|| self.sub_mch_id.clone()),
-            store_id: store_id.unwrap_or_else(|| self.store_id.clone()),
-            face_authtype: FaceAuthType::FaceAuth,
-            authinfo,
-            ..FaceCodeRequest::default()
-        };
-        match self.call(py, SdkRequest::GetFaceCode(req))? {
-            SdkReply::FaceCode(r) => Ok(PyRecognition {
-                face_sid: r
-                    .face_sid
-                    .ok_or_else(|| invalid(py, "face_sid", "missing from the SDK answer"))?,
-                openid: r.openid,
-                sub_openid: r.sub_openid,
-            }),
-            _ => Err(invalid(py, "face_sid", "unexpected SDK answer")),
-        }
-    }
-
-    fn auth(&self, py: Python<'_>, authinfo: String, face_sid: String, quit: bool) -> PyResult<()> {
-        self.ensure_init(py)?;
-        self.call(
-            py,
-            SdkRequest::GetAuth(AuthRequest {
-                authinfo,
-                face_sid,
-                quit,
-            }),
-        )
-        .map(|_| ())
-    }
-}
-
 /// Register the module's names.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PySandbox>()?;
     m.add_class::<PySandboxCredentials>()?;
     m.add_class::<PySandboxIdentity>()?;
     m.add_class::<PyFaults>()?;
-    m.add_class::<PyKiosk>()?;
-    m.add_class::<PyRecognition>()?;
     Ok(())
 }

@@ -1,12 +1,12 @@
 //! Argument conversions shared by the wrappers.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyString};
 use wxface_core::time::{Clock, SystemClock};
-use wxface_core::UnixTime;
+use wxface_core::{Error, UnixTime};
 use zeroize::Zeroizing;
 
-use crate::errors::{make_err, ConfigError, InvalidInputError};
+use crate::errors::to_py;
 
 /// `now` when given, else the system clock.
 pub fn now_or(now: Option<u64>) -> UnixTime {
@@ -15,24 +15,27 @@ pub fn now_or(now: Option<u64>) -> UnixTime {
 
 /// An `InvalidInputError` about argument `field`.
 pub fn invalid(py: Python<'_>, field: &str, reason: &str) -> PyErr {
-    make_err(
-        py,
-        py.get_type::<InvalidInputError>(),
-        "invalid_input",
-        format!("invalid input: `{field}` {reason}"),
-        &[("field", crate::errors::obj(py, field))],
-    )
+    to_py(py, &Error::invalid(field, reason))
 }
 
 /// A `ConfigError` with `message`.
 pub fn config(py: Python<'_>, message: String) -> PyErr {
-    make_err(
-        py,
-        py.get_type::<ConfigError>(),
-        "config",
-        format!("configuration: {message}"),
-        &[],
-    )
+    to_py(py, &Error::config(message))
+}
+
+/// `json.loads(text)`: how serde values reach Python.
+pub fn json_loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+    py.import("json")?.call_method1("loads", (text,))
+}
+
+/// `json.dumps(v, ensure_ascii=False)`, compact: how Python values reach serde.
+pub fn json_dumps(py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<String> {
+    let kw = PyDict::new(py);
+    kw.set_item("ensure_ascii", false)?;
+    kw.set_item("separators", (",", ":"))?;
+    py.import("json")?
+        .call_method("dumps", (v,), Some(&kw))?
+        .extract()
 }
 
 /// Bytes from `bytes`, `bytearray`, `memoryview` or `str` (UTF-8).

@@ -11,7 +11,8 @@ use wxface_core::time::{nonce, OsEntropy};
 use wxface_core::v3::{self, InfoType, MerchantSigner, PlatformKeyStore, UsersQuery};
 
 use crate::errors::IntoPyResult;
-use crate::util::{bytes_arg, headers_arg, now_or, pem_arg, py_list, py_secret_opt};
+use crate::util::py_secret_opt;
+use crate::util::{bytes_arg, headers_arg, json_dumps, json_loads, now_or, pem_arg, py_list};
 
 /// The crypto provider of this build (AWS-LC), created once.
 pub fn provider() -> &'static Arc<dyn CryptoProvider> {
@@ -125,11 +126,7 @@ impl PySigner {
             Some(b) => bytes_arg(py, "body", b)?,
             None => Vec::new(),
         };
-        let method = match method {
-            "GET" => wxface_core::http::Method::Get,
-            "POST" => wxface_core::http::Method::Post,
-            _ => return Err(crate::util::invalid(py, "method", "must be GET or POST")),
-        };
+        let method = method.parse().py_err(py)?;
         let mut req = wxface_core::http::HttpRequest {
             endpoint: wxface_core::http::Endpoint::ApiMch,
             method,
@@ -296,10 +293,6 @@ impl PyResponseVerifier {
     }
 }
 
-fn info_type_arg(py: Python<'_>, s: &str) -> PyResult<InfoType> {
-    s.parse().py_err(py)
-}
-
 /// The path with query of `GET /v3/facemch/users/{face_sid}`, percent-encoded
 /// (send it to `https://api.mch.weixin.qq.com`, signed with `Signer`).
 ///
@@ -321,7 +314,7 @@ pub fn build_users_query(
 ) -> PyResult<String> {
     let q = UsersQuery {
         face_sid,
-        info_type: info_type_arg(py, info_type)?,
+        info_type: info_type.parse::<InfoType>().py_err(py)?,
         appid,
         sub_mchid,
         sub_appid,
@@ -442,21 +435,6 @@ pub fn parse_users_response(
         .py_err(py)
 }
 
-/// The signature headers of an answer as `(canonical name, value)` pairs, in
-/// a fixed order, present ones only.
-fn header_pairs(h: &v3::SignatureHeaders) -> Vec<(&'static str, &str)> {
-    [
-        ("Wechatpay-Timestamp", &h.timestamp),
-        ("Wechatpay-Nonce", &h.nonce),
-        ("Wechatpay-Signature", &h.signature),
-        ("Wechatpay-Serial", &h.serial),
-        ("Wechatpay-Signature-Type", &h.signature_type),
-    ]
-    .into_iter()
-    .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
-    .collect()
-}
-
 /// An identity answer exactly as WeChat Pay sent it — status, `Wechatpay-*`
 /// signature headers, body — for provider mode (服务商).
 ///
@@ -485,12 +463,8 @@ impl PySignedAnswer {
             return Ok(a.get().inner.clone());
         }
         let json: Vec<u8> = if v.is_instance_of::<PyDict>() {
-            let kw = PyDict::new(py);
-            kw.set_item("ensure_ascii", false)?;
-            py.import("json")?
-                .call_method("dumps", (v,), Some(&kw))
+            json_dumps(py, v)
                 .map_err(|_| PyTypeError::new_err("the answer dict is not JSON-serialisable"))?
-                .extract::<String>()?
                 .into_bytes()
         } else if v.is_instance_of::<PyString>()
             || v.is_instance_of::<PyBytes>()
@@ -531,12 +505,8 @@ impl PySignedAnswer {
 
     /// The `Wechatpay-*` signature headers it carried, by canonical name.
     #[getter]
-    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        for (k, v) in header_pairs(&self.inner.headers) {
-            d.set_item(k, v)?;
-        }
-        Ok(d)
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.to_dict(py)?.get_item("headers")
     }
 
     /// The body, exactly as received (the signature covers it).
@@ -551,19 +521,15 @@ impl PySignedAnswer {
     }
 
     /// The JSON form as a dict: `status`, `headers`, `body`.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        d.set_item("status", self.inner.status)?;
-        d.set_item("headers", self.headers(py)?)?;
-        d.set_item("body", &self.inner.body)?;
-        Ok(d)
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json_loads(py, &self.inner.to_json())
     }
 
     fn __repr__(&self) -> String {
-        let names: Vec<&str> = header_pairs(&self.inner.headers)
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect();
+        let names: Vec<String> = match serde_json::to_value(&self.inner.headers) {
+            Ok(serde_json::Value::Object(m)) => m.into_iter().map(|(k, _)| k).collect(),
+            _ => Vec::new(),
+        };
         format!(
             "SignedAnswer(status={}, headers={}, body=<{} bytes>)",
             self.inner.status,

@@ -18,7 +18,9 @@ def _consented(sb, client, n, prefix):
     out = []
     for i in range(n):
         person = people[i % len(people)]
-        kiosk = sb.kiosk(person=person.key, device_id=f"{prefix}-{i:02d}")
+        kiosk = sb.kiosk(
+            person=person.key, device_id=f"{prefix}-{i:02d}", provider_mode=client.config.is_provider_mode
+        )
         out.append((kiosk.consented_face_sid(client), person))
     return out
 
@@ -146,8 +148,10 @@ def test_async_client_full_flow_and_errors(wxface_sandbox):
             grant = await client.get_authinfo(rawdata, device_id="ASYNC-01")
             again = await client.get_authinfo(rawdata, device_id="ASYNC-01")
             assert again.from_cache
-            rec = await asyncio.get_running_loop().run_in_executor(None, kiosk.recognise, grant.authinfo)
-            await asyncio.get_running_loop().run_in_executor(None, kiosk.consent, grant.authinfo, rec.face_sid)
+            # The kiosk flow gets the cached authinfo from the same client.
+            out = await asyncio.get_running_loop().run_in_executor(None, kiosk.verify, client.blocking)
+            assert out.kind == "verified"
+            rec = out.who
             user = await client.query_user(rec.face_sid)
             who = await client.fetch_real_name(rec.face_sid)
             assert user.openid == sb.identities[0].openid

@@ -1,12 +1,17 @@
-"""The exception hierarchy and the drift check against the Rust code list."""
+"""The exception hierarchy (generated from the core's catalogue) and the
+drift check against the compiled Rust code list."""
+
+import json
 
 import pytest
 
 import wxface
+import wxface._native
 import wxface.errors
 
 CLASSES = [
     wxface.InvalidInputError,
+    wxface.SdkVersionError,
     wxface.SignatureError,
     wxface.DecryptionError,
     wxface.ExpiredError,
@@ -16,6 +21,7 @@ CLASSES = [
     wxface.StateError,
     wxface.ConfigError,
     wxface.MalformedError,
+    wxface.InternalError,
 ]
 
 
@@ -23,14 +29,18 @@ def test_hierarchy():
     assert issubclass(wxface.Error, Exception)
     for c in CLASSES:
         assert issubclass(c, wxface.Error), c
-        assert c.__module__ == "wxface"
+        assert c.__module__ == "wxface.errors"
         assert c.__doc__
         assert getattr(wxface.errors, c.__name__) is c
 
 
+def test_generated_codes_are_the_compiled_cores():
+    # errors.py is generated from the catalogue the wheel was compiled with.
+    assert wxface.errors.error_codes() == wxface._native.error_codes()
+
+
 def test_every_rust_code_maps_to_a_class():
     codes = wxface.error_codes()
-    # The core's list plus what the client adds.
     assert "transport" in codes and "signature_mismatch" in codes and "decryption" in codes
     assert len(codes) == len(set(codes))
     seen = set()
@@ -46,7 +56,7 @@ def test_every_rust_code_maps_to_a_class():
 
 EXPECTED = {
     "invalid_input": wxface.InvalidInputError,
-    "sdk_version": wxface.InvalidInputError,
+    "sdk_version": wxface.SdkVersionError,
     "sdk": wxface.SdkError,
     "backend": wxface.BackendError,
     "malformed": wxface.MalformedError,
@@ -60,6 +70,7 @@ EXPECTED = {
     "state": wxface.StateError,
     "config": wxface.ConfigError,
     "transport": wxface.TransportError,
+    "internal": wxface.InternalError,
 }
 
 
@@ -110,9 +121,29 @@ def test_backend_error_attributes_from_a_signed_v2_fail():
     xml = "<xml>" + "".join(f"<{k}>{v}</{k}>" for k, v in fields.items()) + "</xml>"
     e = _raise(wxface.parse_authinfo_response, xml.encode(), key)
     assert isinstance(e, wxface.BackendError)
-    assert (e.code, e.wechat_code, e.message, e.status) == ("backend", "SYSTEMERROR", "系统繁忙", None)
+    assert (e.code, e.wechat_code, e.wechat_message, e.status) == ("backend", "SYSTEMERROR", "系统繁忙", None)
+    assert e.message == str(e) and "系统繁忙" in e.message and "SYSTEMERROR" in e.message
     assert e.retryable is True
     assert key not in str(e)
+
+
+def test_every_error_carries_the_shared_record():
+    # The same flat record as every other binding: code, kind, message,
+    # retryable and the code's detail fields.
+    try:
+        wxface.build_users_query("", "wx1")
+    except wxface.Error as e:
+        info = e.info()
+        assert info == {
+            "code": "invalid_input",
+            "kind": "invalid_input",
+            "message": str(e),
+            "retryable": False,
+            "field": "face_sid",
+        }
+        again = wxface.from_info(json.loads(json.dumps(info)))
+        assert type(again) is wxface.InvalidInputError and again.info() == info
+    assert type(wxface.from_info({"code": "no_such_code", "message": "m"})) is wxface.InternalError
 
 
 def test_errors_can_be_caught_by_base_and_carry_code():

@@ -262,7 +262,7 @@ def test_users_response_then_decryptor(pad, merchant_key_pem):
     assert "PRIVATE" not in repr(d) and pad in repr(d)
     for form in (u, enc):
         r = d.decrypt_real_name(form)
-        assert (r.name, r.credential_id, r.credential_type) == ("张小三", ID, 1)
+        assert (r.expose_name(), r.expose_credential_id(), r.credential_type) == ("张小三", ID, 1)
     other = "oaep-sha1" if pad == "pkcs1v15" else "pkcs1v15"
     with pytest.raises(wxface.DecryptionError):
         wxface.Decryptor(merchant_key_pem, padding=other).decrypt_real_name(u)
@@ -288,7 +288,7 @@ def test_receiver_with_cryptography_signed_answers(pad):
     for serial, key in ((PLATFORM_SERIAL, "platform_pkcs8.pem"), (PUB_KEY_ID, "platform_pubkey_pkcs8.pem")):
         answer = {"status": 200, "headers": _platform_answer(body, now, serial=serial, key=key), "body": body.decode()}
         who = r.receive(answer)
-        assert (who.name, who.credential_id, who.credential_type) == ("张小三", ID, 1)
+        assert (who.expose_name(), who.expose_credential_id(), who.credential_type) == ("张小三", ID, 1)
         assert r.receive(json.dumps(answer)) == who
         # Signed with a key other than the one its serial names.
         wrong = dict(answer, headers=_platform_answer(body, now, serial=serial, key="merchant_pkcs8.pem"))

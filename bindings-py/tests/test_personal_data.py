@@ -41,7 +41,7 @@ def error_text(e: BaseException, peer_text: bool = False) -> str:
     for k, v in vars(e).items():
         parts.append(f"{k}={v!r}")
     if peer_text and isinstance(e, wxface.BackendError) and e.wechat_code.startswith("HTTP_"):
-        parts = [p.replace(e.message or "\0", "") for p in parts]
+        parts = [p.replace(e.wechat_message or "\0", "") for p in parts]
     return "\n".join(parts)
 
 
@@ -72,7 +72,7 @@ def test_the_values_reach_the_parsers():
     # Control: fields that take any text carry the values unchanged, so the
     # sweeps below feed them to the parsers for real.
     r = wxface.RealName(NAME, 1, ID)
-    assert (r.name, r.credential_id) == (NAME, ID)
+    assert (r.expose_name(), r.expose_credential_id()) == (NAME, ID)
     for shown in (repr(r), str(r)):
         assert NAME not in shown and ID not in shown, shown
     wxface.check_resident_id(ID)
@@ -338,21 +338,43 @@ def test_sandbox_surface(wxface_sandbox):
         s("SandboxFaults.inject.probability", sb.faults.inject, "authinfo", "timeout", probability=v)
     sb.faults.clear()
     kiosk = sb.kiosk()
-    authinfo = sb.client().get_authinfo(kiosk.rawdata(), device_id=kiosk.device_id).authinfo
-    rec = kiosk.recognise(authinfo)
+    client = sb.client()
+    out = kiosk.verify(client)
+    rec = out.who
     # Control: the recognition's attributes hold the values; its repr does not.
     assert rec.face_sid and rec.openid
     for secret in (rec.face_sid, rec.openid):
         assert secret not in repr(rec) and secret not in str(rec), repr(rec)
+        assert secret not in repr(out), repr(out)
     assert re.search(r"face_sid=<redacted, \d+ chars>", repr(rec)), repr(rec)
-    for v in VALUES:
-        s("Kiosk.recognise.authinfo", kiosk.recognise, v)
-        s("Kiosk.recognise.outcome", kiosk.recognise, authinfo, outcome=v)
-        s("Kiosk.recognise.store_id", kiosk.recognise, authinfo, store_id=v)
-        s("Kiosk.consent.face_sid", kiosk.consent, authinfo, v)
-        s("Kiosk.consent.authinfo", kiosk.consent, v, rec.face_sid)
-        s("Kiosk.quit.face_sid", kiosk.quit, authinfo, v)
-        s("Kiosk.consented_face_sid", kiosk.consented_face_sid, lambda raw, v=v: v)
+    real = wxface.ClientBackend(client)
+
+    def merchant(path_answers):
+        def answer(path, request):
+            a = path_answers.get(path)
+            return real(path, request) if a is None else a
+
+        return answer
+
+    # What the merchant server answers reaches the kiosk's checks; every
+    # error (the verification's, each step's) is checked.
+    for v in values_for(True):
+        for path, bad in (
+            ("/kiosk/authinfo", {"authinfo": v, "expires_in": 60}),
+            ("/kiosk/authinfo", {"authinfo": "A", "expires_in": v}),
+            ("/kiosk/authinfo", {str(v): v}),
+            ("/kiosk/verified", {"already_verified": v}),
+            ("/kiosk/real-name", {"identity": {"name": v, "credential_type": 1, "credential_id": ID}}),
+            ("/kiosk/real-name", {"identity": {"name": "张*", "credential_type": v, "credential_id": v}}),
+            ("/kiosk/real-name", {"identity": v}),
+        ):
+            kiosk.invalidate_authinfo()
+            s(f"EmulatedKiosk.consented_face_sid {path}", kiosk.consented_face_sid, merchant({path: bad}))
+            for _, _, e in kiosk.verify(merchant({path: bad})).steps:
+                if e is not None:
+                    assert not leaks(error_text(e)), error_text(e)
+        s("EmulatedKiosk.verify.outcome", kiosk.verify, client, outcome=v)
+        s("EmulatedKiosk.consented_face_sid(not callable)", kiosk.consented_face_sid, v)
     for ident in sb.identities:
         for secret in (ident.openid, ident.sub_openid):
             assert secret not in repr(ident), repr(ident)

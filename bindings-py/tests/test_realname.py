@@ -65,8 +65,8 @@ def test_realname_is_masked_everywhere_but_explicit_attributes():
         assert "0519491231" not in s
     assert repr(r) == "RealName(name='张*三', credential_type=1, credential_id='110***********002X')"
     assert str(r) == "张*三 (身份证 110***********002X)"
-    assert r.name == "张小三"
-    assert r.credential_id == SPECIMEN
+    assert r.expose_name() == "张小三"
+    assert r.expose_credential_id() == SPECIMEN
     assert r.masked_name == "张*三"
     assert r.masked_credential_id == "110***********002X"
     assert r.credential_type == 1
@@ -77,7 +77,7 @@ def test_realname_is_masked_everywhere_but_explicit_attributes():
 def test_realname_is_frozen_unhashable_and_unpicklable():
     r = wxface.RealName("张小三", 1, SPECIMEN)
     with pytest.raises(AttributeError):
-        r.name = "李四"  # type: ignore[misc]
+        r.masked_name = "李四"  # type: ignore[misc]
     with pytest.raises(AttributeError):
         r.extra = 1  # type: ignore[attr-defined]
     with pytest.raises(TypeError):

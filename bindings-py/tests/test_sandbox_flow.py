@@ -1,30 +1,76 @@
-"""The full flow against the embedded sandbox, and every error type the
-merchant client can raise."""
+"""The full flow against the embedded sandbox — the kiosk driver
+(`EmulatedKiosk`) over the face SDK emulator, a `MerchantClient` as its
+merchant server — and every error type the merchant client can raise."""
 
 import pytest
 
 import wxface
 
 
-def test_full_flow_step_by_step(wxface_sandbox, wxface_client):
+class Recording(wxface.ClientBackend):
+    """The in-process merchant server, keeping what it was asked and answered."""
+
+    def __init__(self, client, **kw):
+        super().__init__(client, **kw)
+        self.calls = []
+        self.grants = []
+
+    def __call__(self, path, request):
+        self.calls.append((path, dict(request)))
+        if path == "/kiosk/authinfo":
+            if request.get("refresh"):
+                self.refreshed = self.client.invalidate_authinfo(request["device_id"])
+            grant = self.client.get_authinfo(request["rawdata"], device_id=request["device_id"])
+            self.grants.append(grant)
+            return {"authinfo": grant.authinfo, "expires_in": grant.expires_in}
+        return super().__call__(path, request)
+
+    def paths(self):
+        return [p for p, _ in self.calls]
+
+
+def step_errors(outcome, step):
+    """The errors that ended `step` in a verification."""
+    return [e for s, status, e in outcome.steps if s == step and e is not None]
+
+
+def test_full_flow(wxface_sandbox, wxface_client):
     sb, client = wxface_sandbox, wxface_client
     person = sb.identities[0]
     kiosk = sb.kiosk(person=person.key, device_id="KIOSK-07")
-    rawdata = kiosk.rawdata()
-    grant = client.get_authinfo(rawdata, device_id="KIOSK-07")
+    assert isinstance(kiosk, wxface.EmulatedKiosk) and kiosk.state == "ready"
+    merchant = Recording(client)
+    out = kiosk.verify(merchant)
+    assert out.kind == "verified" and out.error is None and out.step is None
+    assert merchant.paths() == ["/kiosk/authinfo", "/kiosk/verified", "/kiosk/real-name"]
+    grant = merchant.grants[0]
     assert grant.authinfo and grant.expires_in > 0 and grant.from_cache is False
     assert grant.authinfo not in repr(grant)
-    face_sid, openid = kiosk.recognise(grant.authinfo)
+    assert [s for s, _, _ in out.steps] == [
+        "reading_rawdata", "fetching_authinfo", "recognising", "checking_verified", "asking_consent",
+        "fetching_real_name",
+    ]
+    assert all(status == "ok" for _, status, _ in out.steps)
+    face_sid, openid = out.who.face_sid, out.who.openid
     assert openid in (None, person.openid)
-    kiosk.consent(grant.authinfo, face_sid)
+    assert face_sid not in repr(out.who) and face_sid not in repr(out)
+    # The kiosk got the masked identity only; the merchant can read it all.
+    assert out.identity == person.real_name.masked()
     user = client.query_user(face_sid)
     assert user.openid == person.openid
     assert user.real_name is not None
     who = client.fetch_real_name(face_sid)
     assert who == person.real_name
     assert repr(who) == repr(person.real_name)
-    assert who.name not in repr(who) and who.credential_id not in str(who)
+    assert who.expose_name() not in repr(who) and who.expose_credential_id() not in str(who)
+    # The flow keeps the authinfo for the next patient.
+    assert kiosk.verify(merchant).kind == "verified"
+    assert merchant.paths().count("/kiosk/authinfo") == 1
     kiosk.release()
+    assert kiosk.state == "released"
+    with pytest.raises(wxface.StateError):
+        kiosk.release()
+    assert kiosk.verify(merchant).kind == "failed"
 
 
 @pytest.mark.parametrize("index", range(5))
@@ -32,14 +78,14 @@ def test_every_test_person(wxface_sandbox, wxface_client, index):
     person = wxface_sandbox.identities[index]
     face_sid = wxface_sandbox.kiosk(person=person.key).consented_face_sid(wxface_client)
     who = wxface_client.fetch_real_name(face_sid)
-    assert (who.name, who.credential_type, who.credential_id) == (
-        person.real_name.name,
+    assert (who.expose_name(), who.credential_type, who.expose_credential_id()) == (
+        person.real_name.expose_name(),
         person.credential_type,
-        person.real_name.credential_id,
+        person.real_name.expose_credential_id(),
     )
     if who.credential_type == 1:
-        assert wxface.is_resident_id(who.credential_id)
-    assert person.key in repr(person) and person.real_name.name not in repr(person)
+        assert wxface.is_resident_id(who.expose_credential_id())
+    assert person.key in repr(person) and person.real_name.expose_name() not in repr(person)
 
 
 def test_union_id(wxface_sandbox, wxface_client):
@@ -50,43 +96,51 @@ def test_union_id(wxface_sandbox, wxface_client):
 
 
 def test_already_verified_branch_quits(wxface_sandbox, wxface_client):
+    person = wxface_sandbox.identities[0]
     kiosk = wxface_sandbox.kiosk()
-    grant = wxface_client.get_authinfo(kiosk.rawdata(), device_id="KIOSK-01")
-    rec = kiosk.recognise(grant.authinfo)
-    kiosk.quit(grant.authinfo, rec.face_sid)
+    merchant = Recording(wxface_client, verified_openids=[person.openid])
+    out = kiosk.verify(merchant)
+    assert out.kind == "already_verified" and out.who.openid == person.openid
+    assert [s for s, _, _ in out.steps][-2:] == ["checking_verified", "quitting"]
+    assert "/kiosk/real-name" not in merchant.paths()
     # Quitting does not consent: the identity cannot be read.
     with pytest.raises(wxface.BackendError) as e:
-        wxface_client.fetch_real_name(rec.face_sid)
+        wxface_client.fetch_real_name(out.who.face_sid)
     assert e.value.status == 403 and e.value.wechat_code == "NO_AUTH"
     # The session is closed, so the next recognition works (SDK >= 1.20 rule).
-    kiosk.recognise(grant.authinfo)
+    assert kiosk.verify(wxface_client).kind == "verified"
 
 
 def test_refusal_is_an_sdk_error_and_leaves_nothing_to_read(wxface_sandbox, wxface_client):
     kiosk = wxface_sandbox.kiosk(outcome="refuse")
-    grant = wxface_client.get_authinfo(kiosk.rawdata(), device_id="KIOSK-01")
-    rec = kiosk.recognise(grant.authinfo)
-    with pytest.raises(wxface.SdkError) as e:
-        kiosk.consent(grant.authinfo, rec.face_sid)
-    assert e.value.code == "sdk"
-    assert e.value.return_code == "ACTION_ON_USER_QUERY_CANCEL"
-    assert e.value.cmd == "getWxpayAuth"
+    out = kiosk.verify(wxface_client)
+    assert out.kind == "consent_refused" and out.error is None
+    (e,) = step_errors(out, "asking_consent")
+    assert isinstance(e, wxface.SdkError) and e.code == "sdk"
+    assert e.return_code == "ACTION_ON_USER_QUERY_CANCEL"
+    assert e.cmd == "getWxpayAuth"
     with pytest.raises(wxface.BackendError):
-        wxface_client.fetch_real_name(rec.face_sid)
+        wxface_client.fetch_real_name(out.who.face_sid)
+    # consented_face_sid raises what ended the consent.
+    with pytest.raises(wxface.SdkError) as raised:
+        kiosk.consented_face_sid(wxface_client)
+    assert raised.value.return_code == "ACTION_ON_USER_QUERY_CANCEL"
     # A per-session outcome overrides the kiosk's.
-    rec = kiosk.recognise(grant.authinfo, outcome="consent")
-    kiosk.consent(grant.authinfo, rec.face_sid)
-    assert wxface_client.fetch_real_name(rec.face_sid)
+    out = kiosk.verify(wxface_client, outcome="consent")
+    assert out.kind == "verified"
+    assert wxface_client.fetch_real_name(out.who.face_sid)
 
 
 def test_user_cancel_at_recognition(wxface_sandbox, wxface_client):
     kiosk = wxface_sandbox.kiosk(outcome="user_cancel")
-    grant = wxface_client.get_authinfo(kiosk.rawdata(), device_id="KIOSK-01")
-    with pytest.raises(wxface.SdkError) as e:
-        kiosk.recognise(grant.authinfo)
-    assert e.value.return_code == "USER_CANCEL"
+    out = kiosk.verify(wxface_client)
+    assert out.kind in ("cancelled", "failed") and out.who is None
+    (e,) = step_errors(out, "recognising")
+    assert isinstance(e, wxface.SdkError) and e.return_code == "USER_CANCEL"
     with pytest.raises(wxface.InvalidInputError):
         wxface_sandbox.kiosk(outcome="dance")
+    with pytest.raises(wxface.InvalidInputError):
+        kiosk.verify(wxface_client, outcome="dance")
 
 
 def test_authinfo_cache_and_expiry(wxface_sandbox, wxface_client):
@@ -97,17 +151,23 @@ def test_authinfo_cache_and_expiry(wxface_sandbox, wxface_client):
     assert client.stats()["cache_hits"] == 1
     other = client.get_authinfo(kiosk.rawdata(), "SBX-STORE-01", "沙箱医院门诊大厅", "KIOSK-02")
     assert not other.from_cache
+    # The kiosk's flow takes the merchant's cached authinfo and keeps it.
+    merchant = Recording(client)
+    assert kiosk.verify(merchant).kind == "verified"
+    assert merchant.grants[0].from_cache and merchant.grants[0].authinfo == a.authinfo
     # The sandbox expires every authinfo: the SDK says so (271382020); the
-    # merchant forgets it and fetches a new one.
+    # flow asks the merchant for a fresh one (`refresh`), and the merchant
+    # forgets its cached one before asking WeChat Pay.
     assert wxface_sandbox.expire_authinfos() >= 1
-    with pytest.raises(wxface.SdkError) as e:
-        kiosk.recognise(a.authinfo)
-    assert e.value.err_code == "271382020"
+    out = kiosk.verify(merchant)
+    assert out.kind == "verified"
+    (e,) = step_errors(out, "recognising")
+    assert isinstance(e, wxface.SdkError) and e.err_code == "271382020"
+    assert merchant.calls[-3][1].get("refresh") is True and merchant.refreshed is True
+    fresh = merchant.grants[-1]
+    assert not fresh.from_cache and fresh.authinfo != a.authinfo
     assert client.invalidate_authinfo("KIOSK-01") is True
     assert client.invalidate_authinfo("KIOSK-01") is False
-    fresh = client.get_authinfo(kiosk.rawdata(), device_id="KIOSK-01")
-    assert not fresh.from_cache and fresh.authinfo != a.authinfo
-    kiosk.recognise(fresh.authinfo)
 
 
 def test_attach_and_store_arguments(wxface_sandbox):
@@ -166,7 +226,7 @@ def test_oaep_sandbox():
 def test_provider_mode_keeps_the_identity_for_the_hospital_key(wxface_sandbox):
     client = wxface_sandbox.client(provider_mode=True)
     assert client.config.is_provider_mode and not client.config.has_decryptor
-    face_sid = wxface_sandbox.kiosk().consented_face_sid(client)
+    face_sid = wxface_sandbox.kiosk(provider_mode=True).consented_face_sid(client)
     user = client.query_user(face_sid)
     # The provider's client has no key for it...
     with pytest.raises(wxface.ConfigError):
@@ -211,7 +271,7 @@ def test_persistent_500_is_a_retryable_backend_error(wxface_sandbox, wxface_clie
         wxface_client.fetch_real_name(face_sid)
     err = e.value
     assert (err.code, err.status, err.wechat_code, err.retryable) == ("backend", 500, "SYSTEM_ERROR", True)
-    assert err.message
+    assert err.wechat_message and err.wechat_message in err.message
     assert "SYSTEM_ERROR" in str(err)
 
 
@@ -256,7 +316,7 @@ def test_dropped_connection_is_a_transport_error(wxface_sandbox):
     wxface_sandbox.faults.inject("users", "drop")
     with pytest.raises(wxface.TransportError) as e:
         client.query_user(face_sid)
-    assert e.value.code == "transport" and e.value.kind == "interrupted"
+    assert e.value.code == "transport" and e.value.transport_kind == "interrupted"
     assert face_sid not in str(e.value)
 
 
@@ -266,7 +326,7 @@ def test_timeout_is_a_transport_error(wxface_sandbox):
     wxface_sandbox.faults.inject("users", "latency", latency=2.0)
     with pytest.raises(wxface.TransportError) as e:
         client.query_user(face_sid)
-    assert e.value.kind == "timeout" and e.value.retryable is True
+    assert e.value.transport_kind == "timeout" and e.value.retryable is True
 
 
 def test_authinfo_faults(wxface_sandbox, wxface_client):
@@ -312,7 +372,7 @@ def test_stopped_sandbox():
         client.query_user("ANY")
     # Refused once the listener is gone; cut off if the request races the
     # shutdown of the sandbox's last connections.
-    assert e.value.kind in ("connect", "interrupted")
+    assert e.value.transport_kind in ("connect", "interrupted")
 
 
 def test_credentials_and_identities_are_not_shown(wxface_sandbox):
@@ -326,7 +386,7 @@ def test_credentials_and_identities_are_not_shown(wxface_sandbox):
     client = wxface.MerchantClient(cfg)
     assert c.v2_key not in repr(client)
     for p in wxface_sandbox.identities:
-        assert p.real_name.name not in repr(p) and p.real_name.credential_id not in repr(p)
+        assert p.real_name.expose_name() not in repr(p) and p.real_name.expose_credential_id() not in repr(p)
 
 
 def test_bad_sandbox_options():
@@ -355,27 +415,72 @@ def test_kiosk_helpers(wxface_sandbox, wxface_client):
     assert kiosk.device_id == "KIOSK-33" and "KIOSK-33" in repr(kiosk)
     seen = []
 
-    def merchant(rawdata):
-        seen.append(rawdata)
-        return wxface_client.get_authinfo(rawdata, device_id="KIOSK-33").authinfo
+    def merchant(path, request):
+        # Any callable of the kiosk API is a merchant server.
+        seen.append(path)
+        return wxface.ClientBackend(wxface_client)(path, request)
 
     face_sid = kiosk.consented_face_sid(merchant)
     assert seen and wxface_client.fetch_real_name(face_sid) == wxface_sandbox.identities[2].real_name
+    assert repr(wxface.ClientBackend(wxface_client)).startswith("ClientBackend(MerchantClient(")
     d = wxface_sandbox.sub_merchant_decryptor()
     assert isinstance(d, wxface.Decryptor) and d.padding == wxface_sandbox.credentials.padding
     assert "fired=" in repr(wxface_sandbox.faults)
 
 
-def test_provider_mode_kiosk_step_by_step(wxface_sandbox):
+def test_provider_mode_kiosk(wxface_sandbox):
     client = wxface_sandbox.client(provider_mode=True)
     kiosk = wxface_sandbox.kiosk(person="patient-b", provider_mode=True)
-    grant = client.get_authinfo(kiosk.rawdata(), device_id="KIOSK-01")
-    rec = kiosk.recognise(grant.authinfo)
-    kiosk.consent(grant.authinfo, rec.face_sid)
-    who = client.fetch_real_name(rec.face_sid, wxface_sandbox.sub_merchant_decryptor())
+    out = kiosk.verify(client)
+    assert out.kind == "verified" and out.who.sub_openid == wxface_sandbox.identities[1].sub_openid
+    who = client.fetch_real_name(out.who.face_sid, wxface_sandbox.sub_merchant_decryptor())
     assert who == wxface_sandbox.identities[1].real_name
+    assert out.identity == who.masked()
     # A kiosk that leaves the sub-merchant out does not match the authinfo.
     plain = wxface_sandbox.kiosk()
-    grant = client.get_authinfo(plain.rawdata(), device_id="KIOSK-01")
+    out = plain.verify(client)
+    assert out.kind == "failed" and out.step == "recognising"
+    assert isinstance(out.error, wxface.SdkError)
     with pytest.raises(wxface.SdkError):
-        plain.recognise(grant.authinfo)
+        plain.consented_face_sid(client)
+
+
+class Scripted:
+    """A merchant server with fixed answers (or failures)."""
+
+    def __init__(self, client, **answers):
+        self.real = wxface.ClientBackend(client)
+        self.answers = answers
+
+    def __call__(self, path, request):
+        answer = self.answers.get(path)
+        if isinstance(answer, BaseException):
+            raise answer
+        return self.real(path, request) if answer is None else answer
+
+
+def test_merchant_answers_are_checked(wxface_sandbox, wxface_client):
+    kiosk = wxface_sandbox.kiosk()
+    person = wxface_sandbox.identities[0]
+    # A real-name answer with full values is refused: a kiosk shows masked data only.
+    full = {"identity": {"name": person.real_name.expose_name(), "credential_type": 1,
+                         "credential_id": person.real_name.expose_credential_id()}}
+    out = kiosk.verify(Scripted(wxface_client, **{"/kiosk/real-name": full}))
+    assert out.kind == "failed" and out.step == "fetching_real_name"
+    assert isinstance(out.error, wxface.MalformedError)
+    assert person.real_name.expose_name() not in str(out.error)
+    # A wxface error raised by the merchant server comes back as itself.
+    busy = wxface.from_info({"code": "backend", "message": "m", "status": 503, "wechat_code": "SYSTEM_ERROR",
+                             "wechat_message": "busy", "retryable": True})
+    out = kiosk.verify(Scripted(wxface_client, **{"/kiosk/verified": busy}))
+    assert out.kind == "failed" and out.step == "checking_verified"
+    assert type(out.error) is wxface.BackendError
+    assert (out.error.wechat_code, out.error.status, out.error.retryable) == ("SYSTEM_ERROR", 503, True)
+    # Anything else is an internal error naming the path and the type, not the text.
+    out = kiosk.verify(Scripted(wxface_client, **{"/kiosk/verified": KeyError("secret text")}))
+    assert type(out.error) is wxface.InternalError
+    assert "/kiosk/verified" in str(out.error) and "KeyError" in str(out.error)
+    assert "secret text" not in str(out.error)
+    # An answer of the wrong shape is malformed.
+    out = kiosk.verify(Scripted(wxface_client, **{"/kiosk/verified": {"yes": True}}))
+    assert type(out.error) is wxface.MalformedError

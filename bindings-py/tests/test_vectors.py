@@ -37,7 +37,7 @@ def test_v2_authinfo_response(group, t):
         if t["code"] == "backend":
             assert isinstance(e.value, wxface.BackendError)
             assert e.value.wechat_code == t["expected"]["backend_code"]
-            assert e.value.message == t["expected"]["message"]
+            assert e.value.wechat_message == t["expected"]["message"]
             assert e.value.status is None
         assert i["key"] not in str(e.value)
 
@@ -129,7 +129,7 @@ def test_v3_handle_users_response(group, t):
             assert e.value.status == exp["status"]
             assert e.value.wechat_code == exp["code"]
             if exp.get("message") is not None:
-                assert e.value.message == exp["message"]
+                assert e.value.wechat_message == exp["message"]
             if exp.get("detail") is not None:
                 assert json.loads(e.value.detail) == exp["detail"]
 
@@ -176,7 +176,7 @@ def test_v3_error_bodies_become_backend_errors(group, t):
     if exp.get("code") is not None:
         assert e.value.wechat_code == exp["code"]
     if exp.get("message") is not None:
-        assert e.value.message == exp["message"]
+        assert e.value.wechat_message == exp["message"]
     if exp.get("detail") is not None:
         assert json.loads(e.value.detail) == exp["detail"]
 
@@ -207,7 +207,7 @@ def test_v3_decrypt(wxface_sandbox, group, t):
         if t["result"] == "valid":
             exp = t["expected"]
             r_ = r.receive(answer)
-            assert (r_.name, r_.credential_type, r_.credential_id) == (
+            assert (r_.expose_name(), r_.credential_type, r_.expose_credential_id()) == (
                 exp["name"],
                 exp["credential_type"],
                 exp["credential_id"],

@@ -236,7 +236,8 @@ impl MerchantServeArgs {
         // Each half of the default store has its own default, as the flags
         // always had.
         s.store_id.get_or_insert_with(|| DEFAULT_STORE_ID.into());
-        s.store_name.get_or_insert_with(|| DEFAULT_STORE_NAME.into());
+        s.store_name
+            .get_or_insert_with(|| DEFAULT_STORE_NAME.into());
         if s.keys_dir.is_some() {
             if s.base_url.is_none() && (s.payapp_base_url.is_none() || s.apimch_base_url.is_none())
             {

@@ -348,7 +348,7 @@ fn contains_word(text: &str, word: &str) -> bool {
 /// `exposeName` → `expose_name`.
 fn snake(name: &str) -> String {
     let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
+    for (i, c) in name.char_indices() {
         if c.is_uppercase() && i > 0 && !name[..i].ends_with(|p: char| p.is_uppercase()) {
             out.push('_');
         }

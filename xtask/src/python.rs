@@ -29,7 +29,9 @@ pub fn module(classes: &[Class], fields: &[Field]) -> String {
         "\nMessages name fields and rules, never values: no secret, key, authinfo or\n\
          personal data ever appears in a message. See docs/errors.md.\n\"\"\"\n\n",
     );
-    s.push_str("import json as _json\n\n");
+    s.push_str(
+        "import json as _json\nfrom typing import Any, Dict, List, Mapping, Optional, Type\n\n",
+    );
     s.push_str("_FIELDS = (\n");
     for f in fields {
         s.push_str(&format!("    \"{}\",\n", f.name));
@@ -38,13 +40,14 @@ pub fn module(classes: &[Class], fields: &[Field]) -> String {
     s.push_str(
         "class Error(Exception):\n    \
          \"\"\"Base class of every wxface error.\"\"\"\n\n    \
-         code = \"\"\n    kind = \"\"\n    retryable = False\n",
+         code: str = \"\"\n    kind: str = \"\"\n    message: str = \"\"\n    retryable: bool = False\n",
     );
     for f in fields {
-        s.push_str(&format!("    {} = None\n", f.name));
+        let ty = if f.numeric { "int" } else { "str" };
+        s.push_str(&format!("    {}: Optional[{ty}] = None\n", f.name));
     }
     s.push_str(
-        "\n    def __init__(self, message, info=None):\n        \
+        "\n    def __init__(self, message: str, info: Optional[Mapping[str, Any]] = None) -> None:\n        \
          super().__init__(message)\n        \
          self.message = message\n        \
          if info:\n            \
@@ -53,9 +56,9 @@ pub fn module(classes: &[Class], fields: &[Field]) -> String {
          for name in _FIELDS:\n                \
          if name in info:\n                    \
          setattr(self, name, info[name])\n\n    \
-         def info(self):\n        \
+         def info(self) -> Dict[str, Any]:\n        \
          \"\"\"The error as the flat record every wxface binding shares.\"\"\"\n        \
-         out = {\"code\": self.code, \"kind\": self.kind, \"message\": self.message, \"retryable\": self.retryable}\n        \
+         out: Dict[str, Any] = {\"code\": self.code, \"kind\": self.kind, \"message\": self.message, \"retryable\": self.retryable}\n        \
          for name in _FIELDS:\n            \
          value = getattr(self, name)\n            \
          if value is not None:\n                \
@@ -76,7 +79,7 @@ pub fn module(classes: &[Class], fields: &[Field]) -> String {
             c.codes[0],
         ));
     }
-    s.push_str("\n\n_CLASSES = {\n");
+    s.push_str("\n\n_CLASSES: Dict[str, Type[Error]] = {\n");
     for c in classes {
         for code in &c.codes {
             s.push_str(&format!("    \"{code}\": {}Error,\n", c.stem));
@@ -84,17 +87,17 @@ pub fn module(classes: &[Class], fields: &[Field]) -> String {
     }
     s.push_str("}\n\n\n");
     s.push_str(
-        "def error_codes():\n    \
+        "def error_codes() -> List[str]:\n    \
          \"\"\"Every code, in catalogue order.\"\"\"\n    \
          return list(_CLASSES)\n\n\n\
-         def error_class_for_code(code):\n    \
+         def error_class_for_code(code: str) -> Optional[Type[Error]]:\n    \
          \"\"\"The exception class of a code, or ``None`` for an unknown code.\"\"\"\n    \
          return _CLASSES.get(code)\n\n\n\
-         def from_info(info):\n    \
+         def from_info(info: Mapping[str, Any]) -> Error:\n    \
          \"\"\"The exception for a flat error record (a dict); unknown codes are :class:`InternalError`.\"\"\"\n    \
-         cls = _CLASSES.get(info.get(\"code\"), InternalError)\n    \
-         return cls(info.get(\"message\", \"\"), info)\n\n\n\
-         def _from_json(text):\n    \
+         cls = _CLASSES.get(str(info.get(\"code\")), InternalError)\n    \
+         return cls(str(info.get(\"message\", \"\")), info)\n\n\n\
+         def _from_json(text: str) -> Error:\n    \
          return from_info(_json.loads(text))\n\n\n",
     );
     s.push_str("__all__ = [\n    \"Error\",\n");

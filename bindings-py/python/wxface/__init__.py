@@ -18,8 +18,11 @@ over it:
 * :class:`RealName` — a verified identity whose ``repr()``/``str()`` are masked;
   :func:`mask_name`, :func:`mask_credential_id`, :func:`check_resident_id`.
 * :class:`Sandbox` — an embedded WeChat Pay and face SDK emulator for tests;
-  the pytest plugin :mod:`wxface.pytest_plugin` provides ``wxface_sandbox``.
-* :mod:`wxface.errors` — the exception hierarchy rooted at :class:`Error`.
+  :meth:`Sandbox.kiosk` gives an :class:`EmulatedKiosk`, the real kiosk flow
+  over the emulated face SDK (:mod:`wxface.kiosk`); the pytest plugin
+  :mod:`wxface.pytest_plugin` provides ``wxface_sandbox``.
+* :mod:`wxface.errors` — the exception hierarchy rooted at :class:`Error`,
+  one class per kind, the same codes and fields in every wxface binding.
 """
 
 from ._native import (
@@ -31,13 +34,11 @@ from ._native import (
     MerchantClient,
     RealName,
     RealNameReceiver,
-    Recognition,
     ResponseVerifier,
     Sandbox,
     SandboxCredentials,
     SandboxFaults,
     SandboxIdentity,
-    Kiosk,
     SignedAnswer,
     Signer,
     __version__,
@@ -60,15 +61,19 @@ from .errors import (
     DecryptionError,
     Error,
     ExpiredError,
+    InternalError,
     InvalidInputError,
     MalformedError,
     SdkError,
+    SdkVersionError,
     SignatureError,
     StateError,
     TransportError,
     error_class_for_code,
     error_codes,
+    from_info,
 )
+from .kiosk import ClientBackend, EmulatedKiosk, Outcome, Recognised
 
 __all__ = [
     "__version__",
@@ -105,20 +110,25 @@ __all__ = [
     "SandboxCredentials",
     "SandboxFaults",
     "SandboxIdentity",
-    "Kiosk",
-    "Recognition",
+    "EmulatedKiosk",
+    "Outcome",
+    "Recognised",
+    "ClientBackend",
     # errors
     "Error",
     "InvalidInputError",
+    "SdkVersionError",
+    "SdkError",
+    "BackendError",
+    "MalformedError",
     "SignatureError",
     "DecryptionError",
     "ExpiredError",
-    "BackendError",
-    "TransportError",
-    "SdkError",
     "StateError",
     "ConfigError",
-    "MalformedError",
+    "TransportError",
+    "InternalError",
     "error_codes",
     "error_class_for_code",
+    "from_info",
 ]

@@ -2,7 +2,9 @@
 the module by ``mypy.stubtest`` in ``bindings-py/test.sh``)."""
 
 import os
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union, final
+
+from wxface.kiosk import Outcome
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union, final
 
 _Pem = Union[str, bytes, "os.PathLike[str]"]
 _Bytes = Union[bytes, bytearray, memoryview, str]
@@ -12,62 +14,8 @@ __version__: str
 
 # ---------------------------------------------------------------- errors
 
-class Error(Exception):
-    """Base class of every wxface error."""
-
-    code: str
-
-class InvalidInputError(Error):
-    """A value breaks a field rule (codes ``invalid_input``, ``sdk_version``)."""
-
-    field: str
-    reason: str
-
-class SignatureError(Error):
-    """A signature check failed (codes ``signature_*``)."""
-
-class DecryptionError(Error):
-    """Real-name fields did not decrypt to a plausible plaintext (``decryption``)."""
-
-class ExpiredError(Error):
-    """A credential is past its expiry (``expired``)."""
-
-class BackendError(Error):
-    """WeChat Pay answered with an error (``backend``)."""
-
-    status: Optional[int]
-    wechat_code: str
-    message: str
-    detail: Optional[str]
-    retryable: bool
-
-class TransportError(Error):
-    """No HTTP answer: connect failure, timeout (``transport``)."""
-
-    kind: str
-    retryable: bool
-
-class SdkError(Error):
-    """The face SDK answered with an error (``sdk``)."""
-
-    cmd: str
-    return_code: str
-    err_code: Optional[str]
-
-class StateError(Error):
-    """An event the flow does not accept now (``state``)."""
-
-class ConfigError(Error):
-    """Incomplete configuration or an unusable key (``config``)."""
-
-class MalformedError(Error):
-    """A message could not be parsed (``malformed``)."""
-
 def error_codes() -> List[str]:
-    """Every stable error code."""
-
-def error_class_for_code(code: str) -> Optional[type]:
-    """The exception class of a code, or None."""
+    """Every error code of the compiled core (``wxface.errors`` has the classes)."""
 
 # ---------------------------------------------------------------- identity
 
@@ -76,11 +24,9 @@ class RealName:
     """A verified identity; ``repr()``/``str()`` are masked."""
 
     def __new__(cls, name: str, credential_type: int, credential_id: str) -> "RealName": ...
-    @property
-    def name(self) -> str:
+    def expose_name(self) -> str:
         """The full name (personal data)."""
-    @property
-    def credential_id(self) -> str:
+    def expose_credential_id(self) -> str:
         """The full credential number (personal data)."""
     @property
     def credential_type(self) -> int: ...
@@ -90,7 +36,7 @@ class RealName:
     def masked_name(self) -> str: ...
     @property
     def masked_credential_id(self) -> str: ...
-    def masked(self) -> Dict[str, Union[str, int]]: ...
+    def masked(self) -> Dict[str, Any]: ...
     def __eq__(self, value: object, /) -> bool: ...
 
 def mask_name(name: str) -> str: ...
@@ -341,7 +287,7 @@ class Sandbox:
         store_id: Optional[str] = None,
         sdk_version: Optional[str] = None,
         provider_mode: bool = False,
-    ) -> "Kiosk": ...
+    ) -> "EmulatedKiosk": ...
     def expire_authinfos(self) -> int: ...
     def expire_face_sids(self) -> int: ...
     def reset(self) -> None: ...
@@ -422,29 +368,18 @@ class SandboxFaults:
     def fired(self) -> int: ...
     def rules(self) -> List[Tuple[str, str]]: ...
 
-@final
-class Recognition:
-    """What ``getWxpayfaceCode`` answered; unpacks as ``face_sid, openid``."""
-
-    @property
-    def face_sid(self) -> str: ...
-    @property
-    def openid(self) -> Optional[str]: ...
-    @property
-    def sub_openid(self) -> Optional[str]: ...
-    def __iter__(self) -> Iterator[Optional[str]]: ...
+_Merchant = Union[MerchantClient, Callable[[str, Dict[str, Any]], Mapping[str, Any]]]
 
 @final
-class Kiosk:
-    """An emulated kiosk (face SDK of one device)."""
+class EmulatedKiosk:
+    """The kiosk driver over the face SDK emulator."""
 
     @property
     def device_id(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    def verify(self, merchant: _Merchant, *, outcome: Optional[str] = None) -> "Outcome": ...
+    def consented_face_sid(self, merchant: _Merchant) -> str: ...
     def rawdata(self) -> str: ...
-    def recognise(
-        self, authinfo: str, *, outcome: Optional[str] = None, store_id: Optional[str] = None
-    ) -> Recognition: ...
-    def consent(self, authinfo: str, face_sid: str) -> None: ...
-    def quit(self, authinfo: str, face_sid: str) -> None: ...
-    def consented_face_sid(self, merchant: Union[MerchantClient, Callable[[str], str]]) -> str: ...
+    def invalidate_authinfo(self) -> None: ...
     def release(self) -> None: ...

@@ -25,6 +25,7 @@ personal data ever appears in a message. See docs/errors.md.
 """
 
 import json as _json
+from typing import Any, Dict, List, Mapping, Optional, Type
 
 _FIELDS = (
     "cmd",
@@ -48,26 +49,27 @@ _FIELDS = (
 class Error(Exception):
     """Base class of every wxface error."""
 
-    code = ""
-    kind = ""
-    retryable = False
-    cmd = None
-    detail = None
-    err_code = None
-    event = None
-    field = None
-    required = None
-    return_code = None
-    return_msg = None
-    state = None
-    status = None
-    target = None
-    transport_kind = None
-    wechat_code = None
-    wechat_message = None
-    what = None
+    code: str = ""
+    kind: str = ""
+    message: str = ""
+    retryable: bool = False
+    cmd: Optional[str] = None
+    detail: Optional[str] = None
+    err_code: Optional[str] = None
+    event: Optional[str] = None
+    field: Optional[str] = None
+    required: Optional[str] = None
+    return_code: Optional[str] = None
+    return_msg: Optional[str] = None
+    state: Optional[str] = None
+    status: Optional[int] = None
+    target: Optional[str] = None
+    transport_kind: Optional[str] = None
+    wechat_code: Optional[str] = None
+    wechat_message: Optional[str] = None
+    what: Optional[str] = None
 
-    def __init__(self, message, info=None):
+    def __init__(self, message: str, info: Optional[Mapping[str, Any]] = None) -> None:
         super().__init__(message)
         self.message = message
         if info:
@@ -77,9 +79,9 @@ class Error(Exception):
                 if name in info:
                     setattr(self, name, info[name])
 
-    def info(self):
+    def info(self) -> Dict[str, Any]:
         """The error as the flat record every wxface binding shares."""
-        out = {"code": self.code, "kind": self.kind, "message": self.message, "retryable": self.retryable}
+        out: Dict[str, Any] = {"code": self.code, "kind": self.kind, "message": self.message, "retryable": self.retryable}
         for name in _FIELDS:
             value = getattr(self, name)
             if value is not None:
@@ -195,7 +197,7 @@ class InternalError(Error):
     code = "internal"
 
 
-_CLASSES = {
+_CLASSES: Dict[str, Type[Error]] = {
     "invalid_input": InvalidInputError,
     "sdk_version": SdkVersionError,
     "sdk": SdkError,
@@ -215,23 +217,23 @@ _CLASSES = {
 }
 
 
-def error_codes():
+def error_codes() -> List[str]:
     """Every code, in catalogue order."""
     return list(_CLASSES)
 
 
-def error_class_for_code(code):
+def error_class_for_code(code: str) -> Optional[Type[Error]]:
     """The exception class of a code, or ``None`` for an unknown code."""
     return _CLASSES.get(code)
 
 
-def from_info(info):
+def from_info(info: Mapping[str, Any]) -> Error:
     """The exception for a flat error record (a dict); unknown codes are :class:`InternalError`."""
-    cls = _CLASSES.get(info.get("code"), InternalError)
-    return cls(info.get("message", ""), info)
+    cls = _CLASSES.get(str(info.get("code")), InternalError)
+    return cls(str(info.get("message", "")), info)
 
 
-def _from_json(text):
+def _from_json(text: str) -> Error:
     return from_info(_json.loads(text))
 
 

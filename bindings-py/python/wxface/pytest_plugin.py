@@ -13,8 +13,9 @@ Fixtures:
     A fresh :class:`wxface.MerchantClient` configured for that sandbox (its
     own authinfo cache), direct-merchant mode.
 ``wxface_kiosk``
-    An emulated kiosk (``device_id="KIOSK-01"``) recognising the sandbox's
-    default test person, who consents.
+    An :class:`wxface.EmulatedKiosk` (``device_id="KIOSK-01"``): the kiosk
+    flow over the face SDK emulator, recognising the sandbox's default test
+    person, who consents.
 
 Example::
 
@@ -22,7 +23,7 @@ Example::
         kiosk = wxface_sandbox.kiosk(person="patient-b")
         face_sid = kiosk.consented_face_sid(wxface_client)
         who = wxface_client.fetch_real_name(face_sid)
-        assert who.credential_id.endswith("X")
+        assert who.expose_credential_id().endswith("X")
 
 Sandbox options (``Sandbox(**options)``) can be set per suite by overriding
 the ``wxface_sandbox_options`` fixture (session scope), e.g.
@@ -35,7 +36,7 @@ from typing import Any, Dict, Iterator
 
 import pytest
 
-from . import Kiosk, MerchantClient, Sandbox
+from . import EmulatedKiosk, MerchantClient, Sandbox
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +69,6 @@ def wxface_client(wxface_sandbox: Sandbox) -> MerchantClient:
 
 
 @pytest.fixture
-def wxface_kiosk(wxface_sandbox: Sandbox) -> Kiosk:
+def wxface_kiosk(wxface_sandbox: Sandbox) -> EmulatedKiosk:
     """An emulated kiosk whose user (the default test person) consents."""
     return wxface_sandbox.kiosk()

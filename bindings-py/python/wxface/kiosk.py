@@ -1,0 +1,121 @@
+"""The kiosk side, emulated: :class:`EmulatedKiosk` (from
+:meth:`wxface.Sandbox.kiosk`) runs the real kiosk flow over the face SDK
+emulator and asks a merchant server through the kiosk API of
+``docs/merchant-api.md``.
+
+A merchant server is any callable ``merchant(path, request) -> answer``:
+``path`` is ``/kiosk/authinfo``, ``/kiosk/verified`` or ``/kiosk/real-name``,
+``request`` and ``answer`` are the JSON bodies as dicts, and a failure is a
+raised :class:`wxface.Error`. :class:`ClientBackend` answers with a
+:class:`wxface.MerchantClient` in this process (what an ``EmulatedKiosk``
+uses when given a client); a test of an HIS service posts the request to it
+instead.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+
+from ._native import Decryptor, EmulatedKiosk, MerchantClient
+from .errors import Error, from_info
+
+__all__ = ["ClientBackend", "EmulatedKiosk", "Outcome", "Recognised"]
+
+
+def _redacted(value: Optional[str]) -> str:
+    return "None" if value is None else f"<redacted, {len(value)} chars>"
+
+
+class Recognised:
+    """Who the face SDK recognised. ``repr()`` shows the lengths of
+    ``face_sid``, ``openid`` and ``sub_openid``; the attributes hold the
+    values."""
+
+    face_sid: str
+    openid: Optional[str]
+    sub_openid: Optional[str]
+
+    def __init__(self, record: Mapping[str, Any]) -> None:
+        self.face_sid = record["face_sid"]
+        self.openid = record.get("openid")
+        self.sub_openid = record.get("sub_openid")
+
+    def __repr__(self) -> str:
+        return (
+            f"Recognised(face_sid={_redacted(self.face_sid)}, openid={_redacted(self.openid)}, "
+            f"sub_openid={_redacted(self.sub_openid)})"
+        )
+
+
+class Outcome:
+    """How one :meth:`EmulatedKiosk.verify` ended (the shared outcome record
+    of every wxface binding): ``kind`` (``verified``, ``already_verified``,
+    ``consent_refused``, ``cancelled``, ``failed``), ``who`` (a
+    :class:`Recognised`, once recognised), ``identity`` (the masked dict,
+    ``verified``), ``step`` and ``error`` (``failed``), and ``steps``: every
+    step that ended, as ``(step, status, error)``: the ``Step`` name
+    (``recognising``, ``asking_consent``, …), the ``StepStatus`` name
+    (``ok``, ``error`` or ``cancelled``) and the :class:`wxface.Error` that
+    ended it (a refused consent, an expired authinfo, …)."""
+
+    kind: str
+    who: Optional[Recognised]
+    identity: Optional[Dict[str, Any]]
+    step: Optional[str]
+    error: Optional[Error]
+    steps: List[Tuple[str, str, Optional[Error]]]
+
+    def __init__(self, record: Mapping[str, Any]) -> None:
+        outcome = record["outcome"]
+        self.kind = outcome["outcome"]
+        self.who = Recognised(outcome["who"]) if "who" in outcome else None
+        self.identity = outcome.get("identity")
+        self.step = outcome.get("step")
+        self.error = from_info(outcome["error"]) if "error" in outcome else None
+        self.steps = [
+            (s["step"], s["status"], from_info(s["error"]) if "error" in s else None) for s in record["steps"]
+        ]
+
+    def __repr__(self) -> str:
+        return f"Outcome(kind={self.kind!r}, step={self.step!r})"
+
+
+def _outcome(text: str) -> Outcome:
+    return Outcome(json.loads(text))
+
+
+class ClientBackend:
+    """The kiosk API answered by a :class:`wxface.MerchantClient`: an
+    authinfo from ``get_authinfo`` (``refresh`` drops the cached one first),
+    "already verified" for the openids in ``verified_openids``, and the
+    masked identity of ``fetch_real_name`` (with ``decryptor`` when given,
+    else the client's own)."""
+
+    def __init__(
+        self,
+        client: MerchantClient,
+        *,
+        decryptor: Optional[Decryptor] = None,
+        verified_openids: Iterable[str] = (),
+    ) -> None:
+        self.client = client
+        self.decryptor = decryptor
+        self.verified_openids = set(verified_openids)
+
+    def __call__(self, path: str, request: Mapping[str, Any]) -> Dict[str, Any]:
+        """Answer one request of the kiosk API."""
+        if path == "/kiosk/authinfo":
+            if request.get("refresh"):
+                self.client.invalidate_authinfo(request["device_id"])
+            grant = self.client.get_authinfo(request["rawdata"], device_id=request["device_id"])
+            return {"authinfo": grant.authinfo, "expires_in": grant.expires_in}
+        if path == "/kiosk/verified":
+            return {"already_verified": request.get("openid") in self.verified_openids}
+        if path == "/kiosk/real-name":
+            who = self.client.fetch_real_name(request["face_sid"], self.decryptor)
+            return {"identity": who.masked()}
+        raise ValueError(f"not a path of the kiosk API: {path}")
+
+    def __repr__(self) -> str:
+        return f"ClientBackend({self.client!r})"
