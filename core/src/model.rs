@@ -1406,7 +1406,10 @@ mod tests {
         assert_eq!(e, Error::transport(TransportKind::Protocol, "HTTP 404"));
         let e = failure(json!({"status": 503})).into_backend_error();
         assert_eq!(e, Error::transport(TransportKind::Connect, "HTTP 503"));
-        assert!(e.is_retryable(), "a gateway that could not reach the server");
+        assert!(
+            e.is_retryable(),
+            "a gateway that could not reach the server"
+        );
         let e = failure(json!({"transport_kind": "connect", "message": "ECONNREFUSED"}))
             .into_backend_error();
         assert!(e.is_retryable());

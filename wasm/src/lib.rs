@@ -8,13 +8,16 @@
 //!
 //! Conventions on the JS side:
 //!
-//! * functions and methods are camelCase; data objects are plain objects with
-//!   snake_case fields, as on the wire and in the merchant API;
+//! * functions and methods are camelCase; data objects are the records of
+//!   [`wxface_core::model`] as plain objects, snake_case as on the wire and
+//!   in the merchant API;
 //! * times are unix **seconds** (the protocol's 10-digit `now`);
-//! * errors are thrown as JS `Error`s whose `name` is the core's error kind
-//!   (`invalid_input`, `sdk_version`, `sdk`, `malformed`, `state`, …) and whose
-//!   `code` is the core's stable code, with the details of [`shapes::ErrorInfo`]
-//!   as own properties. No error carries personal data.
+//! * errors are thrown as instances of the generated classes of
+//!   `js/errors.js` (`InvalidInputError`, `SdkError`, `StateError`, … all
+//!   `WxfaceError`s), built by its `fromInfo` from the core's
+//!   [`ErrorInfo`](wxface_core::error::ErrorInfo): `code`, `kind`,
+//!   `message`, `retryable` and the details as camelCase properties. No
+//!   error carries personal data.
 //!
 //! The flow is driven as in the core: feed an event, then drain actions.
 //!
@@ -25,25 +28,24 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod kiosk;
-pub mod shapes;
-
-#[cfg(test)]
-mod tests;
+pub mod merchant;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wxface_core::realname::{check_resident_id, mask_credential_id, mask_name, CredentialType};
-use wxface_core::sdk::{classify_sdk_error, Cmd, SdkReply, SdkRequest};
-use wxface_core::Error;
-
-use crate::kiosk::KioskFlow;
-use crate::shapes::{class_name, invalid, problem_name, redact, redact_error, ErrorInfo, ReplyOut};
+use wxface_core::flow::{self, Flow};
+use wxface_core::model::{self, Action, Event, Failure, KioskConfig, ResidentIdCheck, SdkReply};
+use wxface_core::realname::{mask_credential_id, mask_name, CredentialType};
+use wxface_core::sdk::{self, classify_sdk_error, Cmd, SdkRequest, SdkVersion};
+use wxface_core::{Error, UnixTime};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
+import type { AnyWxfaceError, ErrorCode, ErrorInfo, ErrorKind, WxfaceError } from "./errors.js";
+/** The error types (`js/errors.d.ts`); the classes themselves are in `@wxface/wasm/errors`. */
+export type { AnyWxfaceError, ErrorCode, ErrorInfo, ErrorKind, WxfaceError } from "./errors.js";
+
 /** A face SDK command name. */
 export type SdkCmd = "initWxpayface" | "getWxpayfaceRawdata" | "getWxpayfaceCode" | "getWxpayAuth" | "releaseWxpayface";
 
@@ -70,27 +72,12 @@ export interface SdkReplyObject {
   rawdata?: string; face_sid?: string; face_code?: string; openid?: string; sub_openid?: string; telephone_used?: boolean;
 }
 
-/** The kind of an error: the thrown `Error`'s `name`. */
-export type WxfaceErrorName =
-  | "invalid_input" | "sdk_version" | "sdk" | "backend" | "malformed" | "signature"
-  | "decryption" | "expired" | "state" | "config";
-
 /** What an SDK error means for the flow. */
 export type SdkErrorClass =
   | "user_cancel" | "consent_refused" | "authinfo_expired" | "not_initialised" | "initialising" | "scan_instead" | "other";
 
-/** The details of an error, as own properties of the thrown `Error` (and as `error` of a failed outcome). */
-export interface WxfaceErrorInfo {
-  name: WxfaceErrorName; code: string; message: string; retryable: boolean;
-  field?: string; cmd?: string; return_code?: string; return_msg?: string; err_code?: string;
-  sdk_class?: SdkErrorClass; status?: number; backend_code?: string;
-}
-
-/** An error thrown by this package. */
-export type WxfaceError = Error & WxfaceErrorInfo;
-
-/** The kiosk's configuration. There is no field for a secret: the kiosk holds none. */
-export interface FlowConfig {
+/** The kiosk's flow configuration. There is no field for a secret: the kiosk holds none. */
+export interface KioskConfig {
   appid: string; mch_id: string; store_id: string;
   /** Face SDK version of the terminal, default "1.24". */
   sdk_version?: string;
@@ -104,44 +91,62 @@ export interface FlowConfig {
 export interface MaskedIdentity { name: string; credential_type: number; credential_id: string }
 
 /** Who the face SDK recognised: the body of `POST /kiosk/verified` as is. */
-export interface Who { face_sid: string; openid: string | null; sub_openid: string | null }
+export interface Recognised { face_sid: string; openid: string | null; sub_openid: string | null }
 
-/** A failure the driver saw (a merchant-server error body, a transport error, a failed SDK call). */
-export interface Failure { code?: string; message?: string; status?: number; return_code?: string; return_msg?: string; err_code?: string | number }
+/** How an HTTP call failed. */
+export type TransportKind = "connect" | "timeout" | "interrupted" | "protocol" | "other";
+
+/**
+ * A failure the driver saw: an error record (a merchant server's error body, the `info()` of a caught
+ * `WxfaceError`; `code` is one of `ErrorCode`), or the driver's own description (`code` the peer's own
+ * code or absent: no code is a transport failure of a merchant call, `CALL_FAILED` of an SDK call).
+ */
+export interface Failure {
+  code?: string; message?: string; status?: number; return_code?: string; return_msg?: string; err_code?: string | number;
+  wechat_code?: string; wechat_message?: string; transport_kind?: TransportKind; field?: string;
+}
 
 /** An event for `Flow.handle` / `Flow.next`. Extra fields are ignored. */
 export type FlowEvent =
   | { type: "start" } | { type: "begin" } | { type: "cancel" } | { type: "shutdown" }
   | { type: "sdk_answer"; id: number; json: string }
-  | { type: "sdk_call_failed"; id: number; error?: Failure }
+  | { type: "sdk_call_failed"; id: number; error?: Failure | ErrorInfo | WxfaceError }
   | { type: "authinfo"; id: number; authinfo: string; expires_at?: number; expires_in?: number }
   | { type: "verified_checked"; id: number; already_verified: boolean }
   | { type: "real_name"; id: number; identity: MaskedIdentity }
-  | { type: "backend_failed"; id: number; error?: Failure };
+  | { type: "backend_failed"; id: number; error?: Failure | ErrorInfo | WxfaceError }
+  | { type: "late_sdk_answer"; request: string; json: string };
+
+/** A merchant-server request of the kiosk API (`docs/merchant-api.md`): POST `body` (JSON) to the server's base URL + `path`. */
+export interface MerchantRequest { path: "/kiosk/authinfo" | "/kiosk/verified" | "/kiosk/real-name"; body: string }
 
 /** A step of the flow, for progress displays. */
 export type FlowStep =
   | "initialising" | "reading_rawdata" | "fetching_authinfo" | "recognising" | "checking_verified"
   | "asking_consent" | "quitting" | "fetching_real_name" | "releasing";
 
+/** How a step ended. */
+export type StepStatus = "ok" | "error" | "cancelled";
+
 /** How a patient's flow ended. */
 export type FlowOutcome =
-  | { outcome: "verified"; who: Who; identity: MaskedIdentity }
-  | { outcome: "already_verified"; who: Who }
-  | { outcome: "consent_refused"; who: Who }
+  | { outcome: "verified"; who: Recognised; identity: MaskedIdentity }
+  | { outcome: "already_verified"; who: Recognised }
+  | { outcome: "consent_refused"; who: Recognised }
   | { outcome: "cancelled" }
-  | { outcome: "failed"; step: FlowStep; error: WxfaceErrorInfo };
+  | { outcome: "failed"; step: FlowStep; error: ErrorInfo };
 
 /** What the flow asks its driver to do. */
 export type FlowAction =
-  | { type: "step"; step: FlowStep }
+  | { type: "step_started"; step: FlowStep }
+  | { type: "step_finished"; step: FlowStep; status: StepStatus; error?: ErrorInfo }
   | { type: "call_sdk"; id: number; cmd: SdkCmd; json: string }
   | { type: "fetch_authinfo"; id: number; rawdata: string; refresh: boolean }
-  | { type: "check_verified"; id: number; who: Who }
+  | { type: "check_verified"; id: number; who: Recognised }
   | { type: "fetch_real_name"; id: number; face_sid: string }
   | { type: "ready" }
   | ({ type: "done" } & FlowOutcome)
-  | { type: "released" };
+  | { type: "released"; error?: ErrorInfo };
 
 /** Result of the GB 11643 check of a resident ID number. */
 export interface ResidentIdCheck {
@@ -159,12 +164,15 @@ extern "C" {
     /// `SdkReplyObject` in TypeScript.
     #[wasm_bindgen(typescript_type = "SdkReplyObject")]
     pub type JsSdkReply;
-    /// `FlowConfig` in TypeScript.
-    #[wasm_bindgen(typescript_type = "FlowConfig")]
-    pub type JsFlowConfig;
+    /// `KioskConfig` in TypeScript.
+    #[wasm_bindgen(typescript_type = "KioskConfig")]
+    pub type JsKioskConfig;
     /// `FlowEvent` in TypeScript.
     #[wasm_bindgen(typescript_type = "FlowEvent")]
     pub type JsFlowEvent;
+    /// `MerchantRequest` in TypeScript.
+    #[wasm_bindgen(typescript_type = "MerchantRequest")]
+    pub type JsMerchantRequest;
     /// `FlowAction` in TypeScript.
     #[wasm_bindgen(typescript_type = "FlowAction")]
     pub type JsFlowAction;
@@ -175,27 +183,31 @@ extern "C" {
     #[wasm_bindgen(typescript_type = "ResidentIdCheck")]
     pub type JsResidentIdCheck;
     /// `string[]` in TypeScript.
-    #[wasm_bindgen(typescript_type = "string[]")]
-    pub type JsStrings;
+    #[wasm_bindgen(typescript_type = "ErrorCode[]")]
+    pub type JsErrorCodes;
     /// `SdkErrorClass | undefined` in TypeScript.
     #[wasm_bindgen(typescript_type = "SdkErrorClass | undefined")]
     pub type JsSdkErrorClass;
-    /// `WxfaceError | string` in TypeScript.
-    #[wasm_bindgen(typescript_type = "WxfaceError | WxfaceErrorInfo | string")]
+    /// A thrown error, its record, a driver's failure, or an SDK answer JSON.
+    #[wasm_bindgen(typescript_type = "WxfaceError | ErrorInfo | Failure | string")]
     pub type JsErrorOrAnswer;
 }
 
-/// The one conversion of a core error into a thrown JS `Error`.
+// The generated error classes (`cargo xtask gen`): every thrown error is an
+// instance of the class of its kind, so `instanceof` works for the users of
+// `@wxface/wasm/errors` (the same module the glue imports).
+#[wasm_bindgen(module = "/js/errors.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = fromInfo)]
+    fn from_info(info: JsValue) -> JsValue;
+}
+
+/// The one conversion of a core error into a thrown JS error.
 fn js_error(e: &Error) -> JsValue {
-    let info = ErrorInfo::from(e);
-    let err = js_sys::Error::new(&info.message);
-    err.set_name(info.name);
-    if let Ok(props) = to_js(&info) {
-        if let Some(props) = props.dyn_ref::<js_sys::Object>() {
-            js_sys::Object::assign(&err, props);
-        }
+    match to_js(&e.info()) {
+        Ok(info) => from_info(info),
+        Err(_) => js_sys::Error::new(&e.to_string()).into(),
     }
-    err.into()
 }
 
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, serde_wasm_bindgen::Error> {
@@ -203,21 +215,61 @@ fn to_js<T: Serialize>(v: &T) -> Result<JsValue, serde_wasm_bindgen::Error> {
 }
 
 fn out<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
-    to_js(v).map_err(|e| js_error(&invalid("result", e.to_string())))
+    to_js(v).map_err(|e| js_error(&Error::invalid("result", e.to_string())))
 }
 
 /// A JS value as JSON: every own enumerable field is seen, so unknown fields
 /// can be refused exactly as the Rust core refuses them.
 fn json_of(field: &str, v: JsValue) -> Result<serde_json::Value, Error> {
-    serde_wasm_bindgen::from_value(v).map_err(|e| invalid(field, redact(&e.to_string())))
+    serde_wasm_bindgen::from_value(v)
+        .map_err(|e| Error::invalid(field, wxface_core::redact::serde_message(&e.to_string())))
 }
 
 fn from_js<T: DeserializeOwned>(field: &str, v: JsValue) -> Result<T, Error> {
-    serde_json::from_value(json_of(field, v)?).map_err(|e| invalid(field, redact(&e.to_string())))
+    serde_json::from_value(json_of(field, v)?)
+        .map_err(|e| Error::invalid(field, wxface_core::redact::serde_message(&e.to_string())))
+}
+
+/// The record of an error object: `info()` of a `WxfaceError`, `{message}`
+/// of another JS `Error` (whose own properties are not enumerable); any
+/// other value as it is.
+fn record_of(v: JsValue) -> JsValue {
+    if let Ok(info) = js_sys::Reflect::get(&v, &JsValue::from_str("info")) {
+        if let Some(f) = info.dyn_ref::<js_sys::Function>() {
+            if let Ok(r) = f.call0(&v) {
+                return r;
+            }
+        }
+    }
+    if let Some(e) = v.dyn_ref::<js_sys::Error>() {
+        let o = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str("message"), &e.message());
+        return o.into();
+    }
+    v
+}
+
+/// An event, its `error` (a caught `WxfaceError`, another JS `Error`) as a
+/// record.
+fn event_of(v: JsValue) -> Result<Event, Error> {
+    let key = JsValue::from_str("error");
+    let error = js_sys::Reflect::get(&v, &key).unwrap_or(JsValue::UNDEFINED);
+    let v = if error.is_object() {
+        let copy = js_sys::Object::assign(&js_sys::Object::new(), v.unchecked_ref());
+        let _ = js_sys::Reflect::set(&copy, &key, &record_of(error));
+        copy.into()
+    } else {
+        v
+    };
+    from_js("event", v)
 }
 
 fn request_of(request: JsValue) -> Result<SdkRequest, Error> {
-    SdkRequest::from_object(json_of("request", request)?).map_err(redact_error)
+    SdkRequest::from_object(json_of("request", request)?)
+}
+
+fn sdk_version(v: Option<&str>) -> Result<SdkVersion, Error> {
+    v.map_or(Ok(SdkVersion::default()), str::parse)
 }
 
 /// The crate version.
@@ -226,11 +278,12 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
-/// Every error `code` this package can throw, for drift tests.
+/// Every error `code` this package can throw (the core's catalogue), for
+/// drift tests.
 #[wasm_bindgen(js_name = errorCodes)]
-pub fn error_codes() -> JsStrings {
+pub fn error_codes() -> JsErrorCodes {
     let a = js_sys::Array::new();
-    for c in Error::ALL_CODES {
+    for c in wxface_core::error::codes() {
         a.push(&JsValue::from_str(c));
     }
     a.unchecked_into()
@@ -241,8 +294,8 @@ pub fn error_codes() -> JsStrings {
 /// `now` (unix seconds).
 ///
 /// # Errors
-/// `invalid_input` naming the field, or `sdk_version` for a field the target
-/// SDK does not know yet.
+/// `InvalidInputError` naming the field, or `SdkVersionError` for a field
+/// the target SDK does not know yet.
 #[wasm_bindgen(js_name = buildSdkRequest)]
 pub fn build_sdk_request(
     request: JsSdkRequest,
@@ -251,8 +304,8 @@ pub fn build_sdk_request(
 ) -> Result<String, JsValue> {
     (|| {
         let req = request_of(request.into())?;
-        let target = shapes::sdk_version(sdk_version.as_deref())?;
-        req.to_json(target, shapes::unix_time(now)?)
+        let target = self::sdk_version(sdk_version.as_deref())?;
+        req.to_json(target, model::unix_time(now)?)
     })()
     .map_err(|e| js_error(&e))
 }
@@ -268,7 +321,7 @@ pub fn validate_sdk_request(
 ) -> Result<(), JsValue> {
     (|| {
         let req = request_of(request.into())?;
-        req.validate(shapes::sdk_version(sdk_version.as_deref())?)
+        req.validate(self::sdk_version(sdk_version.as_deref())?)
     })()
     .map_err(|e| js_error(&e))
 }
@@ -276,30 +329,33 @@ pub fn validate_sdk_request(
 /// Parse the face SDK's answer to `cmd`.
 ///
 /// # Errors
-/// `sdk` when `return_code` is not `SUCCESS` (with `return_code`, `return_msg`,
-/// `err_code` and `sdk_class`), `malformed` for a broken answer,
-/// `invalid_input` for an unknown `cmd`.
+/// `SdkError` when `return_code` is not `SUCCESS` (with `returnCode`,
+/// `returnMsg`, `errCode`; `classify` it), `MalformedError` for a broken
+/// answer, `InvalidInputError` for an unknown `cmd`.
 #[wasm_bindgen(js_name = parseSdkResponse)]
 pub fn parse_sdk_response(cmd: &str, json: &str) -> Result<JsSdkReply, JsValue> {
-    let reply = shapes::cmd(cmd)
-        .and_then(|c| SdkReply::parse(c, json.as_bytes()))
+    let reply = cmd
+        .parse::<Cmd>()
+        .and_then(|c| sdk::SdkReply::parse(c, json.as_bytes()))
         .map_err(|e| js_error(&e))?;
-    Ok(out(&ReplyOut::from(reply))?.unchecked_into())
+    Ok(out(&SdkReply::from(reply))?.unchecked_into())
 }
 
 /// What an SDK error means for the flow: `consent_refused`, `user_cancel`,
-/// `authinfo_expired`, … Takes a thrown error (or its details), or an SDK
-/// answer JSON; `undefined` for anything that is not an SDK error.
+/// `authinfo_expired`, … Takes a thrown error, an error record (the `error`
+/// of a failed outcome or step), a driver's failure, or an SDK answer JSON;
+/// `undefined` for anything that is not an SDK error.
 #[wasm_bindgen]
 pub fn classify(error_or_answer: JsErrorOrAnswer) -> JsSdkErrorClass {
     let v: JsValue = error_or_answer.into();
     let e = match v.as_string() {
-        Some(json) => SdkReply::parse(Cmd::Init, json.as_bytes()).err(),
-        None => from_js::<shapes::FailureIn>("error", v)
+        Some(json) => sdk::SdkReply::parse(Cmd::Init, json.as_bytes()).err(),
+        None => from_js::<Failure>("error", record_of(v))
             .ok()
-            .and_then(|f| f.return_code.is_some().then(|| f.into_sdk("unknown"))),
+            .filter(|f| f.return_code.is_some())
+            .map(Failure::into_sdk_error),
     };
-    let class = e.as_ref().and_then(classify_sdk_error).map(class_name);
+    let class = e.as_ref().and_then(classify_sdk_error).map(|c| c.as_str());
     class
         .map_or(JsValue::UNDEFINED, JsValue::from_str)
         .unchecked_into()
@@ -323,25 +379,7 @@ pub fn mask_credential_id_js(id: &str) -> String {
 /// date, check digit. The answer never repeats the number.
 #[wasm_bindgen(js_name = checkResidentId)]
 pub fn check_resident_id_js(id: &str) -> Result<JsResidentIdCheck, JsValue> {
-    #[derive(Serialize)]
-    struct Check {
-        valid: bool,
-        problem: Option<&'static str>,
-        message: Option<&'static str>,
-    }
-    let c = match check_resident_id(id) {
-        Ok(()) => Check {
-            valid: true,
-            problem: None,
-            message: None,
-        },
-        Err(p) => Check {
-            valid: false,
-            problem: Some(problem_name(p)),
-            message: Some(p.describe()),
-        },
-    };
-    Ok(out(&c)?.unchecked_into())
+    Ok(out(&ResidentIdCheck::of(id))?.unchecked_into())
 }
 
 /// Chinese label of a `credential_type` code (`1` → `身份证`).
@@ -352,16 +390,100 @@ pub fn credential_label(code: i32) -> String {
         .to_owned()
 }
 
+/// The request of a merchant request action (`fetch_authinfo`,
+/// `check_verified`, `fetch_real_name`): `{path, body}` as the kiosk API
+/// defines them, with the kiosk's `deviceId` and `storeId`.
+///
+/// # Errors
+/// `invalid_input` for another action.
+#[wasm_bindgen(js_name = merchantRequest)]
+pub fn merchant_request(
+    action: JsFlowAction,
+    device_id: &str,
+    store_id: Option<String>,
+) -> Result<JsMerchantRequest, JsValue> {
+    #[derive(Serialize)]
+    struct Request {
+        path: &'static str,
+        body: String,
+    }
+    let (path, body) = json_of("action", action.into())
+        .and_then(|a| merchant::request_of(&a, device_id, store_id.as_deref()))
+        .map_err(|e| js_error(&e))?;
+    let body = String::from_utf8(body).unwrap_or_default();
+    Ok(out(&Request { path, body })?.unchecked_into())
+}
+
+/// The event that answers a merchant request action, from the server's
+/// answer (HTTP `status` and body text) at `now` (default: the JS clock):
+/// `authinfo`, `verified_checked` or `real_name`, or `backend_failed` whose
+/// `error` is the error record (the server's error body; a `transport` error
+/// for an answer that is not the kiosk API; `malformed` for an identity that
+/// is not masked).
+///
+/// # Errors
+/// `invalid_input` for an action that is not a merchant request.
+#[wasm_bindgen(js_name = merchantAnswer)]
+pub fn merchant_answer(
+    action: JsFlowAction,
+    status: u16,
+    body: &str,
+    now: Option<f64>,
+) -> Result<JsFlowEvent, JsValue> {
+    let event = (|| {
+        let action = json_of("action", action.into())?;
+        merchant::answer_event(&action, status, body.as_bytes(), now_or_clock(now)?)
+    })()
+    .map_err(|e| js_error(&e))?;
+    Ok(out(&event)?.unchecked_into())
+}
+
+/// The event for a merchant request that got no answer: `backend_failed`
+/// with a `transport` error of `transportKind` (`connect`, `timeout`,
+/// `interrupted`, `protocol`, `other`) and `message` (no URL, no data).
+///
+/// # Errors
+/// `invalid_input` for an action without `id` or an unknown kind.
+#[wasm_bindgen(js_name = merchantFailure)]
+pub fn merchant_failure(
+    action: JsFlowAction,
+    transport_kind: &str,
+    message: &str,
+) -> Result<JsFlowEvent, JsValue> {
+    let event = (|| {
+        let action = json_of("action", action.into())?;
+        let id = action
+            .get("id")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or_else(|| Error::invalid("action.id", "is required"))?;
+        let kind = transport_kind.parse()?;
+        let message: String = message
+            .chars()
+            .take(wxface_core::kiosk_api::MAX_MESSAGE_CHARS)
+            .collect();
+        Ok::<_, Error>(merchant::failed_event(id, &Error::transport(kind, message)))
+    })()
+    .map_err(|e| js_error(&e))?;
+    Ok(out(&event)?.unchecked_into())
+}
+
 /// The kiosk flow state machine. Feed an event with `handle`, then drain
 /// actions with `poll` until it returns `undefined`; or do both with `next`.
 /// Answer each action with the event it names, carrying the same `id`.
 #[wasm_bindgen(js_name = Flow)]
 pub struct JsFlow {
-    inner: KioskFlow,
+    inner: Flow,
 }
 
-fn now_or_clock(now: Option<f64>) -> Result<wxface_core::UnixTime, Error> {
-    shapes::unix_time(now.unwrap_or_else(|| js_sys::Date::now() / 1000.0))
+fn now_or_clock(now: Option<f64>) -> Result<UnixTime, Error> {
+    model::unix_time(now.unwrap_or_else(|| js_sys::Date::now() / 1000.0))
+}
+
+impl JsFlow {
+    fn feed(&mut self, now: UnixTime, event: JsValue) -> Result<(), Error> {
+        let event = event_of(event)?.into_flow_event(now)?;
+        self.inner.handle(now, event)
+    }
 }
 
 #[wasm_bindgen(js_class = Flow)]
@@ -369,11 +491,12 @@ impl JsFlow {
     /// A machine for `config`, checked up front.
     ///
     /// # Errors
-    /// `invalid_input` (also for an unknown field) or `sdk_version`.
+    /// `InvalidInputError` (also for an unknown field) or `SdkVersionError`.
     #[wasm_bindgen(constructor)]
-    pub fn new(config: JsFlowConfig) -> Result<JsFlow, JsValue> {
-        from_js("config", config.into())
-            .and_then(KioskFlow::new)
+    pub fn new(config: JsKioskConfig) -> Result<JsFlow, JsValue> {
+        from_js::<KioskConfig>("config", config.into())
+            .and_then(|c| c.to_flow_config())
+            .and_then(Flow::new)
             .map(|inner| JsFlow { inner })
             .map_err(|e| js_error(&e))
     }
@@ -381,30 +504,29 @@ impl JsFlow {
     /// Feed `{type: "start"}` at `now`: the machine asks to initialise the SDK.
     ///
     /// # Errors
-    /// `state` when the machine is not uninitialised.
+    /// `StateError` when the machine is not uninitialised.
     pub fn start(&mut self, now: f64) -> Result<(), JsValue> {
-        shapes::unix_time(now)
-            .and_then(|t| self.inner.handle(t, shapes::EventIn::Start))
+        model::unix_time(now)
+            .and_then(|t| self.inner.handle(t, flow::Event::Start))
             .map_err(|e| js_error(&e))
     }
 
     /// Feed one event at `now` (unix seconds); then drain `poll`.
     ///
     /// # Errors
-    /// `state` when the event does not fit the current state or names another
-    /// request id (the machine is unchanged); `invalid_input` for a bad event.
+    /// `StateError` when the event does not fit the current state or names
+    /// another request id (the machine is unchanged); `InvalidInputError`
+    /// for a bad event.
     pub fn handle(&mut self, now: f64, event: JsFlowEvent) -> Result<(), JsValue> {
-        (|| {
-            let t = shapes::unix_time(now)?;
-            self.inner.handle(t, from_js("event", event.into())?)
-        })()
-        .map_err(|e| js_error(&e))
+        model::unix_time(now)
+            .and_then(|t| self.feed(t, event.into()))
+            .map_err(|e| js_error(&e))
     }
 
     /// The next action, or `undefined` when there is none.
     pub fn poll(&mut self) -> Result<Option<JsFlowAction>, JsValue> {
-        match self.inner.poll() {
-            Some(a) => Ok(Some(out(&a)?.unchecked_into())),
+        match self.inner.poll_action() {
+            Some(a) => Ok(Some(out(&Action::from(a))?.unchecked_into())),
             None => Ok(None),
         }
     }
@@ -415,11 +537,12 @@ impl JsFlow {
     /// # Errors
     /// As `handle`.
     pub fn next(&mut self, event: JsFlowEvent, now: Option<f64>) -> Result<JsFlowActions, JsValue> {
-        let actions = (|| {
-            let t = now_or_clock(now)?;
-            self.inner.next(t, from_js("event", event.into())?)
-        })()
-        .map_err(|e| js_error(&e))?;
+        now_or_clock(now)
+            .and_then(|t| self.feed(t, event.into()))
+            .map_err(|e| js_error(&e))?;
+        let actions: Vec<Action> = std::iter::from_fn(|| self.inner.poll_action())
+            .map(Action::from)
+            .collect();
         Ok(out(&actions)?.unchecked_into())
     }
 
@@ -433,7 +556,7 @@ impl JsFlow {
     #[wasm_bindgen(getter)]
     pub fn pending(&self) -> Option<f64> {
         // Ids count up from 1: far below 2^53.
-        self.inner.pending().map(|p| p as f64)
+        self.inner.pending().map(|p| p.0 as f64)
     }
 
     /// Whether a patient's flow is in progress.
@@ -445,7 +568,7 @@ impl JsFlow {
     /// Expiry of the cached authinfo (unix seconds), if one is held.
     #[wasm_bindgen(getter, js_name = authinfoExpiresAt)]
     pub fn authinfo_expires_at(&self) -> Option<f64> {
-        self.inner.authinfo_expires_at().map(|t| t as f64)
+        self.inner.authinfo_expires_at().map(|t| t.as_secs() as f64)
     }
 
     /// Forget the cached authinfo (e.g. the kiosk moved to another store).

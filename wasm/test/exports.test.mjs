@@ -1,11 +1,12 @@
-// Every export of the Node build: shapes, errors, and what the package must
-// not contain (keys, signing, decryption).
+// Every export of the Node build: shapes, errors (instances of the generated
+// classes of `@wxface/wasm/errors`), and what the package must not contain
+// (keys, signing, decryption).
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
-import { functionNames, identifiers, PKG, rawWasmPath, ROOT, WASM_DIR, wx } from "./helpers.mjs";
+import { errors, functionNames, identifiers, PKG, rawWasmPath, ROOT, WASM_DIR, wx } from "./helpers.mjs";
 
 const EXPORTS = [
   "Flow",
@@ -16,6 +17,9 @@ const EXPORTS = [
   "errorCodes",
   "maskCredentialId",
   "maskName",
+  "merchantAnswer",
+  "merchantFailure",
+  "merchantRequest",
   "parseSdkResponse",
   "validateSdkRequest",
   "version",
@@ -38,6 +42,8 @@ const CODES = [
   "expired",
   "state",
   "config",
+  "transport",
+  "internal",
 ];
 
 const SPECIMEN = "11010519491231002X"; // the specimen number printed in GB 11643-1999
@@ -48,6 +54,8 @@ function thrown(f) {
     f();
   } catch (e) {
     assert.ok(e instanceof Error, "a JS Error");
+    assert.ok(e instanceof errors.WxfaceError, "a WxfaceError");
+    assert.equal(e.constructor, errors.KINDS[e.kind], "the class of its kind");
     return e;
   }
   assert.fail("did not throw");
@@ -69,6 +77,34 @@ test("version matches the workspace and package.json", () => {
 
 test("errorCodes is the core's list", () => {
   assert.deepEqual(wx.errorCodes(), CODES);
+  assert.deepEqual(errors.errorCodes(), CODES, "the generated classes know the same codes");
+});
+
+test("@wxface/wasm/errors: the classes of both builds are those the package throws", async () => {
+  const pkg = JSON.parse(readFileSync(join(WASM_DIR, "package.json"), "utf8"));
+  for (const sub of ["./errors", "./web/errors", "./node/errors"]) assert.ok(pkg.exports[sub], sub);
+  for (const d of ["node", "web"]) {
+    assert.ok(pkg.exports["./errors"][d === "node" ? "node" : "default"].default.endsWith(`/pkg/${d}/errors.js`));
+  }
+  // The web build, as a page loads it.
+  const web = await import(join(PKG, "web", "wxface_wasm.js"));
+  web.initSync({ module: readFileSync(join(PKG, "web", "wxface_wasm_bg.wasm")) });
+  const webErrors = await import(join(PKG, "web", "errors.js"));
+  for (const [m, cls] of [
+    [wx, errors],
+    [web, webErrors],
+  ]) {
+    let e;
+    try {
+      m.parseSdkResponse("getWxpayAuth", '{"return_code":"ERROR","return_msg":"x","err_code":"ACTION_ON_USER_QUERY_CANCEL"}');
+    } catch (err) {
+      e = err;
+    }
+    assert.ok(e instanceof cls.SdkError && e instanceof cls.WxfaceError && e instanceof Error);
+    assert.equal(cls.fromInfo(e.info()).constructor, cls.SdkError);
+    assert.deepEqual(Object.keys(cls.KINDS).sort(), [...new Set(Object.values(cls.CODES).map((c) => c.kind))].sort());
+  }
+  assert.notEqual(webErrors.SdkError, errors.SdkError, "two builds, two module instances");
 });
 
 test("maskName and maskCredentialId", () => {
@@ -113,33 +149,41 @@ test("credentialLabel", () => {
   assert.equal(wx.credentialLabel(99), "未知证件");
 });
 
-test("errors: Error with name = kind, code = core code, details as properties", () => {
+test("errors: instances of the class of their kind, code = core code, details as properties", () => {
   let e = thrown(() =>
     wx.buildSdkRequest({ cmd: "getWxpayfaceCode", mch_id: "1", store_id: "S", authinfo: "A" }, "1.24", 1700000000),
   );
-  assert.equal(e.name, "invalid_input");
+  assert.ok(e instanceof errors.InvalidInputError);
+  assert.equal(e.name, "InvalidInputError");
+  assert.equal(e.kind, "invalid_input");
   assert.equal(e.code, "invalid_input");
   assert.equal(e.field, "appid");
   assert.equal(e.retryable, false);
   assert.match(e.message, /appid/);
-  assert.match(String(e), /^invalid_input: /);
+  assert.match(String(e), /^InvalidInputError: /);
+  assert.deepEqual(e.info(), { code: "invalid_input", kind: "invalid_input", message: e.message, retryable: false, field: "appid" });
 
   e = thrown(() => wx.validateSdkRequest({ cmd: "getWxpayAuth", authinfo: "A", face_sid: "s", quit: true }, "1.19"));
-  assert.equal(e.name, "sdk_version");
+  assert.ok(e instanceof errors.SdkVersionError);
+  assert.equal(e.kind, "sdk_version");
   assert.equal(e.code, "sdk_version");
   assert.equal(e.cmd, "getWxpayAuth");
   assert.equal(e.field, "quit_face_auth");
+  assert.equal(e.required, "1.20");
+  assert.equal(e.target, "1.19");
 
   e = thrown(() => wx.parseSdkResponse("getWxpayfaceCode", '{"return_code":"USER_CANCEL","return_msg":"用户取消"}'));
-  assert.equal(e.name, "sdk");
+  assert.ok(e instanceof errors.SdkError);
+  assert.equal(e.kind, "sdk");
   assert.equal(e.code, "sdk");
   assert.equal(e.cmd, "getWxpayfaceCode");
-  assert.equal(e.return_code, "USER_CANCEL");
-  assert.equal(e.return_msg, "用户取消");
-  assert.equal(e.sdk_class, "user_cancel");
+  assert.equal(e.returnCode, "USER_CANCEL");
+  assert.equal(e.returnMsg, "用户取消");
+  assert.equal(wx.classify(e), "user_cancel");
 
   e = thrown(() => wx.parseSdkResponse("initWxpayface", "{"));
-  assert.equal(e.name, "malformed");
+  assert.ok(e instanceof errors.MalformedError);
+  assert.equal(e.kind, "malformed");
   e = thrown(() => wx.parseSdkResponse("getWxpayface", "{}"));
   assert.equal(e.code, "invalid_input");
   assert.equal(e.field, "cmd");
@@ -164,8 +208,10 @@ test("errors: Error with name = kind, code = core code, details as properties", 
 
   const flow = new wx.Flow({ appid: "wx1", mch_id: "1", store_id: "S" });
   e = thrown(() => flow.handle(1700000000, { type: "begin" }));
-  assert.equal(e.name, "state");
+  assert.ok(e instanceof errors.StateError);
   assert.equal(e.code, "state");
+  assert.equal(e.state, "uninitialised");
+  assert.equal(e.event, "begin");
   e = thrown(() => flow.handle(1700000000, { type: "dance" }));
   assert.equal(e.code, "invalid_input");
   assert.equal(e.field, "event");
@@ -191,7 +237,8 @@ test("classify: thrown errors, their details, or an answer", () => {
   const expired = '{"return_code":"ERROR","return_msg":"授权请求信息不存在或者已过期","err_code":271382020}';
   const e = thrown(() => wx.parseSdkResponse("getWxpayfaceCode", expired));
   assert.equal(wx.classify(e), "authinfo_expired");
-  assert.equal(wx.classify({ ...e, return_code: e.return_code }), "authinfo_expired");
+  assert.equal(wx.classify(e.info()), "authinfo_expired", "its record");
+  assert.equal(wx.classify({ ...e.info() }), "authinfo_expired");
   assert.equal(wx.classify(expired), "authinfo_expired");
   assert.equal(
     wx.classify('{"return_code":"ERROR","return_msg":"x","err_code":"ACTION_ON_USER_QUERY_CANCEL"}'),

@@ -13,6 +13,8 @@ export const PKG = join(WASM_DIR, "pkg");
 const require = createRequire(import.meta.url);
 /** The nodejs build (CommonJS), as a kiosk written for Electron loads it. */
 export const wx = require(join(PKG, "node", "wxface_wasm.js"));
+/** Its error classes (`@wxface/wasm/errors`): the module the package throws from. */
+export const errors = require(join(PKG, "node", "errors.js"));
 
 /** Every test of a Wycheproof-shaped vector file under tests/vectors. */
 export function vectors(rel) {

@@ -12,19 +12,22 @@ import init, {
   parseSdkResponse,
   validateSdkRequest,
   version,
+  type ErrorInfo,
   type FlowAction,
-  type FlowConfig,
   type FlowEvent,
+  type KioskConfig,
   type SdkErrorClass,
   type SdkReplyObject,
   type SdkRequestObject,
   type WxfaceError,
 } from "../pkg/web/wxface_wasm.js";
+import { SdkError, StateError, fromInfo, type AnyWxfaceError } from "../pkg/web/errors.js";
 import * as node from "../pkg/node/wxface_wasm.js";
+import * as nodeErrors from "../pkg/node/errors.js";
 
 export async function kiosk(): Promise<string[]> {
   await init();
-  const config: FlowConfig = { appid: "wx1", mch_id: "1900000109", store_id: "S1", sdk_version: "1.24" };
+  const config: KioskConfig = { appid: "wx1", mch_id: "1900000109", store_id: "S1", sdk_version: "1.24" };
   const flow = new Flow(config);
   const seen: string[] = [version(), ...errorCodes()];
   let queue: FlowAction[] = flow.next({ type: "start" }, 1700000000);
@@ -47,10 +50,19 @@ export async function kiosk(): Promise<string[]> {
         break;
       case "done":
         if (a.outcome === "verified") seen.push(a.identity.name, credentialLabel(a.identity.credential_type));
-        if (a.outcome === "failed") seen.push(a.step, a.error.code);
+        if (a.outcome === "failed") {
+          const info: ErrorInfo = a.error;
+          seen.push(a.step, info.code, info.kind, classify(info) ?? "");
+        }
         break;
-      case "step":
+      case "step_started":
         seen.push(a.step);
+        break;
+      case "step_finished":
+        seen.push(`${a.step}:${a.status}`, a.error?.code ?? "");
+        break;
+      case "released":
+        seen.push(a.error?.message ?? "");
         break;
       default:
         break;
@@ -59,6 +71,11 @@ export async function kiosk(): Promise<string[]> {
   }
   const p: FlowAction | undefined = flow.poll();
   flow.handle(1700000000, { type: "cancel" });
+  try {
+    flow.handle(1700000000, { type: "backend_failed", id: 1, error: { code: "transport", transport_kind: "timeout" } });
+  } catch (e) {
+    if (e instanceof StateError) seen.push(e.state ?? "", e.event ?? "");
+  }
   const pending: number | undefined = flow.pending;
   seen.push(flow.state, String(pending), String(flow.inProgress), String(flow.authinfoExpiresAt ?? p));
   flow.free();
@@ -72,11 +89,15 @@ export async function kiosk(): Promise<string[]> {
   } catch (e) {
     const err = e as WxfaceError;
     const c: SdkErrorClass | undefined = classify(err);
-    seen.push(err.name, err.code, err.return_code ?? "", c ?? "");
+    seen.push(err.name, err.code, err.kind, String(err.retryable), err.info().return_code ?? "", c ?? "");
+    if (e instanceof SdkError) seen.push(e.returnCode ?? "", e.errCode ?? "");
   }
+  const any: AnyWxfaceError = fromInfo({ code: "state", message: "m" });
+  seen.push(any.kind);
   const check = checkResidentId("11010519491231002X");
   if (!check.valid) seen.push(check.problem ?? "", check.message ?? "");
   seen.push(maskName("张小三"), maskCredentialId("110105194912311234"));
   seen.push(node.buildSdkRequest({ cmd: "releaseWxpayface" }, undefined, 1700000000));
+  seen.push(...nodeErrors.errorCodes());
   return seen;
 }

@@ -6,30 +6,32 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
-import { PKG, vectors, wx } from "./helpers.mjs";
+import { errors, PKG, vectors, wx } from "./helpers.mjs";
 
 // The browser build, instantiated from bytes as a kiosk page does.
 const web = await import(join(PKG, "web", "wxface_wasm.js"));
 web.initSync({ module: readFileSync(join(PKG, "web", "wxface_wasm_bg.wasm")) });
+const webErrors = await import(join(PKG, "web", "errors.js"));
 
 const requests = vectors("sdk/requests.json");
 const responses = vectors("sdk/responses.json");
 
-function codeOf(f) {
-  try {
-    f();
-  } catch (e) {
-    assert.ok(e instanceof Error);
-    assert.equal(e.name, e.code.startsWith("signature_") ? "signature" : e.code);
-    return e;
-  }
-  return undefined;
-}
-
-for (const [label, m] of [
-  ["node", wx],
-  ["web", web],
+for (const [label, m, cls] of [
+  ["node", wx, errors],
+  ["web", web, webErrors],
 ]) {
+  function codeOf(f) {
+    try {
+      f();
+    } catch (e) {
+      assert.ok(e instanceof cls.WxfaceError);
+      assert.equal(e.kind, e.code.startsWith("signature_") ? "signature" : e.code);
+      assert.equal(e.constructor, cls.KINDS[e.kind]);
+      return e;
+    }
+    return undefined;
+  }
+
   test(`${label}: sdk/requests.json (${requests.length} vectors)`, () => {
     assert.ok(requests.length >= 30);
     for (const t of requests) {
@@ -62,8 +64,8 @@ for (const [label, m] of [
         const e = codeOf(() => m.parseSdkResponse(cmd, response));
         assert.ok(e, `${id} must fail`);
         assert.equal(e.code, t.code, `${id}: ${e.message}`);
-        assert.equal(e.sdk_class, t.class ?? undefined, id);
         assert.equal(m.classify(e), t.class ?? undefined, id);
+        assert.equal(m.classify(e.info()), t.class ?? undefined, id);
       }
     }
   });

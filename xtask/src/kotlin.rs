@@ -128,6 +128,15 @@ pub fn kotlin(classes: &[Class]) -> String {
         }
         s.push_str("    }\n\n");
     }
+    s.push_str("/** The kind of this error (`invalid_input`, `sdk`, `transport`, …): one per variant. */\nval WxfaceException.kind: String\n    get() = when (this) {\n");
+    for c in classes {
+        s.push_str(&format!(
+            "        is WxfaceException.{} -> \"{}\"\n",
+            c.stem,
+            c.kind.as_str()
+        ));
+    }
+    s.push_str("    }\n\n");
     s.push_str("/** The catalogue's codes (docs/errors.md); `errorCodes()` is the Rust list. */\nobject WxfaceErrorCodes {\n    val ALL: List<String> = listOf(\n");
     for c in classes {
         for code in &c.codes {
