@@ -27,7 +27,7 @@ use wxface_core::realname::MaskedIdentity;
 use wxface_core::sdk::{SdkReply, SdkRequest};
 use wxface_core::time::{Clock, SystemClock};
 use wxface_core::Error;
-use wxface_sandbox::EmulatedSdk;
+use wxface_sandbox::EmulatedFaceSdk;
 
 use crate::client::PyMerchantClient;
 use crate::decrypt::PyDecryptor;
@@ -125,7 +125,7 @@ struct Record {
 #[pyclass(frozen, module = "wxface", name = "EmulatedKiosk")]
 pub struct PyEmulatedKiosk {
     kiosk: Kiosk,
-    sdk: Arc<EmulatedSdk>,
+    sdk: Arc<EmulatedFaceSdk>,
     merchant: Arc<PyMerchant>,
     /// Held by `verify` while `merchant` is its merchant server.
     turn: Mutex<()>,
@@ -139,7 +139,7 @@ impl PyEmulatedKiosk {
         py: Python<'_>,
         flow: FlowConfig,
         device_id: &str,
-        sdk: EmulatedSdk,
+        sdk: EmulatedFaceSdk,
         hospital_key: Option<Decryptor>,
     ) -> PyResult<Self> {
         let sdk = Arc::new(sdk);

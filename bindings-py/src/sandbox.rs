@@ -10,8 +10,8 @@ use wxface_capture::FlowConfig;
 use wxface_core::decrypt::Decryptor;
 use wxface_core::Error;
 use wxface_sandbox::{
-    Credentials, EmulatedSdk, FaultEndpoint, FaultKind, FaultRule, Faults, Sandbox, SandboxConfig,
-    TestIdentity,
+    Credentials, EmulatedFaceSdk, FaultEndpoint, FaultKind, FaultRule, Faults, Sandbox, SandboxConfig,
+    SandboxIdentity,
 };
 
 use crate::client::{PyClientConfig, PyMerchantClient};
@@ -291,7 +291,7 @@ impl PySandbox {
             .then(|| self.hospital_key())
             .transpose()
             .py_err(py)?;
-        let sdk = EmulatedSdk::new(emu).py_err(py)?;
+        let sdk = EmulatedFaceSdk::new(emu).py_err(py)?;
         PyEmulatedKiosk::start(py, flow, device_id, sdk, hospital_key)
     }
 
@@ -445,7 +445,7 @@ impl PySandboxCredentials {
 /// identity a successful flow must produce.
 #[pyclass(frozen, module = "wxface", name = "SandboxIdentity")]
 pub struct PySandboxIdentity {
-    inner: TestIdentity,
+    inner: SandboxIdentity,
 }
 
 #[pymethods]

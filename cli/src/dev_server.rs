@@ -35,7 +35,7 @@ use wxface_capture::FaceSdk;
 use wxface_client::server::{router, InMemoryRegistry, VerifiedRegistry};
 use wxface_core::realname::RealName;
 use wxface_core::v3::FaceUser;
-use wxface_sandbox::{EmuConfig, EmulatedSdk, Outcome, Sandbox};
+use wxface_sandbox::{EmuConfig, EmulatedFaceSdk, Outcome, Sandbox};
 
 use crate::error::CliError;
 use crate::helpers::out;
@@ -137,7 +137,7 @@ impl VerifiedRegistry for DevRegistry {
 
 #[derive(Clone)]
 struct DevState {
-    sdk: Arc<EmulatedSdk>,
+    sdk: Arc<EmulatedFaceSdk>,
     registry: Arc<DevRegistry>,
     outcome: Arc<std::sync::Mutex<Outcome>>,
 }
@@ -268,7 +268,7 @@ pub fn run(args: &DevServerArgs, stdout: &mut dyn Write) -> Result<(), CliError>
     emu.device_id = args.device_id.clone();
     emu.person = args.person.clone();
     emu.recognition_latency = Duration::from_millis(args.latency_ms);
-    let sdk = Arc::new(EmulatedSdk::new(emu).map_err(CliError::Core)?);
+    let sdk = Arc::new(EmulatedFaceSdk::new(emu).map_err(CliError::Core)?);
     let dev = DevState {
         sdk,
         registry: registry.clone(),

@@ -12,7 +12,7 @@ use wxface_client::core::time::{Clock, SystemClock};
 use wxface_client::core::v2::{ApiKey, SignType};
 use wxface_client::core::v3::InfoType;
 use wxface_client::{blocking, AuthinfoParams, ClientConfig, ClientConfigBuilder};
-use wxface_sandbox::{Credentials, EmulatedSdk, PlatformKeys, Sandbox, SandboxConfig};
+use wxface_sandbox::{Credentials, EmulatedFaceSdk, PlatformKeys, Sandbox, SandboxConfig};
 
 const DEVICE: &str = "KIOSK-01";
 const STORE: &str = "STORE-001";
@@ -31,7 +31,7 @@ fn base(sb: &Sandbox, c: &Credentials) -> ClientConfigBuilder {
         .base_url(sb.url())
 }
 
-fn call(sdk: &EmulatedSdk, req: &SdkRequest) -> SdkReply {
+fn call(sdk: &EmulatedFaceSdk, req: &SdkRequest) -> SdkReply {
     let json = req
         .to_json(SdkVersion::default(), SystemClock.now())
         .expect("request");

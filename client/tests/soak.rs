@@ -22,13 +22,13 @@ use wxface_client::core::sdk::{
 use wxface_client::core::time::{Clock, SystemClock};
 use wxface_client::core::v2::{ApiKey, SignType};
 use wxface_client::{AuthinfoParams, ClientConfig, MerchantClient, RetryPolicy};
-use wxface_sandbox::{EmulatedSdk, FaultEndpoint, FaultKind, FaultRule, Sandbox, SandboxConfig};
+use wxface_sandbox::{EmulatedFaceSdk, FaultEndpoint, FaultKind, FaultRule, Sandbox, SandboxConfig};
 
 const TASKS: usize = 32;
 const STORE: &str = "STORE-001";
 const MAX_RETRIES: u32 = 3;
 
-fn sdk_call(sdk: &EmulatedSdk, req: &SdkRequest) -> Result<SdkReply, String> {
+fn sdk_call(sdk: &EmulatedFaceSdk, req: &SdkRequest) -> Result<SdkReply, String> {
     let json = req
         .to_json(SdkVersion::default(), SystemClock.now())
         .map_err(|e| e.code().to_owned())?;
@@ -106,7 +106,7 @@ fn flows_under_faults_end_in_the_right_identity_or_a_typed_error() {
 
     // The emulated SDKs block (like the vendor's): built and dropped outside
     // the runtime, called through `spawn_blocking`.
-    let sdks: Vec<Arc<EmulatedSdk>> = (0..TASKS)
+    let sdks: Vec<Arc<EmulatedFaceSdk>> = (0..TASKS)
         .map(|t| {
             let sdk = sb
                 .emulated_sdk(&format!("SOAK-{t:02}"))

@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use wxface_core::crypto::Padding;
 
-use crate::identity::{default_identities, TestIdentity};
+use crate::identity::{default_identities, SandboxIdentity};
 use crate::SandboxError;
 
 /// Where the encrypted real-name fields sit in the identity answer.
@@ -173,7 +173,7 @@ pub struct SandboxConfig {
     /// The person recognised when the SDK names none (default: the first identity).
     pub default_person: Option<String>,
     /// The test persons (default: [`default_identities`]).
-    pub identities: Vec<TestIdentity>,
+    pub identities: Vec<SandboxIdentity>,
 }
 
 impl Default for SandboxConfig {

@@ -1,4 +1,4 @@
-//! The emulated face SDK: [`EmulatedSdk`] implements
+//! The emulated face SDK: [`EmulatedFaceSdk`] implements
 //! [`wxface_capture::FaceSdk`] by talking to a sandbox over HTTP (its
 //! internal `/_emu/…` endpoints), so it works in the same process as the
 //! sandbox or in another one (the `sdk-emu` C-ABI library wraps it).
@@ -18,7 +18,7 @@
 //!   mandatory), else the emulator answers `ERROR`.
 //!
 //! Outcomes — the user's behaviour — come from a script (one per face
-//! session, [`EmulatedSdk::push_outcome`]) or the configured default:
+//! session, [`EmulatedFaceSdk::push_outcome`]) or the configured default:
 //!
 //! | outcome | at | answer |
 //! |---|---|---|
@@ -28,7 +28,7 @@
 //! | `camera_error` | `getWxpayfaceCode` | `return_code` `ERROR`, camera message |
 //! | `timeout` | `getWxpayfaceCode` | sleeps `timeout_sleep`, then `SYSTEMERROR` |
 //!
-//! Environment (for [`EmulatedSdk::from_env`]): `WXFACE_EMU_SANDBOX_URL`
+//! Environment (for [`EmulatedFaceSdk::from_env`]): `WXFACE_EMU_SANDBOX_URL`
 //! (required), `WXFACE_EMU_PERSON`, `WXFACE_EMU_OUTCOME`,
 //! `WXFACE_EMU_LATENCY_MS`, `WXFACE_EMU_SDK_VERSION`, `WXFACE_EMU_DEVICE_ID`,
 //! `WXFACE_EMU_TIMEOUT_MS`.
@@ -98,7 +98,7 @@ impl FromStr for Outcome {
     }
 }
 
-/// Configuration of an [`EmulatedSdk`].
+/// Configuration of an [`EmulatedFaceSdk`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmuConfig {
     /// Base URL of the sandbox, e.g. `http://127.0.0.1:41234`.
@@ -202,15 +202,15 @@ struct EmuState {
 }
 
 /// The emulated face SDK.
-pub struct EmulatedSdk {
+pub struct EmulatedFaceSdk {
     config: Mutex<EmuConfig>,
     state: Mutex<EmuState>,
     http: reqwest::blocking::Client,
 }
 
-impl std::fmt::Debug for EmulatedSdk {
+impl std::fmt::Debug for EmulatedFaceSdk {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EmulatedSdk")
+        f.debug_struct("EmulatedFaceSdk")
             .field("config", &*self.cfg())
             .finish_non_exhaustive()
     }
@@ -219,7 +219,7 @@ impl std::fmt::Debug for EmulatedSdk {
 /// `err_code` of a call before `initWxpayface`.
 const NOT_INITIALISED: &str = "271378620";
 
-impl EmulatedSdk {
+impl EmulatedFaceSdk {
     /// An emulator with `config`.
     ///
     /// # Errors
@@ -465,7 +465,7 @@ fn short_msg(s: &str) -> String {
     s.chars().take(wxface_core::sdk::MAX_RETURN_MSG).collect()
 }
 
-impl FaceSdk for EmulatedSdk {
+impl FaceSdk for EmulatedFaceSdk {
     fn call(&self, request_json: &str) -> Result<String, Error> {
         Ok(self.handle(request_json))
     }

@@ -8,7 +8,7 @@
 //! there is no such flag here.
 //!
 //! `Debug` shows masked forms only; the full values are reachable through
-//! [`TestIdentity::expose_name`] and [`TestIdentity::expose_credential_id`].
+//! [`SandboxIdentity::expose_name`] and [`SandboxIdentity::expose_credential_id`].
 
 use std::fmt;
 
@@ -20,7 +20,7 @@ use wxface_core::realname::{
 
 /// One test person the emulated SDK can "recognise".
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TestIdentity {
+pub struct SandboxIdentity {
     /// Stable key to pick the person (`WXFACE_EMU_PERSON`, `person` of `/_emu/recognise`).
     pub key: String,
     name: String,
@@ -35,8 +35,8 @@ pub struct TestIdentity {
     pub union_id: String,
 }
 
-impl TestIdentity {
-    /// A test identity. Values are checked by [`TestIdentity::validate`] when
+impl SandboxIdentity {
+    /// A test identity. Values are checked by [`SandboxIdentity::validate`] when
     /// a sandbox starts.
     pub fn new(
         key: impl Into<String>,
@@ -126,9 +126,9 @@ impl TestIdentity {
     }
 }
 
-impl fmt::Debug for TestIdentity {
+impl fmt::Debug for SandboxIdentity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TestIdentity")
+        f.debug_struct("SandboxIdentity")
             .field("key", &self.key)
             .field("name", &mask_name(&self.name))
             .field("credential_type", &self.credential_type)
@@ -155,33 +155,33 @@ fn resident_id(first17: &str) -> String {
 /// | `patient-c` | 测丙 (two characters) | ID card (born 2001-02-28) |
 /// | `patient-d` | 测试·长名患者·丁戊己庚辛 (long, with `·`) | ID card (born 1978-06-15) |
 /// | `patient-e` | 测试患者戊 | passport |
-pub fn default_identities() -> Vec<TestIdentity> {
+pub fn default_identities() -> Vec<SandboxIdentity> {
     vec![
-        TestIdentity::new(
+        SandboxIdentity::new(
             "patient-a",
             "测试患者甲",
             CredentialType::IdCard,
             resident_id("11010119900307123"),
         ),
-        TestIdentity::new(
+        SandboxIdentity::new(
             "patient-b",
             "测试患者乙",
             CredentialType::IdCard,
             resident_id("31010419851120038"),
         ),
-        TestIdentity::new(
+        SandboxIdentity::new(
             "patient-c",
             "测丙",
             CredentialType::IdCard,
             resident_id("44030520010228056"),
         ),
-        TestIdentity::new(
+        SandboxIdentity::new(
             "patient-d",
             "测试·长名患者·丁戊己庚辛",
             CredentialType::IdCard,
             resident_id("65010219780615033"),
         ),
-        TestIdentity::new(
+        SandboxIdentity::new(
             "patient-e",
             "测试患者戊",
             CredentialType::Passport,
@@ -221,7 +221,7 @@ mod tests {
 
     #[test]
     fn validation_names_the_key_not_the_value() {
-        let bad = TestIdentity::new(
+        let bad = SandboxIdentity::new(
             "bad-one",
             "测试",
             CredentialType::IdCard,

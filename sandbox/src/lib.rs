@@ -9,7 +9,7 @@
 //! | `POST /face/get_wxpayface_authinfo` | v2 XML, every field rule, MD5 / HMAC-SHA256 signatures |
 //! | `GET /v3/facemch/users/{face_sid}` | APIv3: `Authorization` verified, answers signed, real-name fields encrypted |
 //! | `GET /v3/certificates` | the platform certificate, AEAD_AES_256_GCM under the APIv3 key |
-//! | `/_emu/…` | internal: what the emulated SDK ([`emu::EmulatedSdk`]) asks of "WeChat's face service" |
+//! | `/_emu/…` | internal: what the emulated SDK ([`emu::EmulatedFaceSdk`]) asks of "WeChat's face service" |
 //! | `/_sandbox/…` | control: faults, reset, expiry hooks |
 //!
 //! ```no_run
@@ -47,9 +47,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use config::{MerchantIds, PlatformKeyChoice, PlatformKeys, RealNameShape, SandboxConfig};
-pub use emu::{EmuConfig, EmulatedSdk, Outcome};
+pub use emu::{EmuConfig, EmulatedFaceSdk, Outcome};
 pub use faults::{FaultEndpoint, FaultKind, FaultRule, Faults, Trigger};
-pub use identity::{default_identities, TestIdentity};
+pub use identity::{default_identities, SandboxIdentity};
 pub use keys::{Credentials, Manifest};
 
 /// Why a sandbox could not start.
@@ -182,7 +182,7 @@ impl Sandbox {
     }
 
     /// The test persons.
-    pub fn identities(&self) -> &[TestIdentity] {
+    pub fn identities(&self) -> &[SandboxIdentity] {
         self.inner.identities()
     }
 
@@ -211,10 +211,10 @@ impl Sandbox {
     ///
     /// # Errors
     /// When the HTTP client cannot be built.
-    pub fn emulated_sdk(&self, device_id: &str) -> Result<EmulatedSdk, wxface_core::Error> {
+    pub fn emulated_sdk(&self, device_id: &str) -> Result<EmulatedFaceSdk, wxface_core::Error> {
         let mut c = EmuConfig::new(self.url());
         c.device_id = device_id.to_owned();
-        EmulatedSdk::new(c)
+        EmulatedFaceSdk::new(c)
     }
 
     /// Stop serving. Connections in flight are cut.

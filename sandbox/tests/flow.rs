@@ -398,7 +398,7 @@ fn sdk_versions() {
     let mut c = wxface_sandbox::EmuConfig::new(sandbox.url());
     c.sdk_version = SdkVersion::V1_12;
     c.device_id = DEVICE.into();
-    let old = Kiosk::new(wxface_sandbox::EmulatedSdk::new(c).unwrap_or_else(|e| panic!("{e}")));
+    let old = Kiosk::new(wxface_sandbox::EmulatedFaceSdk::new(c).unwrap_or_else(|e| panic!("{e}")));
     old.init();
     use wxface_capture::FaceSdk;
     let answer = old
@@ -414,7 +414,7 @@ fn sdk_versions() {
     let mut c = wxface_sandbox::EmuConfig::new(sandbox.url());
     c.sdk_version = SdkVersion::V1_18;
     c.device_id = DEVICE.into();
-    let k18 = Kiosk::new(wxface_sandbox::EmulatedSdk::new(c).unwrap_or_else(|e| panic!("{e}")));
+    let k18 = Kiosk::new(wxface_sandbox::EmulatedFaceSdk::new(c).unwrap_or_else(|e| panic!("{e}")));
     k18.init();
     let s = recognise(&k18, &m, Mode::Direct);
     k18.auth(&s.authinfo, &s.face_sid, true)
@@ -552,7 +552,7 @@ async fn async_start_and_emulator_from_env_lookup() {
             _ => None,
         };
         let cfg = wxface_sandbox::EmuConfig::from_lookup(lookup).unwrap_or_else(|e| panic!("{e}"));
-        let k = Kiosk::new(wxface_sandbox::EmulatedSdk::new(cfg).unwrap_or_else(|e| panic!("{e}")));
+        let k = Kiosk::new(wxface_sandbox::EmulatedFaceSdk::new(cfg).unwrap_or_else(|e| panic!("{e}")));
         k.init();
         !k.rawdata().is_empty()
     })

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use wxface_capture::FaceSdk;
 use wxface_core::sdk::sdk_error_json;
-use wxface_sandbox::EmulatedSdk;
+use wxface_sandbox::EmulatedFaceSdk;
 
 /// Success: an answer was produced and must be released.
 pub const RC_OK: c_int = 0;
@@ -52,7 +52,7 @@ fn emulator() -> Result<Arc<dyn FaceSdk>, String> {
     // Drop the old one (and its HTTP client) before making the next.
     *slot = None;
     let sdk: Arc<dyn FaceSdk> =
-        Arc::new(EmulatedSdk::from_env().map_err(|e| format!("emulator not configured: {e}"))?);
+        Arc::new(EmulatedFaceSdk::from_env().map_err(|e| format!("emulator not configured: {e}"))?);
     *slot = Some((env, Arc::clone(&sdk)));
     Ok(sdk)
 }

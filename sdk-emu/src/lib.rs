@@ -16,7 +16,7 @@
 //! ## Configuration
 //!
 //! The emulator reads the `WXFACE_EMU_*` environment variables of the
-//! sandbox's `EmulatedSdk::from_env`: `WXFACE_EMU_SANDBOX_URL` (required),
+//! sandbox's `EmulatedFaceSdk::from_env`: `WXFACE_EMU_SANDBOX_URL` (required),
 //! `WXFACE_EMU_PERSON`, `WXFACE_EMU_OUTCOME`, `WXFACE_EMU_LATENCY_MS`,
 //! `WXFACE_EMU_SDK_VERSION`, `WXFACE_EMU_DEVICE_ID`, `WXFACE_EMU_TIMEOUT_MS`.
 //! They are read at the first call and again whenever they change between

@@ -73,7 +73,7 @@ from .errors import (
     error_codes,
     from_info,
 )
-from .kiosk import ClientBackend, EmulatedKiosk, Outcome, Recognised
+from .kiosk import ClientBackend, EmulatedKiosk, MaskedIdentity, Outcome, Recognised
 
 __all__ = [
     "__version__",
@@ -111,6 +111,7 @@ __all__ = [
     "SandboxFaults",
     "SandboxIdentity",
     "EmulatedKiosk",
+    "MaskedIdentity",
     "Outcome",
     "Recognised",
     "ClientBackend",

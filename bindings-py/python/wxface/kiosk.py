@@ -15,12 +15,21 @@ instead.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, TypedDict
 
 from ._native import Decryptor, EmulatedKiosk, MerchantClient
 from .errors import Error, from_info
 
-__all__ = ["ClientBackend", "EmulatedKiosk", "Outcome", "Recognised"]
+__all__ = ["ClientBackend", "EmulatedKiosk", "MaskedIdentity", "Outcome", "Recognised"]
+
+
+class MaskedIdentity(TypedDict):
+    """A masked identity (``张*三``, ``110***********1234``): what
+    :meth:`wxface.RealName.masked` returns and what a kiosk receives."""
+
+    name: str
+    credential_type: int
+    credential_id: str
 
 
 def _redacted(value: Optional[str]) -> str:
@@ -61,7 +70,7 @@ class Outcome:
 
     kind: str
     who: Optional[Recognised]
-    identity: Optional[Dict[str, Any]]
+    identity: Optional[MaskedIdentity]
     step: Optional[str]
     error: Optional[Error]
     steps: List[Tuple[str, str, Optional[Error]]]

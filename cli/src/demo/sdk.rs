@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use clap::ValueEnum;
 use wxface_capture::{FaceSdk, NativeFaceSdk};
-use wxface_sandbox::{EmuConfig, EmulatedSdk, Outcome};
+use wxface_sandbox::{EmuConfig, EmulatedFaceSdk, Outcome};
 
 use crate::error::CliError;
 
@@ -181,7 +181,7 @@ impl DemoSdk {
                 c.person = Some(s.person.clone());
                 c.outcome = s.outcome;
                 c.recognition_latency = s.latency;
-                Ok(Arc::new(EmulatedSdk::new(c)?))
+                Ok(Arc::new(EmulatedFaceSdk::new(c)?))
             }
         }
     }

@@ -30,7 +30,7 @@ use wxface_core::UnixTime;
 
 use crate::config::{PlatformKeyChoice, PlatformKeys, SandboxConfig};
 use crate::faults::{FaultKind, Faults};
-use crate::identity::TestIdentity;
+use crate::identity::SandboxIdentity;
 use crate::keys::KeySet;
 use crate::state::Sessions;
 use crate::util::random_alnum;
@@ -169,7 +169,7 @@ impl Inner {
         self.sessions.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(crate) fn identities(&self) -> &[TestIdentity] {
+    pub(crate) fn identities(&self) -> &[SandboxIdentity] {
         &self.config.identities
     }
 

@@ -20,7 +20,7 @@ use wxface_core::v3::{
     UsersQuery,
 };
 use wxface_core::{Error, UnixTime};
-use wxface_sandbox::{Credentials, EmulatedSdk, Sandbox, SandboxConfig};
+use wxface_sandbox::{Credentials, EmulatedFaceSdk, Sandbox, SandboxConfig};
 
 pub const DEVICE: &str = "KIOSK-01";
 pub const STORE: &str = "STORE-001";
@@ -223,12 +223,12 @@ impl Merchant {
 
 /// A kiosk driving an SDK with core-built requests.
 pub struct Kiosk {
-    pub sdk: Arc<EmulatedSdk>,
+    pub sdk: Arc<EmulatedFaceSdk>,
     pub version: SdkVersion,
 }
 
 impl Kiosk {
-    pub fn new(sdk: EmulatedSdk) -> Self {
+    pub fn new(sdk: EmulatedFaceSdk) -> Self {
         Self {
             sdk: Arc::new(sdk),
             version: SdkVersion::default(),
