@@ -32,18 +32,17 @@ import java.util.concurrent.atomic.AtomicReference
 import org.json.JSONObject
 import wxface.AuthinfoGrant
 import wxface.CancelHandle
-import wxface.CredentialType
 import wxface.FaceSdk
-import wxface.FlowConfig
 import wxface.Kiosk
-import wxface.MaskedIdentity
 import wxface.MerchantBackend
-import wxface.Outcome
-import wxface.ProgressEvent
-import wxface.Recognised
 import wxface.VerifyListener
-import wxface.credentialTypeFromCode
 import wxface.merchantServerFailed
+import wxface.merchantServerUnreachable
+import wxface.model.KioskConfig
+import wxface.model.MaskedIdentity
+import wxface.model.Outcome
+import wxface.model.Progress
+import wxface.model.Recognised
 import wxface.sdkCallFailed
 
 /**
@@ -129,9 +128,14 @@ class HttpMerchantBackend(
             val stream = if (status in 200..299) conn.inputStream else conn.errorStream
             val text = stream?.use { it.readBytes().toString(Charsets.UTF_8) } ?: ""
             if (status !in 200..299) {
-                val code = runCatching { JSONObject(text).getString("code") }.getOrDefault("HTTP_$status")
+                // The error body is the error record (docs/merchant-api.md):
+                // WeChat Pay's own code when the server passes one on.
+                val error = runCatching { JSONObject(text) }.getOrNull()
+                val code = error?.optString("wechat_code")?.takeIf { it.isNotEmpty() }
+                    ?: error?.optString("code")?.takeIf { it.isNotEmpty() }
+                    ?: "HTTP_$status"
                 throw merchantServerFailed(
-                    backendCode = code,
+                    wechatCode = code,
                     reason = "merchant server answered HTTP $status ($code) on $path",
                     status = status.toUShort(),
                     retryable = status >= 500 || status == 429,
@@ -139,10 +143,14 @@ class HttpMerchantBackend(
             }
             return JSONObject(text)
         } catch (e: java.io.IOException) {
-            throw merchantServerFailed(
-                backendCode = "UNREACHABLE",
+            val kind = when (e) {
+                is java.net.SocketTimeoutException -> "timeout"
+                is java.net.ConnectException, is java.net.UnknownHostException -> "connect"
+                else -> "interrupted"
+            }
+            throw merchantServerUnreachable(
                 reason = "merchant server unreachable on $path (${e.javaClass.simpleName})",
-                retryable = true,
+                transportKind = kind,
             )
         } finally {
             conn.disconnect()
@@ -169,10 +177,9 @@ class HttpMerchantBackend(
     override fun realName(faceSid: String, deviceId: String): MaskedIdentity {
         val answer = post("/kiosk/real-name", JSONObject().put("face_sid", faceSid).put("device_id", deviceId))
         val identity = answer.getJSONObject("identity")
-        val type: CredentialType = credentialTypeFromCode(identity.getLong("credential_type"))
         return MaskedIdentity(
             name = identity.getString("name"),
-            credentialType = type,
+            credentialType = identity.getLong("credential_type"),
             credentialId = identity.getString("credential_id"),
         )
     }
@@ -185,7 +192,7 @@ class HttpMerchantBackend(
 class KioskController(context: Context, merchantServer: String, deviceId: String) {
     private val worker = Executors.newSingleThreadExecutor()
     private val kiosk = Kiosk(
-        FlowConfig(appid = "wx2421b1c4370ec43b", mchId = "10000100", storeId = "OUTPATIENT-1F"),
+        KioskConfig(appid = "wx2421b1c4370ec43b", mchId = "10000100", storeId = "OUTPATIENT-1F"),
         deviceId,
         WxPayFaceAdapter(context.applicationContext),
         HttpMerchantBackend(merchantServer),
@@ -198,12 +205,12 @@ class KioskController(context: Context, merchantServer: String, deviceId: String
     }
 
     /** Verify the next patient; `onProgress` and `onDone` run on the worker thread. */
-    fun verify(onProgress: (ProgressEvent) -> Unit, onDone: (Outcome) -> Unit) {
+    fun verify(onProgress: (Progress) -> Unit, onDone: (Outcome) -> Unit) {
         val handle = CancelHandle()
         current = handle
         worker.execute {
             val listener = object : VerifyListener {
-                override fun onProgress(event: ProgressEvent) = onProgress(event)
+                override fun onProgress(event: Progress) = onProgress(event)
             }
             val outcome = kiosk.verify(listener, handle)
             current = null

@@ -331,7 +331,7 @@ impl WxfaceError {
                 kind: "backend".to_owned(),
                 message: reason.clone(),
                 retryable: *retryable,
-                status: status.clone(),
+                status: *status,
                 wechat_code: wechat_code.clone(),
                 wechat_message: wechat_message.clone(),
                 detail: detail.clone(),

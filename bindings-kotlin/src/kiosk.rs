@@ -11,18 +11,15 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use wxface_capture as capture;
-use wxface_core::time::Clock;
-use wxface_core::UnixTime;
+use wxface_core::model::{KioskConfig, MaskedIdentity, Outcome, Progress, Recognised};
+use wxface_core::time::SystemClock;
+use wxface_core::Error as CoreError;
 
-use crate::error::WxfaceError;
-use crate::flow::{
-    backend_error_to_core, sdk_error_to_core, FlowConfig, Outcome, Recognised, Step,
-};
-use crate::realname::MaskedIdentity;
 use crate::sdk::{secs, unix};
+use crate::WxfaceError;
 
 /// One face SDK: a JSON request in, the JSON answer out.
 ///
@@ -42,7 +39,7 @@ pub trait FaceSdk: Send + Sync {
 
 /// An authinfo granted by the merchant server. `toString` hides it.
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
-#[uniffi::export(Display)]
+#[uniffi::export(Debug)]
 pub struct AuthinfoGrant {
     /// The authinfo.
     pub authinfo: String,
@@ -50,19 +47,13 @@ pub struct AuthinfoGrant {
     pub expires_at: i64,
 }
 
-impl fmt::Display for AuthinfoGrant {
+impl fmt::Debug for AuthinfoGrant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "AuthinfoGrant(expires_at={}, authinfo=[REDACTED])",
             self.expires_at
         )
-    }
-}
-
-impl fmt::Debug for AuthinfoGrant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
     }
 }
 
@@ -114,7 +105,7 @@ pub fn http_merchant_backend(
     timeout_ms: Option<u32>,
     headers: Option<std::collections::HashMap<String, String>>,
 ) -> Result<Arc<dyn MerchantBackend>, WxfaceError> {
-    let mut b = capture::HttpMerchantBackend::builder(base_url).clock(Arc::new(WallClock));
+    let mut b = capture::HttpMerchantBackend::builder(base_url);
     if let Some(ms) = connect_timeout_ms {
         b = b.connect_timeout(Duration::from_millis(u64::from(ms)));
     }
@@ -169,79 +160,24 @@ impl MerchantBackend for HttpBackend {
 #[uniffi::export(foreign)]
 pub trait VerifyListener: Send + Sync {
     /// One progress event.
-    fn on_progress(&self, event: ProgressEvent);
+    fn on_progress(&self, event: Progress);
 }
 
-/// How a step ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum StepStatus {
-    /// The step's call succeeded.
-    Ok,
-    /// The SDK or the merchant server answered an error, or the call failed.
-    Error,
-    /// The verification was cancelled during the step.
-    Cancelled,
-}
-
-/// Progress of one verification.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
-pub enum ProgressEvent {
-    /// A step started.
-    StepStarted {
-        /// The step.
-        step: Step,
-    },
-    /// A step ended.
-    StepFinished {
-        /// The step.
-        step: Step,
-        /// How.
-        status: StepStatus,
-        /// How long it took, milliseconds.
-        elapsed_ms: u64,
-    },
-    /// A cancel request reached the flow.
-    CancelRequested,
-    /// The verification is over; `verify` returns next.
-    Finished {
-        /// `outcomeName` of the outcome.
-        outcome: String,
-        /// How long the whole verification took, milliseconds.
-        elapsed_ms: u64,
-    },
-}
-
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
-impl ProgressEvent {
-    fn from_capture(e: &capture::ProgressEvent) -> Option<Self> {
-        Some(match e {
-            capture::ProgressEvent::StepStarted { step } => Self::StepStarted {
-                step: (*step).into(),
-            },
-            capture::ProgressEvent::StepFinished {
-                step,
-                status,
-                elapsed,
-            } => Self::StepFinished {
-                step: (*step).into(),
-                status: match status {
-                    capture::StepStatus::Ok => StepStatus::Ok,
-                    capture::StepStatus::Error => StepStatus::Error,
-                    capture::StepStatus::Cancelled => StepStatus::Cancelled,
-                },
-                elapsed_ms: millis(*elapsed),
-            },
-            capture::ProgressEvent::CancelRequested => Self::CancelRequested,
-            capture::ProgressEvent::Finished { outcome, elapsed } => Self::Finished {
-                outcome: (*outcome).to_owned(),
-                elapsed_ms: millis(*elapsed),
-            },
-            _ => return None,
-        })
-    }
+fn progress(e: &capture::ProgressEvent) -> Option<Progress> {
+    Some(match e {
+        capture::ProgressEvent::StepStarted { step } => Progress::step_started(*step),
+        capture::ProgressEvent::StepFinished {
+            step,
+            status,
+            elapsed,
+            error,
+        } => Progress::step_finished(*step, *status, *elapsed, error.as_ref()),
+        capture::ProgressEvent::CancelRequested => Progress::CancelRequested,
+        capture::ProgressEvent::Finished { outcome, elapsed } => {
+            Progress::finished(outcome.parse().ok()?, *elapsed)
+        }
+        _ => return None,
+    })
 }
 
 /// Cancels a verification from any thread. Use a fresh one per patient: a
@@ -279,32 +215,54 @@ pub struct InitRetry {
     pub delay_ms: u32,
 }
 
+/// What a Kotlin `FaceSdk` threw, for the core: a `WxfaceException` as the
+/// error it stands for; anything else (`Internal`) as a failed call
+/// (`return_code` `CALL_FAILED`), the command stamped by the flow.
+fn sdk_call_failure(e: WxfaceError) -> CoreError {
+    match e {
+        WxfaceError::Internal { reason, .. } => CoreError::Sdk {
+            cmd: String::new(),
+            return_code: "CALL_FAILED".into(),
+            return_msg: reason,
+            err_code: None,
+        },
+        other => CoreError::from_info(&other.info()),
+    }
+}
+
+/// What a Kotlin `MerchantBackend` threw, for the core: a `WxfaceException`
+/// as the error it stands for (`Transport` when the server could not be
+/// reached); anything else stays `Internal`.
+fn backend_failure(e: WxfaceError) -> CoreError {
+    CoreError::from_info(&e.info())
+}
+
 struct SdkBridge(Arc<dyn FaceSdk>);
 
 impl capture::FaceSdk for SdkBridge {
-    fn call(&self, request_json: &str) -> Result<String, wxface_core::Error> {
+    fn call(&self, request_json: &str) -> Result<String, CoreError> {
         self.0
             .call(request_json.to_owned())
-            .map_err(sdk_error_to_core)
+            .map_err(sdk_call_failure)
     }
 }
 
 struct BackendBridge(Arc<dyn MerchantBackend>);
 
 impl BackendBridge {
-    fn grant(
+    fn authinfo_grant(
         &self,
         rawdata: &str,
         device_id: &str,
         refresh: bool,
-    ) -> Result<capture::AuthinfoGrant, wxface_core::Error> {
+    ) -> Result<capture::AuthinfoGrant, CoreError> {
         let g = self
             .0
             .authinfo(rawdata.to_owned(), device_id.to_owned(), refresh)
-            .map_err(backend_error_to_core)?;
+            .map_err(backend_failure)?;
         Ok(capture::AuthinfoGrant {
             authinfo: g.authinfo,
-            expires_at: unix(g.expires_at).map_err(backend_error_to_core)?,
+            expires_at: unix(g.expires_at).map_err(backend_failure)?,
         })
     }
 }
@@ -314,48 +272,33 @@ impl capture::MerchantBackend for BackendBridge {
         &self,
         rawdata: &str,
         device_id: &str,
-    ) -> Result<capture::AuthinfoGrant, wxface_core::Error> {
-        self.grant(rawdata, device_id, false)
+    ) -> Result<capture::AuthinfoGrant, CoreError> {
+        self.authinfo_grant(rawdata, device_id, false)
     }
 
     fn refresh_authinfo(
         &self,
         rawdata: &str,
         device_id: &str,
-    ) -> Result<capture::AuthinfoGrant, wxface_core::Error> {
-        self.grant(rawdata, device_id, true)
+    ) -> Result<capture::AuthinfoGrant, CoreError> {
+        self.authinfo_grant(rawdata, device_id, true)
     }
 
-    fn is_verified(&self, who: &wxface_core::flow::Recognised) -> Result<bool, wxface_core::Error> {
+    fn is_verified(&self, who: &wxface_core::flow::Recognised) -> Result<bool, CoreError> {
         self.0
             .is_verified(who.clone().into())
-            .map_err(backend_error_to_core)
+            .map_err(backend_failure)
     }
 
     fn real_name(
         &self,
         face_sid: &str,
         device_id: &str,
-    ) -> Result<wxface_core::realname::MaskedIdentity, wxface_core::Error> {
+    ) -> Result<wxface_core::realname::MaskedIdentity, CoreError> {
         self.0
             .real_name(face_sid.to_owned(), device_id.to_owned())
             .map(Into::into)
-            .map_err(backend_error_to_core)
-    }
-}
-
-/// The wall clock (the core's `SystemClock` needs the `os` feature, which
-/// the kiosk build leaves out).
-struct WallClock;
-
-impl Clock for WallClock {
-    fn now(&self) -> UnixTime {
-        UnixTime(
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0),
-        )
+            .map_err(backend_failure)
     }
 }
 
@@ -381,18 +324,18 @@ impl Kiosk {
     /// a configuration the SDK version cannot serve.
     #[uniffi::constructor(default(init_retry = None))]
     pub fn new(
-        config: FlowConfig,
+        config: KioskConfig,
         device_id: String,
         sdk: Arc<dyn FaceSdk>,
         backend: Arc<dyn MerchantBackend>,
         init_retry: Option<InitRetry>,
     ) -> Result<Self, WxfaceError> {
         let mut inner = capture::Kiosk::new(
-            config.to_core()?,
+            config.to_flow_config()?,
             device_id,
             Arc::new(SdkBridge(sdk)),
             Arc::new(BackendBridge(backend)),
-            Arc::new(WallClock),
+            Arc::new(SystemClock),
         )?;
         if let Some(r) = init_retry {
             inner = inner.with_init_retry(capture::InitRetry {
@@ -424,7 +367,7 @@ impl Kiosk {
         let mut hooks = capture::VerifyHooks::new();
         if let Some(l) = listener {
             hooks = hooks.on_progress(move |e| {
-                if let Some(e) = ProgressEvent::from_capture(e) {
+                if let Some(e) = progress(e) {
                     l.on_progress(e);
                 }
             });

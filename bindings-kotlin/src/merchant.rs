@@ -29,60 +29,27 @@ use std::sync::{mpsc, Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use wxface_client as client;
-use wxface_core::crypto;
+use wxface_core::crypto::{self, Padding};
 use wxface_core::decrypt as core_decrypt;
-use wxface_core::realname as core_realname;
-use wxface_core::v2;
-use wxface_core::v3;
+use wxface_core::model::MaskedIdentity;
+use wxface_core::realname::{self as core_realname, CredentialType};
+use wxface_core::v2::{self, SignType};
+use wxface_core::v3::{self, InfoType};
 
-use crate::error::WxfaceError;
-use crate::realname::{CredentialType, MaskedIdentity};
 use crate::sdk::secs;
-
-/// RSA padding of the real-name fields. Chosen explicitly; never guessed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum Padding {
-    /// PKCS#1 v1.5, as WeChat's sample uses (the default).
-    Pkcs1v15,
-    /// OAEP with SHA-1 and MGF1-SHA-1.
-    OaepSha1,
-}
-
-impl From<Padding> for crypto::Padding {
-    fn from(p: Padding) -> Self {
-        match p {
-            Padding::Pkcs1v15 => Self::Pkcs1v15,
-            Padding::OaepSha1 => Self::OaepSha1,
-        }
-    }
-}
-
-impl From<crypto::Padding> for Padding {
-    fn from(p: crypto::Padding) -> Self {
-        match p {
-            crypto::Padding::Pkcs1v15 => Self::Pkcs1v15,
-            crypto::Padding::OaepSha1 => Self::OaepSha1,
-        }
-    }
-}
+use crate::WxfaceError;
 
 /// A decrypted, validated identity. `toString` shows only masked values;
 /// the full values are behind the `expose…` methods.
 #[derive(uniffi::Object)]
-#[uniffi::export(Display)]
+#[uniffi::export(Debug)]
 pub struct RealName {
     inner: core_realname::RealName,
 }
 
-impl fmt::Display for RealName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "RealName({})", self.inner)
-    }
-}
-
 impl fmt::Debug for RealName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
+        write!(f, "RealName({})", self.inner)
     }
 }
 
@@ -101,7 +68,7 @@ impl RealName {
 
     /// The credential type.
     pub fn credential_type(&self) -> CredentialType {
-        self.inner.credential_type().into()
+        self.inner.credential_type()
     }
 
     /// The masked name (`张*三`).
@@ -124,24 +91,18 @@ impl RealName {
 /// Needs nothing else, so decryption can live apart from signing (provider
 /// mode: on the hospital's own system).
 #[derive(uniffi::Object)]
-#[uniffi::export(Display)]
+#[uniffi::export(Debug)]
 pub struct Decryptor {
     inner: core_decrypt::Decryptor,
 }
 
-impl fmt::Display for Decryptor {
+impl fmt::Debug for Decryptor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "Decryptor(padding={}, key=[REDACTED])",
             self.inner.padding().as_str()
         )
-    }
-}
-
-impl fmt::Debug for Decryptor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
     }
 }
 
@@ -155,7 +116,7 @@ impl Decryptor {
     #[uniffi::constructor(default(padding = None))]
     pub fn from_pem(pem: String, padding: Option<Padding>) -> Result<Self, WxfaceError> {
         let pem = zeroize::Zeroizing::new(pem);
-        let padding = padding.map(Into::into).unwrap_or_default();
+        let padding = padding.unwrap_or_default();
         Ok(Self {
             inner: core_decrypt::Decryptor::from_pem(&pem, padding)?,
         })
@@ -163,7 +124,7 @@ impl Decryptor {
 
     /// The configured padding.
     pub fn padding(&self) -> Padding {
-        self.inner.padding().into()
+        self.inner.padding()
     }
 
     /// Decrypt and validate the real-name fields of a verified answer
@@ -191,40 +152,13 @@ fn no_real_name() -> WxfaceError {
     .into()
 }
 
-/// `info_type` of the identity query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum InfoType {
-    /// `ASK_REAL_NAME`: encrypted name and credential number.
-    AskRealName,
-    /// `ASK_UNIONID`: the union id.
-    AskUnionId,
-}
-
-impl From<InfoType> for v3::InfoType {
-    fn from(t: InfoType) -> Self {
-        match t {
-            InfoType::AskRealName => Self::AskRealName,
-            InfoType::AskUnionId => Self::AskUnionId,
-        }
-    }
-}
-
-/// The v2 `sign_type` of `get_wxpayface_authinfo`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum SignType {
-    /// `MD5` (the protocol's default).
-    Md5,
-    /// `HMAC-SHA256`.
-    HmacSha256,
-}
-
 /// The verified answer of the identity query; real-name fields still
 /// encrypted. An object, not a record: it is made only by
 /// `MerchantClient.queryUser` from an answer whose signature verified, so
 /// `Decryptor.decryptRealName` never sees ciphertexts from anywhere else.
 /// `toString` shows which fields are present, never their values.
 #[derive(uniffi::Object)]
-#[uniffi::export(Display)]
+#[uniffi::export(Debug)]
 pub struct FaceUser {
     inner: v3::FaceUser,
 }
@@ -237,7 +171,7 @@ fn presence<T>(v: &Option<T>) -> &'static str {
     }
 }
 
-impl fmt::Display for FaceUser {
+impl fmt::Debug for FaceUser {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let u = &self.inner;
         write!(
@@ -255,12 +189,6 @@ impl fmt::Display for FaceUser {
             ),
             None => f.write_str("[none])"),
         }
-    }
-}
-
-impl fmt::Debug for FaceUser {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
     }
 }
 
@@ -295,10 +223,7 @@ impl FaceUser {
     /// The credential type the answer announced (not secret); `null`
     /// without real-name fields.
     pub fn credential_type(&self) -> Option<CredentialType> {
-        self.inner
-            .real_name
-            .as_ref()
-            .map(|r| r.credential_type().into())
+        self.inner.real_name.as_ref().map(|r| r.credential_type())
     }
 }
 
@@ -308,7 +233,7 @@ impl FaceUser {
 /// `{"status":200,"headers":{"Wechatpay-Timestamp":…},"body":"…"}`.
 /// `toString` shows the status, the header names and the body's length.
 #[derive(uniffi::Object)]
-#[uniffi::export(Display)]
+#[uniffi::export(Debug)]
 pub struct SignedAnswer {
     inner: v3::SignedAnswer,
 }
@@ -334,7 +259,7 @@ impl SignedAnswer {
     }
 }
 
-impl fmt::Display for SignedAnswer {
+impl fmt::Debug for SignedAnswer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<String> = self.header_pairs().into_iter().map(|(k, _)| k).collect();
         write!(
@@ -344,12 +269,6 @@ impl fmt::Display for SignedAnswer {
             names.join(", "),
             self.inner.body.len()
         )
-    }
-}
-
-impl fmt::Debug for SignedAnswer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
     }
 }
 
@@ -395,14 +314,14 @@ impl SignedAnswer {
 /// forwards the answer cannot stretch the timestamp window. `toString`
 /// shows the platform key ids and the padding, never the key.
 #[derive(uniffi::Object)]
-#[uniffi::export(Display)]
+#[uniffi::export(Debug)]
 pub struct RealNameReceiver {
     inner: core_decrypt::RealNameReceiver,
     key_ids: Vec<String>,
-    padding: crypto::Padding,
+    padding: Padding,
 }
 
-impl fmt::Display for RealNameReceiver {
+impl fmt::Debug for RealNameReceiver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -413,17 +332,8 @@ impl fmt::Display for RealNameReceiver {
     }
 }
 
-impl fmt::Debug for RealNameReceiver {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
-}
-
 fn receiver_config(reason: &str) -> WxfaceError {
-    WxfaceError::Config {
-        code: "config".into(),
-        reason: format!("configuration: {reason}"),
-    }
+    wxface_core::Error::config(reason).into()
 }
 
 #[uniffi::export]
@@ -475,7 +385,7 @@ impl RealNameReceiver {
                 "a receiver needs a platform public key (with its id) or a platform certificate",
             ));
         }
-        let padding: crypto::Padding = padding.map(Into::into).unwrap_or_default();
+        let padding = padding.unwrap_or_default();
         let decryptor = core_decrypt::Decryptor::from_pem(&private_key_pem, padding)?;
         let key_ids = store.ids().into_iter().map(str::to_owned).collect();
         Ok(Self {
@@ -512,7 +422,7 @@ impl RealNameReceiver {
 /// What a kiosk's merchant server passes for one authinfo. `toString`
 /// hides rawdata.
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
-#[uniffi::export(Display)]
+#[uniffi::export(Debug)]
 pub struct AuthinfoParams {
     /// `rawdata` from `getWxpayfaceRawdata` (≤ 2048).
     pub rawdata: String,
@@ -529,7 +439,7 @@ pub struct AuthinfoParams {
     pub attach: Option<String>,
 }
 
-impl fmt::Display for AuthinfoParams {
+impl fmt::Debug for AuthinfoParams {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -541,27 +451,28 @@ impl fmt::Display for AuthinfoParams {
     }
 }
 
-impl fmt::Debug for AuthinfoParams {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
-}
-
 impl From<AuthinfoParams> for client::AuthinfoParams {
     fn from(p: AuthinfoParams) -> Self {
+        let AuthinfoParams {
+            rawdata,
+            device_id,
+            store_id,
+            store_name,
+            attach,
+        } = p;
         Self {
-            rawdata: p.rawdata,
-            store_id: p.store_id,
-            store_name: p.store_name,
-            device_id: p.device_id,
-            attach: p.attach,
+            rawdata,
+            store_id,
+            store_name,
+            device_id,
+            attach,
         }
     }
 }
 
 /// An authinfo for the face SDK. `toString` hides it.
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
-#[uniffi::export(Display)]
+#[uniffi::export(Debug)]
 pub struct AuthinfoResponse {
     /// The authinfo. Never log it.
     pub authinfo: String,
@@ -573,19 +484,13 @@ pub struct AuthinfoResponse {
     pub from_cache: bool,
 }
 
-impl fmt::Display for AuthinfoResponse {
+impl fmt::Debug for AuthinfoResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "AuthinfoResponse(expires_at={}, expires_in={}, from_cache={}, authinfo=[REDACTED])",
             self.expires_at, self.expires_in, self.from_cache
         )
-    }
-}
-
-impl fmt::Debug for AuthinfoResponse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
     }
 }
 
@@ -624,12 +529,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Collects a merchant client's configuration; `build` checks it all at
 /// once. Secrets set here are never readable again.
 #[derive(uniffi::Object)]
-#[uniffi::export(Display)]
+#[uniffi::export(Debug)]
 pub struct MerchantClientBuilder {
     inner: Mutex<Option<client::ClientConfigBuilder>>,
 }
 
-impl fmt::Display for MerchantClientBuilder {
+impl fmt::Debug for MerchantClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("MerchantClientBuilder([REDACTED])")
     }
@@ -672,10 +577,7 @@ impl Default for MerchantClientBuilder {
 }
 
 fn used() -> WxfaceError {
-    WxfaceError::Config {
-        code: "config".into(),
-        reason: "configuration: this builder was already built or failed; make a new one".into(),
-    }
+    wxface_core::Error::config("this builder was already built or failed; make a new one").into()
 }
 
 fn millis(ms: u32) -> Duration {
@@ -725,12 +627,7 @@ impl MerchantClientBuilder {
 
     /// The v2 `sign_type` (default MD5).
     pub fn sign_type(self: Arc<Self>, sign_type: SignType) -> Arc<Self> {
-        self.with(|b| {
-            b.sign_type(match sign_type {
-                SignType::Md5 => v2::SignType::Md5,
-                SignType::HmacSha256 => v2::SignType::HmacSha256,
-            })
-        })
+        self.with(|b| b.sign_type(sign_type))
     }
 
     /// The APIv3 merchant private key (PEM) and its certificate serial.
@@ -782,7 +679,7 @@ impl MerchantClientBuilder {
     /// Check everything, load the keys, start the client.
     ///
     /// # Errors
-    /// `Config` naming what is missing or unusable; `Transport` when the
+    /// `Config` naming what is missing or unusable; `Internal` when its
     /// HTTP stack cannot start.
     pub fn build(&self) -> Result<Arc<MerchantClient>, WxfaceError> {
         let builder = lock(&self.inner).take().ok_or_else(used)?;
@@ -793,13 +690,13 @@ impl MerchantClientBuilder {
 /// The merchant client: authinfo (cached, single-flight), the identity query
 /// (verified before anything is decrypted), platform keys, retries.
 #[derive(uniffi::Object)]
-#[uniffi::export(Display)]
+#[uniffi::export(Debug)]
 pub struct MerchantClient {
     inner: client::MerchantClient,
     runtime: Arc<Runtime>,
 }
 
-impl fmt::Display for MerchantClient {
+impl fmt::Debug for MerchantClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -820,13 +717,10 @@ impl Drop for Runtime {
     }
 }
 
+/// The client's runtime stopped before the call was done.
 fn abandoned() -> WxfaceError {
-    WxfaceError::Transport {
-        code: "transport".into(),
-        reason: "transport (other): the call was abandoned".into(),
-        kind: "other".into(),
-        retryable: false,
-    }
+    wxface_core::Error::Internal("the merchant client's runtime stopped during the call".into())
+        .into()
 }
 
 impl MerchantClient {
@@ -836,11 +730,8 @@ impl MerchantClient {
             .thread_name("wxface-merchant")
             .enable_all()
             .build()
-            .map_err(|_| WxfaceError::Transport {
-                code: "transport".into(),
-                reason: "transport (other): cannot start a runtime".into(),
-                kind: "other".into(),
-                retryable: false,
+            .map_err(|_| {
+                wxface_core::Error::Internal("cannot start the merchant client's runtime".into())
             })?;
         let inner = {
             let _guard = rt.enter();
@@ -931,7 +822,7 @@ impl MerchantClient {
         info_type: InfoType,
     ) -> Result<Arc<FaceUser>, WxfaceError> {
         let c = self.inner.clone();
-        self.blocking(async move { c.query_user(&face_sid, info_type.into()).await })
+        self.blocking(async move { c.query_user(&face_sid, info_type).await })
             .map(|u| Arc::new(u.into()))
     }
 
@@ -948,7 +839,7 @@ impl MerchantClient {
         info_type: InfoType,
     ) -> Result<Arc<SignedAnswer>, WxfaceError> {
         let c = self.inner.clone();
-        self.blocking(async move { c.query_user_signed(&face_sid, info_type.into()).await })
+        self.blocking(async move { c.query_user_signed(&face_sid, info_type).await })
             .map(|inner| Arc::new(SignedAnswer { inner }))
     }
 
@@ -1027,7 +918,7 @@ impl MerchantClient {
         info_type: InfoType,
     ) -> Result<Arc<FaceUser>, WxfaceError> {
         let c = self.inner.clone();
-        self.suspending(async move { c.query_user(&face_sid, info_type.into()).await })
+        self.suspending(async move { c.query_user(&face_sid, info_type).await })
             .await
             .map(|u| Arc::new(u.into()))
     }
@@ -1042,7 +933,7 @@ impl MerchantClient {
         info_type: InfoType,
     ) -> Result<Arc<SignedAnswer>, WxfaceError> {
         let c = self.inner.clone();
-        self.suspending(async move { c.query_user_signed(&face_sid, info_type.into()).await })
+        self.suspending(async move { c.query_user_signed(&face_sid, info_type).await })
             .await
             .map(|inner| Arc::new(SignedAnswer { inner }))
     }
@@ -1056,55 +947,5 @@ impl MerchantClient {
         self.suspending(async move { c.real_name(&face_sid).await })
             .await
             .map(|inner| Arc::new(RealName { inner }))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn key(name: &str) -> String {
-        let path = format!(
-            "{}/../tests/vectors/keys/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(path).expect("fixture key")
-    }
-
-    #[test]
-    fn signed_answer_prints_header_names_and_body_length_only() {
-        let json = r#"{"status":200,"headers":{"Wechatpay-Timestamp":"1767225600","Wechatpay-Nonce":"n0nce","Wechatpay-Signature":"c2lnbmF0dXJl","Wechatpay-Serial":"PUB_KEY_ID_01"},"body":"{\"openid\":\"o_secret\"}"}"#;
-        let answer = SignedAnswer::from_json(json.into()).expect("JSON form");
-        let shown = answer.to_string();
-        assert_eq!(
-            shown,
-            "SignedAnswer(status=200, headers=[Wechatpay-Timestamp, Wechatpay-Nonce, Wechatpay-Signature, Wechatpay-Serial], body=[21 bytes])"
-        );
-        assert_eq!(answer.headers().len(), 4);
-        assert_eq!(answer.body(), r#"{"openid":"o_secret"}"#);
-        let again = SignedAnswer::from_json(answer.to_json()).expect("round trip");
-        assert_eq!(again.to_json(), answer.to_json());
-        let e = SignedAnswer::from_json(r#"{"status":200,"x":"o_secret"}"#.into()).err();
-        let text = e.map(|e| e.to_string()).unwrap_or_default();
-        assert!(!text.contains("o_secret"), "{text}");
-    }
-
-    #[test]
-    fn receiver_needs_a_platform_key_and_hides_its_own() {
-        let private = key("merchant_pkcs8.pem");
-        let public = key("platform_pubkey_pub.pem");
-        let id = "PUB_KEY_ID_0119000000012026010100000000000001".to_owned();
-        let none = RealNameReceiver::new(private.clone(), None, None, None, None).err();
-        assert_eq!(none.as_ref().map(WxfaceError::code), Some("config"));
-        let half =
-            RealNameReceiver::new(private.clone(), Some(public.clone()), None, None, None).err();
-        assert_eq!(half.as_ref().map(WxfaceError::code), Some("config"));
-        let r = RealNameReceiver::new(private, Some(public), Some(id.clone()), None, None)
-            .expect("receiver");
-        let shown = r.to_string();
-        assert_eq!(
-            shown,
-            format!("RealNameReceiver(platform_keys=[{id}], padding=pkcs1v15, key=[REDACTED])")
-        );
     }
 }

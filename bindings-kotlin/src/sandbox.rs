@@ -1,7 +1,7 @@
 //! The sandbox and the emulated face SDK (feature `sandbox`, for the JVM
 //! tests only; never in an Android build).
 //!
-//! `TestSandbox` runs a local WeChat Pay on a free loopback port and hands
+//! `Sandbox` runs a local WeChat Pay on a free loopback port and hands
 //! out merchant-client builders (direct and provider mode) and a decryptor
 //! wired to it, so the merchant's keys never cross into Kotlin; the public
 //! platform key and the sub-merchant's throwaway test key do, for the
@@ -16,27 +16,25 @@ use std::time::Duration;
 
 use wxface_capture::FaceSdk as _;
 use wxface_client::server;
+use wxface_core::crypto::Padding;
+use wxface_core::model::MaskedIdentity;
 use wxface_sandbox as sbx;
 
-use crate::error::WxfaceError;
 use crate::kiosk::FaceSdk;
-use crate::merchant::{Decryptor, MerchantClientBuilder, Padding};
-use crate::realname::MaskedIdentity;
+use crate::merchant::{Decryptor, MerchantClientBuilder};
 use crate::sdk::version;
+use crate::WxfaceError;
 
 fn sandbox_error(e: sbx::SandboxError) -> WxfaceError {
-    WxfaceError::Config {
-        code: "config".into(),
-        reason: format!("configuration: {e}"),
-    }
+    wxface_core::Error::config(e.to_string()).into()
 }
 
 /// A test person of the sandbox (masked; the full values are the sandbox's
 /// documented test data). `toString` shows the openid's length only, as
 /// for every record that carries one.
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
-#[uniffi::export(Display)]
-pub struct SandboxPerson {
+#[uniffi::export(Debug)]
+pub struct SandboxIdentity {
     /// Key to pick the person (`patient-a`, …).
     pub key: String,
     /// Their openid under the merchant's appid.
@@ -45,21 +43,15 @@ pub struct SandboxPerson {
     pub masked: MaskedIdentity,
 }
 
-impl std::fmt::Display for SandboxPerson {
+impl std::fmt::Debug for SandboxIdentity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "SandboxPerson(key={}, openid={}, masked={:?})",
+            "SandboxIdentity(key={}, openid={}, masked={:?})",
             self.key,
-            crate::sdk::credential(&self.openid),
+            wxface_core::redact::redacted_text(&self.openid),
             self.masked
         )
-    }
-}
-
-impl std::fmt::Debug for SandboxPerson {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(self, f)
     }
 }
 
@@ -81,7 +73,7 @@ impl Drop for Reference {
 
 /// A running sandbox (a local WeChat Pay). Stops when closed.
 #[derive(uniffi::Object)]
-pub struct TestSandbox {
+pub struct Sandbox {
     inner: Mutex<Option<sbx::Sandbox>>,
     url: String,
     creds: sbx::Credentials,
@@ -94,13 +86,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 fn io_error(what: &str) -> WxfaceError {
-    WxfaceError::Config {
-        code: "config".into(),
-        reason: format!("configuration: {what}"),
-    }
+    wxface_core::Error::config(what).into()
 }
 
-impl TestSandbox {
+impl Sandbox {
     fn sandbox(&self) -> MutexGuard<'_, Option<sbx::Sandbox>> {
         lock(&self.inner)
     }
@@ -142,7 +131,7 @@ impl TestSandbox {
 }
 
 #[uniffi::export]
-impl TestSandbox {
+impl Sandbox {
     /// Start a sandbox on a free loopback port with a fresh key set.
     ///
     /// # Errors
@@ -154,7 +143,7 @@ impl TestSandbox {
     ) -> Result<Self, WxfaceError> {
         let mut config = sbx::SandboxConfig::default();
         if let Some(p) = padding {
-            config.padding = p.into();
+            config.padding = p;
         }
         if let Some(t) = authinfo_ttl_secs {
             config.authinfo_ttl_secs = t;
@@ -235,7 +224,7 @@ impl TestSandbox {
     pub fn decryptor(&self, padding: Option<Padding>) -> Result<Arc<Decryptor>, WxfaceError> {
         Decryptor::from_pem(
             self.creds.merchant_key_pem.clone(),
-            Some(padding.unwrap_or_else(|| self.creds.padding.into())),
+            Some(padding.unwrap_or(self.creds.padding)),
         )
         .map(Arc::new)
     }
@@ -294,14 +283,14 @@ impl TestSandbox {
         self.creds.sub_merchant_key_pem.clone()
     }
 
-    /// The test persons.
-    pub fn persons(&self) -> Vec<SandboxPerson> {
+    /// The test identities.
+    pub fn identities(&self) -> Vec<SandboxIdentity> {
         self.sandbox()
             .as_ref()
             .map(|s| {
                 s.identities()
                     .iter()
-                    .map(|p| SandboxPerson {
+                    .map(|p| SandboxIdentity {
                         key: p.key.clone(),
                         openid: p.openid.clone(),
                         masked: p.masked().into(),
@@ -341,7 +330,7 @@ impl TestSandbox {
             c.sdk_version = version(&v)?;
         }
         Ok(Arc::new(EmulatedFaceSdk {
-            inner: sbx::EmulatedSdk::new(c)?,
+            inner: sbx::EmulatedFaceSdk::new(c)?,
         }))
     }
 
@@ -381,7 +370,7 @@ impl From<EmulatedOutcome> for sbx::Outcome {
 /// quit call after recognition since 1.20).
 #[derive(Debug, uniffi::Object)]
 pub struct EmulatedFaceSdk {
-    inner: sbx::EmulatedSdk,
+    inner: sbx::EmulatedFaceSdk,
 }
 
 #[uniffi::export]

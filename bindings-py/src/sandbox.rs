@@ -504,21 +504,10 @@ impl PySandboxIdentity {
     }
 }
 
-/// A fault endpoint or kind by its serde name or one of the short names
-/// of `inject`'s documentation.
+/// A fault endpoint or kind by the sandbox's own (serde) name, the one
+/// table of fault names every test kit uses (docs/sandbox.md).
 fn fault_arg<T: serde::de::DeserializeOwned>(py: Python<'_>, field: &str, s: &str) -> PyResult<T> {
-    let name = match s.to_ascii_lowercase().replace('-', "_").as_str() {
-        "v2" => "authinfo".to_owned(),
-        "v3" => "users".to_owned(),
-        "*" => "any".to_owned(),
-        "500" => "system_error".to_owned(),
-        "503" => "service_unavailable".to_owned(),
-        "429" => "rate_limited".to_owned(),
-        "malformed" => "malformed_body".to_owned(),
-        "drop" => "drop_connection".to_owned(),
-        other => other.to_owned(),
-    };
-    serde_json::from_value(serde_json::Value::String(name)).map_err(|_| {
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|_| {
         invalid(
             py,
             field,
@@ -545,11 +534,12 @@ pub struct PyFaults {
 impl PyFaults {
     /// Add a rule: `kind` on `endpoint` (`"authinfo"`, `"users"`,
     /// `"certificates"`, `"any"`) for the next `count` calls, or on each call
-    /// with `probability` (seeded by `seed`, reproducible). Kinds: `"500"`
-    /// (`system_error`), `"503"` (`service_unavailable`, unsigned), `"429"`
-    /// (`rate_limited`), `"malformed"`, `"bad_signature"`,
-    /// `"stale_timestamp"`, `"drop"` (connection closed), `"latency"`
-    /// (answer normally after `latency` seconds).
+    /// with `probability` (seeded by `seed`, reproducible). Kinds, by the
+    /// sandbox's own names (docs/sandbox.md): `"system_error"` (500),
+    /// `"service_unavailable"` (503, unsigned), `"rate_limited"` (429),
+    /// `"malformed_body"`, `"bad_signature"`, `"stale_timestamp"`,
+    /// `"drop_connection"`, `"latency"` (answer normally after `latency`
+    /// seconds).
     ///
     /// # Errors
     /// `InvalidInputError` for an unknown endpoint or kind, a probability

@@ -31,7 +31,7 @@ def test_fixtures_in_a_his_suite(pytester):
             face_sid = wxface_kiosk.consented_face_sid(wxface_client)
             who = wxface_client.fetch_real_name(face_sid)
             assert who == wxface_sandbox.identities[0].real_name
-            wxface_sandbox.faults.inject("users", "500", count=5)
+            wxface_sandbox.faults.inject("users", "system_error", count=5)
 
         def test_faults_do_not_leak_between_tests(wxface_sandbox, wxface_client):
             assert wxface_sandbox.faults.rules() == []

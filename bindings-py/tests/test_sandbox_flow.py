@@ -256,7 +256,7 @@ def test_provider_mode_keeps_the_identity_for_the_hospital_key(wxface_sandbox):
 def test_500_is_retried_then_succeeds(wxface_sandbox, wxface_client):
     face_sid = wxface_sandbox.kiosk().consented_face_sid(wxface_client)
     fired = wxface_sandbox.faults.fired
-    wxface_sandbox.faults.inject("users", "500", count=2)
+    wxface_sandbox.faults.inject("users", "system_error", count=2)
     before = wxface_client.stats()
     assert wxface_client.fetch_real_name(face_sid)
     after = wxface_client.stats()
@@ -278,11 +278,11 @@ def test_persistent_500_is_a_retryable_backend_error(wxface_sandbox, wxface_clie
 def test_503_and_429(wxface_sandbox):
     client = wxface_sandbox.client(max_retries=0)
     face_sid = wxface_sandbox.kiosk().consented_face_sid(client)
-    wxface_sandbox.faults.inject("users", "503")
+    wxface_sandbox.faults.inject("users", "service_unavailable")
     with pytest.raises(wxface.BackendError) as e:
         client.query_user(face_sid)
     assert e.value.status == 503
-    wxface_sandbox.faults.inject("users", "429")
+    wxface_sandbox.faults.inject("users", "rate_limited")
     with pytest.raises(wxface.BackendError) as e:
         client.query_user(face_sid)
     assert e.value.status == 429 and e.value.retryable
@@ -304,7 +304,7 @@ def test_signature_faults_are_never_retried(wxface_sandbox, wxface_client, kind,
 
 def test_malformed_answer(wxface_sandbox, wxface_client):
     face_sid = wxface_sandbox.kiosk().consented_face_sid(wxface_client)
-    wxface_sandbox.faults.inject("users", "malformed")
+    wxface_sandbox.faults.inject("users", "malformed_body")
     with pytest.raises(wxface.MalformedError) as e:
         wxface_client.query_user(face_sid)
     assert e.value.code == "malformed"
@@ -313,7 +313,7 @@ def test_malformed_answer(wxface_sandbox, wxface_client):
 def test_dropped_connection_is_a_transport_error(wxface_sandbox):
     client = wxface_sandbox.client(max_retries=0)
     face_sid = wxface_sandbox.kiosk().consented_face_sid(client)
-    wxface_sandbox.faults.inject("users", "drop")
+    wxface_sandbox.faults.inject("users", "drop_connection")
     with pytest.raises(wxface.TransportError) as e:
         client.query_user(face_sid)
     assert e.value.code == "transport" and e.value.transport_kind == "interrupted"
@@ -345,13 +345,13 @@ def test_authinfo_faults(wxface_sandbox, wxface_client):
 def test_fault_controls(wxface_sandbox):
     f = wxface_sandbox.faults
     f.inject("any", "latency", latency=0.01)
-    f.inject("users", "429", probability=0.5, seed=7)
+    f.inject("users", "rate_limited", probability=0.5, seed=7)
     assert f.rules() == [("any", "latency"), ("users", "rate_limited")]
     assert "rate_limited" in repr(f)
     f.clear()
     assert f.rules() == []
     with pytest.raises(wxface.InvalidInputError):
-        f.inject("nowhere", "500")
+        f.inject("nowhere", "system_error")
     with pytest.raises(wxface.InvalidInputError):
         f.inject("users", "teapot")
     with pytest.raises(wxface.InvalidInputError):

@@ -15,6 +15,7 @@ use crate::error::{named_enum, Error, Result};
 
 /// `credential_type` of the real-name answer (1-11), with unknown codes kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum CredentialType {
     /// 1 身份证 resident identity card.
     IdCard,

@@ -27,6 +27,7 @@ use crate::error::Result;
 /// RSA encryption padding of the real-name fields. Chosen explicitly: the core
 /// never tries one and silently falls back to the other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Padding {
     /// PKCS#1 v1.5 (`RSA/ECB/PKCS1Padding`), as the spec's sample. Default.
     #[default]

@@ -151,6 +151,7 @@ impl FlowConfig {
 
 /// A step of the flow, for progress displays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Step {
     /// `initWxpayface`.
     Initialising,
@@ -187,6 +188,7 @@ named_enum!(Step, "step", {
 /// How a step ended, in [`Action::StepFinished`]. See the module docs for
 /// which status a step gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum StepStatus {
     /// The step's request succeeded.
     Ok,

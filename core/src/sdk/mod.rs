@@ -96,6 +96,7 @@ impl FromStr for SdkVersion {
 
 /// The five commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Cmd {
     /// `initWxpayface`
     Init,

@@ -162,6 +162,7 @@ pub struct InitRequest {
 /// always sends the field explicitly, so the default decides only what a
 /// hand-written request means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum FaceAuthType {
     /// `FACE_AUTH`: real-name authentication (returns `face_sid`).
     #[default]

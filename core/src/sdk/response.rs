@@ -184,6 +184,7 @@ pub fn sdk_error_json(return_code: &str, return_msg: &str, err_code: Option<&str
 
 /// What an SDK error means for the flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum SdkErrorClass {
     /// The user cancelled on the SDK screen (`USER_CANCEL`).
     UserCancel,

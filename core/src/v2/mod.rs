@@ -18,6 +18,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use md5::{Digest, Md5};
 use quick_xml::events::Event;
 use quick_xml::Reader;
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -39,13 +40,16 @@ pub const MAX_XML_BYTES: usize = 64 * 1024;
 /// Most fields accepted in one document.
 pub const MAX_FIELDS: usize = 64;
 
-/// `sign_type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+/// `sign_type` (its serde form is the wire value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum SignType {
     /// `MD5` (the protocol's default).
     #[default]
+    #[serde(rename = "MD5")]
     Md5,
     /// `HMAC-SHA256`.
+    #[serde(rename = "HMAC-SHA256")]
     HmacSha256,
 }
 
@@ -432,8 +436,11 @@ fn insert(fields: &mut Fields, name: String, value: String) -> Result<()> {
     Ok(())
 }
 
-/// A `get_wxpayface_authinfo` request, before signing.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A `get_wxpayface_authinfo` request, before signing. Deserializable from
+/// its snake_case fields (absent ones default: empty, `None`, `MD5`), for
+/// bindings that take it as a record; [`AuthinfoRequest::build`] checks it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
 pub struct AuthinfoRequest {
     /// `store_id` (≤ 32, required).
     pub store_id: String,

@@ -33,6 +33,7 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 
 /// What the query asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum InfoType {
     /// `ASK_REAL_NAME`: encrypted name and credential number.
     AskRealName,

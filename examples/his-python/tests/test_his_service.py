@@ -176,12 +176,12 @@ def test_unknown_face_sid_answers_wechats_code(http):
 
 def test_wechat_outage_is_retried_then_reported(http, sandbox):
     person = sandbox.identities[2]
-    sandbox.faults.inject("users", "500", count=2)
+    sandbox.faults.inject("users", "system_error", count=2)
     assert kiosk_visit(http, sandbox, person)["identity"] == person.real_name.masked()
     # Again, WeChat Pay down for good: the HIS answers 502 with WeChat's
     # code, and the kiosk's flow fails with that BackendError.
     kiosk = sandbox.kiosk(person=person.key)
-    sandbox.faults.inject("users", "500", count=10)
+    sandbox.faults.inject("users", "system_error", count=10)
     log = []
     out = kiosk.verify(his_merchant(client_post(http), log, already_verified=False))
     assert out.kind == "failed" and out.step == "fetching_real_name"
@@ -229,7 +229,7 @@ def test_logs_contain_nothing_personal(his, http, sandbox, caplog):
             rawdata,
         ]
     # An error path logs too.
-    sandbox.faults.inject("users", "500", count=10)
+    sandbox.faults.inject("users", "system_error", count=10)
     http.post("/kiosk/real-name", json={"face_sid": rec.face_sid, "device_id": "LOG-X"})
     text = caplog.text
     assert "registered" in text and "patient P" in text

@@ -38,7 +38,7 @@ val WxfaceException.reason: String
     }
 
 /** Whether the same call may be repeated unchanged. */
-val WxfaceException.isRetryable: Boolean
+val WxfaceException.retryable: Boolean
     get() = when (this) {
         is WxfaceException.InvalidInput -> this.retryable
         is WxfaceException.SdkVersion -> this.retryable
@@ -52,6 +52,23 @@ val WxfaceException.isRetryable: Boolean
         is WxfaceException.Config -> this.retryable
         is WxfaceException.Transport -> this.retryable
         is WxfaceException.Internal -> this.retryable
+    }
+
+/** The kind of this error (`invalid_input`, `sdk`, `transport`, …): one per variant. */
+val WxfaceException.kind: String
+    get() = when (this) {
+        is WxfaceException.InvalidInput -> "invalid_input"
+        is WxfaceException.SdkVersion -> "sdk_version"
+        is WxfaceException.Sdk -> "sdk"
+        is WxfaceException.Backend -> "backend"
+        is WxfaceException.Malformed -> "malformed"
+        is WxfaceException.Signature -> "signature"
+        is WxfaceException.Decryption -> "decryption"
+        is WxfaceException.Expired -> "expired"
+        is WxfaceException.State -> "state"
+        is WxfaceException.Config -> "config"
+        is WxfaceException.Transport -> "transport"
+        is WxfaceException.Internal -> "internal"
     }
 
 /** The catalogue's codes (docs/errors.md); `errorCodes()` is the Rust list. */

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import wxface.model.*
 
 class ErrorsTest {
     @Test
@@ -31,13 +32,13 @@ class ErrorsTest {
         assertEquals(listOf("sdk_version", "quit_face_auth", "1.20", "1.19"), listOf(version.code, version.field, version.required, version.target))
 
         val sdk = assertThrows<WxfaceException.Sdk> {
-            parseSdkReply(SdkCmd.GET_AUTH, """{"return_code":"ERROR","return_msg":"用户拒绝授权","err_code":"ACTION_ON_USER_QUERY_CANCEL"}""")
+            parseSdkReply(Cmd.GET_AUTH, """{"return_code":"ERROR","return_msg":"用户拒绝授权","err_code":"ACTION_ON_USER_QUERY_CANCEL"}""")
         }
         assertEquals("ACTION_ON_USER_QUERY_CANCEL", sdk.errCode)
         assertEquals(SdkErrorClass.CONSENT_REFUSED, classifySdkError(sdk))
         assertEquals(null, classifySdkError(invalid))
 
-        val malformed = assertThrows<WxfaceException.Malformed> { parseSdkReply(SdkCmd.INIT, "[1]") }
+        val malformed = assertThrows<WxfaceException.Malformed> { parseSdkReply(Cmd.INIT, "[1]") }
         assertEquals("malformed", malformed.code)
 
         val config = assertThrows<WxfaceException.Config> {
@@ -52,17 +53,17 @@ class ErrorsTest {
 
     @Test
     fun weChatErrorsAndTransportFailures() {
-        TestSandbox().use { sandbox ->
+        Sandbox().use { sandbox ->
             sandbox.merchantClientBuilder().build().use { client ->
                 val e = assertThrows<WxfaceException.Backend> { client.queryUser("no-such-face-sid", InfoType.ASK_REAL_NAME) }
                 assertEquals("backend", e.code)
                 assertEquals(404u.toUShort(), e.status)
-                assertEquals("NOT_FOUND", e.backendCode)
-                assertFalse(e.isRetryable)
+                assertEquals("NOT_FOUND", e.wechatCode)
+                assertFalse(e.retryable)
             }
         }
         val port = ServerSocket(0).use { it.localPort }
-        val dead = TestSandbox().use { sandbox ->
+        val dead = Sandbox().use { sandbox ->
             sandbox.merchantClientBuilder().baseUrl("http://127.0.0.1:$port").connectTimeoutMs(2000u).build()
         }
         dead.use { client ->
@@ -70,15 +71,15 @@ class ErrorsTest {
                 client.getAuthinfo(AuthinfoParams(rawdata = "RAW", deviceId = "E-01"))
             }
             assertEquals("transport", t.code)
-            assertEquals("connect", t.kind)
-            assertTrue(t.isRetryable)
+            assertEquals("connect", t.transportKind)
+            assertTrue(t.retryable)
             assertFalse(t.message.contains("RAW"))
         }
     }
 
     @Test
     fun aBuilderIsUsedOnce() {
-        TestSandbox().use { sandbox ->
+        Sandbox().use { sandbox ->
             val builder = sandbox.merchantClientBuilder()
             builder.build().close()
             assertEquals("config", assertThrows<WxfaceException> { builder.build() }.code)
@@ -92,7 +93,16 @@ class ErrorsTest {
         assertEquals("sdk", e.code)
         assertEquals("CALL_FAILED", e.returnCode)
         assertEquals(SdkErrorClass.OTHER, classifySdkError(e))
-        assertEquals("backend", merchantServerFailed("FAIL", "no").code)
+        val failed = merchantServerFailed("FAIL", "no")
+        assertEquals("backend", failed.code)
+        assertEquals("FAIL", failed.wechatCode)
+        val unreachable = merchantServerUnreachable("no route", "connect")
+        assertEquals("transport", unreachable.code)
+        assertEquals("transport", unreachable.kind)
+        assertEquals("sdk", e.kind)
+        assertEquals("signature", WxfaceException.Signature("signature_mismatch", "x", false).kind)
+        assertEquals("connect", unreachable.transportKind)
+        assertTrue(unreachable.retryable)
         assertEquals("Sdk", WxfaceErrorCodes.variantOf("sdk"))
         assertEquals("Signature", WxfaceErrorCodes.variantOf("signature_mismatch"))
     }

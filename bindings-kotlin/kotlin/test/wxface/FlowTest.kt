@@ -10,15 +10,16 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
+import wxface.model.*
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FlowTest {
-    private lateinit var sandbox: TestSandbox
+    private lateinit var sandbox: Sandbox
     private lateinit var client: MerchantClient
 
     @BeforeAll
     fun start() {
-        sandbox = TestSandbox()
+        sandbox = Sandbox()
         client = sandbox.merchantClientBuilder().build()
     }
 
@@ -28,33 +29,33 @@ class FlowTest {
         sandbox.close()
     }
 
-    private fun config() = FlowConfig(appid = sandbox.appid(), mchId = sandbox.mchId(), storeId = "STORE-01")
+    private fun config() = KioskConfig(appid = sandbox.appid(), mchId = sandbox.mchId(), storeId = "STORE-01")
 
     /** Feed `event`, then answer every request until the machine waits for none. */
     private fun drive(
         flow: Flow,
         sdk: EmulatedFaceSdk,
         deviceId: String,
-        event: FlowEvent,
+        event: Event,
         alreadyVerified: Boolean = false,
-    ): List<FlowAction> {
-        val seen = mutableListOf<FlowAction>()
-        var next: FlowEvent? = event
+    ): List<Action> {
+        val seen = mutableListOf<Action>()
+        var next: Event? = event
         while (next != null) {
             flow.handle(now(), next)
             next = null
             for (a in flow.drainActions()) {
                 seen += a
                 next = when (a) {
-                    is FlowAction.CallSdk -> FlowEvent.SdkAnswer(a.id, sdk.call(a.json))
-                    is FlowAction.FetchAuthinfo -> {
+                    is Action.CallSdk -> Event.SdkAnswer(a.id, sdk.call(a.json))
+                    is Action.FetchAuthinfo -> {
                         val params = AuthinfoParams(rawdata = a.rawdata, deviceId = deviceId)
                         if (a.refresh) client.invalidateAuthinfo(params)
                         val g = client.getAuthinfo(params)
-                        FlowEvent.Authinfo(a.id, g.authinfo, g.expiresAt)
+                        Event.Authinfo(a.id, g.authinfo, g.expiresAt.toULong())
                     }
-                    is FlowAction.CheckVerified -> FlowEvent.VerifiedChecked(a.id, alreadyVerified)
-                    is FlowAction.FetchRealName -> FlowEvent.RealName(a.id, client.realName(a.faceSid).masked())
+                    is Action.CheckVerified -> Event.VerifiedChecked(a.id, alreadyVerified)
+                    is Action.FetchRealName -> Event.RealName(a.id, client.realName(a.faceSid).masked())
                     else -> next
                 }
             }
@@ -67,28 +68,29 @@ class FlowTest {
         val flow = Flow(config())
         val emu = sandbox.emulatedSdk("FT-01")
         assertEquals("uninitialised", flow.stateName())
-        val init = drive(flow, emu, "FT-01", FlowEvent.Start)
-        assertEquals(FlowAction.Ready, init.last())
+        val init = drive(flow, emu, "FT-01", Event.Start)
+        assertEquals(Action.Ready, init.last())
+        assertEquals(Action.StepStarted(stepName(Step.INITIALISING)), init.first())
         assertEquals("ready", flow.stateName())
 
-        val run = drive(flow, emu, "FT-01", FlowEvent.Begin)
-        val done = run.last() as FlowAction.Done
+        val run = drive(flow, emu, "FT-01", Event.Begin)
+        val done = run.last() as Action.Done
         val outcome = done.outcome as Outcome.Verified
-        assertEquals(sandbox.persons().first().masked, outcome.identity)
-        val cmds = run.filterIsInstance<FlowAction.CallSdk>().map { it.cmd }
-        assertEquals(listOf(SdkCmd.GET_RAWDATA, SdkCmd.GET_FACE_CODE, SdkCmd.GET_AUTH), cmds)
+        assertEquals(sandbox.identities().first().masked, outcome.identity)
+        val cmds = run.filterIsInstance<Action.CallSdk>().map { sdkCmdFromName(it.cmd) }
+        assertEquals(listOf(Cmd.GET_RAWDATA, Cmd.GET_FACE_CODE, Cmd.GET_AUTH), cmds)
         assertFalse(flow.inProgress())
         assertTrue(flow.authinfoExpiresAt()!! > now())
 
         // The second patient reuses the cached authinfo: no rawdata, no fetch.
-        val second = drive(flow, emu, "FT-01", FlowEvent.Begin, alreadyVerified = true)
-        assertTrue((second.last() as FlowAction.Done).outcome is Outcome.AlreadyVerified)
-        assertFalse(second.any { it is FlowAction.FetchAuthinfo })
-        val quit = second.filterIsInstance<FlowAction.CallSdk>().last()
+        val second = drive(flow, emu, "FT-01", Event.Begin, alreadyVerified = true)
+        assertTrue((second.last() as Action.Done).outcome is Outcome.AlreadyVerified)
+        assertFalse(second.any { it is Action.FetchAuthinfo })
+        val quit = second.filterIsInstance<Action.CallSdk>().last()
         assertTrue(quit.json.contains("\"quit_face_auth\":\"1\""))
 
-        val end = drive(flow, emu, "FT-01", FlowEvent.Shutdown)
-        assertEquals(FlowAction.Released, end.last())
+        val end = drive(flow, emu, "FT-01", Event.Shutdown)
+        assertEquals(Action.Released(error = null), end.last())
         assertEquals("released", flow.stateName())
         flow.close()
         emu.close()
@@ -97,26 +99,27 @@ class FlowTest {
     @Test
     fun eventsThatDoNotFitAreRefusedAndChangeNothing() {
         val flow = Flow(config())
-        val e = assertThrows<WxfaceException.State> { flow.handle(now(), FlowEvent.Begin) }
+        val e = assertThrows<WxfaceException.State> { flow.handle(now(), Event.Begin) }
         assertEquals("state", e.code)
         assertEquals("uninitialised", e.state)
         assertEquals("begin", e.event)
 
-        flow.handle(now(), FlowEvent.Start)
-        val call = flow.drainActions().filterIsInstance<FlowAction.CallSdk>().single()
+        flow.handle(now(), Event.Start)
+        val call = flow.drainActions().filterIsInstance<Action.CallSdk>().single()
         assertEquals(call.id, flow.pending())
         // An answer with another id is refused.
         assertThrows<WxfaceException.State> {
-            flow.handle(now(), FlowEvent.SdkAnswer(call.id + 1u, """{"return_code":"SUCCESS"}"""))
+            flow.handle(now(), Event.SdkAnswer(call.id + 1u, """{"return_code":"SUCCESS"}"""))
         }
         assertEquals("expect_init", flow.stateName())
         assertNull(flow.pollAction())
-        assertEquals("invalid_input", assertThrows<WxfaceException> { flow.handle(-1, FlowEvent.Cancel) }.code)
+        assertEquals("invalid_input", assertThrows<WxfaceException> { flow.handle(-1, Event.Cancel) }.code)
         // A failed init call is an outcome, and the machine can start again.
-        flow.handle(now(), FlowEvent.SdkCallFailed(call.id, sdkCallFailed("no service")))
-        val failed = (flow.drainActions().last() as FlowAction.Done).outcome as Outcome.Failed
-        assertEquals(Step.INITIALISING, failed.step)
-        assertEquals("CALL_FAILED", (failed.error as WxfaceException.Sdk).returnCode)
+        flow.handle(now(), Event.SdkCallFailed(call.id, sdkCallFailed("no service").toFailure()))
+        val failed = (flow.drainActions().last() as Action.Done).outcome as Outcome.Failed
+        assertEquals(Step.INITIALISING, stepFromName(failed.step))
+        assertEquals("CALL_FAILED", (failed.error.toException() as WxfaceException.Sdk).returnCode)
+        assertEquals("initWxpayface", failed.error.cmd)
         assertEquals("uninitialised", flow.stateName())
         flow.close()
     }
@@ -125,32 +128,32 @@ class FlowTest {
     fun toStringHidesAuthinfoRequestJsonAndRawdata() {
         val authinfo = "AUTHINFO-SECRET-1234567890"
         val flow = Flow(config())
-        flow.handle(now(), FlowEvent.Start)
-        val init = flow.drainActions().filterIsInstance<FlowAction.CallSdk>().single()
-        flow.handle(now(), FlowEvent.SdkAnswer(init.id, """{"return_code":"SUCCESS","return_msg":"OK"}"""))
+        flow.handle(now(), Event.Start)
+        val init = flow.drainActions().filterIsInstance<Action.CallSdk>().single()
+        flow.handle(now(), Event.SdkAnswer(init.id, """{"return_code":"SUCCESS","return_msg":"OK"}"""))
         flow.drainActions()
-        flow.handle(now(), FlowEvent.Begin)
-        val raw = flow.drainActions().filterIsInstance<FlowAction.CallSdk>().single()
-        flow.handle(now(), FlowEvent.SdkAnswer(raw.id, """{"return_code":"SUCCESS","rawdata":"RAWDATA-SECRET"}"""))
-        val fetch = flow.drainActions().filterIsInstance<FlowAction.FetchAuthinfo>().single()
+        flow.handle(now(), Event.Begin)
+        val raw = flow.drainActions().filterIsInstance<Action.CallSdk>().single()
+        flow.handle(now(), Event.SdkAnswer(raw.id, """{"return_code":"SUCCESS","rawdata":"RAWDATA-SECRET"}"""))
+        val fetch = flow.drainActions().filterIsInstance<Action.FetchAuthinfo>().single()
         assertFalse(fetch.toString().contains("RAWDATA-SECRET"), fetch.toString())
-        val event = FlowEvent.Authinfo(fetch.id, authinfo, now() + 3600)
+        val event = Event.Authinfo(fetch.id, authinfo, (now() + 3600).toULong())
         assertFalse(event.toString().contains(authinfo), event.toString())
         flow.handle(now(), event)
-        val faceCode = flow.drainActions().filterIsInstance<FlowAction.CallSdk>().single()
+        val faceCode = flow.drainActions().filterIsInstance<Action.CallSdk>().single()
         assertTrue(faceCode.json.contains(authinfo))
         assertFalse(faceCode.toString().contains(authinfo), faceCode.toString())
         val req = FaceCodeRequest(appid = "wx1", mchId = "1", storeId = "S", authinfo = authinfo, faceAuthtype = FaceAuthType.FACE_AUTH)
         assertFalse(req.toString().contains(authinfo))
         assertFalse(SdkRequest.GetFaceCode(req).toString().contains(authinfo))
         assertFalse(AuthinfoGrant(authinfo, 1).toString().contains(authinfo))
-        assertFalse(FaceCodeReply(faceCode = "FC-SECRET").toString().contains("FC-SECRET"))
-        assertFalse(SdkReply.Rawdata("RAWDATA-SECRET").toString().contains("RAWDATA-SECRET"))
+        assertFalse(SdkReply(faceCode = "FC-SECRET").toString().contains("FC-SECRET"))
+        assertFalse(SdkReply(rawdata = "RAWDATA-SECRET").toString().contains("RAWDATA-SECRET"))
         assertFalse(AuthinfoParams(rawdata = "RAWDATA-SECRET", deviceId = "D").toString().contains("RAWDATA-SECRET"))
-        val proxy = SdkProxy(ip = "10.0.0.1", port = "8080", user = "u", passwd = "pw-SECRET")
+        val proxy = Proxy(ip = "10.0.0.1", port = "8080", user = "u", passwd = "pw-SECRET")
         assertFalse(proxy.toString().contains("pw-SECRET"))
-        assertFalse(config().copy(init = InitRequest(proxy = proxy)).toString().contains("pw-SECRET"))
-        flow.handle(now(), FlowEvent.Cancel)
+        assertFalse(config().copy(init = InitSettings(proxy = proxy)).toString().contains("pw-SECRET"))
+        flow.handle(now(), Event.Cancel)
         flow.close()
     }
 
@@ -163,5 +166,8 @@ class FlowTest {
         assertEquals("invalid_input", assertThrows<WxfaceException> { Flow(config().copy(sdkVersion = "one")) }.code)
         assertEquals("invalid_input", assertThrows<WxfaceException> { Flow(config().copy(appid = "")) }.code)
         assertEquals("recognising", stepName(Step.RECOGNISING))
+        assertEquals(StepStatus.CANCELLED, stepStatusFromName("cancelled"))
+        assertEquals("invalid_input", assertThrows<WxfaceException> { stepFromName("Recognising") }.code)
+        assertEquals("verified", outcomeName(Outcome.Verified(Recognised("sid"), MaskedIdentity("张*三", 1, "110***********1234"))))
     }
 }

@@ -10,15 +10,16 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
+import wxface.model.*
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HttpBackendTest {
-    private lateinit var sandbox: TestSandbox
+    private lateinit var sandbox: Sandbox
     private lateinit var server: String
 
     @BeforeAll
     fun start() {
-        sandbox = TestSandbox()
+        sandbox = Sandbox()
         server = sandbox.referenceServerUrl()
     }
 
@@ -30,7 +31,7 @@ class HttpBackendTest {
     private fun kiosk(deviceId: String, backend: MerchantBackend): Pair<Kiosk, EmulatedFaceSdk> {
         val emu = sandbox.emulatedSdk(deviceId)
         val kiosk = Kiosk(
-            FlowConfig(appid = sandbox.appid(), mchId = sandbox.mchId(), storeId = "STORE-01"),
+            KioskConfig(appid = sandbox.appid(), mchId = sandbox.mchId(), storeId = "STORE-01"),
             deviceId,
             EmulatorFaceSdk(emu),
             backend,
@@ -42,7 +43,7 @@ class HttpBackendTest {
     @Test
     fun verifiedThenAlreadyVerifiedThenRefreshed() {
         val (kiosk, emu) = kiosk("HB-01", httpMerchantBackend(server, timeoutMs = 10_000u))
-        val person = sandbox.persons()[2]
+        val person = sandbox.identities()[2]
         emu.setPerson(person.key)
         val first = kiosk.verify()
         assertTrue(first is Outcome.Verified, "$first")
@@ -52,7 +53,7 @@ class HttpBackendTest {
         assertTrue(second is Outcome.AlreadyVerified, "$second")
         // Every authinfo expires: the kiosk asks with refresh and recovers.
         sandbox.expireAuthinfos()
-        emu.setPerson(sandbox.persons()[3].key)
+        emu.setPerson(sandbox.identities()[3].key)
         val third = kiosk.verify()
         assertTrue(third is Outcome.Verified, "$third")
         kiosk.shutdown()
@@ -62,12 +63,12 @@ class HttpBackendTest {
 
     @Test
     fun seededRegistryAndRefusal() {
-        val person = sandbox.persons()[4]
+        val person = sandbox.identities()[4]
         sandbox.registerVerified(person.openid, "P-SEEDED")
         val (kiosk, emu) = kiosk("HB-02", httpMerchantBackend(server, headers = mapOf("X-Kiosk-Token" to "t0ken")))
         emu.setPerson(person.key)
         assertTrue(kiosk.verify() is Outcome.AlreadyVerified)
-        emu.setPerson(sandbox.persons()[0].key)
+        emu.setPerson(sandbox.identities()[0].key)
         emu.pushOutcome(EmulatedOutcome.REFUSE)
         assertTrue(kiosk.verify() is Outcome.ConsentRefused)
         kiosk.shutdown()
@@ -82,8 +83,10 @@ class HttpBackendTest {
         val outcome = kiosk.verify()
         assertTrue(outcome is Outcome.Failed, "$outcome")
         outcome as Outcome.Failed
-        assertEquals(Step.FETCHING_AUTHINFO, outcome.step)
-        assertEquals("backend", outcome.error.code)
+        assertEquals(Step.FETCHING_AUTHINFO, stepFromName(outcome.step))
+        assertEquals("transport", outcome.error.code)
+        assertEquals("connect", outcome.error.transportKind)
+        assertTrue(outcome.error.retryable)
         kiosk.shutdown()
         kiosk.close()
         emu.close()

@@ -13,16 +13,17 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
+import wxface.model.*
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KioskTest {
-    private lateinit var sandbox: TestSandbox
+    private lateinit var sandbox: Sandbox
     private lateinit var client: MerchantClient
     private val devices = java.util.concurrent.atomic.AtomicInteger()
 
     @BeforeAll
     fun start() {
-        sandbox = TestSandbox()
+        sandbox = Sandbox()
         client = sandbox.merchantClientBuilder().build()
     }
 
@@ -33,7 +34,7 @@ class KioskTest {
         sandbox.close()
     }
 
-    private fun config() = FlowConfig(appid = sandbox.appid(), mchId = sandbox.mchId(), storeId = "STORE-01")
+    private fun config() = KioskConfig(appid = sandbox.appid(), mchId = sandbox.mchId(), storeId = "STORE-01")
 
     private inner class Rig(verified: Set<String> = emptySet(), sdkVersion: String? = null) : AutoCloseable {
         val deviceId = "KT-KIOSK-%02d".format(devices.incrementAndGet())
@@ -59,18 +60,18 @@ class KioskTest {
     }
 
     private class Recorder : VerifyListener {
-        val events: MutableList<ProgressEvent> = Collections.synchronizedList(mutableListOf())
-        override fun onProgress(event: ProgressEvent) {
+        val events: MutableList<Progress> = Collections.synchronizedList(mutableListOf())
+        override fun onProgress(event: Progress) {
             events.add(event)
         }
-        fun snapshot(): List<ProgressEvent> = synchronized(events) { events.toList() }
-        fun started(): List<Step> = snapshot().filterIsInstance<ProgressEvent.StepStarted>().map { it.step }
+        fun snapshot(): List<Progress> = synchronized(events) { events.toList() }
+        fun started(): List<Step> = snapshot().filterIsInstance<Progress.StepStarted>().map { stepFromName(it.step) }
     }
 
     @Test
     fun everyPersonIsVerifiedWithMaskedIdentityOnly() {
         Rig().use { r ->
-            for (person in sandbox.persons()) {
+            for (person in sandbox.identities()) {
                 r.emu.setPerson(person.key)
                 val outcome = r.kiosk.verify()
                 assertTrue(outcome is Outcome.Verified, "${person.key}: $outcome")
@@ -98,7 +99,7 @@ class KioskTest {
             val real = r.backend.realNames.single()
             assertEquals("测试患者甲", real.exposeName())
             assertEquals(18, real.exposeCredentialId().length)
-            assertTrue(isValidResidentId(real.exposeCredentialId()))
+            assertTrue(isResidentId(real.exposeCredentialId()))
             assertEquals(CredentialType.IdCard, real.credentialType())
             assertEquals("测***甲", outcome.identity.name)
             assertEquals(real.maskedCredentialId(), outcome.identity.credentialId)
@@ -119,15 +120,15 @@ class KioskTest {
                 ),
                 rec.started(),
             )
-            val finished = rec.events.last() as ProgressEvent.Finished
+            val finished = rec.events.last() as Progress.Finished
             assertEquals("verified", finished.outcome)
-            assertTrue(rec.events.filterIsInstance<ProgressEvent.StepFinished>().all { it.status == StepStatus.OK })
+            assertTrue(rec.events.filterIsInstance<Progress.StepFinished>().all { stepStatusFromName(it.status) == StepStatus.OK && it.error == null })
         }
     }
 
     @Test
     fun alreadyVerifiedQuitsTheSdk() {
-        val who = sandbox.persons().first()
+        val who = sandbox.identities().first()
         Rig(verified = setOf(who.openid)).use { r ->
             r.emu.setPerson(who.key)
             val rec = Recorder()
@@ -139,7 +140,7 @@ class KioskTest {
             // getWxpayAuth(quit) was sent: the emulator accepts the next recognition.
             assertEquals("getWxpayAuth", r.sdk.commands.last())
             assertTrue(r.backend.realNames.isEmpty())
-            r.emu.setPerson(sandbox.persons()[1].key)
+            r.emu.setPerson(sandbox.identities()[1].key)
             assertTrue(r.kiosk.verify() is Outcome.Verified)
         }
     }
@@ -184,7 +185,7 @@ class KioskTest {
             canceller.join()
             assertEquals(Outcome.Cancelled, outcome)
             assertTrue(handle.isCancelled())
-            assertTrue(rec.events.any { it is ProgressEvent.CancelRequested })
+            assertTrue(rec.events.any { it is Progress.CancelRequested })
             // The SDK was told to quit, so the next patient works.
             r.emu.setLatencyMs(0u)
             assertTrue(r.kiosk.verify() is Outcome.Verified)
@@ -216,8 +217,8 @@ class KioskTest {
             val outcome = r.kiosk.verify()
             assertTrue(outcome is Outcome.Failed, "$outcome")
             outcome as Outcome.Failed
-            assertEquals(Step.READING_RAWDATA, outcome.step)
-            val e = outcome.error as WxfaceException.Sdk
+            assertEquals(Step.READING_RAWDATA, stepFromName(outcome.step))
+            val e = outcome.error.toException() as WxfaceException.Sdk
             assertEquals("CALL_FAILED", e.returnCode)
             assertEquals("sdk", e.code)
 
@@ -225,7 +226,7 @@ class KioskTest {
             r.sdk.failNext = IllegalStateException("patient 110101199003071234")
             val other = r.kiosk.verify() as Outcome.Failed
             assertEquals("sdk", other.error.code)
-            assertTrue(other.error.reason.contains("IllegalStateException"), other.error.reason)
+            assertTrue(other.error.message.contains("IllegalStateException"), other.error.message)
             assertFalse(other.error.toString().contains("110101"))
             assertTrue(r.kiosk.verify() is Outcome.Verified)
         }
@@ -238,11 +239,24 @@ class KioskTest {
             val outcome = r.kiosk.verify()
             assertTrue(outcome is Outcome.Failed, "$outcome")
             outcome as Outcome.Failed
-            assertEquals(Step.FETCHING_REAL_NAME, outcome.step)
-            val e = outcome.error as WxfaceException.Backend
-            assertEquals("SYSTEM_ERROR", e.backendCode)
+            assertEquals(Step.FETCHING_REAL_NAME, stepFromName(outcome.step))
+            val e = outcome.error.toException() as WxfaceException.Backend
+            assertEquals("SYSTEM_ERROR", e.wechatCode)
             assertEquals(500u.toUShort(), e.status)
-            assertTrue(e.isRetryable)
+            assertTrue(e.retryable)
+
+            // A server that could not be reached is a transport failure.
+            r.backend.failRealName = merchantServerUnreachable("no answer in 10 s", "timeout")
+            val t = (r.kiosk.verify() as Outcome.Failed).error.toException() as WxfaceException.Transport
+            assertEquals("timeout", t.transportKind)
+            assertTrue(t.retryable)
+
+            // Anything else thrown is internal, and only its class is kept.
+            r.backend.failRealName = IllegalStateException("patient 110101199003071234")
+            val other = (r.kiosk.verify() as Outcome.Failed).error
+            assertEquals("internal", other.code)
+            assertTrue(other.message.contains("IllegalStateException"), other.message)
+            assertFalse(other.toString().contains("110101"))
         }
     }
 
@@ -261,7 +275,7 @@ class KioskTest {
 
     @Test
     fun olderSdkWithoutTheQuitCall() {
-        val who = sandbox.persons().first()
+        val who = sandbox.identities().first()
         Rig(verified = setOf(who.openid), sdkVersion = "1.16").use { r ->
             r.emu.setPerson(who.key)
             assertTrue(r.kiosk.verify() is Outcome.AlreadyVerified)

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
+import wxface.model.*
 
 private const val NAME = "张三丰"
 
@@ -53,12 +54,12 @@ private class Sweep {
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PersonalDataTest {
-    private lateinit var sandbox: TestSandbox
+    private lateinit var sandbox: Sandbox
     private lateinit var client: MerchantClient
 
     @BeforeAll
     fun start() {
-        sandbox = TestSandbox()
+        sandbox = Sandbox()
         client = sandbox.merchantClientBuilder().build()
     }
 
@@ -68,7 +69,7 @@ class PersonalDataTest {
         sandbox.close()
     }
 
-    private fun config() = FlowConfig(appid = sandbox.appid(), mchId = sandbox.mchId(), storeId = "STORE-01")
+    private fun config() = KioskConfig(appid = sandbox.appid(), mchId = sandbox.mchId(), storeId = "STORE-01")
 
     @Test
     fun theValuesReachTheParsers() {
@@ -80,33 +81,33 @@ class PersonalDataTest {
         )
         assertEquals(ID, Json.parse(json).obj()["openid"])
         val reply = parseSdkReply(
-            SdkCmd.GET_FACE_CODE,
+            Cmd.GET_FACE_CODE,
             Json.write(mapOf("return_code" to "SUCCESS", "return_msg" to "OK", "face_sid" to ID, "openid" to NAME)),
-        ) as SdkReply.FaceCode
-        assertEquals(ID, reply.reply.faceSid)
-        assertEquals(NAME, reply.reply.openid)
+        )
+        assertEquals(ID, reply.faceSid)
+        assertEquals(NAME, reply.openid)
         checkResidentId(ID)
         validateName(NAME)
-        assertTrue(isValidResidentId(ID))
+        assertTrue(isResidentId(ID))
         assertTrue(leaks("x${ID}y") && leaks(NAME) && !leaks("110***********002X"))
     }
 
     @Test
     fun recordsPrintNoCredentialOrIdentifier() {
         val who = Recognised(faceSid = ID, openid = NAME, subOpenid = ID)
-        val reply = FaceCodeReply(faceSid = ID, openid = NAME, subOpenid = ID, faceCode = ID)
+        val reply = SdkReply(faceSid = ID, openid = NAME, subOpenid = ID, faceCode = ID)
         // A masked identity of someone else: the test looks for the values fed.
-        val masked = MaskedIdentity("李*四", CredentialType.IdCard, "110***********1234")
+        val masked = MaskedIdentity("李*四", credentialTypeCode(CredentialType.IdCard), "110***********1234")
         val shown = listOf(
             who,
             reply,
-            SdkReply.FaceCode(reply),
+            SdkReply(rawdata = ID, openid = NAME),
             AuthRequest(authinfo = "A", faceSid = ID),
             SdkRequest.GetAuth(AuthRequest(authinfo = "A", faceSid = ID)),
             FaceCodeRequest("wx1", "1", "S", "A", FaceAuthType.FACE_AUTH, openid = NAME, telephone = ID),
-            FlowAction.FetchRealName(1uL, ID),
-            FlowAction.CheckVerified(2uL, who),
-            FlowAction.Done(Outcome.Verified(who, masked)),
+            Action.FetchRealName(1uL, ID),
+            Action.CheckVerified(2uL, who),
+            Action.Done(Outcome.Verified(who, masked)),
             Outcome.Verified(who, masked),
             Outcome.AlreadyVerified(who),
             Outcome.ConsentRefused(who),
@@ -115,13 +116,13 @@ class PersonalDataTest {
         for (x in shown) {
             assertFalse(leaks(x.toString()), x.toString())
         }
-        assertTrue(Regex("""face_sid=\[redacted, 18 chars]""").containsMatchIn(who.toString()), who.toString())
+        assertTrue(Regex("""face_sid: "\[redacted, 18 chars]"""").containsMatchIn(who.toString()), who.toString())
         // The values stay in the properties.
         assertEquals(ID, who.faceSid)
         assertEquals(NAME, who.openid)
         assertEquals(ID, (shown[3] as AuthRequest).faceSid)
-        assertEquals(ID, (shown[6] as FlowAction.FetchRealName).faceSid)
-        for (p in sandbox.persons()) {
+        assertEquals(ID, (shown[6] as Action.FetchRealName).faceSid)
+        for (p in sandbox.identities()) {
             assertFalse(p.toString().contains(p.openid), p.toString())
         }
     }
@@ -167,9 +168,9 @@ class PersonalDataTest {
             ).map { SdkRequest.GetFaceCode(it) } + listOf(
                 SdkRequest.GetAuth(AuthRequest(authinfo = v, faceSid = "F")),
                 SdkRequest.GetAuth(AuthRequest(authinfo = "A", faceSid = v)),
-                SdkRequest.Init(InitRequest(proxy = SdkProxy(ip = v, port = "1"))),
-                SdkRequest.Init(InitRequest(proxy = SdkProxy(ip = "10.0.0.1", port = v))),
-                SdkRequest.Init(InitRequest(proxy = SdkProxy(ip = "10.0.0.1", port = "1", user = v, passwd = v))),
+                SdkRequest.Init(InitSettings(proxy = Proxy(ip = v, port = "1"))),
+                SdkRequest.Init(InitSettings(proxy = Proxy(ip = "10.0.0.1", port = v))),
+                SdkRequest.Init(InitSettings(proxy = Proxy(ip = "10.0.0.1", port = "1", user = v, passwd = v))),
             )
             for (r in typed) {
                 s.call("sdkRequestJson $r") { sdkRequestJson(r, "1.24", NOW) }
@@ -188,11 +189,11 @@ class PersonalDataTest {
             s.call("checkResidentId") { checkResidentId(bad) }
         }
         val answers = mapOf(
-            SdkCmd.INIT to mapOf(),
-            SdkCmd.GET_RAWDATA to mapOf("rawdata" to "R"),
-            SdkCmd.GET_FACE_CODE to mapOf("face_sid" to "F", "openid" to "o", "sub_openid" to "s", "telephone_used" to "true", "face_code" to "c"),
-            SdkCmd.GET_AUTH to mapOf(),
-            SdkCmd.RELEASE to mapOf(),
+            Cmd.INIT to mapOf(),
+            Cmd.GET_RAWDATA to mapOf("rawdata" to "R"),
+            Cmd.GET_FACE_CODE to mapOf("face_sid" to "F", "openid" to "o", "sub_openid" to "s", "telephone_used" to "true", "face_code" to "c"),
+            Cmd.GET_AUTH to mapOf(),
+            Cmd.RELEASE to mapOf(),
         )
         for ((cmd, fields) in answers) {
             for (ok in listOf("SUCCESS", "ERROR")) {
@@ -215,7 +216,7 @@ class PersonalDataTest {
             for (bad in listOf(
                 c.copy(appid = v), c.copy(mchId = v), c.copy(storeId = v), c.copy(sdkVersion = v), c.copy(subAppid = v),
                 c.copy(subMchId = v), c.copy(screenIndex = v),
-                c.copy(init = InitRequest(proxy = SdkProxy(ip = v, port = v, user = v, passwd = v))),
+                c.copy(init = InitSettings(proxy = Proxy(ip = v, port = v, user = v, passwd = v))),
             )) {
                 s.call("Flow(config)") { Flow(bad).close() }
             }
@@ -224,7 +225,7 @@ class PersonalDataTest {
         // outcome's error is clean), and events with the values for a
         // request it did not make are refused without them.
         var verified = 0
-        for (badAt in listOf<SdkCmd?>(null, SdkCmd.GET_RAWDATA, SdkCmd.GET_FACE_CODE, SdkCmd.GET_AUTH)) {
+        for (badAt in listOf<Cmd?>(null, Cmd.GET_RAWDATA, Cmd.GET_FACE_CODE, Cmd.GET_AUTH)) {
             for (v in if (badAt == null) listOf<Any>("") else VALUES) {
                 val bad = Json.write(mapOf("return_code" to "SUCCESS", "rawdata" to v, "face_sid" to v, "openid" to v, v.toString() to v))
                 val done = driveFlow(s, badAt, bad, v)
@@ -239,17 +240,17 @@ class PersonalDataTest {
             }
         }
         assertTrue(verified >= 1)
-        Flow(config()).use { flow -> s.call("Flow.handle(now)") { flow.handle(NUMBER, FlowEvent.Start); flow.drainActions() } }
+        Flow(config()).use { flow -> s.call("Flow.handle(now)") { flow.handle(NUMBER, Event.Start); flow.drainActions() } }
         assertTrue(s.errors >= 40, "${s.errors} errors")
     }
 
     /** One patient through a fresh flow; the SDK's answer to `badAt` is `bad`. */
-    private fun driveFlow(s: Sweep, badAt: SdkCmd?, bad: String, v: Any): Outcome {
+    private fun driveFlow(s: Sweep, badAt: Cmd?, bad: String, v: Any): Outcome {
         val device = "KIOSK-PD-1"
         val emu = sandbox.emulatedSdk(device, null)
         val backend = SandboxBackend(client)
         Flow(config()).use { flow ->
-            var next: FlowEvent? = FlowEvent.Start
+            var next: Event? = Event.Start
             var guard = 0
             while (guard++ < 50) {
                 val event = next ?: break
@@ -258,37 +259,37 @@ class PersonalDataTest {
                 for (a in flow.drainActions()) {
                     // Values for a request the flow did not make.
                     val unasked = (flow.pending() ?: 0uL) + 100uL
-                    s.call("SdkAnswer(unasked)") { flow.handle(NOW, FlowEvent.SdkAnswer(unasked, v.toString())) }
-                    s.call("Authinfo(unasked)") { flow.handle(NOW, FlowEvent.Authinfo(unasked, v.toString(), NOW + 60)) }
+                    s.call("SdkAnswer(unasked)") { flow.handle(NOW, Event.SdkAnswer(unasked, v.toString())) }
+                    s.call("Authinfo(unasked)") { flow.handle(NOW, Event.Authinfo(unasked, v.toString(), (NOW + 60).toULong())) }
                     s.call("RealName(unasked)") {
-                        flow.handle(NOW, FlowEvent.RealName(unasked, MaskedIdentity(v.toString(), CredentialType.IdCard, v.toString())))
+                        flow.handle(NOW, Event.RealName(unasked, MaskedIdentity(v.toString(), 1, v.toString())))
                     }
                     when (a) {
-                        is FlowAction.CallSdk -> {
+                        is Action.CallSdk -> {
                             val answer = emu.call(a.json)
-                            next = FlowEvent.SdkAnswer(a.id, if (a.cmd == badAt) bad else answer)
+                            next = Event.SdkAnswer(a.id, if (sdkCmdFromName(a.cmd) == badAt) bad else answer)
                         }
-                        is FlowAction.FetchAuthinfo -> {
+                        is Action.FetchAuthinfo -> {
                             // The merchant server refuses some rawdata the SDK
                             // answered (control characters): that is a failure too.
                             next = try {
                                 val g = backend.authinfo(a.rawdata, device, a.refresh)
-                                FlowEvent.Authinfo(a.id, g.authinfo, g.expiresAt)
+                                Event.Authinfo(a.id, g.authinfo, g.expiresAt.toULong())
                             } catch (e: WxfaceException) {
                                 assertFalse(leaks(e.toString()), e.toString())
-                                FlowEvent.BackendFailed(a.id, e)
+                                Event.BackendFailed(a.id, e.toFailure())
                             }
                         }
-                        is FlowAction.CheckVerified -> {
+                        is Action.CheckVerified -> {
                             assertFalse(a.toString().contains(a.who.faceSid), a.toString())
-                            next = FlowEvent.VerifiedChecked(a.id, false)
+                            next = Event.VerifiedChecked(a.id, false)
                         }
-                        is FlowAction.FetchRealName -> {
+                        is Action.FetchRealName -> {
                             assertFalse(a.toString().contains(a.faceSid), a.toString())
-                            next = FlowEvent.RealName(a.id, backend.realName(a.faceSid, device))
+                            next = Event.RealName(a.id, backend.realName(a.faceSid, device))
                         }
-                        is FlowAction.Ready -> next = FlowEvent.Begin
-                        is FlowAction.Done -> {
+                        is Action.Ready -> next = Event.Begin
+                        is Action.Done -> {
                             (a.outcome as? Outcome.Verified)?.let { assertFalse(a.toString().contains(it.who.faceSid), a.toString()) }
                             return a.outcome
                         }
@@ -410,7 +411,7 @@ class PersonalDataTest {
                 override fun authinfo(rawdata: String, deviceId: String, refresh: Boolean) = AuthinfoGrant("$NAME $ID", NOW - 1)
             },
             "realName" to object : MerchantBackend by SandboxBackend(client) {
-                override fun realName(faceSid: String, deviceId: String) = MaskedIdentity(NAME, CredentialType.IdCard, ID)
+                override fun realName(faceSid: String, deviceId: String) = MaskedIdentity(NAME, 1, ID)
             },
             "realName throws" to object : MerchantBackend by SandboxBackend(client) {
                 override fun realName(faceSid: String, deviceId: String): MaskedIdentity = throw IllegalStateException("$NAME $ID")

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestFactory
 import org.junit.jupiter.api.TestInstance
+import wxface.model.*
 
 /** The core's one message of every decryption failure (`wxface_core::error::DECRYPTION_FAILED`). */
 const val DECRYPTION_FAILED =
@@ -31,7 +32,7 @@ private val http: HttpClient = HttpClient.newHttpClient()
  * `POST /_sandbox/sign-answer`: [body] signed now by the sandbox with its
  * platform public key, in the JSON form a provider forwards.
  */
-fun signAnswer(sandbox: TestSandbox, body: String, status: Long = 200): Map<String, Any?> {
+fun signAnswer(sandbox: Sandbox, body: String, status: Long = 200): Map<String, Any?> {
     val request = HttpRequest.newBuilder(URI.create(sandbox.url() + "/_sandbox/sign-answer"))
         .header("Content-Type", "application/json")
         .POST(
@@ -57,11 +58,11 @@ fun edited(answer: Map<String, Any?>, edit: (MutableMap<String, Any?>, MutableMa
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ProviderTest {
-    private lateinit var sandbox: TestSandbox
+    private lateinit var sandbox: Sandbox
 
     @BeforeAll
     fun start() {
-        sandbox = TestSandbox()
+        sandbox = Sandbox()
     }
 
     @AfterAll
@@ -140,7 +141,7 @@ class ProviderTest {
                 val e = assertThrows<WxfaceException.Decryption> { receiveBoth(receiver, Json.write(fresh)) }
                 assertEquals("decryption", e.code, "tcId $id")
                 assertEquals(DECRYPTION_FAILED, e.reason, "tcId $id")
-                assertEquals("code=decryption, reason=$DECRYPTION_FAILED", e.message, "tcId $id")
+                assertEquals("code=decryption, reason=$DECRYPTION_FAILED, retryable=false", e.message, "tcId $id")
             }
             code == "signature_mismatch" -> {
                 // The body changed after signing.
@@ -175,7 +176,7 @@ class ProviderTest {
                 val e = assertThrows<WxfaceException.Backend> { receiveBoth(receiver, Json.write(fresh)) }
                 assertEquals("backend", e.code, "tcId $id")
                 assertEquals(403.toUShort(), e.status, "tcId $id")
-                assertEquals("NO_AUTH", e.backendCode, "tcId $id")
+                assertEquals("NO_AUTH", e.wechatCode, "tcId $id")
             }
             else -> error("tcId $id: no rule for result ${tc["result"]} code $code")
         }
@@ -216,7 +217,7 @@ class ProviderTest {
         }
         val emu = sandbox.emulatedSdk("PV-KIOSK-01")
         val kiosk = Kiosk(
-            FlowConfig(
+            KioskConfig(
                 appid = sandbox.appid(),
                 mchId = sandbox.mchId(),
                 storeId = "STORE-01",
@@ -229,7 +230,7 @@ class ProviderTest {
         )
         try {
             kiosk.start()
-            val person = sandbox.persons()[1]
+            val person = sandbox.identities()[1]
             emu.setPerson(person.key)
             val outcome = kiosk.verify()
             assertTrue(outcome is Outcome.Verified, outcome.toString())

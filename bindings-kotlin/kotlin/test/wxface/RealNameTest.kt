@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import wxface.model.*
 
 class RealNameTest {
     @Test
@@ -24,9 +25,9 @@ class RealNameTest {
         val first17 = "11010519491231002"
         val check = gb11643CheckChar(first17)
         assertEquals("X", check)
-        assertTrue(isValidResidentId(first17 + check))
+        assertTrue(isResidentId(first17 + check))
         checkResidentId(first17 + check)
-        assertFalse(isValidResidentId(first17 + "1"))
+        assertFalse(isResidentId(first17 + "1"))
         assertEquals(null, gb11643CheckChar("1234"))
         val e = assertThrows<WxfaceException.InvalidInput> { checkResidentId("11010519491331002X") }
         assertTrue(e.reason.contains("birth date"), e.reason)
@@ -48,11 +49,11 @@ class RealNameTest {
 
     @Test
     fun decryptionThroughTheClientAndAlone() {
-        TestSandbox().use { sandbox ->
+        Sandbox().use { sandbox ->
             val client = sandbox.merchantClientBuilder().build()
             val emu = sandbox.emulatedSdk("RN-01")
             val sdk = EmulatorFaceSdk(emu)
-            val kiosk = Kiosk(FlowConfig(appid = sandbox.appid(), mchId = sandbox.mchId(), storeId = "STORE-01"), "RN-01", sdk, SandboxBackend(client))
+            val kiosk = Kiosk(KioskConfig(appid = sandbox.appid(), mchId = sandbox.mchId(), storeId = "STORE-01"), "RN-01", sdk, SandboxBackend(client))
             kiosk.start()
             emu.setPerson("patient-b")
             val who = (kiosk.verify() as Outcome.Verified).who
@@ -82,7 +83,7 @@ class RealNameTest {
             }
             assertEquals("decryption", wrong.code)
             assertEquals(DECRYPTION_FAILED, wrong.reason)
-            assertEquals("code=decryption, reason=$DECRYPTION_FAILED", wrong.message)
+            assertEquals("code=decryption, reason=$DECRYPTION_FAILED, retryable=false", wrong.message)
 
             val viaQuery = client.queryUser(who.faceSid, InfoType.ASK_UNION_ID)
             assertNotNull(viaQuery.unionId())

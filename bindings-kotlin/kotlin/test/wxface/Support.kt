@@ -4,6 +4,7 @@ package wxface
 
 import java.io.File
 import java.util.concurrent.atomic.AtomicInteger
+import wxface.model.*
 
 /**
  * A Kotlin [FaceSdk] that adapts the emulator, as the Android app adapts

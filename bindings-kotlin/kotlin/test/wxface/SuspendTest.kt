@@ -9,15 +9,16 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import wxface.model.*
 
 class SuspendTest {
     @Test
     fun suspendVariantsAnswerAsTheBlockingOnes() {
-        TestSandbox().use { sandbox ->
+        Sandbox().use { sandbox ->
             sandbox.merchantClientBuilder().build().use { client ->
                 val emu = sandbox.emulatedSdk("SU-01")
                 val kiosk = Kiosk(
-                    FlowConfig(appid = sandbox.appid(), mchId = sandbox.mchId(), storeId = "STORE-01"),
+                    KioskConfig(appid = sandbox.appid(), mchId = sandbox.mchId(), storeId = "STORE-01"),
                     "SU-01",
                     EmulatorFaceSdk(emu),
                     SandboxBackend(client),
@@ -34,8 +35,8 @@ class SuspendTest {
                     assertTrue("Wechatpay-Signature" in signed.headers())
                     assertTrue(signed.body().contains(requireNotNull(user.unionId())))
                     // Concurrent authinfo requests for one device share one answer.
-                    val raw = parseSdkReply(SdkCmd.GET_RAWDATA, emu.call(sdkRequestJson(SdkRequest.GetRawdata, "1.24", now())))
-                    val params = AuthinfoParams(rawdata = (raw as SdkReply.Rawdata).rawdata, deviceId = "SU-01")
+                    val raw = parseSdkReply(Cmd.GET_RAWDATA, emu.call(sdkRequestJson(SdkRequest.GetRawdata, "1.24", now())))
+                    val params = AuthinfoParams(rawdata = requireNotNull(raw.rawdata), deviceId = "SU-01")
                     client.invalidateAuthinfo(params)
                     val before = client.stats().httpRequests
                     val grants = (1..4).map { async { client.getAuthinfoAsync(params) } }.awaitAll()
@@ -45,7 +46,7 @@ class SuspendTest {
                     val e = assertThrows<WxfaceException.Backend> {
                         runBlocking { client.realNameAsync("no-such-face-sid") }
                     }
-                    assertEquals("NOT_FOUND", e.backendCode)
+                    assertEquals("NOT_FOUND", e.wechatCode)
                 }
                 kiosk.shutdown()
                 kiosk.close()
