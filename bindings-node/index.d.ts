@@ -3,7 +3,9 @@
 // Everything the native addon exports is declared in native.d.ts, which
 // napi-rs generates from the Rust source; the error classes in
 // lib/errors.d.ts, generated from the core's error catalogue; this file adds
-// the kiosk conveniences of the JS wrapper (index.js).
+// the core's records that the addon passes as plain objects (their Rust side
+// is serde, so napi-rs cannot declare them) and the kiosk conveniences of the
+// JS wrapper (index.js).
 
 export * from './native'
 export * from './lib/errors'
@@ -22,8 +24,124 @@ import type {
   MaskedIdentity
 } from './native'
 
+// ---------------------------------------------------------------- records
+
+// The core's serde records the native functions take and return, in
+// camelCase; native.d.ts names them.
+declare module './native' {
+  /**
+   * A verified answer of the identity query (`MerchantClient.queryUser`,
+   * `v3.handleUsersResponse`): a plain object, absent fields left out.
+   */
+  interface FaceUser {
+    /** The user's openid under the merchant's appid. */
+    openid?: string
+    /** The user's openid under `sub_appid`. */
+    subOpenid?: string
+    /** The union id (`ASK_UNIONID`). */
+    unionId?: string
+    /** The encrypted identity (`ASK_REAL_NAME`), for `Decryptor.decryptRealName`. */
+    realName?: EncryptedRealName
+  }
+
+  /**
+   * What the merchant server passes for one authinfo: the kiosk API's
+   * authinfo request (`POST /kiosk/authinfo`) in camelCase.
+   */
+  interface AuthinfoParamsInit {
+    /** `rawdata` from the kiosk's face SDK. */
+    rawdata: string
+    /** The kiosk's device id (≤ 32). */
+    deviceId: string
+    /** The face SDK reported the previous authinfo expired: drop the cached one first. */
+    refresh?: boolean
+    /** The store; default: the configured one. */
+    storeId?: string
+    /** The store's name; default: the configured one. */
+    storeName?: string
+    /** `attach`, passed through to WeChat: a string as is, another JSON value as its JSON text. */
+    attach?: string | number | boolean | object
+  }
+
+  namespace sdk {
+    /** `getWxpayfaceCode` fields. */
+    interface FaceCodeRequestInit {
+      appid: string
+      mchId: string
+      /** Provider mode. */
+      subAppid?: string
+      /** Provider mode. */
+      subMchId?: string
+      storeId: string
+      /** SDK 1.24+. */
+      openid?: string
+      /** Pre-fills the phone number. */
+      telephone?: string
+      /** Default `FACE_AUTH`. */
+      faceAuthtype?: 'FACE_AUTH' | 'FACEPAY'
+      /** From the merchant server. */
+      authinfo: string
+      /** SDK 1.18+; `"1"` is the main screen. */
+      screenIndex?: string
+      /** SDK 1.23+. */
+      disableKeyboard?: boolean
+      /** SDK 1.16+. */
+      token?: boolean
+    }
+
+    /** `getWxpayAuth` fields. */
+    interface AuthRequestInit {
+      authinfo: string
+      /** From `getWxpayfaceCode`. */
+      faceSid: string
+      /** `true`: `quit_face_auth = "1"` (the user is already verified; SDK 1.20+). */
+      quit?: boolean
+    }
+
+    /** A successful SDK answer: the command and what it carried (absent fields left out). */
+    interface SdkReply {
+      /** The command answered. */
+      cmd: string
+      /** `getWxpayfaceRawdata`. */
+      rawdata?: string
+      /** `getWxpayfaceCode` (FACE_AUTH). */
+      faceSid?: string
+      /** `getWxpayfaceCode` (FACEPAY). */
+      faceCode?: string
+      /** `getWxpayfaceCode`, sometimes. */
+      openid?: string
+      /** `getWxpayfaceCode`, provider mode. */
+      subOpenid?: string
+      /** Whether the pre-filled phone number was used. */
+      telephoneUsed?: boolean
+    }
+  }
+
+  namespace v2 {
+    /** The fields of a `get_wxpayface_authinfo` request. */
+    interface AuthinfoRequestInit {
+      storeId: string
+      storeName: string
+      deviceId: string
+      /** A JSON string. */
+      attach?: string
+      /** From the face SDK. */
+      rawdata: string
+      appid: string
+      /** The provider's in provider mode. */
+      mchId: string
+      subAppid?: string
+      subMchId?: string
+      /** `"MD5"` (default) or `"HMAC-SHA256"`. */
+      signType?: 'MD5' | 'HMAC-SHA256'
+    }
+  }
+}
+
+// ------------------------------------------------------------------ flow
+
 /** Who the face SDK recognised (no personal data). */
-export interface RecognisedUser {
+export interface Recognised {
   /** `face_sid`: the identity query credential. */
   faceSid: string
   /** `openid`, when the SDK returned one. */
@@ -31,6 +149,14 @@ export interface RecognisedUser {
   /** `sub_openid`, when the SDK returned one. */
   subOpenid?: string
 }
+
+/** A step of the flow, for progress displays. */
+export type Step =
+  | 'initialising' | 'reading_rawdata' | 'fetching_authinfo' | 'recognising' | 'checking_verified'
+  | 'asking_consent' | 'quitting' | 'fetching_real_name' | 'releasing'
+
+/** How a step finished. */
+export type StepStatus = 'ok' | 'error' | 'cancelled'
 
 /** The error table of the wrapper: the generated module `lib/errors.js`. */
 export declare const errors: typeof import('./lib/errors')
@@ -49,7 +175,7 @@ export interface KioskBackend {
   /** `refresh`: the face SDK reported the previous authinfo expired (271382020); bypass any cache. */
   authinfo (request: { rawdata: string, deviceId: string, refresh: boolean }): KioskAuthinfo | Promise<KioskAuthinfo>
   /** Default: nobody is verified yet. */
-  isVerified? (who: RecognisedUser): boolean | Promise<boolean>
+  isVerified? (who: Recognised): boolean | Promise<boolean>
   /** Must return a masked identity (a kiosk never handles full values). */
   realName (request: { faceSid: string, deviceId: string }): MaskedIdentity | Promise<MaskedIdentity>
 }
@@ -63,14 +189,10 @@ export type KioskOptions = Omit<KioskConfig, 'merchantUrl'> & (
 /** A progress event of one verification (no personal data). */
 export interface KioskProgress {
   type: 'step_started' | 'step_finished' | 'cancel_requested' | 'finished'
-  /**
-   * The step (`initialising`, `reading_rawdata`, `fetching_authinfo`,
-   * `recognising`, `checking_verified`, `asking_consent`, `quitting`,
-   * `fetching_real_name`, `releasing`).
-   */
-  step?: string
-  /** How a step ended: `ok`, `error` or `cancelled`. */
-  status?: 'ok' | 'error' | 'cancelled'
+  /** The step (`step_started`, `step_finished`). */
+  step?: Step
+  /** How a step ended (`step_finished`). */
+  status?: StepStatus
   /** What ended a step, when something failed. */
   error?: WxfaceError
   /** How long the step (or the whole verification) took, milliseconds. */
@@ -86,20 +208,20 @@ export interface VerifyOptions {
    * thrown value ends the verification as `failed` with an `InternalError`
    * (a thrown `WxfaceError` keeps its class) whose `cause` is that value.
    */
-  isAlreadyVerified?: (who: RecognisedUser) => boolean | Promise<boolean>
+  isAlreadyVerified?: (who: Recognised) => boolean | Promise<boolean>
   /** Progress of the steps (no personal data). */
   onProgress?: (event: KioskProgress) => void
   /** Cancels the verification. */
   signal?: AbortSignal
 }
 
-/** How one verification ended. */
-export type VerifyOutcome =
-  | ({ kind: 'verified', identity: MaskedIdentity } & RecognisedUser)
-  | ({ kind: 'already_verified' } & RecognisedUser)
-  | ({ kind: 'consent_refused' } & RecognisedUser)
+/** How a patient's flow (one verification) ended. */
+export type Outcome =
+  | ({ kind: 'verified', identity: MaskedIdentity } & Recognised)
+  | ({ kind: 'already_verified' } & Recognised)
+  | ({ kind: 'consent_refused' } & Recognised)
   | { kind: 'cancelled' }
-  | { kind: 'failed', step: string, error: WxfaceError }
+  | { kind: 'failed', step: Step, error: WxfaceError }
 
 /**
  * The kiosk driver: one face SDK, one merchant server, one patient at a
@@ -111,7 +233,7 @@ export declare class Kiosk {
   /** `initWxpayface`. Rejects with `SdkError` or `StateError`. */
   start (): Promise<void>
   /** Verify one patient; a failure is an outcome, not a rejection. */
-  verify (options?: VerifyOptions): Promise<VerifyOutcome>
+  verify (options?: VerifyOptions): Promise<Outcome>
   /** Cancel the verification in progress; whether there was one. */
   cancel (): boolean
   /** `releaseWxpayface`. */

@@ -19,10 +19,10 @@ function defineInspect (cls, fn) {
   })
 }
 
-// An Identity shows its masked form only; the full values need exposeName()
+// A RealName shows its masked form only; the full values need exposeName()
 // and exposeCredentialId().
-defineInspect(native.Identity, function (depth, options, inspect) {
-  return `Identity ${(inspect || util.inspect)(this.masked(), options)}`
+defineInspect(native.RealName, function (depth, options, inspect) {
+  return `RealName ${(inspect || util.inspect)(this.masked(), options)}`
 })
 // Objects holding keys print their redacted description; a forwarded answer
 // and an encrypted identity print their shape only (no header value, no body,

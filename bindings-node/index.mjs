@@ -13,7 +13,7 @@ export const {
   // merchant side
   Decryptor,
   EncryptedRealName,
-  Identity,
+  RealName,
   credentialTypeLabel,
   maskName,
   maskCredentialId,

@@ -48,7 +48,7 @@ export declare class Decryptor {
    * verified answer's `EncryptedRealName` (a `FaceUser` without
    * `realName` included: was `ASK_REAL_NAME` granted?).
    */
-  decryptRealName(verified: FaceUser | EncryptedRealName): Promise<Identity>
+  decryptRealName(verified: FaceUser | EncryptedRealName): Promise<RealName>
   /** A redacted description. */
   toString(): string
 }
@@ -118,31 +118,6 @@ export declare class FaceSdk {
   static emulator(options: EmulatorOptions): FaceSdk
 }
 
-/** A verified, decrypted identity. */
-export declare class Identity {
-  /** The masked name (`张*三`). */
-  get name(): string
-  /** The masked credential number (`110***********1234`). */
-  get credentialId(): string
-  /** The credential type code (1 = resident ID card, …). */
-  get credentialType(): number
-  /** The credential type as WeChat names it (`身份证`, `护照`, …). */
-  get credentialTypeLabel(): string
-  /** The masked form as a plain object. */
-  masked(): MaskedIdentity
-  /**
-   * The FULL name. Exposes personal data: use only where the hospital
-   * system stores or shows it under its own controls.
-   */
-  exposeName(): string
-  /** The FULL credential number. Exposes personal data, as `exposeName`. */
-  exposeCredentialId(): string
-  /** The masked form (what `JSON.stringify` writes). */
-  toJSON(): MaskedIdentity
-  /** `张*三 (身份证 110***********1234)`. */
-  toString(): string
-}
-
 /**
  * The merchant server's client: `get_wxpayface_authinfo` (cached,
  * single-flight), the APIv3 identity query (verified before parsing) and
@@ -156,7 +131,7 @@ export declare class MerchantClient {
    * `ConfigError` / `InvalidInputError` naming what is missing or wrong
    * (never a secret).
    */
-  constructor(config: MerchantClientConfig)
+  constructor(settings: ClientSettings)
   /** The `appid`. */
   get appid(): string
   /** The `mch_id`. */
@@ -165,7 +140,9 @@ export declare class MerchantClient {
   get isProviderMode(): boolean
   /**
    * An authinfo for a kiosk: from the cache while it is fresh, otherwise
-   * from `get_wxpayface_authinfo`.
+   * from `get_wxpayface_authinfo`. `params` is the kiosk API's authinfo
+   * request in camelCase (what a kiosk posts to `/kiosk/authinfo`):
+   * `refresh: true` drops the cached authinfo first.
    *
    * # Errors
    * Rejects with `InvalidInputError`, `BackendError` (WeChat's code and
@@ -199,12 +176,12 @@ export declare class MerchantClient {
   queryUserSigned(faceSid: string, infoType?: string | undefined | null): Promise<SignedAnswer>
   /**
    * Query `ASK_REAL_NAME` and decrypt the identity, with `decryptor` or
-   * the configured `decryptKeyPem`.
+   * the configured one (`decryptKeyPem`; in direct mode, the merchant key).
    *
    * # Errors
    * As `queryUser`; `DecryptionError`; `ConfigError` without a decryptor.
    */
-  fetchRealName(faceSid: string, decryptor?: Decryptor | undefined | null): Promise<Identity>
+  fetchRealName(faceSid: string, decryptor?: Decryptor | undefined | null): Promise<RealName>
   /**
    * Download the platform certificates now (needs the APIv3 key); returns
    * how many are trusted.
@@ -271,6 +248,31 @@ export declare class NativeKiosk {
   invalidateAuthinfo(): Promise<void>
 }
 
+/** A verified, decrypted identity. */
+export declare class RealName {
+  /** The masked name (`张*三`). */
+  get name(): string
+  /** The masked credential number (`110***********1234`). */
+  get credentialId(): string
+  /** The credential type code (1 = resident ID card, …). */
+  get credentialType(): number
+  /** The credential type as WeChat names it (`身份证`, `护照`, …). */
+  get credentialTypeLabel(): string
+  /** The masked form as a plain object. */
+  masked(): MaskedIdentity
+  /**
+   * The FULL name. Exposes personal data: use only where the hospital
+   * system stores or shows it under its own controls.
+   */
+  exposeName(): string
+  /** The FULL credential number. Exposes personal data, as `exposeName`. */
+  exposeCredentialId(): string
+  /** The masked form (what `JSON.stringify` writes). */
+  toJSON(): MaskedIdentity
+  /** `张*三 (身份证 110***********1234)`. */
+  toString(): string
+}
+
 /**
  * The hospital's end of provider mode (服务商): takes the answer the
  * provider forwards (`MerchantClient.queryUserSigned` on the provider's
@@ -303,7 +305,7 @@ export declare class RealNameReceiver {
    * fields; `DecryptionError` — one code, one fixed message — for every
    * way decryption can fail; `InvalidInputError` for another argument.
    */
-  receive(answer: SignedAnswer | string | Buffer): Promise<Identity>
+  receive(answer: SignedAnswer | string | Buffer): Promise<RealName>
   /** A redacted description. */
   toString(): string
   /** A redacted description. */
@@ -394,18 +396,67 @@ export interface AuthinfoGrant {
   fromCache: boolean
 }
 
-/** What the merchant server passes for one authinfo. */
-export interface AuthinfoParamsInit {
-  /** `rawdata` from the kiosk's face SDK. */
-  rawdata: string
-  /** The kiosk's device id (≤ 32). */
-  deviceId: string
-  /** The store; default: the configured one. */
+/**
+ * The options of a `MerchantClient`: the client's `ClientSettings`
+ * (docs/configuration.md) in camelCase, durations in milliseconds. Keys are
+ * read once, kept in Rust, and never printed.
+ */
+export interface ClientSettings {
+  /** `appid` (in provider mode, the provider's). */
+  appid: string
+  /** `mch_id` (in provider mode, the provider's). */
+  mchId: string
+  /** The v2 API key (signs `get_wxpayface_authinfo`). */
+  v2Key: string
+  /** `"MD5"` (default) or `"HMAC-SHA256"`. */
+  signType?: string
+  /** Serial of the merchant API certificate. */
+  merchantSerialNo: string
+  /** The merchant API certificate's private key (PEM, PKCS#1 or PKCS#8). */
+  merchantKeyPem: string
+  /** WeChat Pay platform public key id (`PUB_KEY_ID_…`). */
+  platformPublicKeyId?: string
+  /** WeChat Pay platform public key (PEM). */
+  platformPublicKeyPem?: string
+  /** WeChat Pay platform certificates (PEM): the option `platform_certificate_pem`. */
+  platformCertificates?: Array<string>
+  /** The APIv3 key (to download platform certificates). */
+  apiv3Key?: string
+  /** Platform certificate serials trusted for the first download. */
+  pinnedPlatformSerials?: Array<string>
+  /** Provider mode: the sub-merchant (hospital) id. */
+  subMchId?: string
+  /**
+   * Provider mode: the sub-merchant certificate serial that encrypts the
+   * real-name fields.
+   */
+  subSerialNo?: string
+  /** Provider mode: the sub-merchant's appid. */
+  subAppid?: string
+  /** Default `store_id` of authinfo requests. */
   storeId?: string
-  /** The store's name; default: the configured one. */
+  /** Default `store_name` of authinfo requests. */
   storeName?: string
-  /** `attach`, a JSON string passed through to WeChat. */
-  attach?: string
+  /**
+   * The private key that decrypts real-name fields (PEM), used by
+   * `fetchRealName()` without an explicit `Decryptor`; in direct mode it
+   * defaults to the merchant key.
+   */
+  decryptKeyPem?: string
+  /** Padding of the real-name fields: `"pkcs1v15"` (default) or `"oaep-sha1"`. */
+  padding?: string
+  /** Base URL of both WeChat Pay hosts (a sandbox). */
+  baseUrl?: string
+  /** Base URL of `payapp.weixin.qq.com`. */
+  payappBaseUrl?: string
+  /** Base URL of `api.mch.weixin.qq.com`. */
+  apimchBaseUrl?: string
+  /** Total timeout of one HTTP request, milliseconds (default 10 000). */
+  timeoutMs?: number
+  /** Connect timeout, milliseconds (default 5 000). */
+  connectTimeoutMs?: number
+  /** Retries after a retryable failure (default 2, at most 10). */
+  maxRetries?: number
 }
 
 /** Counters since the client was built. */
@@ -465,18 +516,6 @@ export interface EmulatorSettings {
   person?: string
   /** Recognition latency, milliseconds. */
   latencyMs?: number
-}
-
-/** A verified answer of the identity query. */
-export interface FaceUser {
-  /** The user's openid under the merchant's appid. */
-  openid?: string
-  /** The user's openid under `sub_appid`. */
-  subOpenid?: string
-  /** The union id (`ASK_UNIONID`). */
-  unionId?: string
-  /** The encrypted identity (`ASK_REAL_NAME`), for `Decryptor.decryptRealName`. */
-  realName?: EncryptedRealName
 }
 
 /** A request ready to send (with `fetch` or any HTTP client). */
@@ -588,67 +627,6 @@ export interface MaskedIdentity {
 /** Mask a name as the kiosk shows it (`张小三` → `张*三`). */
 export declare function maskName(name: string): string
 
-/**
- * Configuration of a `MerchantClient`. Keys are read once, kept in Rust,
- * and never printed.
- */
-export interface MerchantClientConfig {
-  /** `appid` (in provider mode, the provider's). */
-  appid: string
-  /** `mch_id` (in provider mode, the provider's). */
-  mchId: string
-  /** The v2 API key (signs `get_wxpayface_authinfo`). */
-  v2Key: string
-  /** `"MD5"` (default) or `"HMAC-SHA256"`. */
-  signType?: string
-  /** Serial of the merchant API certificate. */
-  merchantSerialNo: string
-  /** The merchant API certificate's private key (PEM, PKCS#1 or PKCS#8). */
-  merchantKeyPem: string
-  /** WeChat Pay platform public key id (`PUB_KEY_ID_…`). */
-  platformPublicKeyId?: string
-  /** WeChat Pay platform public key (PEM). */
-  platformPublicKeyPem?: string
-  /** WeChat Pay platform certificates (PEM). */
-  platformCertificates?: Array<string>
-  /** The APIv3 key (to download platform certificates). */
-  apiv3Key?: string
-  /** Platform certificate serials trusted for the first download. */
-  pinnedPlatformSerials?: Array<string>
-  /** Provider mode: the sub-merchant (hospital) id. */
-  subMchId?: string
-  /**
-   * Provider mode: the sub-merchant certificate serial that encrypts the
-   * real-name fields.
-   */
-  subSerialNo?: string
-  /** Provider mode: the sub-merchant's appid. */
-  subAppid?: string
-  /** Default `store_id` of authinfo requests. */
-  storeId?: string
-  /** Default `store_name` of authinfo requests. */
-  storeName?: string
-  /**
-   * The private key that decrypts real-name fields (PEM); used by
-   * `fetchRealName()` without an explicit `Decryptor`.
-   */
-  decryptKeyPem?: string
-  /** Padding of that key: `"pkcs1v15"` (default) or `"oaep-sha1"`. */
-  padding?: string
-  /** Base URL of both WeChat Pay hosts (a sandbox). */
-  baseUrl?: string
-  /** Base URL of `payapp.weixin.qq.com`. */
-  payappBaseUrl?: string
-  /** Base URL of `api.mch.weixin.qq.com`. */
-  apimchBaseUrl?: string
-  /** Total timeout of one HTTP request, milliseconds (default 10 000). */
-  timeoutMs?: number
-  /** Connect timeout, milliseconds (default 5 000). */
-  connectTimeoutMs?: number
-  /** Retries after a retryable failure (default 2, at most 10). */
-  maxRetries?: number
-}
-
 /** Hooks of one verification (wrapped by `lib/kiosk.js`). */
 export interface NativeVerifyHooks {
   /**
@@ -724,13 +702,13 @@ export declare namespace dev {
      * A `MerchantClient` configuration for the sandbox merchant (sandbox
      * keys, generated at start; never real ones).
      */
-    merchantConfig(): MerchantClientConfig
+    merchantConfig(): ClientSettings
     /**
      * A `MerchantClient` configuration for the sandbox provider (服务商):
      * the sandbox merchant with its sub-merchant (`subMchId`, `subSerialNo`,
      * `subAppid`), and no decryption key — the provider cannot decrypt.
      */
-    providerConfig(): MerchantClientConfig
+    providerConfig(): ClientSettings
     /**
      * `RealNameReceiver` options for the sandbox's hospital in provider
      * mode: the sub-merchant's private key and the platform public key.
@@ -759,21 +737,13 @@ export declare namespace dev {
 
 export declare namespace sdk {
   /**
-   * `getWxpayAuth` request JSON: ask consent, or quit (`quit: true`).
+   * `getWxpayAuth` request JSON: ask consent, or quit (`quit: true`). The
+   * request is the core's record in camelCase (`sdk.AuthRequestInit`).
    *
    * # Errors
    * `InvalidInputError`, `SdkVersionError` (`quit` before SDK 1.20).
    */
-  export function authRequest(request: sdk.AuthRequestInit, options?: sdk.RequestOptions | undefined | null): string
-  /** `getWxpayAuth` fields. */
-  export interface AuthRequestInit {
-    /** `authinfo` */
-    authinfo: string
-    /** `face_sid` from `getWxpayfaceCode`. */
-    faceSid: string
-    /** `true`: `quit_face_auth = "1"` (the user is already verified; SDK 1.20+). */
-    quit?: boolean
-  }
+  export function authRequest(request: AuthRequestInit, options?: RequestOptions | undefined | null): string
   /**
    * What an SDK error means for the flow: `"consent_refused"`,
    * `"user_cancel"`, `"authinfo_expired"`, `"not_initialised"`,
@@ -788,39 +758,13 @@ export declare namespace sdk {
    */
   export function errorResponse(error: sdk.SdkErrorFields): string
   /**
-   * `getWxpayfaceCode` request JSON (`face_authtype` defaults to `FACE_AUTH`).
+   * `getWxpayfaceCode` request JSON (`faceAuthtype` defaults to `FACE_AUTH`).
+   * The request is the core's record in camelCase (`sdk.FaceCodeRequestInit`).
    *
    * # Errors
    * `InvalidInputError`, `SdkVersionError`.
    */
-  export function faceCodeRequest(request: sdk.FaceCodeRequestInit, options?: sdk.RequestOptions | undefined | null): string
-  /** `getWxpayfaceCode` fields. */
-  export interface FaceCodeRequestInit {
-    /** `appid` */
-    appid: string
-    /** `mch_id` */
-    mchId: string
-    /** `sub_appid` (provider mode). */
-    subAppid?: string
-    /** `sub_mch_id` (provider mode). */
-    subMchId?: string
-    /** `store_id` */
-    storeId: string
-    /** `openid` (SDK 1.24+). */
-    openid?: string
-    /** `telephone`: pre-fills the phone number. */
-    telephone?: string
-    /** `face_authtype`: `"FACE_AUTH"` (default) or `"FACEPAY"`. */
-    faceAuthtype?: string
-    /** `authinfo` from the merchant server. */
-    authinfo: string
-    /** `screen_index` (SDK 1.18+), `"1"` is the main screen. */
-    screenIndex?: string
-    /** `disable_keyboard` (SDK 1.23+). */
-    disableKeyboard?: boolean
-    /** `token` (SDK 1.16+). */
-    token?: boolean
-  }
+  export function faceCodeRequest(request: FaceCodeRequestInit, options?: RequestOptions | undefined | null): string
   /**
    * `initWxpayface` request JSON.
    *
@@ -854,13 +798,14 @@ export declare namespace sdk {
    */
   export function parseRequest(json: string | Buffer): sdk.ParsedRequest
   /**
-   * Parse the SDK's answer to `cmd` (e.g. `"getWxpayfaceCode"`).
+   * Parse the SDK's answer to `cmd` (e.g. `"getWxpayfaceCode"`): the core's
+   * [`model::SdkReply`] in camelCase, with `cmd` (`sdk.SdkReply`).
    *
    * # Errors
    * `SdkError` when `return_code` is not `SUCCESS`; `MalformedError` for a
    * broken answer; `InvalidInputError` for an unknown command.
    */
-  export function parseResponse(cmd: string, json: string | Buffer): sdk.SdkReply
+  export function parseResponse(cmd: string, json: string | Buffer): SdkReply
   /** The HTTP proxy of `initWxpayface`. */
   export interface ProxyInit {
     /** `ip` */
@@ -898,23 +843,6 @@ export declare namespace sdk {
     /** `err_code` */
     errCode?: string
   }
-  /** A successful SDK answer. */
-  export interface SdkReply {
-    /** The command answered. */
-    cmd: string
-    /** `rawdata` (`getWxpayfaceRawdata`). */
-    rawdata?: string
-    /** `face_sid` (`getWxpayfaceCode`, FACE_AUTH). */
-    faceSid?: string
-    /** `openid`, when returned. */
-    openid?: string
-    /** `sub_openid`, when returned. */
-    subOpenid?: string
-    /** `telephone_used`, when returned. */
-    telephoneUsed?: boolean
-    /** `face_code` (FACEPAY answers). */
-    faceCode?: string
-  }
 }
 
 export declare namespace v2 {
@@ -933,35 +861,13 @@ export declare namespace v2 {
     toJSON(): string
   }
   /**
-   * The signed `POST /face/get_wxpayface_authinfo` request.
+   * The signed `POST /face/get_wxpayface_authinfo` request. The request is
+   * the core's [`v2::AuthinfoRequest`] in camelCase (`v2.AuthinfoRequestInit`).
    *
    * # Errors
    * `InvalidInputError` naming the field.
    */
-  export function authinfoRequest(request: v2.AuthinfoRequestInit, key: v2.ApiKey, options?: v2.SignOptions | undefined | null): HttpRequest
-  /** The fields of a `get_wxpayface_authinfo` request. */
-  export interface AuthinfoRequestInit {
-    /** `store_id` */
-    storeId: string
-    /** `store_name` */
-    storeName: string
-    /** `device_id` */
-    deviceId: string
-    /** `attach` (a JSON string). */
-    attach?: string
-    /** `rawdata` from the SDK. */
-    rawdata: string
-    /** `appid` */
-    appid: string
-    /** `mch_id` (the provider's in provider mode). */
-    mchId: string
-    /** `sub_appid` */
-    subAppid?: string
-    /** `sub_mch_id` */
-    subMchId?: string
-    /** `"MD5"` (default) or `"HMAC-SHA256"`. */
-    signType?: string
-  }
+  export function authinfoRequest(request: AuthinfoRequestInit, key: ApiKey, options?: SignOptions | undefined | null): HttpRequest
   /** A verified `get_wxpayface_authinfo` answer. */
   export interface AuthinfoResponse {
     /** The SDK call credential. */

@@ -38,6 +38,8 @@ run_rust() {
   cargo fmt --all -- --check
   stage "rust: generated files are current (cargo xtask gen --check)"
   cargo xtask gen --check
+  stage "rust: one model for every binding (cargo xtask measure, ARCHITECTURE.md)"
+  cargo xtask measure
   stage "rust: build (bins and cdylibs that the tests load)"
   cargo build --workspace --exclude wxface-py --exclude wxface-node --exclude wxface-kotlin --exclude wxface-wasm
   stage "rust: clippy"

@@ -25,9 +25,9 @@ use wxface_core::Error;
 use zeroize::Zeroizing;
 
 use crate::error::js;
-use crate::identity::Identity;
+use crate::identity::RealName;
 use crate::runtime;
-use crate::v3::{EncryptedRealName, SignedAnswer};
+use crate::v3::{key_ids, EncryptedRealName, SignedAnswer};
 
 /// Options of a decryptor.
 #[napi(object)]
@@ -134,13 +134,13 @@ impl Decryptor {
     #[napi(
         js_name = "decryptRealName",
         ts_args_type = "verified: FaceUser | EncryptedRealName",
-        ts_return_type = "Promise<Identity>"
+        ts_return_type = "Promise<RealName>"
     )]
     pub fn decrypt_real_name<'env>(
         &self,
         env: &'env Env,
         verified: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'env, Identity>> {
+    ) -> napi::Result<PromiseRaw<'env, RealName>> {
         let enc = match encrypted_of(verified) {
             Ok(enc) => enc,
             Err(e) => return rejected(env, e),
@@ -149,7 +149,7 @@ impl Decryptor {
         runtime::blocking(
             env,
             move || d.decrypt_real_name(&enc),
-            |_, rn| Ok(Identity::new(rn)),
+            |_, rn| Ok(RealName::new(rn)),
         )
     }
 
@@ -205,7 +205,7 @@ fn build_receiver(
     for pem in certs {
         store.add_certificate_pem(provider.as_ref(), &pem)?;
     }
-    let ids: Vec<String> = store.ids().into_iter().map(str::to_owned).collect();
+    let ids = key_ids(&store);
     if ids.is_empty() {
         return Err(Error::config(
             "a platform key is needed: `pubKeyId` with `platformPublicKeyPem`, or `platformCertificatePem`",
@@ -299,13 +299,13 @@ impl RealNameReceiver {
     /// way decryption can fail; `InvalidInputError` for another argument.
     #[napi(
         ts_args_type = "answer: SignedAnswer | string | Buffer",
-        ts_return_type = "Promise<Identity>"
+        ts_return_type = "Promise<RealName>"
     )]
     pub fn receive<'env>(
         &self,
         env: &'env Env,
         answer: Unknown<'_>,
-    ) -> napi::Result<PromiseRaw<'env, Identity>> {
+    ) -> napi::Result<PromiseRaw<'env, RealName>> {
         let forwarded = match forwarded_of(answer) {
             Ok(f) => f,
             Err(e) => return rejected(env, e),
@@ -317,7 +317,7 @@ impl RealNameReceiver {
                 Forwarded::Answer(a) => r.receive(&a),
                 Forwarded::Json(j) => r.receive_json(&j),
             },
-            |_, rn| Ok(Identity::new(rn)),
+            |_, rn| Ok(RealName::new(rn)),
         )
     }
 

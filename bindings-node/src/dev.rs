@@ -16,7 +16,7 @@ use wxface_core::Error;
 use wxface_sandbox::{Credentials, Sandbox, SandboxConfig};
 
 use crate::decrypt::RealNameReceiverOptions;
-use crate::merchant::MerchantClientConfig;
+use crate::merchant::{client_config, ClientSettings};
 use crate::runtime;
 
 /// The store the reference merchant server asks authinfo for.
@@ -42,8 +42,8 @@ pub struct DevServer {
     creds: Credentials,
 }
 
-fn merchant_config(creds: &Credentials, sandbox_url: &str) -> MerchantClientConfig {
-    MerchantClientConfig {
+fn merchant_config(creds: &Credentials, sandbox_url: &str) -> ClientSettings {
+    ClientSettings {
         appid: creds.appid.clone(),
         mch_id: creds.mch_id.clone(),
         v2_key: creds.api_v2_key.clone(),
@@ -57,7 +57,7 @@ fn merchant_config(creds: &Credentials, sandbox_url: &str) -> MerchantClientConf
         decrypt_key_pem: Some(creds.merchant_key_pem.clone()),
         padding: Some(creds.padding.as_str().into()),
         base_url: Some(sandbox_url.into()),
-        ..MerchantClientConfig::default()
+        ..ClientSettings::default()
     }
 }
 
@@ -74,7 +74,7 @@ async fn start(options: DevServerOptions) -> Result<DevServer, Error> {
     let sandbox_url = sandbox.url();
     let cfg = merchant_config(&creds, &sandbox_url);
     let padding: Padding = creds.padding;
-    let client = wxface_client::MerchantClient::new(crate::merchant::build_config(cfg)?)?;
+    let client = wxface_client::MerchantClient::new(client_config(cfg)?)?;
     let decryptor = Decryptor::from_pem(&creds.merchant_key_pem, padding)?;
     let addr = SocketAddr::from(([127, 0, 0, 1], 0));
     let (bound, handle) = server::serve(addr, ServerState::new(client, decryptor))
@@ -142,7 +142,7 @@ impl DevServer {
     /// A `MerchantClient` configuration for the sandbox merchant (sandbox
     /// keys, generated at start; never real ones).
     #[napi(js_name = "merchantConfig")]
-    pub fn merchant_config(&self) -> MerchantClientConfig {
+    pub fn merchant_config(&self) -> ClientSettings {
         merchant_config(&self.creds, &self.sandbox_url)
     }
 
@@ -150,8 +150,8 @@ impl DevServer {
     /// the sandbox merchant with its sub-merchant (`subMchId`, `subSerialNo`,
     /// `subAppid`), and no decryption key — the provider cannot decrypt.
     #[napi(js_name = "providerConfig")]
-    pub fn provider_config(&self) -> MerchantClientConfig {
-        MerchantClientConfig {
+    pub fn provider_config(&self) -> ClientSettings {
+        ClientSettings {
             sub_mch_id: Some(self.creds.sub_mch_id.clone()),
             sub_serial_no: Some(self.creds.sub_merchant_serial.clone()),
             sub_appid: Some(self.creds.sub_appid.clone()),

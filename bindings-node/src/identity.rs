@@ -1,5 +1,5 @@
-//! `Identity`: a decrypted identity that shows only masked values unless
-//! explicitly exposed.
+//! `RealName`: a decrypted identity (the core's [`CoreRealName`]) that shows
+//! only masked values unless explicitly exposed.
 //!
 //! The full name and credential number stay in Rust memory (zeroized when the
 //! object is collected) and cross into JavaScript only through
@@ -9,7 +9,7 @@
 //! the masked form.
 
 use napi_derive::napi;
-use wxface_core::realname::{self as core_realname, CredentialType, RealName};
+use wxface_core::realname::{self as core_realname, CredentialType, RealName as CoreRealName};
 
 /// An identity as a kiosk may see it: masked values only.
 #[napi(object)]
@@ -35,20 +35,20 @@ impl From<&core_realname::MaskedIdentity> for MaskedIdentity {
 
 /// A verified, decrypted identity.
 #[napi]
-pub struct Identity {
-    inner: RealName,
+pub struct RealName {
+    inner: CoreRealName,
 }
 
-impl Identity {
+impl RealName {
     // Made by the merchant side only (feature `merchant`).
     #[cfg_attr(not(feature = "merchant"), allow(dead_code))]
-    pub(crate) fn new(inner: RealName) -> Self {
+    pub(crate) fn new(inner: CoreRealName) -> Self {
         Self { inner }
     }
 }
 
 #[napi]
-impl Identity {
+impl RealName {
     /// The masked name (`张*三`).
     #[napi(getter)]
     pub fn name(&self) -> String {

@@ -56,7 +56,7 @@ pub struct EmulatorOptions {
 enum SdkKind {
     Native,
     #[cfg(feature = "dev")]
-    Emulator(Arc<wxface_sandbox::EmulatedSdk>),
+    Emulator(Arc<wxface_sandbox::EmulatedFaceSdk>),
 }
 
 /// A face SDK: the vendor library (or the project's emulator library)
@@ -176,7 +176,7 @@ impl FaceSdk {
     #[napi(factory)]
     pub fn emulator(env: Env, options: EmulatorOptions) -> napi::Result<Self> {
         emulator_config(options)
-            .and_then(wxface_sandbox::EmulatedSdk::new)
+            .and_then(wxface_sandbox::EmulatedFaceSdk::new)
             .map(|sdk| {
                 let sdk = Arc::new(sdk);
                 Self {
@@ -201,7 +201,7 @@ pub struct EmulatorSettings {
 
 #[cfg(feature = "dev")]
 impl FaceSdk {
-    fn emulated(&self, env: &Env) -> napi::Result<&wxface_sandbox::EmulatedSdk> {
+    fn emulated(&self, env: &Env) -> napi::Result<&wxface_sandbox::EmulatedFaceSdk> {
         match &self.kind {
             SdkKind::Emulator(e) => Ok(e),
             SdkKind::Native => Err(not_emulator(env)),

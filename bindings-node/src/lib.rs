@@ -9,9 +9,9 @@
 //! | [`sdk`] | `sdk.*`: face SDK request builders and response parsers |
 //! | [`v2`] | `v2.*`: `get_wxpayface_authinfo` signing, verification, XML |
 //! | [`v3`] | `v3.*`: APIv3 `Authorization` signing, answer verification, `facemch/users`; `EncryptedRealName` (opaque), `SignedAnswer` |
-//! | [`identity`] | `Identity`: a decrypted identity, masked unless `exposeName()` / `exposeCredentialId()` |
+//! | [`identity`] | `RealName`: a decrypted identity, masked unless `exposeName()` / `exposeCredentialId()` |
 //! | [`decrypt`] | `Decryptor`, `RealNameReceiver`: real-name decryption of verified answers with the hospital's key |
-//! | [`merchant`] | `MerchantClient`: authinfo, identity query (also as the signed answer, for provider mode), real name (merchant server) |
+//! | [`merchant`] | `MerchantClient` (configured by `ClientSettings`): authinfo, identity query (also as the signed answer, for provider mode), real name (merchant server) |
 //! | [`kiosk`] | `FaceSdk`, `CancelToken`, `NativeKiosk` (wrapped as `Kiosk` by `index.js`) |
 //! | [`dev`] | `dev.startDevServer()`: sandbox + reference merchant server (feature `dev`) |
 //!

@@ -1,35 +1,35 @@
 //! `MerchantClient`: the merchant server's client for WeChat Pay's face
 //! real-name endpoints (`wxface-client`), with Promise-based methods.
 //!
-//! The configuration's keys go into Rust at construction and never come back
-//! out: `toString`, `toJSON` and `util.inspect` show ids and serials only.
+//! Its options, `ClientSettings`, are the client's [`CoreSettings`] in
+//! camelCase (docs/configuration.md): each option given is set on the core's
+//! settings, which check it and load the keys. The keys go into Rust at
+//! construction and never come back out: `toString`, `toJSON` and
+//! `util.inspect` show ids and serials only.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use napi::bindgen_prelude::PromiseRaw;
+use napi::bindgen_prelude::{Object, PromiseRaw};
 use napi::Env;
 use napi_derive::napi;
-use wxface_client::{AuthinfoParams, ClientConfig, RetryPolicy};
-use wxface_core::crypto::Padding;
+use wxface_client::{AuthinfoParams, ClientConfig, ClientSettings as CoreSettings, SettingValue};
 use wxface_core::decrypt;
-use wxface_core::v2::ApiKey;
+use wxface_core::kiosk_api::AuthinfoRequest;
 use wxface_core::v3::InfoType;
 use wxface_core::Error;
-use zeroize::Zeroizing;
 
 use crate::decrypt::Decryptor;
 use crate::error::js;
-use crate::identity::Identity;
-use crate::runtime;
-use crate::v2::parse_sign_type;
-use crate::v3::{FaceUser, SignedAnswer};
+use crate::identity::RealName;
+use crate::v3::{face_user, SignedAnswer};
+use crate::{record, runtime};
 
-/// Configuration of a `MerchantClient`. Keys are read once, kept in Rust,
-/// and never printed.
+/// The options of a `MerchantClient`: the client's `ClientSettings`
+/// (docs/configuration.md) in camelCase, durations in milliseconds. Keys are
+/// read once, kept in Rust, and never printed.
 #[napi(object)]
 #[derive(Default)]
-pub struct MerchantClientConfig {
+pub struct ClientSettings {
     /// `appid` (in provider mode, the provider's).
     pub appid: String,
     /// `mch_id` (in provider mode, the provider's).
@@ -46,7 +46,7 @@ pub struct MerchantClientConfig {
     pub platform_public_key_id: Option<String>,
     /// WeChat Pay platform public key (PEM).
     pub platform_public_key_pem: Option<String>,
-    /// WeChat Pay platform certificates (PEM).
+    /// WeChat Pay platform certificates (PEM): the option `platform_certificate_pem`.
     pub platform_certificates: Option<Vec<String>>,
     /// The APIv3 key (to download platform certificates).
     pub apiv3_key: Option<String>,
@@ -63,10 +63,11 @@ pub struct MerchantClientConfig {
     pub store_id: Option<String>,
     /// Default `store_name` of authinfo requests.
     pub store_name: Option<String>,
-    /// The private key that decrypts real-name fields (PEM); used by
-    /// `fetchRealName()` without an explicit `Decryptor`.
+    /// The private key that decrypts real-name fields (PEM), used by
+    /// `fetchRealName()` without an explicit `Decryptor`; in direct mode it
+    /// defaults to the merchant key.
     pub decrypt_key_pem: Option<String>,
-    /// Padding of that key: `"pkcs1v15"` (default) or `"oaep-sha1"`.
+    /// Padding of the real-name fields: `"pkcs1v15"` (default) or `"oaep-sha1"`.
     pub padding: Option<String>,
     /// Base URL of both WeChat Pay hosts (a sandbox).
     pub base_url: Option<String>,
@@ -82,108 +83,64 @@ pub struct MerchantClientConfig {
     pub max_retries: Option<u32>,
 }
 
-pub(crate) fn build_config(c: MerchantClientConfig) -> Result<ClientConfig, Error> {
-    let v2_key = Zeroizing::new(c.v2_key);
-    let mut b = ClientConfig::builder()
-        .appid(c.appid)
-        .mch_id(c.mch_id)
-        .api_key(ApiKey::new(v2_key.as_str())?)
-        .sign_type(parse_sign_type(c.sign_type.as_deref())?)
-        .merchant_key_pem(
-            Zeroizing::new(c.merchant_key_pem).as_str(),
-            c.merchant_serial_no,
-        );
-    match (c.platform_public_key_id, c.platform_public_key_pem) {
-        (Some(id), Some(pem)) => b = b.platform_public_key(id, pem),
-        (None, None) => {}
-        _ => {
-            return Err(Error::config(
-                "`platformPublicKeyId` and `platformPublicKeyPem` go together",
-            ))
+/// The JS options as the core's settings: every option given, set under its
+/// snake_case name (the name the core's errors use); milliseconds as
+/// seconds. Keys move into the settings' values, which wipe them.
+///
+/// # Errors
+/// `InvalidInputError` on an option of the wrong type.
+fn core_settings(c: ClientSettings) -> Result<CoreSettings, Error> {
+    let text = |v: String| Some(SettingValue::Text(v));
+    let opt = |v: Option<String>| v.map(SettingValue::Text);
+    let seconds = |ms: Option<u32>| ms.map(|ms| SettingValue::Number(f64::from(ms) / 1000.0));
+    let options = [
+        ("appid", text(c.appid)),
+        ("mch_id", text(c.mch_id)),
+        ("v2_key", text(c.v2_key)),
+        ("sign_type", opt(c.sign_type)),
+        ("merchant_serial_no", text(c.merchant_serial_no)),
+        ("merchant_key_pem", text(c.merchant_key_pem)),
+        ("platform_public_key_id", opt(c.platform_public_key_id)),
+        ("platform_public_key_pem", opt(c.platform_public_key_pem)),
+        (
+            "platform_certificate_pem",
+            c.platform_certificates.map(SettingValue::List),
+        ),
+        ("apiv3_key", opt(c.apiv3_key)),
+        (
+            "pinned_platform_serials",
+            c.pinned_platform_serials.map(SettingValue::List),
+        ),
+        ("sub_mch_id", opt(c.sub_mch_id)),
+        ("sub_serial_no", opt(c.sub_serial_no)),
+        ("sub_appid", opt(c.sub_appid)),
+        ("store_id", opt(c.store_id)),
+        ("store_name", opt(c.store_name)),
+        ("decrypt_key_pem", opt(c.decrypt_key_pem)),
+        ("padding", opt(c.padding)),
+        ("base_url", opt(c.base_url)),
+        ("payapp_base_url", opt(c.payapp_base_url)),
+        ("apimch_base_url", opt(c.apimch_base_url)),
+        ("timeout", seconds(c.timeout_ms)),
+        ("connect_timeout", seconds(c.connect_timeout_ms)),
+        ("max_retries", c.max_retries.map(SettingValue::from)),
+    ];
+    let mut settings = CoreSettings::default();
+    for (option, value) in options {
+        if let Some(v) = value {
+            settings.set(option, v)?;
         }
     }
-    for pem in c.platform_certificates.unwrap_or_default() {
-        b = b.platform_certificate(pem);
-    }
-    if let Some(k) = c.apiv3_key {
-        b = b.apiv3_key(Zeroizing::new(k).as_str());
-    }
-    if let Some(s) = c.pinned_platform_serials {
-        b = b.pinned_platform_serials(s);
-    }
-    match (c.sub_mch_id, c.sub_serial_no) {
-        (Some(m), Some(s)) => b = b.sub_merchant(m, s),
-        (None, None) => {}
-        _ => {
-            return Err(Error::config(
-                "provider mode needs both `subMchId` and `subSerialNo`",
-            ))
-        }
-    }
-    if let Some(a) = c.sub_appid {
-        b = b.sub_appid(a);
-    }
-    match (c.store_id, c.store_name) {
-        (Some(id), Some(name)) => b = b.store(id, name),
-        (None, None) => {}
-        _ => return Err(Error::config("`storeId` and `storeName` go together")),
-    }
-    if let Some(pem) = c.decrypt_key_pem {
-        let padding = match c.padding.as_deref() {
-            Some(p) => p.parse::<Padding>()?,
-            None => Padding::default(),
-        };
-        b = b.decryptor(decrypt::Decryptor::from_pem(&Zeroizing::new(pem), padding)?);
-    }
-    if let Some(u) = c.base_url {
-        b = b.base_url(u);
-    }
-    if let Some(u) = c.payapp_base_url {
-        b = b.payapp_base_url(u);
-    }
-    if let Some(u) = c.apimch_base_url {
-        b = b.apimch_base_url(u);
-    }
-    if let Some(ms) = c.timeout_ms {
-        b = b.timeout(Duration::from_millis(u64::from(ms)));
-    }
-    if let Some(ms) = c.connect_timeout_ms {
-        b = b.connect_timeout(Duration::from_millis(u64::from(ms)));
-    }
-    if let Some(n) = c.max_retries {
-        b = b.retry_policy(RetryPolicy {
-            max_retries: n,
-            ..RetryPolicy::default()
-        });
-    }
-    b.build()
+    Ok(settings)
 }
 
-/// What the merchant server passes for one authinfo.
-#[napi(object)]
-pub struct AuthinfoParamsInit {
-    /// `rawdata` from the kiosk's face SDK.
-    pub rawdata: String,
-    /// The kiosk's device id (≤ 32).
-    pub device_id: String,
-    /// The store; default: the configured one.
-    pub store_id: Option<String>,
-    /// The store's name; default: the configured one.
-    pub store_name: Option<String>,
-    /// `attach`, a JSON string passed through to WeChat.
-    pub attach: Option<String>,
-}
-
-impl From<AuthinfoParamsInit> for AuthinfoParams {
-    fn from(p: AuthinfoParamsInit) -> Self {
-        Self {
-            rawdata: p.rawdata,
-            store_id: p.store_id,
-            store_name: p.store_name,
-            device_id: p.device_id,
-            attach: p.attach,
-        }
-    }
+/// The client configuration of the JS options, checked and with its keys
+/// loaded (and the decryptor, when there is one).
+///
+/// # Errors
+/// `ConfigError` / `InvalidInputError` naming the option, never a value.
+pub(crate) fn client_config(c: ClientSettings) -> Result<ClientConfig, Error> {
+    core_settings(c)?.build().map(|(config, _)| config)
 }
 
 /// An authinfo for the kiosk's face SDK.
@@ -224,6 +181,16 @@ pub struct MerchantClient {
     inner: wxface_client::MerchantClient,
 }
 
+/// The client's parameters of the kiosk API's authinfo request.
+fn authinfo_params(request: AuthinfoRequest) -> AuthinfoParams {
+    let attach = request.attach_text();
+    let mut params = AuthinfoParams::new(request.rawdata, request.device_id);
+    params.store_id = request.store_id;
+    params.store_name = request.store_name;
+    params.attach = attach;
+    params
+}
+
 fn parse_info_type(s: Option<&str>) -> Result<InfoType, Error> {
     s.unwrap_or("ASK_REAL_NAME").parse()
 }
@@ -236,8 +203,8 @@ impl MerchantClient {
     /// `ConfigError` / `InvalidInputError` naming what is missing or wrong
     /// (never a secret).
     #[napi(constructor)]
-    pub fn new(env: Env, config: MerchantClientConfig) -> napi::Result<Self> {
-        let built = build_config(config).and_then(wxface_client::MerchantClient::new);
+    pub fn new(env: Env, settings: ClientSettings) -> napi::Result<Self> {
+        let built = client_config(settings).and_then(wxface_client::MerchantClient::new);
         built.map(|inner| Self { inner }).map_err(|e| js(&env, e))
     }
 
@@ -260,21 +227,36 @@ impl MerchantClient {
     }
 
     /// An authinfo for a kiosk: from the cache while it is fresh, otherwise
-    /// from `get_wxpayface_authinfo`.
+    /// from `get_wxpayface_authinfo`. `params` is the kiosk API's authinfo
+    /// request in camelCase (what a kiosk posts to `/kiosk/authinfo`):
+    /// `refresh: true` drops the cached authinfo first.
     ///
     /// # Errors
     /// Rejects with `InvalidInputError`, `BackendError` (WeChat's code and
     /// message), `SignatureError`, `MalformedError`, `TransportError`.
-    #[napi(js_name = "getAuthinfo", ts_return_type = "Promise<AuthinfoGrant>")]
+    #[napi(
+        js_name = "getAuthinfo",
+        ts_args_type = "params: AuthinfoParamsInit",
+        ts_return_type = "Promise<AuthinfoGrant>"
+    )]
     pub fn get_authinfo<'env>(
         &self,
         env: &'env Env,
-        params: AuthinfoParamsInit,
+        params: serde_json::Value,
     ) -> napi::Result<PromiseRaw<'env, AuthinfoGrant>> {
         let client = self.inner.clone();
+        let request = record::from_js::<AuthinfoRequest>("params", params);
         runtime::future(
             env,
-            async move { client.get_authinfo(params.into()).await },
+            async move {
+                let request = request?;
+                let refresh = request.refresh;
+                let params = authinfo_params(request);
+                if refresh {
+                    client.invalidate_authinfo(&params);
+                }
+                client.get_authinfo(params).await
+            },
             |_, r| {
                 Ok(AuthinfoGrant {
                     authinfo: r.authinfo,
@@ -290,11 +272,8 @@ impl MerchantClient {
     /// SDK reported it expired. Returns whether one was cached.
     #[napi(js_name = "invalidateAuthinfo")]
     pub fn invalidate_authinfo(&self, device_id: String, store_id: Option<String>) -> bool {
-        let params = AuthinfoParams {
-            device_id,
-            store_id,
-            ..AuthinfoParams::default()
-        };
+        let mut params = AuthinfoParams::new(String::new(), device_id);
+        params.store_id = store_id;
         self.inner.invalidate_authinfo(&params)
     }
 
@@ -310,13 +289,13 @@ impl MerchantClient {
         env: &'env Env,
         face_sid: String,
         info_type: Option<String>,
-    ) -> napi::Result<PromiseRaw<'env, FaceUser>> {
+    ) -> napi::Result<PromiseRaw<'env, Object<'static>>> {
         let client = self.inner.clone();
         let it = parse_info_type(info_type.as_deref());
         runtime::future(
             env,
             async move { client.query_user(&face_sid, it?).await },
-            |_, u| Ok(FaceUser::from(u)),
+            face_user,
         )
     }
 
@@ -345,17 +324,17 @@ impl MerchantClient {
     }
 
     /// Query `ASK_REAL_NAME` and decrypt the identity, with `decryptor` or
-    /// the configured `decryptKeyPem`.
+    /// the configured one (`decryptKeyPem`; in direct mode, the merchant key).
     ///
     /// # Errors
     /// As `queryUser`; `DecryptionError`; `ConfigError` without a decryptor.
-    #[napi(js_name = "fetchRealName", ts_return_type = "Promise<Identity>")]
+    #[napi(js_name = "fetchRealName", ts_return_type = "Promise<RealName>")]
     pub fn fetch_real_name<'env>(
         &self,
         env: &'env Env,
         face_sid: String,
         decryptor: Option<&Decryptor>,
-    ) -> napi::Result<PromiseRaw<'env, Identity>> {
+    ) -> napi::Result<PromiseRaw<'env, RealName>> {
         let client = self.inner.clone();
         let d: Option<Arc<decrypt::Decryptor>> = decryptor.map(Decryptor::core);
         runtime::future(
@@ -366,7 +345,7 @@ impl MerchantClient {
                     None => client.real_name(&face_sid).await,
                 }
             },
-            |_, rn| Ok(Identity::new(rn)),
+            |_, rn| Ok(RealName::new(rn)),
         )
     }
 

@@ -1,18 +1,21 @@
 //! `sdk.*`: face SDK request builders and response parsers.
 //!
 //! Requests come out as the exact JSON the vendor SDK takes; responses are
-//! parsed into typed objects, and an answer other than `SUCCESS` throws an
-//! `SdkError` carrying `returnCode`, `returnMsg` and `errCode`.
+//! parsed into the core's records, and an answer other than `SUCCESS` throws
+//! an `SdkError` carrying `returnCode`, `returnMsg` and `errCode`. The
+//! request and reply records (`sdk.FaceCodeRequestInit`, `sdk.AuthRequestInit`,
+//! `sdk.SdkReply`) are the core's serde records in camelCase, passed through
+//! [`crate::record`]; their TypeScript types are in `index.d.ts`.
 
 use napi::bindgen_prelude::Either;
 use napi::Env;
 use napi_derive::napi;
-use wxface_core::sdk::{
-    self, AuthRequest, Cmd, FaceAuthType, FaceCodeRequest, SdkRequest, SdkVersion,
-};
+use serde_json::Value;
+use wxface_core::sdk::{self, Cmd, SdkRequest, SdkVersion};
 use wxface_core::{model, Error};
 
 use crate::error::js;
+use crate::record;
 use crate::runtime::now_or;
 
 /// Options of every request builder.
@@ -50,65 +53,6 @@ pub struct InitRequestInit {
     pub proxy_type: Option<i32>,
     /// `camera_rotation`: 1 = +90°, 2 = 180°, 3 = −90° (SDK 1.18+).
     pub camera_rotation: Option<i32>,
-}
-
-/// `getWxpayfaceCode` fields.
-#[napi(object, namespace = "sdk")]
-pub struct FaceCodeRequestInit {
-    /// `appid`
-    pub appid: String,
-    /// `mch_id`
-    pub mch_id: String,
-    /// `sub_appid` (provider mode).
-    pub sub_appid: Option<String>,
-    /// `sub_mch_id` (provider mode).
-    pub sub_mch_id: Option<String>,
-    /// `store_id`
-    pub store_id: String,
-    /// `openid` (SDK 1.24+).
-    pub openid: Option<String>,
-    /// `telephone`: pre-fills the phone number.
-    pub telephone: Option<String>,
-    /// `face_authtype`: `"FACE_AUTH"` (default) or `"FACEPAY"`.
-    pub face_authtype: Option<String>,
-    /// `authinfo` from the merchant server.
-    pub authinfo: String,
-    /// `screen_index` (SDK 1.18+), `"1"` is the main screen.
-    pub screen_index: Option<String>,
-    /// `disable_keyboard` (SDK 1.23+).
-    pub disable_keyboard: Option<bool>,
-    /// `token` (SDK 1.16+).
-    pub token: Option<bool>,
-}
-
-/// `getWxpayAuth` fields.
-#[napi(object, namespace = "sdk")]
-pub struct AuthRequestInit {
-    /// `authinfo`
-    pub authinfo: String,
-    /// `face_sid` from `getWxpayfaceCode`.
-    pub face_sid: String,
-    /// `true`: `quit_face_auth = "1"` (the user is already verified; SDK 1.20+).
-    pub quit: Option<bool>,
-}
-
-/// A successful SDK answer.
-#[napi(object, namespace = "sdk")]
-pub struct SdkReply {
-    /// The command answered.
-    pub cmd: String,
-    /// `rawdata` (`getWxpayfaceRawdata`).
-    pub rawdata: Option<String>,
-    /// `face_sid` (`getWxpayfaceCode`, FACE_AUTH).
-    pub face_sid: Option<String>,
-    /// `openid`, when returned.
-    pub openid: Option<String>,
-    /// `sub_openid`, when returned.
-    pub sub_openid: Option<String>,
-    /// `telephone_used`, when returned.
-    pub telephone_used: Option<bool>,
-    /// `face_code` (FACEPAY answers).
-    pub face_code: Option<String>,
 }
 
 /// The fields of an SDK error, as carried by `SdkError` (which can be
@@ -169,60 +113,44 @@ pub fn rawdata_request_json(env: Env, options: Option<RequestOptions>) -> napi::
     build(SdkRequest::GetRawdata, options).map_err(|e| js(&env, e))
 }
 
-/// `getWxpayfaceCode` request JSON (`face_authtype` defaults to `FACE_AUTH`).
+/// `getWxpayfaceCode` request JSON (`faceAuthtype` defaults to `FACE_AUTH`).
+/// The request is the core's record in camelCase (`sdk.FaceCodeRequestInit`).
 ///
 /// # Errors
 /// `InvalidInputError`, `SdkVersionError`.
-#[napi(namespace = "sdk", js_name = "faceCodeRequest")]
+#[napi(
+    namespace = "sdk",
+    js_name = "faceCodeRequest",
+    ts_args_type = "request: FaceCodeRequestInit, options?: RequestOptions | undefined | null"
+)]
 pub fn face_code_request_json(
     env: Env,
-    request: FaceCodeRequestInit,
+    request: Value,
     options: Option<RequestOptions>,
 ) -> napi::Result<String> {
-    let face_authtype = request.face_authtype.as_deref();
-    face_authtype
-        .map_or(Ok(FaceAuthType::FaceAuth), str::parse)
-        .and_then(|face_authtype| {
-            build(
-                SdkRequest::GetFaceCode(FaceCodeRequest {
-                    appid: request.appid,
-                    mch_id: request.mch_id,
-                    sub_appid: request.sub_appid,
-                    sub_mch_id: request.sub_mch_id,
-                    store_id: request.store_id,
-                    openid: request.openid,
-                    telephone: request.telephone,
-                    face_authtype,
-                    authinfo: request.authinfo,
-                    screen_index: request.screen_index,
-                    disable_keyboard: request.disable_keyboard.unwrap_or(false),
-                    token: request.token.unwrap_or(false),
-                }),
-                options,
-            )
-        })
+    record::from_js("request", request)
+        .and_then(|r| build(SdkRequest::GetFaceCode(r), options))
         .map_err(|e| js(&env, e))
 }
 
-/// `getWxpayAuth` request JSON: ask consent, or quit (`quit: true`).
+/// `getWxpayAuth` request JSON: ask consent, or quit (`quit: true`). The
+/// request is the core's record in camelCase (`sdk.AuthRequestInit`).
 ///
 /// # Errors
 /// `InvalidInputError`, `SdkVersionError` (`quit` before SDK 1.20).
-#[napi(namespace = "sdk", js_name = "authRequest")]
+#[napi(
+    namespace = "sdk",
+    js_name = "authRequest",
+    ts_args_type = "request: AuthRequestInit, options?: RequestOptions | undefined | null"
+)]
 pub fn auth_request_json(
     env: Env,
-    request: AuthRequestInit,
+    request: Value,
     options: Option<RequestOptions>,
 ) -> napi::Result<String> {
-    build(
-        SdkRequest::GetAuth(AuthRequest {
-            authinfo: request.authinfo,
-            face_sid: request.face_sid,
-            quit: request.quit.unwrap_or(false),
-        }),
-        options,
-    )
-    .map_err(|e| js(&env, e))
+    record::from_js("request", request)
+        .and_then(|r| build(SdkRequest::GetAuth(r), options))
+        .map_err(|e| js(&env, e))
 }
 
 /// `releaseWxpayface` request JSON.
@@ -238,31 +166,31 @@ fn text(json: Either<String, napi::bindgen_prelude::Buffer>) -> Vec<u8> {
     }
 }
 
-/// Parse the SDK's answer to `cmd` (e.g. `"getWxpayfaceCode"`).
+/// Parse the SDK's answer to `cmd` (e.g. `"getWxpayfaceCode"`): the core's
+/// [`model::SdkReply`] in camelCase, with `cmd` (`sdk.SdkReply`).
 ///
 /// # Errors
 /// `SdkError` when `return_code` is not `SUCCESS`; `MalformedError` for a
 /// broken answer; `InvalidInputError` for an unknown command.
-#[napi(namespace = "sdk", js_name = "parseResponse")]
+#[napi(
+    namespace = "sdk",
+    js_name = "parseResponse",
+    ts_return_type = "SdkReply"
+)]
 pub fn parse_response(
     env: Env,
     cmd: String,
     json: Either<String, napi::bindgen_prelude::Buffer>,
-) -> napi::Result<SdkReply> {
+) -> napi::Result<Value> {
     let parsed = cmd
         .parse::<Cmd>()
         .and_then(|c| sdk::SdkReply::parse(c, &text(json)).map(|r| (c, r)));
     let (cmd, reply) = parsed.map_err(|e| js(&env, e))?;
-    let r = model::SdkReply::from(reply);
-    Ok(SdkReply {
-        cmd: cmd.as_str().to_owned(),
-        rawdata: r.rawdata,
-        face_sid: r.face_sid,
-        openid: r.openid,
-        sub_openid: r.sub_openid,
-        telephone_used: r.telephone_used,
-        face_code: r.face_code,
-    })
+    let mut out = record::to_js(&model::SdkReply::from(reply));
+    if let Value::Object(m) = &mut out {
+        m.insert("cmd".into(), cmd.as_str().into());
+    }
+    Ok(out)
 }
 
 /// What an SDK error means for the flow: `"consent_refused"`,

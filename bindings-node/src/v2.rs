@@ -11,6 +11,7 @@ use wxface_core::Error;
 
 use crate::error::js;
 use crate::http::HttpRequest;
+use crate::record;
 use crate::runtime::now_or;
 
 /// The v2 API key. Opaque: it can be used, never read back or printed.
@@ -45,7 +46,7 @@ impl ApiKey {
     }
 }
 
-pub(crate) fn parse_sign_type(v: Option<&str>) -> Result<SignType, Error> {
+fn parse_sign_type(v: Option<&str>) -> Result<SignType, Error> {
     v.map_or(Ok(SignType::Md5), str::parse)
 }
 
@@ -114,31 +115,6 @@ pub fn parse_xml(env: Env, xml: Either<String, Buffer>) -> napi::Result<HashMap<
         .map_err(|e| js(&env, e))
 }
 
-/// The fields of a `get_wxpayface_authinfo` request.
-#[napi(object, namespace = "v2")]
-pub struct AuthinfoRequestInit {
-    /// `store_id`
-    pub store_id: String,
-    /// `store_name`
-    pub store_name: String,
-    /// `device_id`
-    pub device_id: String,
-    /// `attach` (a JSON string).
-    pub attach: Option<String>,
-    /// `rawdata` from the SDK.
-    pub rawdata: String,
-    /// `appid`
-    pub appid: String,
-    /// `mch_id` (the provider's in provider mode).
-    pub mch_id: String,
-    /// `sub_appid`
-    pub sub_appid: Option<String>,
-    /// `sub_mch_id`
-    pub sub_mch_id: Option<String>,
-    /// `"MD5"` (default) or `"HMAC-SHA256"`.
-    pub sign_type: Option<String>,
-}
-
 /// Time and nonce of a signed request (defaults: the system clock and a
 /// fresh random nonce).
 #[napi(object, namespace = "v2")]
@@ -150,31 +126,24 @@ pub struct SignOptions {
     pub nonce_str: Option<String>,
 }
 
-/// The signed `POST /face/get_wxpayface_authinfo` request.
+/// The signed `POST /face/get_wxpayface_authinfo` request. The request is
+/// the core's [`v2::AuthinfoRequest`] in camelCase (`v2.AuthinfoRequestInit`).
 ///
 /// # Errors
 /// `InvalidInputError` naming the field.
-#[napi(namespace = "v2", js_name = "authinfoRequest")]
+#[napi(
+    namespace = "v2",
+    js_name = "authinfoRequest",
+    ts_args_type = "request: AuthinfoRequestInit, key: ApiKey, options?: SignOptions | undefined | null"
+)]
 pub fn authinfo_request(
     env: Env,
-    request: AuthinfoRequestInit,
+    request: serde_json::Value,
     key: &ApiKey,
     options: Option<SignOptions>,
 ) -> napi::Result<HttpRequest> {
     let options = options.unwrap_or_default();
-    let built = parse_sign_type(request.sign_type.as_deref()).and_then(|st| {
-        let req = v2::AuthinfoRequest {
-            store_id: request.store_id,
-            store_name: request.store_name,
-            device_id: request.device_id,
-            attach: request.attach,
-            rawdata: request.rawdata,
-            appid: request.appid,
-            mch_id: request.mch_id,
-            sub_appid: request.sub_appid,
-            sub_mch_id: request.sub_mch_id,
-            sign_type: st,
-        };
+    let built = record::from_js::<v2::AuthinfoRequest>("request", request).and_then(|req| {
         let nonce = options
             .nonce_str
             .unwrap_or_else(|| wxface_core::time::nonce(&wxface_core::time::OsEntropy, 32));

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use napi::bindgen_prelude::{Buffer, Either, Unknown};
+use napi::bindgen_prelude::{Buffer, Either, Object, Unknown};
 use napi::Env;
 use napi_derive::napi;
 use wxface_core::crypto::{default_provider, pem};
@@ -330,12 +330,7 @@ impl ResponseVerifier {
     /// The ids of the trusted keys.
     #[napi]
     pub fn ids(&self) -> Vec<String> {
-        self.inner
-            .store
-            .ids()
-            .into_iter()
-            .map(str::to_owned)
-            .collect()
+        key_ids(&self.inner.store)
     }
 
     /// The id to send as a request's `Wechatpay-Serial`.
@@ -513,28 +508,30 @@ impl EncryptedRealName {
     }
 }
 
-/// A verified answer of the identity query.
-#[napi(object, object_from_js = false)]
-pub struct FaceUser {
-    /// The user's openid under the merchant's appid.
-    pub openid: Option<String>,
-    /// The user's openid under `sub_appid`.
-    pub sub_openid: Option<String>,
-    /// The union id (`ASK_UNIONID`).
-    pub union_id: Option<String>,
-    /// The encrypted identity (`ASK_REAL_NAME`), for `Decryptor.decryptRealName`.
-    pub real_name: Option<EncryptedRealName>,
-}
-
-impl From<v3::FaceUser> for FaceUser {
-    fn from(u: v3::FaceUser) -> Self {
-        Self {
-            openid: u.openid,
-            sub_openid: u.sub_openid,
-            union_id: u.union_id,
-            real_name: u.real_name.map(|inner| EncryptedRealName { inner }),
+/// A verified answer of the identity query as a plain JS object (its
+/// TypeScript type `FaceUser` is in `index.d.ts`): the core's
+/// [`v3::FaceUser`] with camelCase keys, absent fields left out, and the
+/// encrypted identity as the opaque `EncryptedRealName`.
+pub(crate) fn face_user(env: &Env, u: v3::FaceUser) -> napi::Result<Object<'static>> {
+    let mut o = Object::new(env)?;
+    for (key, value) in [
+        ("openid", u.openid),
+        ("subOpenid", u.sub_openid),
+        ("unionId", u.union_id),
+    ] {
+        if let Some(v) = value {
+            o.set(key, v)?;
         }
     }
+    if let Some(inner) = u.real_name {
+        o.set("realName", EncryptedRealName { inner })?;
+    }
+    Ok(o)
+}
+
+/// The ids of the keys of `store`, owned (for JS).
+pub(crate) fn key_ids(store: &PlatformKeyStore) -> Vec<String> {
+    store.ids().into_iter().map(str::to_owned).collect()
 }
 
 /// An identity answer exactly as WeChat Pay sent it — status, signature
@@ -627,7 +624,11 @@ impl SignedAnswer {
 ///
 /// # Errors
 /// `BackendError`, `SignatureError`, `MalformedError`.
-#[napi(namespace = "v3", js_name = "handleUsersResponse")]
+#[napi(
+    namespace = "v3",
+    js_name = "handleUsersResponse",
+    ts_return_type = "FaceUser"
+)]
 pub fn handle_users_response(
     env: Env,
     verifier: &ResponseVerifier,
@@ -635,17 +636,17 @@ pub fn handle_users_response(
     headers: Either<Vec<Vec<String>>, HashMap<String, String>>,
     body: Option<Either<String, Buffer>>,
     options: Option<VerifyOptions>,
-) -> napi::Result<FaceUser> {
+) -> napi::Result<Object<'static>> {
     let now = now_or(options.and_then(|o| o.now)).map_err(|e| js(&env, e))?;
-    v3::handle_users_response(
+    let user = v3::handle_users_response(
         &verifier.inner,
         status,
         &header_list(headers),
         &bytes(body),
         now,
     )
-    .map(FaceUser::from)
-    .map_err(|e| js(&env, e))
+    .map_err(|e| js(&env, e))?;
+    face_user(&env, user)
 }
 
 /// The `BackendError` (not thrown) for an APIv3 error answer

@@ -1,7 +1,7 @@
-// Decryptor, RealNameReceiver and Identity: the vector corpus through the
+// Decryptor, RealNameReceiver and RealName: the vector corpus through the
 // binding (each case's real-name fields in an answer signed here with the
 // vectors' platform key, as WeChat Pay would), the public surface (no raw
-// decryption entry point), and what an Identity shows (masked everywhere
+// decryption entry point), and what a RealName shows (masked everywhere
 // unless exposed).
 import assert from 'node:assert/strict'
 import { sign as rsaSign, randomBytes } from 'node:crypto'
@@ -11,7 +11,7 @@ import { describe, test } from 'node:test'
 import wx from '../index.js'
 import { cases, exposed, key, settle, vectors } from './helpers.mjs'
 
-const { Decryptor, Identity, RealNameReceiver } = wx
+const { Decryptor, RealName, RealNameReceiver } = wx
 
 /** The vectors' platform public key and its id (tests/vectors/keys). */
 const PLATFORM = {
@@ -87,7 +87,7 @@ describe('RealNameReceiver (tests/vectors/v3/decrypt.json in signed answers)', (
         assert.ok(err instanceof wx.MalformedError, String(err))
       } else if (tc.result === 'valid') {
         assert.equal(err, null, err && err.message)
-        assert.ok(out instanceof Identity)
+        assert.ok(out instanceof RealName)
         assert.deepEqual(exposed(out), {
           name: tc.expected.name,
           credentialType: tc.expected.credential_type,
@@ -202,7 +202,7 @@ describe('Decryptor', () => {
   })
 })
 
-describe('Identity', () => {
+describe('RealName', () => {
   async function identity () {
     const [{ group, test: tc }] = cases('v3/decrypt.json')
     const i = tc.inputs
@@ -227,7 +227,7 @@ describe('Identity', () => {
       assert.ok(!s.includes(full.credential_id), s)
       assert.ok(!s.includes(full.credential_id.slice(3, 14)), s)
     }
-    assert.match(inspect(id), /Identity/)
+    assert.match(inspect(id), /RealName/)
     assert.deepEqual(Object.keys(id), [])
   })
 
@@ -250,7 +250,7 @@ describe('Identity', () => {
     assert.equal(wx.isResidentId('110105194912310021'), false)
   })
 
-  test('an Identity cannot be built from JS', () => {
-    assert.throws(() => new Identity())
+  test('a RealName cannot be built from JS', () => {
+    assert.throws(() => new RealName())
   })
 })

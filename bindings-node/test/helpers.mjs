@@ -36,7 +36,7 @@ export function camel (obj) {
   return out
 }
 
-/** The full values of an Identity, through its `expose…()` methods. */
+/** The full values of a RealName, through its `expose…()` methods. */
 export function exposed (id) {
   return { name: id.exposeName(), credentialType: id.credentialType, credentialId: id.exposeCredentialId() }
 }

@@ -60,7 +60,7 @@ describe('MerchantClient', () => {
     assert.equal((await c.getAuthinfo({ rawdata, deviceId })).fromCache, false)
   })
 
-  test('queryUser verifies and parses; Decryptor decrypts; Identity stays masked', async () => {
+  test('queryUser verifies and parses; Decryptor decrypts; RealName stays masked', async () => {
     const c = client()
     const faceSid = await consentedFaceSid(c, 'patient-b')
     const user = await c.queryUser(faceSid)

@@ -96,7 +96,7 @@ describe('RealNameReceiver (tests/vectors/v3/signed_answers.json, signed by the 
       if (tc.result === 'valid') {
         for (const [id, err] of outcomes) {
           assert.equal(err, null, err && `${err.code}: ${err.message}`)
-          assert.ok(id instanceof wx.Identity)
+          assert.ok(id instanceof wx.RealName)
           assert.deepEqual(exposed(id), {
             name: tc.expected.name,
             credentialType: tc.expected.credential_type,

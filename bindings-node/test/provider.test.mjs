@@ -96,7 +96,7 @@ describe('provider mode: queryUserSigned → RealNameReceiver', () => {
     const r = hospital()
     for (const form of [json, Buffer.from(json), answer]) {
       const id = await r.receive(form)
-      assert.ok(id instanceof wx.Identity)
+      assert.ok(id instanceof wx.RealName)
       assert.equal(id.name, b.masked.name)
       assert.equal(id.credentialId, b.masked.credential_id)
       assert.equal(wx.maskName(id.exposeName()), b.masked.name)

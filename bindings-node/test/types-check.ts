@@ -6,7 +6,7 @@ import {
   EncryptedRealName,
   type FaceUser,
   type ErrorCode,
-  Identity,
+  RealName,
   InvalidInputError,
   SdkError,
   SignatureError,
@@ -15,11 +15,14 @@ import {
   Kiosk,
   type KioskBackend,
   MerchantClient,
-  type MerchantClientConfig,
+  type ClientSettings,
   RealNameReceiver,
   type RealNameReceiverOptions,
   SignedAnswer,
-  type VerifyOutcome,
+  type Outcome,
+  type Recognised,
+  type Step,
+  type StepStatus,
   dev,
   errorCodes,
   sdk,
@@ -50,8 +53,8 @@ export async function decrypt (pem: string, user: FaceUser): Promise<string> {
   if (!user.realName) return ''
   const enc: EncryptedRealName = user.realName
   const type: number = enc.credentialType
-  const id: Identity = await d.decryptRealName(enc)
-  const same: Identity = await d.decryptRealName(user)
+  const id: RealName = await d.decryptRealName(enc)
+  const same: RealName = await d.decryptRealName(user)
   // @ts-expect-error ciphertexts made in JS are no EncryptedRealName
   void d.decryptRealName({ encryptedRealName: 'x', credentialType: 1, encryptedCredentialId: 'y' })
   // @ts-expect-error there is no raw field decryption
@@ -80,12 +83,12 @@ export async function providerMode (provider: MerchantClient, faceSid: string, h
   })
   const byCert = new RealNameReceiver({ privateKeyPem: hospitalKeyPem, platformCertificatePem: [platformPem] })
   const ids: string[] = byCert.platformKeyIds()
-  const a: Identity = await receiver.receive(forwarded)
-  const b: Identity = await receiver.receive(Buffer.from(forwarded))
-  const c: Identity = await receiver.receive(back)
+  const a: RealName = await receiver.receive(forwarded)
+  const b: RealName = await receiver.receive(Buffer.from(forwarded))
+  const c: RealName = await receiver.receive(back)
   const server: dev.DevServer = await dev.startDevServer()
   const opts: RealNameReceiverOptions = server.receiverOptions()
-  const cfg: MerchantClientConfig = server.providerConfig()
+  const cfg: ClientSettings = server.providerConfig()
   await server.stop()
   return `${status}${headers['Wechatpay-Serial'] ?? ''}${asObject.body}${a.name}${b.name}${c.name}${ids.length}${opts.privateKeyPem.length}${cfg.subMchId ?? ''}${String(receiver)}`
 }
@@ -111,9 +114,13 @@ export async function kiosk (sandboxUrl: string, merchantUrl: string, client: Me
   const k = new Kiosk({ appid: 'wx1', mchId: '1900000001', storeId: 'S1', deviceId: 'K1', merchantUrl }, sdk)
   await k.start()
   const ac = new AbortController()
-  const outcome: VerifyOutcome = await k.verify({
-    isAlreadyVerified: async (who) => who.openid === 'known',
-    onProgress: (e) => { console.log(e.type, e.step ?? '') },
+  const outcome: Outcome = await k.verify({
+    isAlreadyVerified: async (who: Recognised) => who.openid === 'known',
+    onProgress: (e) => {
+      const step: Step | undefined = e.step
+      const status: StepStatus | undefined = e.status
+      console.log(e.type, step ?? '', status ?? '')
+    },
     signal: ac.signal
   })
   let shown = ''
@@ -122,7 +129,11 @@ export async function kiosk (sandboxUrl: string, merchantUrl: string, client: Me
     case 'already_verified': shown = outcome.openid ?? ''; break
     case 'consent_refused': shown = 'refused'; break
     case 'cancelled': shown = 'cancelled'; break
-    case 'failed': shown = `${outcome.step} ${outcome.error.code}`; break
+    case 'failed': {
+      const step: Step = outcome.step
+      shown = `${step} ${outcome.error.code}`
+      break
+    }
   }
   await k.shutdown()
   // A JS backend instead of the HTTP merchant API.

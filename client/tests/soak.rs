@@ -22,7 +22,9 @@ use wxface_client::core::sdk::{
 use wxface_client::core::time::{Clock, SystemClock};
 use wxface_client::core::v2::{ApiKey, SignType};
 use wxface_client::{AuthinfoParams, ClientConfig, MerchantClient, RetryPolicy};
-use wxface_sandbox::{EmulatedFaceSdk, FaultEndpoint, FaultKind, FaultRule, Sandbox, SandboxConfig};
+use wxface_sandbox::{
+    EmulatedFaceSdk, FaultEndpoint, FaultKind, FaultRule, Sandbox, SandboxConfig,
+};
 
 const TASKS: usize = 32;
 const STORE: &str = "STORE-001";

@@ -121,7 +121,7 @@ export type FlowEvent =
 export interface MerchantRequest { path: "/kiosk/authinfo" | "/kiosk/verified" | "/kiosk/real-name"; body: string }
 
 /** A step of the flow, for progress displays. */
-export type FlowStep =
+export type Step =
   | "initialising" | "reading_rawdata" | "fetching_authinfo" | "recognising" | "checking_verified"
   | "asking_consent" | "quitting" | "fetching_real_name" | "releasing";
 
@@ -129,23 +129,23 @@ export type FlowStep =
 export type StepStatus = "ok" | "error" | "cancelled";
 
 /** How a patient's flow ended. */
-export type FlowOutcome =
+export type Outcome =
   | { outcome: "verified"; who: Recognised; identity: MaskedIdentity }
   | { outcome: "already_verified"; who: Recognised }
   | { outcome: "consent_refused"; who: Recognised }
   | { outcome: "cancelled" }
-  | { outcome: "failed"; step: FlowStep; error: ErrorInfo };
+  | { outcome: "failed"; step: Step; error: ErrorInfo };
 
 /** What the flow asks its driver to do. */
 export type FlowAction =
-  | { type: "step_started"; step: FlowStep }
-  | { type: "step_finished"; step: FlowStep; status: StepStatus; error?: ErrorInfo }
+  | { type: "step_started"; step: Step }
+  | { type: "step_finished"; step: Step; status: StepStatus; error?: ErrorInfo }
   | { type: "call_sdk"; id: number; cmd: SdkCmd; json: string }
   | { type: "fetch_authinfo"; id: number; rawdata: string; refresh: boolean }
   | { type: "check_verified"; id: number; who: Recognised }
   | { type: "fetch_real_name"; id: number; face_sid: string }
   | { type: "ready" }
-  | ({ type: "done" } & FlowOutcome)
+  | ({ type: "done" } & Outcome)
   | { type: "released"; error?: ErrorInfo };
 
 /** Result of the GB 11643 check of a resident ID number. */

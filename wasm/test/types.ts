@@ -16,9 +16,12 @@ import init, {
   type FlowAction,
   type FlowEvent,
   type KioskConfig,
+  type Outcome,
   type SdkErrorClass,
   type SdkReplyObject,
   type SdkRequestObject,
+  type Step,
+  type StepStatus,
   type WxfaceError,
 } from "../pkg/web/wxface_wasm.js";
 import { SdkError, StateError, fromInfo, type AnyWxfaceError } from "../pkg/web/errors.js";
@@ -48,19 +51,24 @@ export async function kiosk(): Promise<string[]> {
       case "fetch_real_name":
         ev = { type: "real_name", id: a.id, identity: { name: "张*三", credential_type: 1, credential_id: "110***1234" } };
         break;
-      case "done":
-        if (a.outcome === "verified") seen.push(a.identity.name, credentialLabel(a.identity.credential_type));
-        if (a.outcome === "failed") {
-          const info: ErrorInfo = a.error;
-          seen.push(a.step, info.code, info.kind, classify(info) ?? "");
+      case "done": {
+        const outcome: Outcome = a;
+        if (outcome.outcome === "verified") seen.push(outcome.identity.name, credentialLabel(outcome.identity.credential_type));
+        if (outcome.outcome === "failed") {
+          const info: ErrorInfo = outcome.error;
+          const step: Step = outcome.step;
+          seen.push(step, info.code, info.kind, classify(info) ?? "");
         }
         break;
+      }
       case "step_started":
         seen.push(a.step);
         break;
-      case "step_finished":
-        seen.push(`${a.step}:${a.status}`, a.error?.code ?? "");
+      case "step_finished": {
+        const status: StepStatus = a.status;
+        seen.push(`${a.step}:${status}`, a.error?.code ?? "");
         break;
+      }
       case "released":
         seen.push(a.error?.message ?? "");
         break;
