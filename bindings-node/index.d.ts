@@ -19,7 +19,7 @@ export declare const __errorCatalogue: undefined
 import type { WxfaceError } from './lib/errors'
 import type {
   FaceSdk,
-  KioskAuthinfo,
+  AuthinfoAnswer,
   KioskConfig,
   MaskedIdentity
 } from './native'
@@ -173,7 +173,7 @@ export declare const errors: typeof import('./lib/errors')
  */
 export interface KioskBackend {
   /** `refresh`: the face SDK reported the previous authinfo expired (271382020); bypass any cache. */
-  authinfo (request: { rawdata: string, deviceId: string, refresh: boolean }): KioskAuthinfo | Promise<KioskAuthinfo>
+  authinfo (request: { rawdata: string, deviceId: string, refresh: boolean }): AuthinfoAnswer | Promise<AuthinfoAnswer>
   /** Default: nobody is verified yet. */
   isVerified? (who: Recognised): boolean | Promise<boolean>
   /** Must return a masked identity (a kiosk never handles full values). */

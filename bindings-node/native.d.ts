@@ -148,7 +148,7 @@ export declare class MerchantClient {
    * Rejects with `InvalidInputError`, `BackendError` (WeChat's code and
    * message), `SignatureError`, `MalformedError`, `TransportError`.
    */
-  getAuthinfo(params: AuthinfoParamsInit): Promise<AuthinfoGrant>
+  getAuthinfo(params: AuthinfoParamsInit): Promise<AuthinfoResponse>
   /**
    * Forget the cached authinfo of a device (and store): after the face
    * SDK reported it expired. Returns whether one was cached.
@@ -363,12 +363,17 @@ export declare function __sampleErrors(): Array<unknown>
  */
 export declare function __setErrorFactory(factory: (arg: any) => unknown): void
 
-/** `authinfo` answer of a JS backend. */
+/**
+ * An authinfo as a JS backend returns it: the kiosk API's answer
+ * (`wxface_core::kiosk_api::AuthinfoAnswer`).
+ */
 export interface AuthinfoAnswer {
-  /** The grant on success. */
-  ok?: KioskAuthinfo
-  /** The failure. */
-  error?: any
+  /** The authinfo. */
+  authinfo: string
+  /** Seconds it stays valid (preferred: measured on this kiosk's clock). */
+  expiresIn?: number
+  /** Its absolute expiry, unix seconds. */
+  expiresAt?: number
 }
 
 /** What a JS backend's `authinfo` receives. */
@@ -384,8 +389,19 @@ export interface AuthinfoCall {
   refresh: boolean
 }
 
-/** An authinfo for the kiosk's face SDK. */
-export interface AuthinfoGrant {
+/** `authinfo` reply of a JS backend: its answer or its failure. */
+export interface AuthinfoReply {
+  /** The answer on success. */
+  ok?: AuthinfoAnswer
+  /** The failure. */
+  error?: any
+}
+
+/**
+ * An authinfo for the kiosk's face SDK, as the merchant client got it
+ * (`AuthinfoResponse` in JavaScript, as in every binding).
+ */
+export interface AuthinfoResponse {
   /** The credential. Never log it. */
   authinfo: string
   /** When it expires, unix seconds. */
@@ -551,21 +567,11 @@ export declare function isResidentId(id: string): boolean
  */
 export interface JsBackendFunctions {
   /** `({rawdata, deviceId, refresh}) => Promise<{ok: {authinfo, expiresIn?, expiresAt?}} | {error}>` */
-  authinfo: ((arg: AuthinfoCall) => Promise<AuthinfoAnswer>)
+  authinfo: ((arg: AuthinfoCall) => Promise<AuthinfoReply>)
   /** `(who) => Promise<{ok: boolean} | {error}>` */
   isVerified: (who: object) => Promise<object>
   /** `({faceSid, deviceId}) => Promise<{ok: MaskedIdentity} | {error}>` */
   realName: ((arg: RealNameCall) => Promise<RealNameAnswer>)
-}
-
-/** An authinfo as a JS backend returns it. */
-export interface KioskAuthinfo {
-  /** The authinfo. */
-  authinfo: string
-  /** Seconds it stays valid (preferred: measured on this kiosk's clock). */
-  expiresIn?: number
-  /** Its absolute expiry, unix seconds. */
-  expiresAt?: number
 }
 
 /** Configuration of a kiosk. The kiosk holds no secrets. */

@@ -295,18 +295,19 @@ pub struct VerifiedAnswer {
     pub error: Option<serde_json::Value>,
 }
 
-/// `authinfo` answer of a JS backend.
+/// `authinfo` reply of a JS backend: its answer or its failure.
 #[napi(object)]
-pub struct AuthinfoAnswer {
-    /// The grant on success.
-    pub ok: Option<KioskAuthinfo>,
+pub struct AuthinfoReply {
+    /// The answer on success.
+    pub ok: Option<AuthinfoAnswer>,
     /// The failure.
     pub error: Option<serde_json::Value>,
 }
 
-/// An authinfo as a JS backend returns it.
+/// An authinfo as a JS backend returns it: the kiosk API's answer
+/// (`wxface_core::kiosk_api::AuthinfoAnswer`).
 #[napi(object)]
-pub struct KioskAuthinfo {
+pub struct AuthinfoAnswer {
     /// The authinfo.
     pub authinfo: String,
     /// Seconds it stays valid (preferred: measured on this kiosk's clock).
@@ -358,7 +359,7 @@ pub struct JsBackendFunctions {
     /// `({rawdata, deviceId, refresh}) => Promise<{ok: {authinfo, expiresIn?, expiresAt?}} | {error}>`
     pub authinfo: ThreadsafeFunction<
         AuthinfoCall,
-        Promise<AuthinfoAnswer>,
+        Promise<AuthinfoReply>,
         AuthinfoCall,
         Status,
         false,
@@ -401,7 +402,7 @@ struct JsBackend {
 
 /// The expiry of a JS backend's authinfo received at `now`, by the rule of
 /// the kiosk API (`expiresIn` on this kiosk's clock first).
-fn expiry(a: &KioskAuthinfo, now: UnixTime) -> Option<UnixTime> {
+fn expiry(a: &AuthinfoAnswer, now: UnixTime) -> Option<UnixTime> {
     let whole = |s: f64| (s.is_finite() && s > 0.0 && s < 1e13).then_some(s as u64);
     kiosk_api::authinfo_expiry(
         a.expires_in.and_then(whole),

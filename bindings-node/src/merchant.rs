@@ -143,9 +143,10 @@ pub(crate) fn client_config(c: ClientSettings) -> Result<ClientConfig, Error> {
     core_settings(c)?.build().map(|(config, _)| config)
 }
 
-/// An authinfo for the kiosk's face SDK.
-#[napi(object)]
-pub struct AuthinfoGrant {
+/// An authinfo for the kiosk's face SDK, as the merchant client got it
+/// (`AuthinfoResponse` in JavaScript, as in every binding).
+#[napi(object, js_name = "AuthinfoResponse")]
+pub struct MerchantAuthinfo {
     /// The credential. Never log it.
     pub authinfo: String,
     /// When it expires, unix seconds.
@@ -237,13 +238,13 @@ impl MerchantClient {
     #[napi(
         js_name = "getAuthinfo",
         ts_args_type = "params: AuthinfoParamsInit",
-        ts_return_type = "Promise<AuthinfoGrant>"
+        ts_return_type = "Promise<AuthinfoResponse>"
     )]
     pub fn get_authinfo<'env>(
         &self,
         env: &'env Env,
         params: serde_json::Value,
-    ) -> napi::Result<PromiseRaw<'env, AuthinfoGrant>> {
+    ) -> napi::Result<PromiseRaw<'env, MerchantAuthinfo>> {
         let client = self.inner.clone();
         let request = record::from_js::<AuthinfoRequest>("params", params);
         runtime::future(
@@ -258,7 +259,7 @@ impl MerchantClient {
                 client.get_authinfo(params).await
             },
             |_, r| {
-                Ok(AuthinfoGrant {
+                Ok(MerchantAuthinfo {
                     authinfo: r.authinfo,
                     expires_at: r.expires_at.as_secs() as f64,
                     expires_in: r.expires_in as f64,

@@ -2,7 +2,7 @@
 //! the `WXFACE_*` environment and a sandbox key set, checked and loaded by
 //! [`ClientSettings::build`]. The one implementation behind the CLI's
 //! `wxface merchant serve`, Python's `ClientConfig(**options)` and Node's
-//! `MerchantClientConfig`.
+//! `ClientSettings`.
 
 use std::collections::BTreeMap;
 use std::fmt;
