@@ -8,34 +8,20 @@
 //! cargo run -p wxface-client --example fetch_real_name -- <face_sid>
 //! ```
 //!
-//! `WXFACE_BASE_URL` is optional (a sandbox); without it the production
-//! hosts are used.
+//! Every option and its variable: docs/configuration.md. `WXFACE_BASE_URL`
+//! is optional (a sandbox); without it the production hosts are used.
 
-use std::{env, fs};
-
-use wxface_client::core::{crypto::Padding, decrypt::Decryptor, v2::ApiKey};
-use wxface_client::{ClientConfig, MerchantClient};
+use wxface_client::{ClientSettings, MerchantClient};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let var = |k: &str| env::var(k).map_err(|_| format!("set {k}"));
-    let key_pem = fs::read_to_string(var("WXFACE_MERCHANT_KEY_FILE")?)?;
-    let mut config = ClientConfig::builder()
-        .appid(var("WXFACE_APPID")?)
-        .mch_id(var("WXFACE_MCH_ID")?)
-        .api_key(ApiKey::new(var("WXFACE_V2_KEY")?)?)
-        .merchant_key_pem(key_pem.clone(), var("WXFACE_MERCHANT_SERIAL_NO")?)
-        .platform_public_key(
-            var("WXFACE_PLATFORM_PUBLIC_KEY_ID")?,
-            fs::read_to_string(var("WXFACE_PLATFORM_PUBLIC_KEY_FILE")?)?,
-        );
-    if let Ok(url) = var("WXFACE_BASE_URL") {
-        config = config.base_url(url);
-    }
-    let client = MerchantClient::new(config.build()?)?;
-    // Direct merchant: the API certificate's key also decrypts the fields.
-    let decryptor = Decryptor::from_pem(&key_pem, Padding::Pkcs1v15)?;
-    let face_sid = env::args()
+    // The same options, variables and rules as the CLI and the bindings.
+    let (config, decryptor) = ClientSettings::from_env()?.build()?;
+    // A direct merchant's API key decrypts unless WXFACE_DECRYPT_KEY_* says
+    // otherwise; a provider's server has none (see RealNameReceiver).
+    let decryptor = decryptor.ok_or("set WXFACE_DECRYPT_KEY_FILE (provider mode)")?;
+    let client = MerchantClient::new(config)?;
+    let face_sid = std::env::args()
         .nth(1)
         .ok_or("usage: fetch_real_name <face_sid>")?;
     let identity = client.fetch_real_name(&face_sid, &decryptor).await?;
