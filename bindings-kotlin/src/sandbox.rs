@@ -116,7 +116,7 @@ impl Sandbox {
             let _guard = runtime.enter();
             wxface_client::MerchantClient::new(config)?
         };
-        let registry: Arc<dyn server::VerifiedRegistry> = self.registry.clone();
+        let registry: Arc<dyn server::PatientRegistry> = self.registry.clone();
         let state = server::ServerState::new(client, decryptor).with_registry(registry);
         let addr = SocketAddr::from(([127, 0, 0, 1], 0));
         let (addr, handle) = runtime
@@ -133,17 +133,28 @@ impl Sandbox {
 #[uniffi::export]
 impl Sandbox {
     /// Start a sandbox on a free loopback port with a fresh key set.
+    /// `openid_with_face_sid`: recognition answers `openid` along with
+    /// `face_sid` (the sandbox's older behaviour); by default it answers
+    /// none, as the spec's table says.
     ///
     /// # Errors
     /// `Config` when it cannot start.
-    #[uniffi::constructor(default(padding = None, authinfo_ttl_secs = None))]
+    #[uniffi::constructor(default(
+        padding = None,
+        authinfo_ttl_secs = None,
+        openid_with_face_sid = None
+    ))]
     pub fn new(
         padding: Option<Padding>,
         authinfo_ttl_secs: Option<u64>,
+        openid_with_face_sid: Option<bool>,
     ) -> Result<Self, WxfaceError> {
         let mut config = sbx::SandboxConfig::default();
         if let Some(p) = padding {
             config.padding = p;
+        }
+        if let Some(o) = openid_with_face_sid {
+            config.openid_with_face_sid = o;
         }
         if let Some(t) = authinfo_ttl_secs {
             config.authinfo_ttl_secs = t;
@@ -401,6 +412,13 @@ impl EmulatedFaceSdk {
     /// Recognition latency from now on.
     pub fn set_latency_ms(&self, ms: u32) {
         self.inner.set_latency(Duration::from_millis(u64::from(ms)));
+    }
+
+    /// Whether recognition answers `openid` along with `face_sid` from now
+    /// on: `true` the sandbox's older behaviour, `false` the spec's table,
+    /// `null` the sandbox's setting.
+    pub fn set_openid_with_face_sid(&self, with_openid: Option<bool>) {
+        self.inner.set_openid_with_face_sid(with_openid);
     }
 
     /// This emulator as a Rust-implemented `FaceSdk` (no Kotlin in between).

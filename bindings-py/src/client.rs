@@ -276,17 +276,9 @@ impl PyMerchantClient {
         attach: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyAuthinfoResponse> {
         let params = authinfo_params(py, rawdata, store_id, store_name, device_id, attach)?;
-        let r = py.detach(|| self.inner.get_authinfo(params)).py_err(py)?;
-        Ok(PyAuthinfoResponse {
-            authinfo: r.authinfo,
-            expires_in: r.expires_in,
-            expires_at: r.expires_at.as_secs(),
-            appid: None,
-            mch_id: None,
-            sub_appid: None,
-            sub_mch_id: None,
-            from_cache: r.from_cache,
-        })
+        py.detach(|| self.inner.get_authinfo(params))
+            .map(PyAuthinfoResponse::from)
+            .py_err(py)
     }
 
     /// Forget the cached authinfo of `device_id` (after the face SDK reported

@@ -10,8 +10,8 @@ use wxface_capture::FlowConfig;
 use wxface_core::decrypt::Decryptor;
 use wxface_core::Error;
 use wxface_sandbox::{
-    Credentials, EmulatedFaceSdk, FaultEndpoint, FaultKind, FaultRule, Faults, Sandbox, SandboxConfig,
-    SandboxIdentity,
+    Credentials, EmulatedFaceSdk, FaultEndpoint, FaultKind, FaultRule, Faults, Sandbox,
+    SandboxConfig, SandboxIdentity,
 };
 
 use crate::client::{PyClientConfig, PyMerchantClient};
@@ -255,12 +255,15 @@ impl PySandbox {
     /// `"timeout"`). `provider_mode=True` makes it a kiosk of a
     /// provider-mode hospital (it sends the sub-merchant's `sub_mch_id` and
     /// `sub_appid`; a provider-mode `MerchantClient` given to it decrypts
-    /// with the sub-merchant's key).
+    /// with the sub-merchant's key). `openid_with_face_sid` overrides the
+    /// sandbox's setting for this kiosk's emulator: `True`, recognition
+    /// answers `openid` along with `face_sid` (the older behaviour); `False`,
+    /// it answers none, as the spec's table says; `None`, the sandbox's.
     ///
     /// # Errors
     /// `InvalidInputError` for an unknown outcome, SDK version or a bad
     /// device id; `SdkError` when the emulated SDK does not start.
-    #[pyo3(signature = (person = None, outcome = "consent", *, device_id = "KIOSK-01", store_id = None, sdk_version = None, provider_mode = false))]
+    #[pyo3(signature = (person = None, outcome = "consent", *, device_id = "KIOSK-01", store_id = None, sdk_version = None, provider_mode = false, openid_with_face_sid = None))]
     #[allow(clippy::too_many_arguments)]
     fn kiosk(
         &self,
@@ -271,11 +274,13 @@ impl PySandbox {
         store_id: Option<String>,
         sdk_version: Option<&str>,
         provider_mode: bool,
+        openid_with_face_sid: Option<bool>,
     ) -> PyResult<PyEmulatedKiosk> {
         let c = &self.creds.get().inner;
         let mut emu = wxface_sandbox::EmuConfig::new(self.url.clone());
         emu.device_id = device_id.to_owned();
         emu.person = person;
+        emu.openid_with_face_sid = openid_with_face_sid;
         emu.outcome = outcome.parse().py_err(py)?;
         if let Some(v) = sdk_version {
             emu.sdk_version = v.parse().py_err(py)?;

@@ -337,7 +337,8 @@ def test_sandbox_surface(wxface_sandbox):
             s("SandboxFaults.inject", sb.faults.inject, endpoint, kind)
         s("SandboxFaults.inject.probability", sb.faults.inject, "authinfo", "timeout", probability=v)
     sb.faults.clear()
-    kiosk = sb.kiosk()
+    # The sandbox's older behaviour, so that the recognition carries an openid.
+    kiosk = sb.kiosk(openid_with_face_sid=True)
     client = sb.client()
     out = kiosk.verify(client)
     rec = out.who

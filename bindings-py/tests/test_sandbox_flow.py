@@ -95,20 +95,44 @@ def test_union_id(wxface_sandbox, wxface_client):
     assert user.union_id == person.union_id and user.real_name is None
 
 
-def test_already_verified_branch_quits(wxface_sandbox, wxface_client):
+@pytest.mark.parametrize("openid_with_face_sid", [False, True], ids=["spec-table", "openid-with-face-sid"])
+def test_already_verified_branch_quits(wxface_sandbox, wxface_client, openid_with_face_sid):
+    # By default recognition answers no openid with the face_sid (the spec's
+    # table) and the merchant resolves it from the face_sid; the sandbox's
+    # older behaviour reports it too, and the merchant checks it.
     person = wxface_sandbox.identities[0]
-    kiosk = wxface_sandbox.kiosk()
+    kiosk = wxface_sandbox.kiosk(openid_with_face_sid=openid_with_face_sid)
     merchant = Recording(wxface_client, verified_openids=[person.openid])
     out = kiosk.verify(merchant)
-    assert out.kind == "already_verified" and out.who.openid == person.openid
+    assert out.kind == "already_verified"
+    assert out.who.openid == (person.openid if openid_with_face_sid else None)
     assert [s for s, _, _ in out.steps][-2:] == ["checking_verified", "quitting"]
     assert "/kiosk/real-name" not in merchant.paths()
+    assert merchant.calls[1] == ("/kiosk/verified", {
+        "face_sid": out.who.face_sid, "openid": out.who.openid, "sub_openid": None,
+    })
     # Quitting does not consent: the identity cannot be read.
     with pytest.raises(wxface.BackendError) as e:
         wxface_client.fetch_real_name(out.who.face_sid)
     assert e.value.status == 403 and e.value.wechat_code == "NO_AUTH"
     # The session is closed, so the next recognition works (SDK >= 1.20 rule).
     assert kiosk.verify(wxface_client).kind == "verified"
+
+
+def test_a_reported_openid_must_be_wechat_pays(wxface_sandbox, wxface_client):
+    other = wxface_sandbox.identities[1]
+    kiosk = wxface_sandbox.kiosk(openid_with_face_sid=True)
+
+    def lying_kiosk(path, request):
+        # A kiosk that claims the verified patient-b for whoever it saw.
+        if path == "/kiosk/verified":
+            request = dict(request, openid=other.openid)
+        return wxface.ClientBackend(wxface_client, verified_openids=[other.openid])(path, request)
+
+    out = kiosk.verify(lying_kiosk)
+    assert out.kind == "failed" and out.step == "checking_verified"
+    assert isinstance(out.error, wxface.InvalidInputError) and out.error.field == "openid"
+    assert other.openid not in str(out.error)
 
 
 def test_refusal_is_an_sdk_error_and_leaves_nothing_to_read(wxface_sandbox, wxface_client):
@@ -432,7 +456,10 @@ def test_provider_mode_kiosk(wxface_sandbox):
     client = wxface_sandbox.client(provider_mode=True)
     kiosk = wxface_sandbox.kiosk(person="patient-b", provider_mode=True)
     out = kiosk.verify(client)
-    assert out.kind == "verified" and out.who.sub_openid == wxface_sandbox.identities[1].sub_openid
+    # The spec's table: no sub_openid with the face_sid.
+    assert out.kind == "verified" and out.who.sub_openid is None
+    seen = client.query_user(out.who.face_sid, "ASK_UNIONID")
+    assert seen.sub_openid == wxface_sandbox.identities[1].sub_openid
     who = client.fetch_real_name(out.who.face_sid, wxface_sandbox.sub_merchant_decryptor())
     assert who == wxface_sandbox.identities[1].real_name
     assert out.identity == who.masked()

@@ -82,6 +82,7 @@ fn set_emulator_env(sandbox: &Sandbox, outcome: &str, extra: &[(&str, &str)]) {
         "WXFACE_EMU_LATENCY_MS",
         "WXFACE_EMU_TIMEOUT_MS",
         "WXFACE_EMU_SDK_VERSION",
+        "WXFACE_EMU_OPENID_WITH_FACE_SID",
     ] {
         std::env::remove_var(k);
     }
@@ -158,6 +159,21 @@ impl SandboxMerchant {
     }
 }
 
+impl SandboxMerchant {
+    fn query(
+        &self,
+        face_sid: &str,
+        info_type: InfoType,
+    ) -> Result<wxface_core::v3::FaceUser, Error> {
+        let mut req =
+            UsersQuery::new(face_sid, info_type, self.creds.appid.clone()).to_request()?;
+        self.signer
+            .sign_request(&mut req, SystemClock.now(), &OsEntropy)?;
+        let (status, headers, body) = self.send(&req);
+        handle_users_response(&self.verifier, status, &headers, &body, SystemClock.now())
+    }
+}
+
 impl MerchantBackend for SandboxMerchant {
     fn authinfo(&self, rawdata: &str, device_id: &str) -> Result<AuthinfoGrant, Error> {
         *self.authinfo_calls.lock().unwrap() += 1;
@@ -183,21 +199,21 @@ impl MerchantBackend for SandboxMerchant {
         })
     }
 
+    /// As the reference server decides: who the face_sid is, from WeChat
+    /// Pay (`ASK_UNIONID`, no consent needed); a reported openid must match.
     fn is_verified(&self, who: &Recognised) -> Result<bool, Error> {
-        Ok(who
+        let user = self.query(&who.face_sid, InfoType::AskUnionId)?;
+        if who.openid.is_some() && who.openid != user.openid {
+            return Err(Error::invalid("openid", "is not WeChat Pay's"));
+        }
+        Ok(user
             .openid
             .as_ref()
             .is_some_and(|o| self.verified.lock().unwrap().contains(o)))
     }
 
     fn real_name(&self, face_sid: &str, _device_id: &str) -> Result<MaskedIdentity, Error> {
-        let mut req = UsersQuery::new(face_sid, InfoType::AskRealName, self.creds.appid.clone())
-            .to_request()?;
-        self.signer
-            .sign_request(&mut req, SystemClock.now(), &OsEntropy)?;
-        let (status, headers, body) = self.send(&req);
-        let user =
-            handle_users_response(&self.verifier, status, &headers, &body, SystemClock.now())?;
+        let user = self.query(face_sid, InfoType::AskRealName)?;
         let enc = user.real_name.as_ref().ok_or(Error::Decryption)?;
         let real = self.decryptor.decrypt_real_name(enc)?;
         if let Some(openid) = &user.openid {
@@ -237,11 +253,27 @@ fn steps(events: &[ProgressEvent]) -> Vec<Step> {
 
 #[test]
 fn verified_then_already_verified_then_expired_authinfo() {
+    // The spec's table (no openid with the face_sid), then the sandbox's
+    // older behaviour (WXFACE_EMU_OPENID_WITH_FACE_SID=1).
+    for with_openid in [false, true] {
+        verified_then_already_verified_then_expired_authinfo_in(with_openid);
+    }
+}
+
+fn verified_then_already_verified_then_expired_authinfo_in(with_openid: bool) {
     let Some(lib) = emulator_library() else {
         return;
     };
     let (sandbox, _one) = sandbox();
-    set_emulator_env(sandbox, "consent", &[("WXFACE_EMU_PERSON", "patient-b")]);
+    let mode = if with_openid { "1" } else { "0" };
+    set_emulator_env(
+        sandbox,
+        "consent",
+        &[
+            ("WXFACE_EMU_PERSON", "patient-b"),
+            ("WXFACE_EMU_OPENID_WITH_FACE_SID", mode),
+        ],
+    );
     let sdk = Arc::new(NativeFaceSdk::load(&lib).unwrap());
     let merchant = Arc::new(SandboxMerchant::new(sandbox));
     let k = kiosk(sandbox, &sdk, &merchant);
@@ -256,7 +288,8 @@ fn verified_then_already_verified_then_expired_authinfo() {
         .unwrap();
     match &outcome {
         Outcome::Verified { who, identity } => {
-            assert_eq!(who.openid.as_deref(), Some(person.openid.as_str()));
+            let reported = with_openid.then_some(person.openid.as_str());
+            assert_eq!(who.openid.as_deref(), reported);
             assert_eq!(identity, &person.masked());
         }
         other => panic!("{other:?}"),
@@ -278,7 +311,13 @@ fn verified_then_already_verified_then_expired_authinfo() {
     assert!(!logged.contains(person.expose_credential_id()));
 
     // Second visit: already verified, the SDK is told to quit; authinfo cached.
-    assert_eq!(k.verify(VerifyHooks::new()).as_str(), "already_verified");
+    let mut events = Vec::new();
+    let again = k.verify(VerifyHooks::new().on_progress(|e| events.push(e.clone())));
+    assert_eq!(again.as_str(), "already_verified", "{again:?}");
+    assert_eq!(
+        steps(&events),
+        [Step::Recognising, Step::CheckingVerified, Step::Quitting]
+    );
     assert_eq!(*merchant.authinfo_calls.lock().unwrap(), 1);
 
     // The sandbox expires every authinfo: the SDK reports 271382020 and the

@@ -107,6 +107,8 @@ fn kiosk_against_the_reference_merchant_server() {
             &sandbox_url,
             "--store-id",
             STORE,
+            "--registry",
+            ":memory:",
         ],
         "listening on",
     );

@@ -5,7 +5,7 @@
 //! |---|---|
 //! | `POST /sdk` | body: a face SDK request (JSON) → the emulated SDK's answer (JSON): "WxpayFaceService over HTTP" |
 //! | `POST /kiosk/authinfo`, `/kiosk/verified`, `/kiosk/real-name` | the reference merchant server (`docs/merchant-api.md`) in front of the embedded WeChat Pay sandbox |
-//! | `POST /_dev/scenario` | `{"outcome": "consent" \| "refuse" \| "cancel", "already_verified": bool}`: what the emulated patient does, and whether the merchant side treats users as already verified; both fields optional, the answer is the scenario in force |
+//! | `POST /_dev/scenario` | `{"outcome": "consent" \| "refuse" \| "cancel", "already_verified": bool, "openid_with_face_sid": bool}`: what the emulated patient does, whether the merchant side treats users as already verified, and whether recognition answers the openid with the face_sid (default: not, as the spec's table says; `--openid-with-face-sid` starts with it); every field optional, the answer is the scenario in force |
 //! | `GET /_dev/scenario` | the scenario in force |
 //! | anything else | the static directory (`index.html` for directories) |
 //!
@@ -32,7 +32,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tower_http::services::ServeDir;
 use wxface_capture::FaceSdk;
-use wxface_client::server::{router, InMemoryRegistry, VerifiedRegistry};
+use wxface_client::server::{router, InMemoryRegistry, PatientRecord, PatientRegistry};
 use wxface_core::realname::RealName;
 use wxface_core::v3::FaceUser;
 use wxface_sandbox::{EmuConfig, EmulatedFaceSdk, Outcome, Sandbox};
@@ -96,6 +96,11 @@ pub struct DevServerArgs {
     /// Sandbox configuration file (TOML or JSON).
     #[arg(long, value_name = "PATH")]
     pub sandbox_config: Option<PathBuf>,
+
+    /// The emulated face SDK answers `openid` along with `face_sid` (the
+    /// sandbox's older behaviour; by default none, as the spec's table says).
+    #[arg(long)]
+    pub openid_with_face_sid: bool,
 }
 
 /// The merchant side's answer to "already verified?", set by the scenario.
@@ -117,20 +122,26 @@ impl DevRegistry {
     }
 }
 
-impl VerifiedRegistry for DevRegistry {
+impl PatientRegistry for DevRegistry {
     fn lookup(
         &self,
         openid: Option<&str>,
         sub_openid: Option<&str>,
-    ) -> Result<Option<String>, wxface_client::Error> {
+    ) -> Result<Option<PatientRecord>, wxface_client::Error> {
         if !self.already_verified() {
             return Ok(None);
         }
         let known = self.records.lookup(openid, sub_openid)?;
-        Ok(Some(known.unwrap_or_else(|| "P-DEV-EARLIER".to_owned())))
+        Ok(Some(known.unwrap_or_else(|| {
+            PatientRecord::imported("P-DEV-EARLIER")
+        })))
     }
 
-    fn record(&self, user: &FaceUser, identity: &RealName) -> Result<String, wxface_client::Error> {
+    fn record(
+        &self,
+        user: &FaceUser,
+        identity: &RealName,
+    ) -> Result<PatientRecord, wxface_client::Error> {
         self.records.record(user, identity)
     }
 }
@@ -140,6 +151,7 @@ struct DevState {
     sdk: Arc<EmulatedFaceSdk>,
     registry: Arc<DevRegistry>,
     outcome: Arc<std::sync::Mutex<Outcome>>,
+    openid_with_face_sid: Arc<AtomicBool>,
 }
 
 fn outcome_name(o: Outcome) -> &'static str {
@@ -155,7 +167,14 @@ impl DevState {
         json!({
             "outcome": outcome_name(outcome),
             "already_verified": self.registry.already_verified(),
+            "openid_with_face_sid": self.openid_with_face_sid.load(Ordering::SeqCst),
         })
+    }
+
+    fn set_openid_with_face_sid(&self, with_openid: bool) {
+        self.sdk.set_openid_with_face_sid(Some(with_openid));
+        self.openid_with_face_sid
+            .store(with_openid, Ordering::SeqCst);
     }
 
     fn set_outcome(&self, o: Outcome) {
@@ -201,6 +220,8 @@ struct ScenarioIn {
     outcome: Option<String>,
     #[serde(default)]
     already_verified: Option<bool>,
+    #[serde(default)]
+    openid_with_face_sid: Option<bool>,
 }
 
 async fn set_scenario(State(st): State<DevState>, body: Bytes) -> Response {
@@ -209,7 +230,7 @@ async fn set_scenario(State(st): State<DevState>, body: Bytes) -> Response {
         Err(_) => return error(
             StatusCode::BAD_REQUEST,
             "invalid_input",
-            "expected {\"outcome\": \"consent\"|\"refuse\"|\"cancel\", \"already_verified\": bool}",
+            "expected {\"outcome\": \"consent\"|\"refuse\"|\"cancel\", \"already_verified\": bool, \"openid_with_face_sid\": bool}",
         ),
     };
     if let Some(o) = &req.outcome {
@@ -226,6 +247,9 @@ async fn set_scenario(State(st): State<DevState>, body: Bytes) -> Response {
     }
     if let Some(a) = req.already_verified {
         st.registry.set_already_verified(a);
+    }
+    if let Some(o) = req.openid_with_face_sid {
+        st.set_openid_with_face_sid(o);
     }
     tracing::info!(scenario = %st.current(), "scenario set");
     Json(st.current()).into_response()
@@ -253,6 +277,9 @@ pub fn run(args: &DevServerArgs, stdout: &mut dyn Write) -> Result<(), CliError>
     let mut config = sandbox_config(args.sandbox_config.as_ref())?;
     config.host = "127.0.0.1".into();
     config.port = 0;
+    if args.openid_with_face_sid {
+        config.openid_with_face_sid = true;
+    }
     let rt = runtime()?;
     let sandbox = rt
         .block_on(Sandbox::start(config))
@@ -273,7 +300,9 @@ pub fn run(args: &DevServerArgs, stdout: &mut dyn Write) -> Result<(), CliError>
         sdk,
         registry: registry.clone(),
         outcome: Arc::new(std::sync::Mutex::new(Outcome::Consent)),
+        openid_with_face_sid: Arc::new(AtomicBool::new(args.openid_with_face_sid)),
     };
+    dev.set_openid_with_face_sid(args.openid_with_face_sid);
     match args.scenario {
         DevScenario::Consent => dev.set_outcome(Outcome::Consent),
         DevScenario::Refuse => dev.set_outcome(Outcome::Refuse),

@@ -15,7 +15,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
-use wxface_client::server::{serve, InMemoryRegistry, ServerState};
+use wxface_client::server::{
+    serve, InMemoryRegistry, PatientRegistry, ServerState, SqliteRegistry,
+};
 use wxface_client::{ClientConfig, ClientSettings, MerchantClient};
 use wxface_core::crypto::Padding;
 use wxface_core::decrypt::Decryptor;
@@ -112,7 +114,12 @@ Every option not given as a flag comes from its WXFACE_* environment variable \
 WXFACE_BASE_URL, WXFACE_KEYS_DIR, …: docs/configuration.md lists them all), and \
 with --keys-dir the key set fills what is still missing. Keys come from files or the \
 environment, never from the command line. Kiosks receive masked identities only; the \
-full name and credential number stay in this process.")]
+full name and credential number stay in this process.
+
+Verified patients (openid → patient id and masked identity, no full identity) are kept \
+in an SQLite file, by default $XDG_DATA_HOME/wxface/patients.sqlite3 (--registry PATH or \
+WXFACE_REGISTRY; `--registry :memory:` forgets them on exit), so a patient verified \
+before a restart is still `already_verified` after it.")]
 pub struct MerchantServeArgs {
     /// Port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 0)]
@@ -189,12 +196,112 @@ pub struct MerchantServeArgs {
     pub store_name: Option<String>,
 
     /// An openid the hospital already verified (repeatable): `/kiosk/verified`
-    /// answers true for it.
+    /// answers true for it (added to the registry as `P-SEED-NNNN` unless
+    /// the registry already knows it).
     #[arg(long, value_name = "OPENID")]
     pub verified: Vec<String>,
+
+    /// The patient registry (openid → patient id and masked identity), an
+    /// SQLite file created when missing; `:memory:` keeps it in memory only
+    /// [env: WXFACE_REGISTRY] [default:
+    /// $XDG_DATA_HOME/wxface/patients.sqlite3].
+    #[arg(long, value_name = "PATH")]
+    pub registry: Option<PathBuf>,
+}
+
+/// Where `wxface merchant serve` keeps its patient registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistryLocation {
+    /// In memory: forgotten when the server stops (`--registry :memory:`).
+    Memory,
+    /// An SQLite file.
+    File(PathBuf),
+}
+
+/// The value of `--registry` / `WXFACE_REGISTRY` that keeps the registry in
+/// memory.
+pub const MEMORY_REGISTRY: &str = ":memory:";
+
+/// The default registry file: `$XDG_DATA_HOME/wxface/patients.sqlite3`
+/// (else `~/.local/share/wxface/…`, else the temporary directory).
+pub fn default_registry_path() -> PathBuf {
+    crate::serve::data_dir().join("patients.sqlite3")
+}
+
+impl RegistryLocation {
+    fn from_path(p: PathBuf) -> Self {
+        if p.as_os_str() == MEMORY_REGISTRY {
+            Self::Memory
+        } else {
+            Self::File(p)
+        }
+    }
+
+    /// Open the registry here (a missing file and its directory are
+    /// created), with `verified` openids added as `P-SEED-0001`, … (an
+    /// openid it already knows keeps its record).
+    ///
+    /// # Errors
+    /// [`CliError::Input`] when the file cannot be opened as a registry.
+    pub fn open(&self, verified: &[String]) -> Result<Arc<dyn PatientRegistry>, CliError> {
+        let seeds = verified
+            .iter()
+            .enumerate()
+            .map(|(i, openid)| (openid.as_str(), format!("P-SEED-{:04}", i + 1)));
+        match self {
+            Self::Memory => {
+                let registry = InMemoryRegistry::new();
+                for (openid, patient_id) in seeds {
+                    if registry.lookup(Some(openid), None).ok().flatten().is_none() {
+                        registry.insert(openid, patient_id);
+                    }
+                }
+                Ok(Arc::new(registry))
+            }
+            Self::File(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        CliError::Input(format!(
+                            "cannot create the registry directory {}: {e}",
+                            dir.display()
+                        ))
+                    })?;
+                }
+                let input = |e: wxface_client::Error| CliError::Input(e.to_string());
+                let registry = SqliteRegistry::open(path).map_err(input)?;
+                for (openid, patient_id) in seeds {
+                    registry.insert(openid, &patient_id).map_err(input)?;
+                }
+                Ok(Arc::new(registry))
+            }
+        }
+    }
+
+    /// How it is shown on start-up.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Memory => "in memory (forgotten on exit)".into(),
+            Self::File(p) => p.display().to_string(),
+        }
+    }
 }
 
 impl MerchantServeArgs {
+    /// Where the patient registry is: `--registry`, else `WXFACE_REGISTRY`
+    /// (read through `lookup`), else [`default_registry_path`].
+    pub fn registry_with(&self, lookup: impl Fn(&str) -> Option<String>) -> RegistryLocation {
+        let path = self
+            .registry
+            .clone()
+            .or_else(|| {
+                lookup("WXFACE_REGISTRY")
+                    .filter(|v| !v.trim().is_empty())
+                    .map(PathBuf::from)
+            })
+            .unwrap_or_else(default_registry_path);
+        RegistryLocation::from_path(path)
+    }
+
     /// The setup from the process environment: see [`Self::setup_with`].
     ///
     /// # Errors
@@ -286,16 +393,14 @@ impl MerchantServeArgs {
 /// Configuration errors, or a port that cannot be bound.
 pub fn run(args: &MerchantServeArgs, stdout: &mut dyn Write) -> Result<(), CliError> {
     let setup = args.setup()?;
+    let location = args.registry_with(|var| std::env::var(var).ok());
     let addr: SocketAddr = format!("{}:{}", args.host, args.port)
         .parse()
         .map_err(|_| CliError::Usage(format!("`{}` is not an IP address", args.host)))?;
     let rt = runtime()?;
     rt.block_on(async {
         let (client, state) = setup.server_state()?;
-        let registry = Arc::new(InMemoryRegistry::new());
-        for (i, openid) in args.verified.iter().enumerate() {
-            registry.insert(openid.clone(), format!("P-SEED-{:04}", i + 1));
-        }
+        let registry = location.open(&args.verified)?;
         let state = state.with_registry(registry);
         let (bound, handle) = serve(addr, state)
             .await
@@ -306,14 +411,15 @@ pub fn run(args: &MerchantServeArgs, stdout: &mut dyn Write) -> Result<(), CliEr
             .map_err(|e| CliError::Runtime(format!("cannot write output: {e}")))?;
         let settings = &setup.settings;
         eprintln!(
-            "wxface: merchant {} (store {}) → {}",
+            "wxface: merchant {} (store {}) → {} · patient registry {}",
             client.config().mch_id(),
             settings.store_id.as_deref().unwrap_or("-"),
             settings
                 .base_url
                 .as_deref()
                 .or(settings.apimch_base_url.as_deref())
-                .unwrap_or("the WeChat Pay production hosts")
+                .unwrap_or("the WeChat Pay production hosts"),
+            location.describe()
         );
         shutdown_signal().await;
         handle
@@ -432,6 +538,63 @@ mod tests {
         .expect("setup")
         .settings;
         assert_eq!(s.keys_dir, Some(PathBuf::from("/keys")));
+    }
+
+    fn registry(argv: &[&str], env: &[(&str, &str)]) -> RegistryLocation {
+        let cmd = Cmd::try_parse_from(std::iter::once("serve").chain(argv.iter().copied()))
+            .expect("arguments");
+        let env: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        cmd.args.registry_with(|var| env.get(var).cloned())
+    }
+
+    #[test]
+    fn the_registry_is_a_file_by_default_and_memory_on_request() {
+        assert_eq!(
+            registry(&[], &[]),
+            RegistryLocation::File(default_registry_path())
+        );
+        assert!(default_registry_path().ends_with("wxface/patients.sqlite3"));
+        assert_eq!(
+            registry(&[], &[("WXFACE_REGISTRY", "/var/lib/his/p.db")]),
+            RegistryLocation::File(PathBuf::from("/var/lib/his/p.db"))
+        );
+        assert_eq!(
+            registry(
+                &["--registry", "/tmp/flag.db"],
+                &[("WXFACE_REGISTRY", "/var/lib/his/p.db")]
+            ),
+            RegistryLocation::File(PathBuf::from("/tmp/flag.db"))
+        );
+        assert_eq!(
+            registry(&["--registry", ":memory:"], &[]),
+            RegistryLocation::Memory
+        );
+        assert_eq!(
+            registry(&[], &[("WXFACE_REGISTRY", ":memory:")]),
+            RegistryLocation::Memory
+        );
+    }
+
+    #[test]
+    fn seeded_openids_are_in_the_registry() {
+        let seeds = vec!["o-a".to_owned(), "o-b".to_owned()];
+        let memory = RegistryLocation::Memory.open(&seeds).expect("open");
+        let found = memory.lookup(Some("o-b"), None).expect("lookup");
+        assert_eq!(found.map(|r| r.patient_id).as_deref(), Some("P-SEED-0002"));
+        let dir = std::env::temp_dir().join(format!("wxface-cli-registry-{}", std::process::id()));
+        let file = RegistryLocation::File(dir.join("sub").join("p.sqlite3"));
+        let r = file.open(&seeds).expect("open");
+        assert!(r.lookup(Some("o-a"), None).expect("lookup").is_some());
+        drop(r);
+        // Seeding again keeps the records.
+        let r = file.open(&seeds[..1]).expect("reopen");
+        let found = r.lookup(Some("o-b"), None).expect("lookup");
+        assert_eq!(found.map(|r| r.patient_id).as_deref(), Some("P-SEED-0002"));
+        drop(r);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -37,17 +37,29 @@ pub struct SandboxServeArgs {
     /// otherwise [default: $XDG_DATA_HOME/wxface/sandbox-keys].
     #[arg(long, value_name = "DIR", env = "WXFACE_SANDBOX_KEYS_DIR")]
     pub keys_dir: Option<PathBuf>,
+
+    /// Recognition answers `openid`/`sub_openid` along with `face_sid` (the
+    /// sandbox's older behaviour; by default it answers none, as the spec's
+    /// table says, and the merchant server resolves the openid itself).
+    #[arg(long)]
+    pub openid_with_face_sid: bool,
 }
 
-/// Where `wxface sandbox serve` keeps its key set by default (the same place
-/// as the `wxface-sandbox` program).
-pub fn default_keys_dir() -> PathBuf {
+/// wxface's data directory: `$XDG_DATA_HOME/wxface` (else
+/// `~/.local/share/wxface`, else one in the temporary directory).
+pub fn data_dir() -> PathBuf {
     let base = std::env::var_os("XDG_DATA_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
         .unwrap_or_else(std::env::temp_dir);
-    base.join("wxface").join("sandbox-keys")
+    base.join("wxface")
+}
+
+/// Where `wxface sandbox serve` keeps its key set by default (the same place
+/// as the `wxface-sandbox` program).
+pub fn default_keys_dir() -> PathBuf {
+    data_dir().join("sandbox-keys")
 }
 
 /// A multi-threaded tokio runtime for the serving commands.
@@ -99,6 +111,9 @@ pub fn run_sandbox(args: &SandboxServeArgs, stdout: &mut dyn Write) -> Result<()
     config.host = args.host.clone();
     config.port = args.port;
     config.keys_dir = Some(args.keys_dir.clone().unwrap_or_else(default_keys_dir));
+    if args.openid_with_face_sid {
+        config.openid_with_face_sid = true;
+    }
     let rt = runtime()?;
     rt.block_on(async {
         let sandbox = Sandbox::start(config)

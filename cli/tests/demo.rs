@@ -112,13 +112,30 @@ fn verified_through_the_c_abi() {
 }
 
 #[test]
-fn already_verified_quits_the_sdk() {
-    let out = ok(&demo(&["--scenario", "already-verified"]));
-    assert!(out.contains("✓ getWxpayAuth quit=1"), "{out}");
-    assert!(!out.contains("getWxpayAuth quit=0"), "{out}");
-    assert!(!out.contains("/kiosk/real-name"), "{out}");
-    assert!(out.contains("→ already verified"), "{out}");
-    assert!(out.contains("result: already_verified"), "{out}");
+fn already_verified_quits_the_sdk_in_both_sandbox_modes() {
+    // By default the face SDK answers no openid with the face_sid (the
+    // spec's table): the merchant server resolves it; with
+    // --openid-with-face-sid the kiosk reports it and the server checks it.
+    for (mode, extra) in [
+        ("spec table", &[][..]),
+        ("openid with face_sid", &["--openid-with-face-sid"][..]),
+    ] {
+        let out = ok(&demo(
+            &[&["--scenario", "already-verified"][..], extra].concat(),
+        ));
+        assert!(out.contains("✓ POST /kiosk/verified"), "{mode}:\n{out}");
+        assert!(out.contains("✓ getWxpayAuth quit=1"), "{mode}:\n{out}");
+        assert!(!out.contains("getWxpayAuth quit=0"), "{mode}:\n{out}");
+        assert!(!out.contains("/kiosk/real-name"), "{mode}:\n{out}");
+        assert!(out.contains("→ already verified"), "{mode}:\n{out}");
+        assert!(out.contains("result: already_verified"), "{mode}:\n{out}");
+        let said = if extra.is_empty() {
+            "recognition answers face_sid only"
+        } else {
+            "recognition answers face_sid and openid"
+        };
+        assert!(out.contains(said), "{mode}:\n{out}");
+    }
 }
 
 #[test]

@@ -68,6 +68,12 @@ fn dev_server(scenario: &str) -> (Server, std::path::PathBuf) {
 
 /// One patient, as the kiosk page runs it; returns (outcome, masked identity).
 fn run_patient(server: &Server) -> (&'static str, Option<Value>) {
+    let (outcome, identity, _) = run_patient_reporting(server);
+    (outcome, identity)
+}
+
+/// [`run_patient`], and whether recognition reported an openid.
+fn run_patient_reporting(server: &Server) -> (&'static str, Option<Value>, bool) {
     let raw = sdk(server, "getWxpayfaceRawdata", json!({}));
     assert_eq!(raw["return_code"], "SUCCESS", "{raw}");
     let (status, grant) = post(
@@ -85,9 +91,10 @@ fn run_patient(server: &Server) -> (&'static str, Option<Value>) {
     );
     if code["return_code"] != "SUCCESS" {
         assert_eq!(code["return_code"], "USER_CANCEL", "{code}");
-        return ("cancelled", None);
+        return ("cancelled", None, false);
     }
     let face_sid = code["face_sid"].clone();
+    let reported = code.get("openid").is_some_and(Value::is_string);
     let (_, verified) = post(
         server,
         "/kiosk/verified",
@@ -100,7 +107,7 @@ fn run_patient(server: &Server) -> (&'static str, Option<Value>) {
             json!({"authinfo": authinfo, "face_sid": face_sid, "quit_face_auth": "1"}),
         );
         assert_eq!(quit["return_code"], "SUCCESS", "{quit}");
-        return ("already_verified", None);
+        return ("already_verified", None, reported);
     }
     let auth = sdk(
         server,
@@ -109,7 +116,7 @@ fn run_patient(server: &Server) -> (&'static str, Option<Value>) {
     );
     if auth["return_code"] != "SUCCESS" {
         assert_eq!(auth["return_code"], "ACTION_ON_USER_QUERY_CANCEL", "{auth}");
-        return ("consent_refused", None);
+        return ("consent_refused", None, reported);
     }
     let (status, r) = post(
         server,
@@ -117,7 +124,7 @@ fn run_patient(server: &Server) -> (&'static str, Option<Value>) {
         &json!({"face_sid": face_sid, "device_id": DEVICE}),
     );
     assert_eq!(status, 200, "{r}");
-    ("verified", Some(r["identity"].clone()))
+    ("verified", Some(r["identity"].clone()), reported)
 }
 
 fn scenario(server: &Server, body: Value) -> Value {
@@ -140,17 +147,31 @@ fn every_scenario_through_the_bridge() {
 
     assert_eq!(
         scenario(&server, json!({"outcome": "refuse"})),
-        json!({"outcome": "refuse", "already_verified": false})
+        json!({"outcome": "refuse", "already_verified": false, "openid_with_face_sid": false})
     );
     assert_eq!(run_patient(&server).0, "consent_refused");
     // The scenario stays until changed.
     assert_eq!(run_patient(&server).0, "consent_refused");
 
+    // Already verified, in both sandbox modes: no openid with the face_sid
+    // (the spec's table; the merchant side resolves it), then with it.
     scenario(
         &server,
         json!({"outcome": "consent", "already_verified": true}),
     );
-    assert_eq!(run_patient(&server).0, "already_verified");
+    assert_eq!(
+        run_patient_reporting(&server),
+        ("already_verified", None, false)
+    );
+    assert_eq!(
+        scenario(&server, json!({"openid_with_face_sid": true})),
+        json!({"outcome": "consent", "already_verified": true, "openid_with_face_sid": true})
+    );
+    assert_eq!(
+        run_patient_reporting(&server),
+        ("already_verified", None, true)
+    );
+    scenario(&server, json!({"openid_with_face_sid": false}));
 
     scenario(
         &server,
@@ -174,7 +195,10 @@ fn starting_scenario_static_files_and_errors() {
         .send()
         .expect("get");
     let v: Value = resp.json().expect("json");
-    assert_eq!(v, json!({"outcome": "consent", "already_verified": true}));
+    assert_eq!(
+        v,
+        json!({"outcome": "consent", "already_verified": true, "openid_with_face_sid": false})
+    );
 
     let page = http().get(format!("{}/", server.url)).send().expect("get");
     assert_eq!(page.status().as_u16(), 200);

@@ -75,8 +75,10 @@ fn post(url: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
 fn merchant_serve_runs_the_kiosk_api_against_the_sandbox_keys() {
     let dir = tempdir("merchant");
     let keys = dir.join("keys").display().to_string();
+    let registry = dir.join("his").join("patients.sqlite3");
+    let registry_arg = registry.display().to_string();
     let sandbox = start(&["sandbox", "serve", "--keys-dir", &keys]);
-    let merchant = start(&[
+    let merchant_args = [
         "merchant",
         "serve",
         "--keys-dir",
@@ -85,7 +87,10 @@ fn merchant_serve_runs_the_kiosk_api_against_the_sandbox_keys() {
         &sandbox.url,
         "--verified",
         "o_sbx_patient_b",
-    ]);
+        "--registry",
+        &registry_arg,
+    ];
+    let merchant = start(&merchant_args);
     let manifest: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join("keys/sandbox.json")).expect("manifest"),
     )
@@ -119,23 +124,32 @@ fn merchant_serve_runs_the_kiosk_api_against_the_sandbox_keys() {
         }),
     );
     let face_sid = face["face_sid"].as_str().expect("face_sid").to_owned();
+    // The spec's table: no openid with the face_sid.
+    assert!(face.get("openid").is_none(), "{face}");
     let (status, _) = post(
         &format!("{}/_emu/auth", sandbox.url),
         serde_json::json!({"device_id": device, "authinfo": authinfo, "face_sid": face_sid, "action": "consent"}),
     );
     assert_eq!(status, 200);
 
-    // Already verified? Only the seeded openid is.
+    // Already verified? The server asks WeChat Pay who the face_sid is:
+    // patient-a, not the seeded patient-b.
     let (_, v) = post(
         &format!("{}/kiosk/verified", merchant.url),
-        serde_json::json!({"openid": face["openid"], "face_sid": face_sid}),
+        serde_json::json!({"openid": null, "face_sid": face_sid}),
     );
     assert_eq!(v["already_verified"], false);
-    let (_, v) = post(
+    // A kiosk claiming the verified patient-b's openid is refused.
+    let (status, e) = post(
         &format!("{}/kiosk/verified", merchant.url),
         serde_json::json!({"openid": "o_sbx_patient_b", "face_sid": face_sid}),
     );
-    assert_eq!(v["already_verified"], true);
+    assert_eq!(status, 400, "{e}");
+    assert_eq!(
+        (e["code"].as_str(), e["field"].as_str()),
+        (Some("invalid_input"), Some("openid"))
+    );
+    assert!(!e.to_string().contains("o_sbx_patient"), "{e}");
 
     // The real name: APIv3 query, verification, decryption; masked answer only.
     let (status, r) = post(
@@ -147,7 +161,42 @@ fn merchant_serve_runs_the_kiosk_api_against_the_sandbox_keys() {
     assert_eq!(r["identity"]["credential_type"], 1);
     let id = r["identity"]["credential_id"].as_str().expect("id");
     assert!(id.starts_with("110") && id.contains("*****"), "{id}");
-    assert!(r["patient_id"].as_str().is_some());
+    let patient_id = r["patient_id"].as_str().expect("patient id").to_owned();
+    let (_, v) = post(
+        &format!("{}/kiosk/verified", merchant.url),
+        serde_json::json!({"face_sid": face_sid}),
+    );
+    assert_eq!(v["already_verified"], true);
+
+    // The registry survives a restart of the server.
+    drop(merchant);
+    assert!(registry.is_file());
+    let merchant = start(&merchant_args);
+    let (_, v) = post(
+        &format!("{}/kiosk/verified", merchant.url),
+        serde_json::json!({"face_sid": face_sid}),
+    );
+    assert_eq!(v["already_verified"], true, "forgotten across a restart");
+    let (status, r) = post(
+        &format!("{}/kiosk/real-name", merchant.url),
+        serde_json::json!({"face_sid": face_sid, "device_id": device}),
+    );
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["patient_id"].as_str(), Some(patient_id.as_str()));
+    // The file keeps no full identity.
+    drop(merchant);
+    let bytes = std::fs::read(&registry).expect("registry file");
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(!text.contains("测试患者甲"), "a full name in the registry");
+
+    // `:memory:` forgets.
+    let memory_args = [&merchant_args[..8], &["--registry", ":memory:"]].concat();
+    let merchant = start(&memory_args);
+    let (_, v) = post(
+        &format!("{}/kiosk/verified", merchant.url),
+        serde_json::json!({"face_sid": face_sid}),
+    );
+    assert_eq!(v["already_verified"], false);
 }
 
 #[test]
@@ -159,7 +208,8 @@ fn merchant_serve_takes_its_configuration_from_the_environment() {
     cmd.env("WXFACE_KEYS_DIR", &keys)
         .env("WXFACE_BASE_URL", &sandbox.url)
         .env("WXFACE_STORE_ID", "STORE-ENV")
-        .env("WXFACE_STORE_NAME", "Env store");
+        .env("WXFACE_STORE_NAME", "Env store")
+        .env("WXFACE_REGISTRY", dir.join("patients.sqlite3"));
     let merchant = common::start_with(cmd, &["merchant", "serve"]);
     let (_, raw) = post(
         &format!("{}/_emu/rawdata", sandbox.url),
@@ -171,6 +221,7 @@ fn merchant_serve_takes_its_configuration_from_the_environment() {
     );
     assert_eq!(status, 200, "{grant}");
     assert!(grant["authinfo"].as_str().is_some());
+    assert!(dir.join("patients.sqlite3").is_file());
 }
 
 #[test]

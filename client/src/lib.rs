@@ -83,6 +83,16 @@
 //! anyway), so there is no OpenSSL to install or patch on a hospital server
 //! and the same TLS stack runs on every platform.
 //!
+//! ## Why SQLite for the patient registry (feature `sqlite`)
+//!
+//! The reference server remembers which patients it verified (openid →
+//! patient id and masked identity, `registry`) across restarts. It keeps
+//! them in an SQLite file: one file, transactional, no database server for
+//! a hospital to run. SQLite is compiled into the program (`rusqlite` with
+//! `bundled`), so no system library has to be installed or matched in
+//! version; the cost is one C compilation per clean build. A HIS with its
+//! own database implements `registry::PatientRegistry` over it instead.
+//!
 //! ## Provider mode (服务商)
 //!
 //! With [`ClientConfigBuilder::sub_merchant`] the provider's merchant id and
@@ -107,6 +117,8 @@ mod client;
 mod config;
 mod error;
 mod platform;
+#[cfg(feature = "server")]
+pub mod registry;
 mod retry;
 #[cfg(feature = "server")]
 pub mod server;

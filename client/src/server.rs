@@ -2,13 +2,21 @@
 //!
 //! It implements the small JSON API of `docs/merchant-api.md` on top of a
 //! [`MerchantClient`], the hospital's [`Decryptor`] and a pluggable
-//! [`VerifiedRegistry`]:
+//! [`PatientRegistry`] (in memory by default; `SqliteRegistry` with
+//! feature `sqlite` keeps it across restarts):
 //!
 //! | route | does |
 //! |---|---|
 //! | `POST /kiosk/authinfo` | a (cached) authinfo for the kiosk's device |
-//! | `POST /kiosk/verified` | whether the hospital already verified this openid |
+//! | `POST /kiosk/verified` | who the `face_sid` is (`ASK_UNIONID`, no consent needed), and whether the registry knows them |
 //! | `POST /kiosk/real-name` | query, verify, decrypt, record; answer **masked** data only |
+//!
+//! `/kiosk/verified` never trusts an openid the kiosk reports: a face SDK
+//! that follows the spec's table returns none with a `face_sid`, and a kiosk
+//! could report anyone's. The server asks WeChat Pay for the `face_sid`'s
+//! openid and looks that up; an openid (or sub_openid) the kiosk sent that
+//! differs from WeChat Pay's answer is refused with `invalid_input` on
+//! `openid` (`sub_openid`), HTTP 400.
 //!
 //! The messages, their checks, the error body and the error → HTTP status
 //! mapping are the core's ([`wxface_core::kiosk_api`]): an error is a non-2xx
@@ -17,10 +25,9 @@
 //! own code (`wechat_code`) and status. No message carries personal data:
 //! the request body is never echoed.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -36,113 +43,21 @@ use wxface_core::kiosk_api::{
     self, Answer, AuthinfoAnswer, AuthinfoRequest, RealNameAnswer, RealNameRequest, Request,
     VerifiedAnswer, VerifiedRequest, MAX_REQUEST_BYTES,
 };
-use wxface_core::realname::RealName;
 use wxface_core::v3::{FaceUser, InfoType};
 
 use crate::client::decrypt_user;
 use crate::{AuthinfoParams, Error, MerchantClient};
 
-/// Where the hospital keeps which users it has verified.
-///
-/// Called on the server's async executor: implementations should answer
-/// quickly (an in-process cache, or a non-blocking store behind it).
-pub trait VerifiedRegistry: Send + Sync {
-    /// The patient id of a verified user known by `openid` or `sub_openid`.
-    ///
-    /// # Errors
-    /// Any failure of the store; it becomes a 500 answer.
-    fn lookup(
-        &self,
-        openid: Option<&str>,
-        sub_openid: Option<&str>,
-    ) -> Result<Option<String>, Error>;
-
-    /// Record that `user` was verified as `identity`; return the patient id.
-    /// The full identity is available here (and only here) for the HIS to
-    /// store under its own controls.
-    ///
-    /// # Errors
-    /// Any failure of the store; it becomes a 500 answer.
-    fn record(&self, user: &FaceUser, identity: &RealName) -> Result<String, Error>;
-}
-
-/// An in-memory [`VerifiedRegistry`]: openid (and sub_openid) → patient id.
-/// It keeps no name or credential number.
-#[derive(Default)]
-pub struct InMemoryRegistry {
-    inner: Mutex<RegistryState>,
-}
-
-#[derive(Default)]
-struct RegistryState {
-    by_openid: HashMap<String, String>,
-    issued: u64,
-}
-
-impl fmt::Debug for InMemoryRegistry {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.lock().by_openid.len();
-        f.debug_struct("InMemoryRegistry")
-            .field("entries", &n)
-            .finish()
-    }
-}
-
-impl InMemoryRegistry {
-    /// An empty registry.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, RegistryState> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Mark `openid` verified as `patient_id` (seeding from an existing HIS).
-    pub fn insert(&self, openid: impl Into<String>, patient_id: impl Into<String>) {
-        self.lock()
-            .by_openid
-            .insert(openid.into(), patient_id.into());
-    }
-}
-
-impl VerifiedRegistry for InMemoryRegistry {
-    fn lookup(
-        &self,
-        openid: Option<&str>,
-        sub_openid: Option<&str>,
-    ) -> Result<Option<String>, Error> {
-        let state = self.lock();
-        Ok([sub_openid, openid]
-            .into_iter()
-            .flatten()
-            .find_map(|id| state.by_openid.get(id).cloned()))
-    }
-
-    fn record(&self, user: &FaceUser, _identity: &RealName) -> Result<String, Error> {
-        let mut state = self.lock();
-        let ids: Vec<&str> = [user.sub_openid.as_deref(), user.openid.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
-        if let Some(existing) = ids.iter().find_map(|id| state.by_openid.get(*id).cloned()) {
-            return Ok(existing);
-        }
-        state.issued += 1;
-        let patient_id = format!("P{:06}", state.issued);
-        for id in ids {
-            state.by_openid.insert(id.to_owned(), patient_id.clone());
-        }
-        Ok(patient_id)
-    }
-}
+#[cfg(feature = "sqlite")]
+pub use crate::registry::SqliteRegistry;
+pub use crate::registry::{InMemoryRegistry, PatientRecord, PatientRegistry};
 
 /// What the router needs.
 #[derive(Clone)]
 pub struct ServerState {
     client: MerchantClient,
     decryptor: Decryptor,
-    registry: Arc<dyn VerifiedRegistry>,
+    registry: Arc<dyn PatientRegistry>,
 }
 
 impl fmt::Debug for ServerState {
@@ -164,7 +79,7 @@ impl ServerState {
     }
 
     /// Use `registry` instead of the in-memory one.
-    pub fn with_registry(mut self, registry: Arc<dyn VerifiedRegistry>) -> Self {
+    pub fn with_registry(mut self, registry: Arc<dyn PatientRegistry>) -> Self {
         self.registry = registry;
         self
     }
@@ -172,6 +87,11 @@ impl ServerState {
     /// The client.
     pub fn client(&self) -> &MerchantClient {
         &self.client
+    }
+
+    /// The registry.
+    pub fn registry(&self) -> &Arc<dyn PatientRegistry> {
+        &self.registry
     }
 }
 
@@ -331,17 +251,61 @@ async fn authinfo(State(st): State<ServerState>, body: Bytes) -> Result<Response
 
 async fn verified(State(st): State<ServerState>, body: Bytes) -> Result<Response, ApiError> {
     let req: VerifiedRequest = kiosk_api::decode_request(&body)?;
-    let nonempty = |s: &Option<String>| s.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
-    let (openid, sub_openid) = (nonempty(&req.openid), nonempty(&req.sub_openid));
-    let found = if openid.is_none() && sub_openid.is_none() {
-        None
-    } else {
-        st.registry
-            .lookup(openid.as_deref(), sub_openid.as_deref())?
-    };
+    // Who this is, from WeChat Pay: `ASK_UNIONID` needs no real-name consent.
+    let user = st
+        .client
+        .query_user(&req.face_sid, InfoType::AskUnionId)
+        .await?;
+    check_reported(&req, &user)?;
+    let registry = st.registry.clone();
+    let found = blocking(move || {
+        registry.lookup(
+            user.openid.as_deref().filter(|s| !s.is_empty()),
+            user.sub_openid.as_deref().filter(|s| !s.is_empty()),
+        )
+    })
+    .await?;
     Ok(ok(&VerifiedAnswer {
         already_verified: found.is_some(),
     }))
+}
+
+/// The ids the kiosk reported (none, with a face SDK that follows the
+/// spec's table) must be WeChat Pay's answer for the `face_sid`. The error
+/// names the field, never a value.
+fn check_reported(req: &VerifiedRequest, user: &FaceUser) -> Result<(), Error> {
+    fn reported(s: &Option<String>) -> Option<&str> {
+        s.as_deref().filter(|s| !s.is_empty())
+    }
+    if let Some(openid) = reported(&req.openid) {
+        if user.openid.as_deref() != Some(openid) {
+            return Err(Error::invalid(
+                "openid",
+                "is not the openid WeChat Pay answers for this face_sid",
+            ));
+        }
+    }
+    // A sub_openid can be checked only when the server asks with a
+    // sub_appid; otherwise it is ignored (the lookup uses WeChat's ids only).
+    if let (Some(sub), Some(answered)) = (reported(&req.sub_openid), user.sub_openid.as_deref()) {
+        if sub != answered {
+            return Err(Error::invalid(
+                "sub_openid",
+                "is not the sub_openid WeChat Pay answers for this face_sid",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Run a registry call on a blocking thread (an implementation may do
+/// blocking I/O).
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|_| Err(Error::Internal("the patient registry call stopped".into())))
 }
 
 async fn real_name(State(st): State<ServerState>, body: Bytes) -> Result<Response, ApiError> {
@@ -358,10 +322,12 @@ async fn real_name(State(st): State<ServerState>, body: Bytes) -> Result<Respons
             .query_user(&req.face_sid, InfoType::AskRealName)
             .await?;
         let identity = decrypt_user(&user, &st.decryptor)?;
-        let patient_id = st.registry.record(&user, &identity)?;
+        let masked = identity.masked();
+        let registry = st.registry.clone();
+        let record = blocking(move || registry.record(&user, &identity)).await?;
         Ok(ok(&RealNameAnswer {
-            identity: identity.masked(),
-            patient_id: Some(patient_id),
+            identity: masked,
+            patient_id: Some(record.patient_id),
         }))
     }
     .instrument(span)

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use common::*;
 use serde_json::{json, Value};
-use wxface_client::server::{self, InMemoryRegistry, ServerHandle, ServerState};
+use wxface_client::server::{self, InMemoryRegistry, ServerHandle, ServerState, SqliteRegistry};
 use wxface_client::MerchantClient;
 
 struct Kiosk {
@@ -134,13 +134,31 @@ async fn verified_then_real_name_then_verified() {
         )
         .await;
     assert_eq!(v, json!({"already_verified": true}));
+    // No openid from the kiosk (the spec's table): the server resolves it
+    // from the face_sid with ASK_UNIONID and finds the patient all the same.
+    let before = k.mock.state.users_calls();
     let (_, v) = k
         .post_json(
             "/kiosk/verified",
             json!({"openid": null, "face_sid": "fs_3"}),
         )
         .await;
-    assert_eq!(v, json!({"already_verified": false}));
+    assert_eq!(v, json!({"already_verified": true}));
+    let (_, v) = k
+        .post_json("/kiosk/verified", json!({"face_sid": "fs_3"}))
+        .await;
+    assert_eq!(v, json!({"already_verified": true}));
+    assert_eq!(k.mock.state.users_calls() - before, 2);
+    let asked = k
+        .mock
+        .state
+        .last_query
+        .lock()
+        .expect("lock")
+        .clone()
+        .expect("asked");
+    assert_eq!(asked.info_type, wxface_core::v3::InfoType::AskUnionId);
+    assert_eq!(asked.face_sid, "fs_3");
 
     // The same user again keeps the same patient id.
     let (_, r) = k
@@ -172,6 +190,119 @@ async fn a_seeded_registry_is_used() {
         )
         .await;
     assert_eq!(r["patient_id"], "P123456");
+}
+
+#[tokio::test]
+async fn the_sqlite_registry_keeps_its_patients_across_a_restart() {
+    let dir = std::env::temp_dir().join(format!(
+        "wxface-server-restart-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("patients.sqlite3");
+
+    let registry = Arc::new(SqliteRegistry::open(&path).expect("open"));
+    let reg = registry.clone();
+    let mut k = Kiosk::start_with(move |s| s.with_registry(reg)).await;
+    let (_, v) = k
+        .post_json("/kiosk/verified", json!({"face_sid": "fs_1"}))
+        .await;
+    assert_eq!(v, json!({"already_verified": false}));
+    let (status, r) = k
+        .post_json(
+            "/kiosk/real-name",
+            json!({"face_sid": "fs_1", "device_id": "KIOSK-01"}),
+        )
+        .await;
+    assert_eq!((status, r["patient_id"].as_str()), (200, Some("P000001")));
+    k.handle
+        .take()
+        .expect("handle")
+        .shutdown()
+        .await
+        .expect("clean stop");
+    drop(k);
+    drop(registry);
+
+    // A new server process would open the same file.
+    let registry = Arc::new(SqliteRegistry::open(&path).expect("reopen"));
+    let reg = registry.clone();
+    let k = Kiosk::start_with(move |s| s.with_registry(reg)).await;
+    let (_, v) = k
+        .post_json("/kiosk/verified", json!({"face_sid": "fs_2"}))
+        .await;
+    assert_eq!(v, json!({"already_verified": true}));
+    let (_, r) = k
+        .post_json(
+            "/kiosk/real-name",
+            json!({"face_sid": "fs_3", "device_id": "KIOSK-01"}),
+        )
+        .await;
+    assert_eq!(r["patient_id"], "P000001");
+    assert_eq!(registry.patients().expect("count"), 1);
+    drop(k);
+    drop(registry);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_reported_openid_is_checked_against_wechat_pay() {
+    let registry = Arc::new(InMemoryRegistry::new());
+    registry.insert(OPENID, "P123456");
+    registry.insert("oSomeoneElse", "P654321");
+    let reg = registry.clone();
+    let k = Kiosk::start_with(move |s| s.with_registry(reg)).await;
+    // The kiosk claims another (verified) user's openid: refused, naming the
+    // field, quoting neither value.
+    let (status, text) = k
+        .post(
+            "/kiosk/verified",
+            json!({"openid": "oSomeoneElse", "face_sid": "fs_1"}).to_string(),
+        )
+        .await;
+    assert_eq!(status, 400, "{text}");
+    let e: Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(
+        (e["code"].as_str(), e["field"].as_str()),
+        (Some("invalid_input"), Some("openid"))
+    );
+    assert!(
+        !text.contains("oSomeoneElse") && !text.contains(OPENID),
+        "{text}"
+    );
+    assert!(!text.contains("fs_1"), "{text}");
+    // A sub_openid is checked when the server's answer has one (provider
+    // mode with sub_appid); here it has none, so it is ignored.
+    let (status, v) = k
+        .post_json(
+            "/kiosk/verified",
+            json!({"openid": OPENID, "sub_openid": "oSub", "face_sid": "fs_2"}),
+        )
+        .await;
+    assert_eq!((status, v), (200, json!({"already_verified": true})));
+    // An empty face_sid is refused before WeChat Pay is asked.
+    let before = k.mock.state.users_calls();
+    let (status, e) = k
+        .post_json("/kiosk/verified", json!({"openid": null, "face_sid": ""}))
+        .await;
+    assert_eq!(
+        (status, e["code"].as_str(), e["field"].as_str()),
+        (400, Some("invalid_input"), Some("face_sid"))
+    );
+    assert_eq!(k.mock.state.users_calls(), before);
+    // WeChat Pay does not know the face_sid: its answer is relayed.
+    k.mock.state.push_users(Fault::Http(404, "NOT_FOUND"));
+    let (status, e) = k
+        .post_json("/kiosk/verified", json!({"face_sid": "gone"}))
+        .await;
+    assert_eq!(
+        (status, e["wechat_code"].as_str()),
+        (404, Some("NOT_FOUND"))
+    );
 }
 
 #[tokio::test]

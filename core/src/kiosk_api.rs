@@ -10,7 +10,7 @@
 //! | path | request | answer |
 //! |---|---|---|
 //! | [`AUTHINFO_PATH`] | [`AuthinfoRequest`] | [`AuthinfoAnswer`] |
-//! | [`VERIFIED_PATH`] | [`VerifiedRequest`] | [`VerifiedAnswer`] |
+//! | [`VERIFIED_PATH`] | [`VerifiedRequest`] | [`VerifiedAnswer`] (decided from the `face_sid`) |
 //! | [`REAL_NAME_PATH`] | [`RealNameRequest`] | [`RealNameAnswer`] (masked values only) |
 //!
 //! Like the rest of the core it does no I/O: a **kiosk** encodes a request
@@ -278,17 +278,28 @@ impl Answer for AuthinfoAnswer {
     }
 }
 
-/// `POST /kiosk/verified`: `{"openid": "o…" | null, "sub_openid": "…" | null,
-/// "face_sid"}`. `Debug` redacts all three.
+/// `POST /kiosk/verified`: `{"face_sid", "openid": "o…" | null,
+/// "sub_openid": "…" | null}`. `Debug` redacts all three.
+///
+/// The server decides from the `face_sid`, not from what the kiosk reports:
+/// it asks WeChat Pay who this is (`GET /v3/facemch/users/{face_sid}` with
+/// `info_type=ASK_UNIONID`, which needs no real-name consent) and looks the
+/// answer's openid up in its records. A face SDK that follows the spec's
+/// table returns no openid with a `face_sid` ("返回face_sid时不返回openId"),
+/// so `openid` is usually `null`; when the kiosk does report one, the server
+/// refuses it unless it is the openid WeChat Pay answers
+/// ([`Error::InvalidInput`] on `openid`, HTTP 400).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifiedRequest {
-    /// `openid`, when the face SDK returned one (`null` otherwise).
+    /// `openid`, when the face SDK returned one (`null` otherwise): checked
+    /// by the server, never trusted.
     #[serde(default)]
     pub openid: Option<String>,
-    /// `sub_openid`, when the face SDK returned one (`null` otherwise).
+    /// `sub_openid`, when the face SDK returned one (`null` otherwise):
+    /// checked by the server, never trusted.
     #[serde(default)]
     pub sub_openid: Option<String>,
-    /// `face_sid`: the identity query credential.
+    /// `face_sid`: the identity query credential (required, not empty).
     pub face_sid: String,
 }
 
@@ -314,6 +325,14 @@ impl fmt::Debug for VerifiedRequest {
 
 impl Request for VerifiedRequest {
     const PATH: &'static str = VERIFIED_PATH;
+
+    /// `face_sid`: not empty (the server resolves the user from it).
+    fn check(&self) -> Result<()> {
+        if self.face_sid.is_empty() {
+            return Err(Error::invalid("face_sid", "must not be empty"));
+        }
+        Ok(())
+    }
 }
 
 /// The answer to `POST /kiosk/verified`: `{"already_verified": true|false}`.
@@ -911,11 +930,15 @@ mod tests {
             (301, b"moved"),
         ] {
             let e = decode_answer::<VerifiedAnswer>(status, body).expect_err("an error");
+            // A gateway's 502-504: the server could not be reached (retry).
+            let want = if (502..=504).contains(&status) {
+                TransportKind::Connect
+            } else {
+                TransportKind::Protocol
+            };
+            assert_eq!(e.is_retryable(), want == TransportKind::Connect, "{e:?}");
             match &e {
-                Error::Transport {
-                    kind: TransportKind::Protocol,
-                    detail,
-                } => {
+                Error::Transport { kind, detail } if *kind == want => {
                     assert!(detail.contains(&format!("HTTP {status}")), "{detail}");
                     assert!(detail.contains(VERIFIED_PATH), "{detail}");
                     assert!(!detail.contains("html"), "{detail}");
@@ -1057,6 +1080,12 @@ mod tests {
         let long = format!(r#"{{"face_sid":"f","device_id":"{}"}}"#, "D".repeat(33));
         assert!(decode_request::<RealNameRequest>(long.as_bytes()).is_err());
         assert!(decode_request::<VerifiedRequest>(b"{}").is_err());
+        assert_eq!(
+            decode_request::<VerifiedRequest>(br#"{"openid":"o1","face_sid":""}"#),
+            Err(Error::invalid("face_sid", "must not be empty"))
+        );
+        let spec_table = decode_request::<VerifiedRequest>(br#"{"face_sid":"fs"}"#);
+        assert_eq!(spec_table.map(|r| r.openid), Ok(None));
         assert!(decode_request::<VerifiedRequest>(b"[]").is_err());
     }
 

@@ -4,8 +4,10 @@ It implements the kiosk endpoints of docs/merchant-api.md with the wxface
 Python binding, and keeps patients in SQLite:
 
 * ``POST /kiosk/authinfo``  — an authinfo for the kiosk's face SDK;
-* ``POST /kiosk/verified``  — "is this user already a verified patient?",
-  looked up by openid;
+* ``POST /kiosk/verified``  — "is this user already a verified patient?":
+  WeChat Pay says who the ``face_sid`` is (``ASK_UNIONID``, no consent
+  needed), and that openid is looked up (an openid the kiosk reports must be
+  WeChat Pay's; the face SDK usually reports none);
 * ``POST /kiosk/real-name`` — after the patient consented: query WeChat Pay,
   verify, decrypt, validate, create or update the patient record, and answer
   the kiosk with masked data only.
@@ -212,8 +214,14 @@ def create_app(
     @app.post("/kiosk/verified")
     def verified() -> Any:
         data = _body("face_sid")
-        openid = data.get("openid") or None
-        already = store.is_verified(openid)
+        # Decided from the face_sid, never from what the kiosk reports: the
+        # face SDK returns no openid with a face_sid (the spec's table), and a
+        # kiosk could report anyone's.
+        user = client.query_user(data["face_sid"], "ASK_UNIONID")
+        reported = data.get("openid") or None
+        if reported is not None and reported != user.openid:
+            raise _invalid("openid", "is not the openid WeChat Pay answers for this face_sid")
+        already = store.is_verified(user.openid)
         log.info("already-verified check: %s", "yes" if already else "no")
         return jsonify(already_verified=already)
 

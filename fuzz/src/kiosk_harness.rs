@@ -69,6 +69,19 @@ pub fn kiosk_api(data: &[u8]) {
                     .ok()
                     .filter(|i| !i.code.is_empty());
                 match record {
+                    // A gateway's 502-504 without an error body is a
+                    // connect failure (retry), any other status a
+                    // protocol one.
+                    None if (502..=504).contains(&status) => assert!(
+                        matches!(
+                            e,
+                            Error::Transport {
+                                kind: TransportKind::Connect,
+                                ..
+                            }
+                        ),
+                        "{e:?}"
+                    ),
                     None => assert!(protocol(&e), "{e:?}"),
                     Some(info) if spec(&info.code).is_none() => {
                         assert!(matches!(e, Error::Backend { .. }), "{e:?}");

@@ -9,7 +9,7 @@
 //! default_platform_key = "certificate"  # signs answers when the request sends no Wechatpay-Serial
 //! v2_now_window_secs = 300        # `now` of get_wxpayface_authinfo must be this close; 0 = no check
 //! request_window_secs = 300       # APIv3 Authorization timestamp window
-//! return_openid_with_face_sid = true
+//! openid_with_face_sid = false  # true: recognition answers openid with face_sid (older behaviour)
 //! default_person = "patient-a"
 //!
 //! [merchant]                      # optional: ids used when keys are generated
@@ -168,8 +168,14 @@ pub struct SandboxConfig {
     pub v2_now_window_secs: u64,
     /// Accepted distance of the APIv3 `Authorization` timestamp, seconds.
     pub request_window_secs: u64,
-    /// Whether recognition answers `openid` (and `sub_openid`) along with `face_sid`.
-    pub return_openid_with_face_sid: bool,
+    /// Whether recognition (`getWxpayfaceCode`, FACE_AUTH) answers `openid`
+    /// (and `sub_openid`) along with `face_sid`. Default `false`: the spec's
+    /// table ("返回face_sid时不返回openId"), so the merchant server resolves
+    /// the openid itself (`facemch/users` with `ASK_UNIONID`). `true` is the
+    /// sandbox's older behaviour, for kiosks and tests that rely on it. The
+    /// old name `return_openid_with_face_sid` is still read.
+    #[serde(alias = "return_openid_with_face_sid")]
+    pub openid_with_face_sid: bool,
     /// The person recognised when the SDK names none (default: the first identity).
     pub default_person: Option<String>,
     /// The test persons (default: [`default_identities`]).
@@ -191,7 +197,7 @@ impl Default for SandboxConfig {
             default_platform_key: PlatformKeyChoice::Certificate,
             v2_now_window_secs: 300,
             request_window_secs: 300,
-            return_openid_with_face_sid: true,
+            openid_with_face_sid: false,
             default_person: None,
             identities: default_identities(),
         }

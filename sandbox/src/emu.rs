@@ -28,10 +28,16 @@
 //! | `camera_error` | `getWxpayfaceCode` | `return_code` `ERROR`, camera message |
 //! | `timeout` | `getWxpayfaceCode` | sleeps `timeout_sleep`, then `SYSTEMERROR` |
 //!
+//! Recognition answers `face_sid` without `openid`, as the spec's table says
+//! ("返回face_sid时不返回openId"), unless the sandbox's
+//! `openid_with_face_sid` is set, or this emulator's
+//! [`EmuConfig::openid_with_face_sid`] overrides it.
+//!
 //! Environment (for [`EmulatedFaceSdk::from_env`]): `WXFACE_EMU_SANDBOX_URL`
 //! (required), `WXFACE_EMU_PERSON`, `WXFACE_EMU_OUTCOME`,
 //! `WXFACE_EMU_LATENCY_MS`, `WXFACE_EMU_SDK_VERSION`, `WXFACE_EMU_DEVICE_ID`,
-//! `WXFACE_EMU_TIMEOUT_MS`.
+//! `WXFACE_EMU_TIMEOUT_MS`, `WXFACE_EMU_OPENID_WITH_FACE_SID` (`1`/`true` or
+//! `0`/`false`; unset: the sandbox's setting).
 //!
 //! The HTTP client is blocking: call [`FaceSdk::call`] from a plain thread
 //! (or `spawn_blocking`), as a kiosk calls the vendor DLL.
@@ -117,6 +123,11 @@ pub struct EmuConfig {
     pub sdk_version: SdkVersion,
     /// Timeout of each HTTP call to the sandbox.
     pub http_timeout: Duration,
+    /// Whether recognition answers `openid`/`sub_openid` along with
+    /// `face_sid`: `None` (default) follows the sandbox's
+    /// `openid_with_face_sid` (itself `false` by default, as the spec's
+    /// table); `Some` overrides it for this emulator.
+    pub openid_with_face_sid: Option<bool>,
 }
 
 impl EmuConfig {
@@ -132,6 +143,7 @@ impl EmuConfig {
             timeout_sleep: Duration::from_secs(30),
             sdk_version: SdkVersion::default(),
             http_timeout: Duration::from_secs(30),
+            openid_with_face_sid: None,
         }
     }
 
@@ -182,6 +194,17 @@ impl EmuConfig {
             c.sdk_version = v
                 .parse()
                 .map_err(|e: Error| Error::Config(format!("WXFACE_EMU_SDK_VERSION: {e}")))?;
+        }
+        if let Some(v) = get("WXFACE_EMU_OPENID_WITH_FACE_SID") {
+            c.openid_with_face_sid = Some(match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                _ => {
+                    return Err(Error::Config(
+                        "WXFACE_EMU_OPENID_WITH_FACE_SID must be 1/true or 0/false".into(),
+                    ))
+                }
+            });
         }
         Ok(c)
     }
@@ -280,6 +303,12 @@ impl EmulatedFaceSdk {
     /// How long a `timeout` outcome sleeps.
     pub fn set_timeout_sleep(&self, sleep: Duration) {
         self.cfg().timeout_sleep = sleep;
+    }
+
+    /// Whether recognition answers `openid` with `face_sid` from now on
+    /// (`None`: the sandbox's setting); see [`EmuConfig::openid_with_face_sid`].
+    pub fn set_openid_with_face_sid(&self, with_openid: Option<bool>) {
+        self.cfg().openid_with_face_sid = with_openid;
     }
 
     /// POST JSON to an internal endpoint; `Err` holds the SDK error answer to give the kiosk.
@@ -395,6 +424,7 @@ impl EmulatedFaceSdk {
             "store_id": r.store_id,
             "face_authtype": r.face_authtype.as_str(),
             "person": cfg.person,
+            "openid_with_face_sid": cfg.openid_with_face_sid,
         });
         let v = match self.post("/_emu/recognise", &body) {
             Ok(v) => v,
@@ -499,6 +529,7 @@ mod tests {
                 "WXFACE_EMU_LATENCY_MS" => Some("250".into()),
                 "WXFACE_EMU_SDK_VERSION" => Some("1.18".into()),
                 "WXFACE_EMU_DEVICE_ID" => Some("K-7".into()),
+                "WXFACE_EMU_OPENID_WITH_FACE_SID" => Some("1".into()),
                 _ => None,
             }
         };
@@ -509,7 +540,17 @@ mod tests {
         assert_eq!(c.recognition_latency, Duration::from_millis(250));
         assert_eq!(c.sdk_version, SdkVersion::V1_18);
         assert_eq!(c.device_id, "K-7");
+        assert_eq!(c.openid_with_face_sid, Some(true));
         assert!(EmuConfig::from_lookup(|_| None).is_err());
+        let url_only = |k: &str| (k == "WXFACE_EMU_SANDBOX_URL").then(|| "http://x".to_owned());
+        let c = EmuConfig::from_lookup(url_only).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.openid_with_face_sid, None);
+        let bad_flag = |k: &str| match k {
+            "WXFACE_EMU_SANDBOX_URL" => Some("http://x".into()),
+            "WXFACE_EMU_OPENID_WITH_FACE_SID" => Some("sometimes".into()),
+            _ => None,
+        };
+        assert!(EmuConfig::from_lookup(bad_flag).is_err());
         let bad = |k: &str| match k {
             "WXFACE_EMU_SANDBOX_URL" => Some("http://x".into()),
             "WXFACE_EMU_LATENCY_MS" => Some("soon".into()),

@@ -30,6 +30,10 @@ struct Args {
     /// Default: $XDG_DATA_HOME/wxface/sandbox-keys (or ~/.local/share/…).
     #[arg(long)]
     keys_dir: Option<PathBuf>,
+    /// Recognition answers `openid`/`sub_openid` along with `face_sid` (the
+    /// older behaviour; by default it answers none, as the spec's table says).
+    #[arg(long)]
+    openid_with_face_sid: bool,
 }
 
 fn default_keys_dir() -> PathBuf {
@@ -63,6 +67,9 @@ fn main() -> std::process::ExitCode {
     config.host = args.host;
     config.port = args.port;
     config.keys_dir = Some(args.keys_dir.unwrap_or_else(default_keys_dir));
+    if args.openid_with_face_sid {
+        config.openid_with_face_sid = true;
+    }
     let sandbox = match Sandbox::start_blocking(config) {
         Ok(s) => s,
         Err(e) => {

@@ -40,7 +40,8 @@ fn direct_mode_every_identity_both_paddings() {
         for who in sandbox.identities() {
             k.sdk.set_person(Some(who.key.clone()));
             let s = consented(&k, &m, Mode::Direct);
-            assert_eq!(s.openid.as_deref(), Some(who.openid.as_str()));
+            // The spec's table: no openid with the face_sid.
+            assert_eq!(s.openid, None);
             let user = m
                 .query(&s.face_sid, InfoType::AskRealName, Mode::Direct)
                 .unwrap_or_else(|e| panic!("query: {e}"));
@@ -58,6 +59,61 @@ fn direct_mode_every_identity_both_paddings() {
                 .is_ok());
         }
     }
+}
+
+#[test]
+fn openid_with_face_sid_by_config_and_by_emulator() {
+    // Default: the spec's table, and ASK_UNIONID answers the openid before
+    // any consent (what a merchant server's "already verified?" check uses).
+    let sandbox = start(SandboxConfig::default());
+    let m = Merchant::new(&sandbox);
+    let k = kiosk(&sandbox);
+    let who = &sandbox.identities()[0];
+    let s = recognise(&k, &m, Mode::Direct);
+    assert_eq!((s.openid.as_deref(), s.sub_openid.as_deref()), (None, None));
+    let user = m
+        .query(&s.face_sid, InfoType::AskUnionId, Mode::Direct)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(user.openid.as_deref(), Some(who.openid.as_str()));
+    assert_eq!(user.union_id.as_deref(), Some(who.union_id.as_str()));
+    assert!(user.real_name.is_none());
+    k.auth(&s.authinfo, &s.face_sid, true)
+        .unwrap_or_else(|e| panic!("{e}"));
+    // This emulator overrides the sandbox: openid (and sub_openid in
+    // provider mode) with the face_sid.
+    k.sdk.set_openid_with_face_sid(Some(true));
+    let s = recognise(&k, &m, Mode::Direct);
+    assert_eq!(s.openid.as_deref(), Some(who.openid.as_str()));
+    k.auth(&s.authinfo, &s.face_sid, true)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let s = recognise(&k, &m, Mode::Provider);
+    assert_eq!(s.sub_openid.as_deref(), Some(who.sub_openid.as_str()));
+    k.auth(&s.authinfo, &s.face_sid, true)
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    // The sandbox's older behaviour by configuration; an emulator can still
+    // ask for the spec's table.
+    let older = start(SandboxConfig {
+        openid_with_face_sid: true,
+        ..SandboxConfig::default()
+    });
+    let m = Merchant::new(&older);
+    let k = kiosk(&older);
+    let s = recognise(&k, &m, Mode::Direct);
+    assert_eq!(
+        s.openid.as_deref(),
+        Some(older.identities()[0].openid.as_str())
+    );
+    k.auth(&s.authinfo, &s.face_sid, true)
+        .unwrap_or_else(|e| panic!("{e}"));
+    k.sdk.set_openid_with_face_sid(Some(false));
+    let s = recognise(&k, &m, Mode::Direct);
+    assert_eq!(s.openid, None);
+    // The old configuration name is still read.
+    let c = SandboxConfig::from_toml("return_openid_with_face_sid = true\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(c.openid_with_face_sid);
+    assert!(!SandboxConfig::default().openid_with_face_sid);
 }
 
 #[test]
@@ -85,7 +141,7 @@ fn provider_mode_encrypts_for_the_sub_merchant() {
         k.sdk.set_person(Some("patient-b".into()));
         let s = consented(&k, &m, Mode::Provider);
         let who = &sandbox.identities()[1];
-        assert_eq!(s.sub_openid.as_deref(), Some(who.sub_openid.as_str()));
+        assert_eq!((s.openid, s.sub_openid), (None, None));
         let user = m
             .query(&s.face_sid, InfoType::AskRealName, Mode::Provider)
             .unwrap_or_else(|e| panic!("{e}"));
@@ -552,7 +608,8 @@ async fn async_start_and_emulator_from_env_lookup() {
             _ => None,
         };
         let cfg = wxface_sandbox::EmuConfig::from_lookup(lookup).unwrap_or_else(|e| panic!("{e}"));
-        let k = Kiosk::new(wxface_sandbox::EmulatedFaceSdk::new(cfg).unwrap_or_else(|e| panic!("{e}")));
+        let k =
+            Kiosk::new(wxface_sandbox::EmulatedFaceSdk::new(cfg).unwrap_or_else(|e| panic!("{e}")));
         k.init();
         !k.rawdata().is_empty()
     })

@@ -21,7 +21,7 @@ pub const RC_UNREPRESENTABLE: c_int = 3;
 pub const RC_PANIC: c_int = 4;
 
 /// The environment variables the emulator is configured with.
-const ENV: [&str; 7] = [
+const ENV: [&str; 8] = [
     "WXFACE_EMU_SANDBOX_URL",
     "WXFACE_EMU_PERSON",
     "WXFACE_EMU_OUTCOME",
@@ -29,6 +29,7 @@ const ENV: [&str; 7] = [
     "WXFACE_EMU_SDK_VERSION",
     "WXFACE_EMU_DEVICE_ID",
     "WXFACE_EMU_TIMEOUT_MS",
+    "WXFACE_EMU_OPENID_WITH_FACE_SID",
 ];
 
 type Snapshot = Vec<Option<String>>;

@@ -18,8 +18,10 @@
 //! The emulator reads the `WXFACE_EMU_*` environment variables of the
 //! sandbox's `EmulatedFaceSdk::from_env`: `WXFACE_EMU_SANDBOX_URL` (required),
 //! `WXFACE_EMU_PERSON`, `WXFACE_EMU_OUTCOME`, `WXFACE_EMU_LATENCY_MS`,
-//! `WXFACE_EMU_SDK_VERSION`, `WXFACE_EMU_DEVICE_ID`, `WXFACE_EMU_TIMEOUT_MS`.
-//! They are read at the first call and again whenever they change between
+//! `WXFACE_EMU_SDK_VERSION`, `WXFACE_EMU_DEVICE_ID`, `WXFACE_EMU_TIMEOUT_MS`,
+//! `WXFACE_EMU_OPENID_WITH_FACE_SID` (`1` or `0`: whether recognition answers
+//! `openid` with `face_sid`; unset: the sandbox's `openid_with_face_sid`,
+//! by default no openid, as the spec's table says). They are read at the first call and again whenever they change between
 //! calls; a change starts a fresh emulator, as if the face service had
 //! restarted (call `initWxpayface` again). `releaseWxpayface` ends the
 //! emulator too, and frees everything it holds.

@@ -97,9 +97,17 @@ def _outcome(text: str) -> Outcome:
 class ClientBackend:
     """The kiosk API answered by a :class:`wxface.MerchantClient`: an
     authinfo from ``get_authinfo`` (``refresh`` drops the cached one first),
-    "already verified" for the openids in ``verified_openids``, and the
+    "already verified" decided as the reference server decides it, and the
     masked identity of ``fetch_real_name`` (with ``decryptor`` when given,
-    else the client's own)."""
+    else the client's own).
+
+    "Already verified" asks WeChat Pay who the ``face_sid`` is
+    (``query_user(face_sid, "ASK_UNIONID")``, which needs no real-name
+    consent) and answers whether that openid (or sub_openid) is in
+    ``verified_openids``. The face SDK returns no openid with a ``face_sid``
+    (the spec's table); an openid the kiosk does report must be WeChat Pay's,
+    else the request is refused with :class:`wxface.InvalidInputError` on
+    ``openid``."""
 
     def __init__(
         self,
@@ -120,11 +128,26 @@ class ClientBackend:
             grant = self.client.get_authinfo(request["rawdata"], device_id=request["device_id"])
             return {"authinfo": grant.authinfo, "expires_in": grant.expires_in}
         if path == "/kiosk/verified":
-            return {"already_verified": request.get("openid") in self.verified_openids}
+            return {"already_verified": self._already_verified(request)}
         if path == "/kiosk/real-name":
             who = self.client.fetch_real_name(request["face_sid"], self.decryptor)
             return {"identity": who.masked()}
         raise ValueError(f"not a path of the kiosk API: {path}")
+
+    def _already_verified(self, request: Mapping[str, Any]) -> bool:
+        user = self.client.query_user(request["face_sid"], "ASK_UNIONID")
+        for field, answered in (("openid", user.openid), ("sub_openid", user.sub_openid)):
+            reported = request.get(field)
+            # A sub_openid is checked only when WeChat Pay answered one.
+            if reported and (field == "openid" or answered) and reported != answered:
+                raise from_info({
+                    "code": "invalid_input",
+                    "kind": "invalid_input",
+                    "message": f"invalid input: `{field}` is not the {field} WeChat Pay answers for this face_sid",
+                    "retryable": False,
+                    "field": field,
+                })
+        return any(i in self.verified_openids for i in (user.openid, user.sub_openid) if i)
 
     def __repr__(self) -> str:
         return f"ClientBackend({self.client!r})"

@@ -31,7 +31,7 @@ use wxface_capture::{
     FlowConfig, HttpMerchantBackend, Kiosk, MerchantBackend, Outcome, ProgressEvent, Step,
     StepStatus, VerifyHooks,
 };
-use wxface_client::server::{serve, InMemoryRegistry, VerifiedRegistry};
+use wxface_client::server::{serve, InMemoryRegistry, PatientRecord, PatientRegistry};
 use wxface_client::MerchantClient;
 use wxface_core::realname::RealName;
 use wxface_core::sdk::{classify_sdk_error, SdkErrorClass};
@@ -110,6 +110,12 @@ pub struct DemoArgs {
     /// Sandbox configuration file (TOML or JSON), e.g. other test persons.
     #[arg(long, value_name = "PATH")]
     pub sandbox_config: Option<PathBuf>,
+
+    /// The face SDK answers `openid` along with `face_sid` (the sandbox's
+    /// older behaviour). By default it answers none, as the spec's table
+    /// says, and the merchant server resolves the openid from the face_sid.
+    #[arg(long)]
+    pub openid_with_face_sid: bool,
 }
 
 /// What a visit should end as.
@@ -141,6 +147,10 @@ struct Visit {
     /// The hospital verified this person at an earlier visit.
     on_record: bool,
     faults: Vec<FaultRule>,
+    /// Faults installed once the "already verified?" check is answered, so
+    /// that they hit the real-name query and not the server's `ASK_UNIONID`
+    /// lookup of the same `face_sid`.
+    real_name_faults: Vec<FaultRule>,
     /// Retire the authinfo at WeChat Pay right after the kiosk received it.
     retire_authinfo: bool,
     expect: Expect,
@@ -156,6 +166,7 @@ impl Visit {
             behaviour: Behaviour::Consent,
             on_record: false,
             faults: Vec::new(),
+            real_name_faults: Vec::new(),
             retire_authinfo: false,
             expect,
             min_retries: 0,
@@ -237,6 +248,8 @@ fn scenario(arg: ScenarioArg) -> Scenario {
                         FaultRule::next(FaultEndpoint::Authinfo, FaultKind::Latency, 1)
                             .with_latency(Duration::from_millis(250)),
                         FaultRule::next(FaultEndpoint::Authinfo, FaultKind::SystemError, 1),
+                    ],
+                    real_name_faults: vec![
                         FaultRule::next(FaultEndpoint::Users, FaultKind::SystemError, 1),
                         FaultRule::next(FaultEndpoint::Users, FaultKind::ServiceUnavailable, 1),
                     ],
@@ -249,7 +262,7 @@ fn scenario(arg: ScenarioArg) -> Scenario {
                     )
                 },
                 Visit {
-                    faults: vec![FaultRule::next(
+                    real_name_faults: vec![FaultRule::next(
                         FaultEndpoint::Users,
                         FaultKind::BadSignature,
                         1,
@@ -287,16 +300,20 @@ impl DemoRegistry {
     }
 }
 
-impl VerifiedRegistry for DemoRegistry {
+impl PatientRegistry for DemoRegistry {
     fn lookup(
         &self,
         openid: Option<&str>,
         sub_openid: Option<&str>,
-    ) -> Result<Option<String>, wxface_client::Error> {
+    ) -> Result<Option<PatientRecord>, wxface_client::Error> {
         self.get().lookup(openid, sub_openid)
     }
 
-    fn record(&self, user: &FaceUser, identity: &RealName) -> Result<String, wxface_client::Error> {
+    fn record(
+        &self,
+        user: &FaceUser,
+        identity: &RealName,
+    ) -> Result<PatientRecord, wxface_client::Error> {
         self.get().record(user, identity)
     }
 }
@@ -463,6 +480,7 @@ fn run_visit(
             let mut write_error: Option<CliError> = None;
             let sandbox = env.sandbox;
             let retire = visit.retire_authinfo;
+            let mut fault_error: Option<String> = None;
             let hooks = VerifyHooks::new().on_progress(|ev| {
                 let result = match ev {
                     ProgressEvent::StepStarted { step } => {
@@ -500,6 +518,13 @@ fn run_visit(
                         };
                         let r = p.step_finished(&line);
                         steps.push(line);
+                        if *step == Step::CheckingVerified {
+                            for f in &visit.real_name_faults {
+                                if let Err(e) = faults.add(f.clone()) {
+                                    fault_error.get_or_insert(e);
+                                }
+                            }
+                        }
                         if retire && *step == Step::FetchingAuthinfo && authinfo_fetches == 1 {
                             sandbox.expire_authinfos();
                             r.and_then(|()| {
@@ -518,6 +543,9 @@ fn run_visit(
             let outcome = kiosk.verify(hooks);
             if let Some(e) = write_error {
                 return Err(e);
+            }
+            if let Some(e) = fault_error {
+                return Err(CliError::Runtime(format!("fault rule: {e}")));
             }
             outcome
         }
@@ -708,6 +736,10 @@ pub fn run_demo(args: &DemoArgs, out: &mut dyn Write, live: bool) -> Result<Demo
     config.host = "127.0.0.1".into();
     config.port = 0;
     config.keys_dir = None;
+    if args.openid_with_face_sid {
+        config.openid_with_face_sid = true;
+    }
+    let openid_with_face_sid = config.openid_with_face_sid;
     let rt = runtime()?;
     let sandbox = rt
         .block_on(Sandbox::start(config))
@@ -738,6 +770,12 @@ pub fn run_demo(args: &DemoArgs, out: &mut dyn Write, live: bool) -> Result<Demo
         creds.mch_id
     ))?;
     p.line(&format!("  face SDK     {}", sdk.describe()))?;
+    p.line(if openid_with_face_sid {
+        "               recognition answers face_sid and openid (--openid-with-face-sid)"
+    } else {
+        "               recognition answers face_sid only, as the spec's table says; \
+         the merchant server resolves the openid (ASK_UNIONID)"
+    })?;
     p.line("  patients     fictitious test persons of the sandbox; only masked data is shown")?;
 
     let mut env = Env {

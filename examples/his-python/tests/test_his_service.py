@@ -50,9 +50,12 @@ def step_error(outcome, step):
     return e
 
 
-def kiosk_visit(http, sandbox, person, device_id="KIOSK-01"):
-    """One patient at the kiosk: the kiosk flow drives the SDK and asks the HIS."""
-    kiosk = sandbox.kiosk(person=person.key, device_id=device_id)
+def kiosk_visit(http, sandbox, person, device_id="KIOSK-01", openid_with_face_sid=None):
+    """One patient at the kiosk: the kiosk flow drives the SDK and asks the
+    HIS. ``openid_with_face_sid``: whether the emulated SDK reports the
+    openid with the face_sid (default: the sandbox's, none as the spec's
+    table says)."""
+    kiosk = sandbox.kiosk(person=person.key, device_id=device_id, openid_with_face_sid=openid_with_face_sid)
     log = []
     out = kiosk.verify(his_merchant(client_post(http), log))
     path, _, status, grant = log[0]
@@ -70,9 +73,10 @@ def kiosk_visit(http, sandbox, person, device_id="KIOSK-01"):
     return answer
 
 
-def test_first_visit_registers_second_visit_is_recognised(his, http, sandbox):
+@pytest.mark.parametrize("openid_with_face_sid", [False, True], ids=["spec-table", "openid-with-face-sid"])
+def test_first_visit_registers_second_visit_is_recognised(his, http, sandbox, openid_with_face_sid):
     person = sandbox.identities[0]
-    answer = kiosk_visit(http, sandbox, person)
+    answer = kiosk_visit(http, sandbox, person, openid_with_face_sid=openid_with_face_sid)
     expected = person.real_name.masked()
     assert answer["identity"] == expected
     assert answer["patient_id"].startswith("P")
@@ -87,8 +91,28 @@ def test_first_visit_registers_second_visit_is_recognised(his, http, sandbox):
         person.real_name.expose_credential_id(),
     )
     assert row["openid"] == person.openid
-    # Next visit: already verified by openid, the kiosk quits the SDK.
-    assert kiosk_visit(http, sandbox, person) is None
+    # Next visit: already verified (the HIS asked WeChat Pay who the
+    # face_sid is), the kiosk quits the SDK.
+    assert kiosk_visit(http, sandbox, person, openid_with_face_sid=openid_with_face_sid) is None
+
+
+def test_a_reported_openid_must_be_wechat_pays(his, http, sandbox):
+    verified, other = sandbox.identities[0], sandbox.identities[1]
+    kiosk_visit(http, sandbox, verified)
+    kiosk = sandbox.kiosk(person=other.key)
+    log = []
+
+    def lying(path, request):
+        if path == "/kiosk/verified":
+            request = dict(request, openid=verified.openid)
+        return his_merchant(client_post(http), log)(path, request)
+
+    out = kiosk.verify(lying)
+    assert out.kind == "failed" and out.step == "checking_verified"
+    assert isinstance(out.error, wxface.InvalidInputError) and out.error.field == "openid"
+    path, _, status, answer = log[-1]
+    assert (path, status) == ("/kiosk/verified", 400)
+    assert verified.openid not in json.dumps(answer) and other.openid not in json.dumps(answer)
 
 
 def test_every_test_person_gets_a_record(his, http, sandbox):

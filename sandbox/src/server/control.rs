@@ -136,6 +136,7 @@ pub(super) async fn info(State(app): State<App>) -> Response<Body> {
             "platform_keys": app.config.platform_keys,
             "authinfo_ttl_secs": app.config.authinfo_ttl_secs,
             "face_sid_ttl_secs": app.config.face_sid_ttl_secs,
+            "openid_with_face_sid": app.config.openid_with_face_sid,
         }),
     )
 }

@@ -74,7 +74,8 @@ pub(super) async fn rawdata(State(app): State<App>, Json(req): Json<RawdataReq>)
 }
 
 /// `POST /_emu/recognise`: the parameters of `getWxpayfaceCode` plus the
-/// SDK's device and the test person to recognise.
+/// SDK's device, the test person to recognise and, optionally,
+/// `openid_with_face_sid` (this emulator's choice over the sandbox's).
 #[derive(Deserialize)]
 pub(super) struct RecogniseReq {
     device_id: String,
@@ -90,6 +91,9 @@ pub(super) struct RecogniseReq {
     face_authtype: Option<String>,
     #[serde(default)]
     person: Option<String>,
+    /// This emulator's override of the sandbox's `openid_with_face_sid`.
+    #[serde(default)]
+    openid_with_face_sid: Option<bool>,
 }
 
 pub(super) async fn recognise(
@@ -137,7 +141,9 @@ pub(super) async fn recognise(
     let Some(who) = app.identities().get(person) else {
         return param_error("unknown test person");
     };
-    let with_openid = app.config.return_openid_with_face_sid;
+    let with_openid = req
+        .openid_with_face_sid
+        .unwrap_or(app.config.openid_with_face_sid);
     let mut out = Map::new();
     if face_auth {
         let face_sid = random_alnum(40);

@@ -77,6 +77,34 @@ class HttpBackendTest {
     }
 
     @Test
+    fun alreadyVerifiedInTheSandboxsOlderModeToo() {
+        // The default sandbox follows the spec's table (no openid with the
+        // face_sid; the reference server resolves it). The older behaviour
+        // reports the openid, and the reference server checks it.
+        Sandbox(openidWithFaceSid = true).use { older ->
+            val url = older.referenceServerUrl()
+            val person = older.identities()[1]
+            older.registerVerified(person.openid, "P-OLDER")
+            val emu = older.emulatedSdk("HB-04")
+            val kiosk = Kiosk(
+                KioskConfig(appid = older.appid(), mchId = older.mchId(), storeId = "STORE-01"),
+                "HB-04",
+                EmulatorFaceSdk(emu),
+                httpMerchantBackend(url),
+            )
+            kiosk.start()
+            emu.setPerson(person.key)
+            val outcome = kiosk.verify()
+            assertTrue(outcome is Outcome.AlreadyVerified, "$outcome")
+            assertEquals(person.openid, (outcome as Outcome.AlreadyVerified).who.openid)
+            kiosk.shutdown()
+            kiosk.close()
+            emu.close()
+            older.stop()
+        }
+    }
+
+    @Test
     fun anUnreachableServerIsAFailedOutcome() {
         val port = ServerSocket(0).use { it.localPort }
         val (kiosk, emu) = kiosk("HB-03", httpMerchantBackend("http://127.0.0.1:$port", connectTimeoutMs = 1000u))

@@ -77,7 +77,8 @@ class KioskTest {
                 assertTrue(outcome is Outcome.Verified, "${person.key}: $outcome")
                 outcome as Outcome.Verified
                 assertEquals(person.masked, outcome.identity)
-                assertEquals(person.openid, outcome.who.openid)
+                // The spec's table: no openid with the face_sid.
+                assertEquals(null, outcome.who.openid)
                 assertEquals("verified", outcomeName(outcome))
                 // The hospital side decrypted the full values; the kiosk never saw them.
                 val real = r.backend.realNames.last()
@@ -127,14 +128,23 @@ class KioskTest {
     }
 
     @Test
-    fun alreadyVerifiedQuitsTheSdk() {
+    fun alreadyVerifiedQuitsTheSdkInBothSandboxModes() {
+        // No openid with the face_sid (the spec's table: the backend resolves
+        // it), and the sandbox's older behaviour (the backend checks it).
+        for (withOpenid in listOf(false, true)) {
+            alreadyVerifiedQuitsTheSdk(withOpenid)
+        }
+    }
+
+    private fun alreadyVerifiedQuitsTheSdk(withOpenid: Boolean) {
         val who = sandbox.identities().first()
         Rig(verified = setOf(who.openid)).use { r ->
             r.emu.setPerson(who.key)
+            r.emu.setOpenidWithFaceSid(withOpenid)
             val rec = Recorder()
             val outcome = r.kiosk.verify(rec)
             assertTrue(outcome is Outcome.AlreadyVerified, "$outcome")
-            assertEquals(who.openid, (outcome as Outcome.AlreadyVerified).who.openid)
+            assertEquals(if (withOpenid) who.openid else null, (outcome as Outcome.AlreadyVerified).who.openid)
             assertTrue(Step.QUITTING in rec.started())
             assertFalse(Step.ASKING_CONSENT in rec.started())
             // getWxpayAuth(quit) was sent: the emulator accepts the next recognition.

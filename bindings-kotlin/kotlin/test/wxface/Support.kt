@@ -55,7 +55,24 @@ class SandboxBackend(
         return AuthinfoGrant(authinfo = grant.authinfo, expiresAt = grant.expiresAt)
     }
 
-    override fun isVerified(who: Recognised): Boolean = who.openid in verifiedOpenids
+    /**
+     * As the reference server decides: who the face_sid is, from WeChat Pay
+     * (`ASK_UNIONID` needs no real-name consent), looked up in
+     * [verifiedOpenids]. The face SDK reports no openid with a face_sid (the
+     * spec's table); one it does report must be WeChat Pay's.
+     */
+    override fun isVerified(who: Recognised): Boolean {
+        val openid = client.queryUser(who.faceSid, InfoType.ASK_UNION_ID).use { it.openid() }
+        if (who.openid != null && who.openid != openid) {
+            throw WxfaceException.InvalidInput(
+                "invalid_input",
+                "invalid input: `openid` is not the openid WeChat Pay answers for this face_sid",
+                false,
+                "openid",
+            )
+        }
+        return openid in verifiedOpenids
+    }
 
     override fun realName(faceSid: String, deviceId: String): MaskedIdentity {
         failRealName?.let {
