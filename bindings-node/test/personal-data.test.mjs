@@ -456,7 +456,10 @@ describe('against the sandbox', () => {
     }
   })
 
-  test('classes the binding defines print no face_sid, openid or personal data', async () => {
+  test('classes the binding defines print no face_sid, openid or personal data', async (t) => {
+    // The older answers, which give the kiosk the openid too.
+    const sb = await startSandbox({ sandboxConfigJson: '{"openid_with_face_sid":true}' })
+    t.after(() => sb.stop())
     const client = new wx.MerchantClient(sb.dev.merchantConfig())
     const d = sb.device()
     const kiosk = new wx.Kiosk(sb.config(d), sb.emulator(d))
