@@ -64,6 +64,25 @@ declare module './native' {
   }
 
   namespace sdk {
+    /** The HTTP proxy of `initWxpayface`. */
+    interface ProxyInit {
+      ip: string
+      /** Digits only. */
+      port: string
+      user?: string
+      passwd?: string
+    }
+
+    /** `initWxpayface` settings. */
+    interface InitRequestInit {
+      /** The SDK's own HTTP proxy. */
+      proxy?: ProxyInit
+      /** 0 none, 1 HTTP tunnel, 2 SOCKS5 (SDK 1.18+). */
+      proxyType?: number
+      /** 1 = +90°, 2 = 180°, 3 = −90° (SDK 1.18+). */
+      cameraRotation?: number
+    }
+
     /** `getWxpayfaceCode` fields. */
     interface FaceCodeRequestInit {
       appid: string
@@ -134,6 +153,24 @@ declare module './native' {
       subMchId?: string
       /** `"MD5"` (default) or `"HMAC-SHA256"`. */
       signType?: 'MD5' | 'HMAC-SHA256'
+    }
+
+    /** A verified `get_wxpayface_authinfo` answer; the echoes WeChat left out are absent. */
+    interface AuthinfoResponse {
+      /** The SDK call credential. */
+      authinfo: string
+      /** `expires_in` seconds as sent. */
+      expiresIn: number
+      /** Absolute expiry, unix seconds (`now + expires_in`). */
+      expiresAt: number
+      /** `appid` echoed. */
+      appid?: string
+      /** `mch_id` echoed. */
+      mchId?: string
+      /** `sub_appid` echoed. */
+      subAppid?: string
+      /** `sub_mch_id` echoed. */
+      subMchId?: string
     }
   }
 }

@@ -772,21 +772,13 @@ export declare namespace sdk {
    */
   export function faceCodeRequest(request: FaceCodeRequestInit, options?: RequestOptions | undefined | null): string
   /**
-   * `initWxpayface` request JSON.
+   * `initWxpayface` request JSON. The settings are the core's
+   * [`model::InitSettings`] in camelCase (`sdk.InitRequestInit`).
    *
    * # Errors
    * `InvalidInputError`, `SdkVersionError`.
    */
-  export function initRequest(init?: sdk.InitRequestInit | undefined | null, options?: sdk.RequestOptions | undefined | null): string
-  /** `initWxpayface` settings. */
-  export interface InitRequestInit {
-    /** Optional HTTP proxy. */
-    proxy?: sdk.ProxyInit
-    /** `proxy_type`: 0 none, 1 HTTP tunnel, 2 SOCKS5 (SDK 1.18+). */
-    proxyType?: number
-    /** `camera_rotation`: 1 = +90°, 2 = 180°, 3 = −90° (SDK 1.18+). */
-    cameraRotation?: number
-  }
+  export function initRequest(init?: InitRequestInit | undefined | null, options?: RequestOptions | undefined | null): string
   /** A parsed SDK request (the SDK's side; for stand-ins written in JS). */
   export interface ParsedRequest {
     /** The command. */
@@ -812,17 +804,6 @@ export declare namespace sdk {
    * broken answer; `InvalidInputError` for an unknown command.
    */
   export function parseResponse(cmd: string, json: string | Buffer): SdkReply
-  /** The HTTP proxy of `initWxpayface`. */
-  export interface ProxyInit {
-    /** `ip` */
-    ip: string
-    /** `port`, digits only. */
-    port: string
-    /** `user` */
-    user?: string
-    /** `passwd` */
-    passwd?: string
-  }
   /** `getWxpayfaceRawdata` request JSON. */
   export function rawdataRequest(options?: sdk.RequestOptions | undefined | null): string
   /** `releaseWxpayface` request JSON. */
@@ -874,30 +855,14 @@ export declare namespace v2 {
    * `InvalidInputError` naming the field.
    */
   export function authinfoRequest(request: AuthinfoRequestInit, key: ApiKey, options?: SignOptions | undefined | null): HttpRequest
-  /** A verified `get_wxpayface_authinfo` answer. */
-  export interface AuthinfoResponse {
-    /** The SDK call credential. */
-    authinfo: string
-    /** `expires_in` seconds as sent. */
-    expiresIn: number
-    /** Absolute expiry, unix seconds (`now + expires_in`). */
-    expiresAt: number
-    /** `appid` echoed. */
-    appid?: string
-    /** `mch_id` echoed. */
-    mchId?: string
-    /** `sub_appid` echoed. */
-    subAppid?: string
-    /** `sub_mch_id` echoed. */
-    subMchId?: string
-  }
   /**
    * The string that is signed: every non-empty field but `sign`, sorted by
    * key, as `k1=v1&k2=v2…` (without the trailing `&key=…`).
    */
   export function canonicalString(fields: Record<string, string>): string
   /**
-   * Verify and parse an answer of `get_wxpayface_authinfo`.
+   * Verify and parse an answer of `get_wxpayface_authinfo`: the core's
+   * [`v2::AuthinfoResponse`] in camelCase (`v2.AuthinfoResponse`).
    *
    * # Errors
    * `SignatureError` (verified before anything is used), `BackendError`

@@ -163,23 +163,6 @@ pub trait VerifyListener: Send + Sync {
     fn on_progress(&self, event: Progress);
 }
 
-fn progress(e: &capture::ProgressEvent) -> Option<Progress> {
-    Some(match e {
-        capture::ProgressEvent::StepStarted { step } => Progress::step_started(*step),
-        capture::ProgressEvent::StepFinished {
-            step,
-            status,
-            elapsed,
-            error,
-        } => Progress::step_finished(*step, *status, *elapsed, error.as_ref()),
-        capture::ProgressEvent::CancelRequested => Progress::CancelRequested,
-        capture::ProgressEvent::Finished { outcome, elapsed } => {
-            Progress::finished(outcome.parse().ok()?, *elapsed)
-        }
-        _ => return None,
-    })
-}
-
 /// Cancels a verification from any thread. Use a fresh one per patient: a
 /// handle cancelled before `verify` starts ends that verification at once.
 #[derive(Debug, Default, uniffi::Object)]
@@ -366,11 +349,7 @@ impl Kiosk {
     ) -> Outcome {
         let mut hooks = capture::VerifyHooks::new();
         if let Some(l) = listener {
-            hooks = hooks.on_progress(move |e| {
-                if let Some(e) = progress(e) {
-                    l.on_progress(e);
-                }
-            });
+            hooks = hooks.on_progress(move |e| l.on_progress(e.into()));
         }
         if let Some(c) = cancel {
             hooks = hooks.cancel_handle(c.inner.clone());

@@ -357,14 +357,8 @@ type Callback<A, R, const WEAK: bool> = ThreadsafeFunction<A, Promise<R>, A, Sta
 #[napi(object, object_to_js = false)]
 pub struct JsBackendFunctions {
     /// `({rawdata, deviceId, refresh}) => Promise<{ok: {authinfo, expiresIn?, expiresAt?}} | {error}>`
-    pub authinfo: ThreadsafeFunction<
-        AuthinfoCall,
-        Promise<AuthinfoReply>,
-        AuthinfoCall,
-        Status,
-        false,
-        true,
-    >,
+    pub authinfo:
+        ThreadsafeFunction<AuthinfoCall, Promise<AuthinfoReply>, AuthinfoCall, Status, false, true>,
     /// `(who) => Promise<{ok: boolean} | {error}>`
     #[napi(ts_type = "(who: object) => Promise<object>")]
     pub is_verified: ThreadsafeFunction<Value, Promise<VerifiedAnswer>, Value, Status, false, true>,
@@ -537,7 +531,7 @@ pub struct KioskConfig {
     /// network proxy (`proxy: {ip, port, user?, passwd?}`), `proxyType`
     /// (0 none, 1 HTTP tunnel, 2 SOCKS5; SDK 1.18+) and `cameraRotation`.
     #[napi(ts_type = "sdk.InitRequestInit")]
-    pub init: Option<crate::sdk::InitRequestInit>,
+    pub init: Option<Value>,
     /// A cached authinfo is reused only while it has this many seconds left (default 60).
     pub authinfo_margin_secs: Option<u32>,
     /// The merchant server (`docs/merchant-api.md`), e.g. `http://his.local:8080`.
@@ -551,7 +545,11 @@ pub struct KioskConfig {
 }
 
 fn flow_config(c: &KioskConfig) -> Result<FlowConfig, Error> {
-    let mut init = c.init.clone().map(crate::sdk::init_settings);
+    let mut init = c
+        .init
+        .clone()
+        .map(|v| record::from_js::<model::InitSettings>("init", v))
+        .transpose()?;
     if let Some(r) = c.camera_rotation {
         let init = init.get_or_insert_with(model::InitSettings::default);
         if init.camera_rotation.is_some() {
@@ -575,25 +573,6 @@ fn flow_config(c: &KioskConfig) -> Result<FlowConfig, Error> {
         authinfo_margin_secs: c.authinfo_margin_secs.map(u64::from),
     }
     .to_flow_config()
-}
-
-/// A progress event as the core's record ([`model::Progress`]).
-fn progress(e: &ProgressEvent) -> Option<model::Progress> {
-    Some(match e {
-        ProgressEvent::StepStarted { step } => model::Progress::step_started(*step),
-        ProgressEvent::StepFinished {
-            step,
-            status,
-            elapsed,
-            error,
-        } => model::Progress::step_finished(*step, *status, *elapsed, error.as_ref()),
-        ProgressEvent::CancelRequested => model::Progress::CancelRequested,
-        ProgressEvent::Finished { outcome, elapsed } => model::Progress::Finished {
-            outcome: (*outcome).to_owned(),
-            elapsed_ms: elapsed.as_secs_f64() * 1000.0,
-        },
-        _ => return None,
-    })
 }
 
 /// Hooks of one verification (wrapped by `lib/kiosk.js`).
@@ -717,9 +696,7 @@ impl NativeKiosk {
                 }
                 if let Some(f) = on_progress {
                     h = h.on_progress(move |e: &ProgressEvent| {
-                        let Some(p) = progress(e).map(|p| record::to_js(&p)) else {
-                            return;
-                        };
+                        let p = record::to_js(&model::Progress::from(e));
                         if matches!(e, ProgressEvent::Finished { .. }) {
                             // The last event is delivered before the outcome:
                             // wait until JS has run it.

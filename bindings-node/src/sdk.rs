@@ -3,9 +3,10 @@
 //! Requests come out as the exact JSON the vendor SDK takes; responses are
 //! parsed into the core's records, and an answer other than `SUCCESS` throws
 //! an `SdkError` carrying `returnCode`, `returnMsg` and `errCode`. The
-//! request and reply records (`sdk.FaceCodeRequestInit`, `sdk.AuthRequestInit`,
-//! `sdk.SdkReply`) are the core's serde records in camelCase, passed through
-//! [`crate::record`]; their TypeScript types are in `index.d.ts`.
+//! request and reply records (`sdk.InitRequestInit`, `sdk.FaceCodeRequestInit`,
+//! `sdk.AuthRequestInit`, `sdk.SdkReply`) are the core's serde records in
+//! camelCase, passed through [`crate::record`]; their TypeScript types are in
+//! `index.d.ts`.
 
 use napi::bindgen_prelude::Either;
 use napi::Env;
@@ -27,32 +28,6 @@ pub struct RequestOptions {
     /// The terminal's face SDK version, e.g. `"1.24"` (default `"1.24"`):
     /// a field it does not know yet is refused with `SdkVersionError`.
     pub sdk_version: Option<String>,
-}
-
-/// The HTTP proxy of `initWxpayface`.
-#[napi(object, namespace = "sdk")]
-#[derive(Clone)]
-pub struct ProxyInit {
-    /// `ip`
-    pub ip: String,
-    /// `port`, digits only.
-    pub port: String,
-    /// `user`
-    pub user: Option<String>,
-    /// `passwd`
-    pub passwd: Option<String>,
-}
-
-/// `initWxpayface` settings.
-#[napi(object, namespace = "sdk")]
-#[derive(Default, Clone)]
-pub struct InitRequestInit {
-    /// Optional HTTP proxy.
-    pub proxy: Option<ProxyInit>,
-    /// `proxy_type`: 0 none, 1 HTTP tunnel, 2 SOCKS5 (SDK 1.18+).
-    pub proxy_type: Option<i32>,
-    /// `camera_rotation`: 1 = +90°, 2 = 180°, 3 = −90° (SDK 1.18+).
-    pub camera_rotation: Option<i32>,
 }
 
 /// The fields of an SDK error, as carried by `SdkError` (which can be
@@ -77,34 +52,28 @@ fn build(req: SdkRequest, opts: Option<RequestOptions>) -> Result<String, Error>
     req.to_json(target, now_or(opts.now)?)
 }
 
-/// The core's record of `initWxpayface` settings.
-pub(crate) fn init_settings(init: InitRequestInit) -> model::InitSettings {
-    model::InitSettings {
-        proxy: init.proxy.map(|p| model::Proxy {
-            ip: p.ip,
-            port: p.port,
-            user: p.user,
-            passwd: p.passwd,
-        }),
-        proxy_type: init.proxy_type.map(i64::from),
-        camera_rotation: init.camera_rotation.map(i64::from),
-    }
-}
-
-/// `initWxpayface` request JSON.
+/// `initWxpayface` request JSON. The settings are the core's
+/// [`model::InitSettings`] in camelCase (`sdk.InitRequestInit`).
 ///
 /// # Errors
 /// `InvalidInputError`, `SdkVersionError`.
-#[napi(namespace = "sdk", js_name = "initRequest")]
+#[napi(
+    namespace = "sdk",
+    js_name = "initRequest",
+    ts_args_type = "init?: InitRequestInit | undefined | null, options?: RequestOptions | undefined | null"
+)]
 pub fn init_request_json(
     env: Env,
-    init: Option<InitRequestInit>,
+    init: Option<Value>,
     options: Option<RequestOptions>,
 ) -> napi::Result<String> {
-    init_settings(init.unwrap_or_default())
-        .to_request()
-        .and_then(|r| build(SdkRequest::Init(r), options))
-        .map_err(|e| js(&env, e))
+    init.map_or_else(
+        || Ok(model::InitSettings::default()),
+        |v| record::from_js("init", v),
+    )
+    .and_then(|s| s.to_request())
+    .and_then(|r| build(SdkRequest::Init(r), options))
+    .map_err(|e| js(&env, e))
 }
 
 /// `getWxpayfaceRawdata` request JSON.

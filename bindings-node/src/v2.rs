@@ -152,25 +152,6 @@ pub fn authinfo_request(
     built.map(HttpRequest::from).map_err(|e| js(&env, e))
 }
 
-/// A verified `get_wxpayface_authinfo` answer.
-#[napi(object, namespace = "v2")]
-pub struct AuthinfoResponse {
-    /// The SDK call credential.
-    pub authinfo: String,
-    /// `expires_in` seconds as sent.
-    pub expires_in: f64,
-    /// Absolute expiry, unix seconds (`now + expires_in`).
-    pub expires_at: f64,
-    /// `appid` echoed.
-    pub appid: Option<String>,
-    /// `mch_id` echoed.
-    pub mch_id: Option<String>,
-    /// `sub_appid` echoed.
-    pub sub_appid: Option<String>,
-    /// `sub_mch_id` echoed.
-    pub sub_mch_id: Option<String>,
-}
-
 /// Options of [`parse_authinfo_response`].
 #[napi(object, namespace = "v2")]
 #[derive(Default)]
@@ -181,33 +162,30 @@ pub struct ParseOptions {
     pub sign_type: Option<String>,
 }
 
-/// Verify and parse an answer of `get_wxpayface_authinfo`.
+/// Verify and parse an answer of `get_wxpayface_authinfo`: the core's
+/// [`v2::AuthinfoResponse`] in camelCase (`v2.AuthinfoResponse`).
 ///
 /// # Errors
 /// `SignatureError` (verified before anything is used), `BackendError`
 /// (`return_code` FAIL; `wechatCode`, `wechatMessage`), `MalformedError`.
-#[napi(namespace = "v2", js_name = "parseAuthinfoResponse")]
+#[napi(
+    namespace = "v2",
+    js_name = "parseAuthinfoResponse",
+    ts_return_type = "v2.AuthinfoResponse"
+)]
 pub fn parse_authinfo_response(
     env: Env,
     body: Either<String, Buffer>,
     key: &ApiKey,
     options: Option<ParseOptions>,
-) -> napi::Result<AuthinfoResponse> {
+) -> napi::Result<serde_json::Value> {
     let options = options.unwrap_or_default();
     let bytes = match body {
         Either::A(s) => s.into_bytes(),
         Either::B(b) => b.to_vec(),
     };
-    let r = parse_sign_type(options.sign_type.as_deref())
+    parse_sign_type(options.sign_type.as_deref())
         .and_then(|st| v2::parse_authinfo_response(&bytes, &key.inner, st, now_or(options.now)?))
-        .map_err(|e| js(&env, e))?;
-    Ok(AuthinfoResponse {
-        authinfo: r.authinfo,
-        expires_in: r.expires_in as f64,
-        expires_at: r.expires_at.as_secs() as f64,
-        appid: r.appid,
-        mch_id: r.mch_id,
-        sub_appid: r.sub_appid,
-        sub_mch_id: r.sub_mch_id,
-    })
+        .map(|r| record::to_js(&r))
+        .map_err(|e| js(&env, e))
 }

@@ -85,55 +85,92 @@ pub fn build_authinfo_request<'py>(
     Ok((v2::AUTHINFO_PATH, PyBytes::new(py, &http.body)))
 }
 
-/// A verified `get_wxpayface_authinfo` answer.
-#[pyclass(frozen, module = "wxface", name = "AuthinfoResponse", get_all)]
+/// A verified `get_wxpayface_authinfo` answer (the core's
+/// `v2::AuthinfoResponse`); `MerchantClient.get_authinfo`'s carries no
+/// echoed ids.
+#[pyclass(frozen, module = "wxface", name = "AuthinfoResponse")]
 pub struct PyAuthinfoResponse {
-    /// The credential for the face SDK's `getWxpayfaceCode` / `getWxpayAuth` (≤ 4096 characters).
-    pub authinfo: String,
-    /// Lifetime in seconds, as WeChat Pay sent it.
-    pub expires_in: u64,
-    /// Absolute expiry: `now` + `expires_in` (Unix seconds).
-    pub expires_at: u64,
-    /// `appid` echoed by WeChat Pay, if any.
-    pub appid: Option<String>,
-    /// `mch_id` echoed, if any.
-    pub mch_id: Option<String>,
-    /// `sub_appid` echoed, if any.
-    pub sub_appid: Option<String>,
-    /// `sub_mch_id` echoed, if any.
-    pub sub_mch_id: Option<String>,
+    inner: v2::AuthinfoResponse,
     /// Whether `MerchantClient` answered from its cache (or shared a
     /// concurrent caller's request) instead of calling WeChat Pay.
-    pub from_cache: bool,
+    #[pyo3(get)]
+    from_cache: bool,
 }
 
 impl From<v2::AuthinfoResponse> for PyAuthinfoResponse {
-    fn from(r: v2::AuthinfoResponse) -> Self {
+    fn from(inner: v2::AuthinfoResponse) -> Self {
         Self {
-            authinfo: r.authinfo,
-            expires_in: r.expires_in,
-            expires_at: r.expires_at.as_secs(),
-            appid: r.appid,
-            mch_id: r.mch_id,
-            sub_appid: r.sub_appid,
-            sub_mch_id: r.sub_mch_id,
+            inner,
             from_cache: false,
         }
     }
 }
 
-#[pymethods]
-impl PyAuthinfoResponse {
-    fn __repr__(&self) -> String {
-        format!(
-            "AuthinfoResponse(authinfo=<{} chars>, expires_in={}, expires_at={}, from_cache={})",
-            self.authinfo.chars().count(),
-            self.expires_in,
-            self.expires_at,
-            if self.from_cache { "True" } else { "False" }
-        )
+impl From<wxface_client::AuthinfoResponse> for PyAuthinfoResponse {
+    fn from(r: wxface_client::AuthinfoResponse) -> Self {
+        let inner = v2::AuthinfoResponse {
+            authinfo: r.authinfo,
+            expires_in: r.expires_in,
+            expires_at: r.expires_at,
+            appid: None,
+            mch_id: None,
+            sub_appid: None,
+            sub_mch_id: None,
+        };
+        Self {
+            inner,
+            from_cache: r.from_cache,
+        }
     }
 }
+
+/// The `#[pymethods]` of [`PyAuthinfoResponse`], with a getter for each of
+/// the answer's echoed ids (`$echo`, an `Option<String>` of the core's
+/// answer).
+macro_rules! authinfo_response_methods {
+    ($($echo:ident),*) => {
+        #[pymethods]
+        impl PyAuthinfoResponse {
+            /// The credential for the face SDK's `getWxpayfaceCode` / `getWxpayAuth`.
+            #[getter]
+            fn authinfo(&self) -> &str {
+                &self.inner.authinfo
+            }
+
+            /// Lifetime in seconds, as WeChat Pay sent it.
+            #[getter]
+            fn expires_in(&self) -> u64 {
+                self.inner.expires_in
+            }
+
+            /// Absolute expiry: `now` + `expires_in` (Unix seconds).
+            #[getter]
+            fn expires_at(&self) -> u64 {
+                self.inner.expires_at.as_secs()
+            }
+
+            $(
+                /// Echoed by WeChat Pay, if it was.
+                #[getter]
+                fn $echo(&self) -> Option<&str> {
+                    self.inner.$echo.as_deref()
+                }
+            )*
+
+            fn __repr__(&self) -> String {
+                format!(
+                    "AuthinfoResponse(authinfo=<{} chars>, expires_in={}, expires_at={}, from_cache={})",
+                    self.inner.authinfo.chars().count(),
+                    self.inner.expires_in,
+                    self.inner.expires_at.as_secs(),
+                    if self.from_cache { "True" } else { "False" }
+                )
+            }
+        }
+    };
+}
+
+authinfo_response_methods!(appid, mch_id, sub_appid, sub_mch_id);
 
 /// Parse and verify an answer of `get_wxpayface_authinfo`.
 ///

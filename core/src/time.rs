@@ -8,8 +8,10 @@
 
 use std::fmt;
 
-/// Seconds since the Unix epoch (the protocol's 10-digit `now`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+/// Seconds since the Unix epoch (the protocol's 10-digit `now`). Serialises
+/// as the number of seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
+#[serde(transparent)]
 pub struct UnixTime(pub u64);
 
 impl UnixTime {

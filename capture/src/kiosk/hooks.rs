@@ -92,7 +92,8 @@ impl CancelHandle {
 }
 
 /// Progress of one verification, for kiosk screens and logs. Carries no
-/// personal data.
+/// personal data. The bindings pass it on as the core's shared record,
+/// `wxface_core::model::Progress::from(&event)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ProgressEvent {
@@ -125,6 +126,28 @@ pub enum ProgressEvent {
         /// How long the whole verification took.
         elapsed: Duration,
     },
+}
+
+impl From<&ProgressEvent> for wxface_core::model::Progress {
+    /// The event as the core's shared record, which every binding hands to
+    /// its host: names for the step, status and outcome, milliseconds for
+    /// the durations, the error as its [`wxface_core::error::ErrorInfo`].
+    fn from(e: &ProgressEvent) -> Self {
+        match e {
+            ProgressEvent::StepStarted { step } => Self::step_started(*step),
+            ProgressEvent::StepFinished {
+                step,
+                status,
+                elapsed,
+                error,
+            } => Self::step_finished(*step, *status, *elapsed, error.as_ref()),
+            ProgressEvent::CancelRequested => Self::CancelRequested,
+            ProgressEvent::Finished { outcome, elapsed } => Self::Finished {
+                outcome: (*outcome).to_owned(),
+                elapsed_ms: elapsed.as_secs_f64() * 1000.0,
+            },
+        }
+    }
 }
 
 pub(super) type VerifiedCheck<'a> = dyn FnMut(&Recognised) -> Result<bool, Error> + 'a;

@@ -577,8 +577,9 @@ impl AuthinfoRequest {
 }
 
 /// A verified `get_wxpayface_authinfo` answer. `Debug` shows the authinfo's
-/// length only: it is a credential.
-#[derive(Clone, PartialEq, Eq)]
+/// length only: it is a credential. Serialised (for the bindings) with
+/// `expires_at` in unix seconds and the absent echoes left out.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct AuthinfoResponse {
     /// The SDK call credential (≤ 4096).
     pub authinfo: String,
@@ -587,12 +588,16 @@ pub struct AuthinfoResponse {
     /// Absolute expiry: the injected `now` + `expires_in`.
     pub expires_at: UnixTime,
     /// `appid` echoed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub appid: Option<String>,
     /// `mch_id` echoed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mch_id: Option<String>,
     /// `sub_appid` echoed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_appid: Option<String>,
     /// `sub_mch_id` echoed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_mch_id: Option<String>,
 }
 
