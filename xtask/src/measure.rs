@@ -2,7 +2,8 @@
 //!
 //! 1. Hand-written Rust of the four bindings against the core: code lines
 //!    (not blank, not only a comment) of `*.rs` under each binding's `src/`
-//!    and `core/src/`, generated files (first line `@generated`) left out.
+//!    and `core/src/`, generated files (`@generated` in the first two
+//!    lines) and unit-test modules left out.
 //! 2. Blocks of six or more lines shared between a binding and the core or
 //!    between two bindings (same lines after trimming, generated files left
 //!    out).
@@ -102,7 +103,8 @@ fn read_area(root: &Path, dirs: &[&str], exts: &[&str]) -> Vec<(PathBuf, String)
         .into_iter()
         .filter_map(|p| {
             let text = std::fs::read_to_string(&p).ok()?;
-            (!generated(&text)).then_some((p, text))
+            // Unit tests are not the code they test: left out on both sides.
+            (!generated(&text)).then(|| (p, without_unit_tests(&text).to_owned()))
         })
         .collect()
 }
