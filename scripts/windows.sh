@@ -200,7 +200,7 @@ serve() {
 step "Linux sandbox and reference merchant server"
 serve sandbox sandbox serve --keys-dir "$RUN/keys"
 SANDBOX_URL=$URL
-serve merchant merchant serve --keys-dir "$RUN/keys" --wechat-url "$SANDBOX_URL"
+serve merchant merchant serve --keys-dir "$RUN/keys" --wechat-url "$SANDBOX_URL" --registry ":memory:"
 MERCHANT_URL=$URL
 read -r APPID MCH_ID < <(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["appid"], m["mch_id"])' "$RUN/keys/sandbox.json")
 STORE_ID=HOSPITAL-OPD-01
