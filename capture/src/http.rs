@@ -19,6 +19,15 @@
 //! [`TransportKind::Protocol`]). A JSON answer that breaks the message's
 //! rules is [`Error::Malformed`]; nothing of it is ever quoted.
 //!
+//! An HTTP 429 of the server's own limits (`transport`, kind
+//! `rate_limited`) is waited out once: when its `Retry-After` is at most
+//! [`HttpMerchantBackendBuilder::max_retry_after`] (default 5 s), the
+//! backend sleeps that long and sends the request once more; a longer delay,
+//! or a second 429, is returned as the (retryable) error at once. A patient
+//! at the screen does not notice a short wait but should not face a frozen
+//! kiosk, and one retry only keeps a fleet of kiosks from adding to the load
+//! that made the server refuse.
+//!
 //! The real-name answer must be masked (docs: the full name and number never
 //! leave the hospital's system). An identity that shows more than half of a
 //! value is refused as [`Error::Malformed`] rather than passed on to a screen.
@@ -49,12 +58,15 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default timeout of one request, answer included (the real-name request
 /// makes the server call WeChat Pay and decrypt).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default longest `Retry-After` waited out.
+const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
 
 /// Builds an [`HttpMerchantBackend`].
 pub struct HttpMerchantBackendBuilder {
     base_url: String,
     connect_timeout: Duration,
     timeout: Duration,
+    max_retry_after: Duration,
     store_id: Option<String>,
     attach: Option<String>,
     headers: Vec<(String, String)>,
@@ -86,6 +98,13 @@ impl HttpMerchantBackendBuilder {
     /// Timeout of one whole request, answer included (default 30 s).
     pub fn timeout(mut self, t: Duration) -> Self {
         self.timeout = t;
+        self
+    }
+
+    /// Longest `Retry-After` of an HTTP 429 that the backend waits out (once)
+    /// before sending the request again (default 5 s; zero never waits).
+    pub fn max_retry_after(mut self, t: Duration) -> Self {
+        self.max_retry_after = t;
         self
     }
 
@@ -147,6 +166,7 @@ impl HttpMerchantBackendBuilder {
             base: self.base_url.trim_end_matches('/').to_owned(),
             client,
             timeout: self.timeout,
+            max_retry_after: self.max_retry_after,
             store_id: self.store_id,
             attach: self.attach,
             clock: self.clock,
@@ -159,6 +179,7 @@ pub struct HttpMerchantBackend {
     base: String,
     client: reqwest::blocking::Client,
     timeout: Duration,
+    max_retry_after: Duration,
     store_id: Option<String>,
     attach: Option<String>,
     clock: Arc<dyn Clock>,
@@ -190,6 +211,7 @@ impl HttpMerchantBackend {
             base_url: base_url.into(),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
             store_id: None,
             attach: None,
             headers: Vec::new(),
@@ -200,6 +222,26 @@ impl HttpMerchantBackend {
     /// POST `body` to `T::PATH` and decode the answer
     /// ([`kiosk_api::decode_answer`]).
     fn post<T: Answer>(&self, body: Vec<u8>) -> Result<T, Error> {
+        match self.post_once(body.clone()) {
+            Err((e, Some(wait)))
+                if matches!(
+                    e,
+                    Error::Transport {
+                        kind: TransportKind::RateLimited,
+                        ..
+                    }
+                ) && wait <= self.max_retry_after =>
+            {
+                tracing::info!(path = T::PATH, ?wait, "merchant server rate limit: waiting");
+                std::thread::sleep(wait);
+                self.post_once(body).map_err(|(e, _)| e)
+            }
+            other => other.map_err(|(e, _)| e),
+        }
+    }
+
+    /// One POST; the error comes with the answer's `Retry-After`, if any.
+    fn post_once<T: Answer>(&self, body: Vec<u8>) -> Result<T, (Error, Option<Duration>)> {
         let path = T::PATH;
         let url = format!("{}{path}", self.base);
         let resp = self
@@ -208,8 +250,9 @@ impl HttpMerchantBackend {
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body)
             .send()
-            .map_err(|e| self.transport_error(path, e))?;
+            .map_err(|e| (self.transport_error(path, e), None))?;
         let status = resp.status().as_u16();
+        let retry_after = retry_after(resp.headers());
         let mut bytes = Vec::new();
         resp.take(MAX_ANSWER_BYTES as u64 + 1)
             .read_to_end(&mut bytes)
@@ -220,15 +263,18 @@ impl HttpMerchantBackend {
                     TransportKind::Interrupted
                 };
                 tracing::warn!(transport = %kind, path, "merchant server answer cut off");
-                Error::transport(
-                    kind,
-                    format!(
-                        "POST {path}: reading the HTTP {status} answer failed: {}",
-                        e.kind()
+                (
+                    Error::transport(
+                        kind,
+                        format!(
+                            "POST {path}: reading the HTTP {status} answer failed: {}",
+                            e.kind()
+                        ),
                     ),
+                    None,
                 )
             })?;
-        kiosk_api::decode_answer(status, &bytes)
+        kiosk_api::decode_answer(status, &bytes).map_err(|e| (e, retry_after))
     }
 
     fn transport_error(&self, path: &str, e: reqwest::Error) -> Error {
@@ -251,6 +297,19 @@ impl HttpMerchantBackend {
         tracing::warn!(transport = %kind, path, "merchant server request failed");
         Error::transport(kind, detail)
     }
+}
+
+/// `Retry-After` in whole seconds (the HTTP-date form is not used by the
+/// kiosk API and is ignored).
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let secs: u64 = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(secs))
 }
 
 /// Longest reqwest error text kept, in characters.

@@ -84,8 +84,14 @@ fn serve(answers: Vec<Answer>) -> Server {
                 seen2.lock().unwrap().push(req);
             }
             thread::sleep(delay);
+            // A 429 carries `Retry-After: 1`, as the reference server's do.
+            let retry_after = if status == 429 {
+                "retry-after: 1\r\n"
+            } else {
+                ""
+            };
             let resp = format!(
-                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n{retry_after}content-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
             );
             let _ = stream.write_all(resp.as_bytes());
@@ -406,4 +412,60 @@ fn bad_configuration_is_refused() {
         .build()
         .unwrap_err();
     assert!(!e.to_string().contains("break-secret"));
+}
+
+fn rate_limited() -> Answer {
+    let e = Error::transport(TransportKind::RateLimited, "retry after 1 s");
+    let (status, body) = kiosk_api::error_answer(&e);
+    assert_eq!(status, 429);
+    (status, String::from_utf8(body).unwrap(), Duration::ZERO)
+}
+
+fn authinfo_ok() -> Answer {
+    ok(json!({"authinfo": "A", "expires_in": 3600}))
+}
+
+#[test]
+fn a_429_is_waited_out_once_as_retry_after_says() {
+    let server = serve(vec![rate_limited(), authinfo_ok()]);
+    let b = backend(&server);
+    let t = Instant::now();
+    let g = b.authinfo("R", "K").unwrap();
+    assert_eq!(g.authinfo, "A");
+    assert!(t.elapsed() >= Duration::from_secs(1), "{:?}", t.elapsed());
+    assert_eq!(server.seen.lock().unwrap().len(), 2);
+}
+
+#[test]
+fn a_second_429_is_a_retryable_rate_limited_error() {
+    let server = serve(vec![rate_limited(), rate_limited(), authinfo_ok()]);
+    let b = backend(&server);
+    let e = b.authinfo("R", "K").unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Transport {
+                kind: TransportKind::RateLimited,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.is_retryable());
+    assert_eq!(server.seen.lock().unwrap().len(), 2);
+}
+
+#[test]
+fn a_retry_after_longer_than_the_bound_is_returned_at_once() {
+    let server = serve(vec![rate_limited(), authinfo_ok()]);
+    let b = HttpMerchantBackend::builder(server.base.clone())
+        .max_retry_after(Duration::ZERO)
+        .build()
+        .unwrap();
+    let t = Instant::now();
+    let e = b.real_name("sid", "K").unwrap_err();
+    assert!(t.elapsed() < Duration::from_secs(1));
+    assert_eq!(e.code(), "transport");
+    assert!(e.is_retryable());
+    assert_eq!(server.seen.lock().unwrap().len(), 1);
 }

@@ -116,6 +116,8 @@ pub mod certificates;
 mod client;
 mod config;
 mod error;
+#[cfg(feature = "server")]
+pub mod limits;
 mod platform;
 #[cfg(feature = "server")]
 pub mod registry;

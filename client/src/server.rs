@@ -24,14 +24,25 @@
 //! WeChat Pay failure reaches the kiosk as a `backend` error with WeChat's
 //! own code (`wechat_code`) and status. No message carries personal data:
 //! the request body is never echoed.
+//!
+//! Limits ([`Limits`], `docs/merchant-api.md`): a global and a per-device
+//! token bucket on every route, answered with HTTP 429, `Retry-After` and a
+//! `transport` error of kind `rate_limited`; authinfo refreshes budgeted per
+//! device (beyond it a refresh is answered from the cache); a `face_sid`
+//! answered at most once per lookup window by `/kiosk/real-name` (a replay is
+//! `invalid_input` on `face_sid`, with no WeChat Pay call); bodies over
+//! [`MAX_REQUEST_BYTES`] refused (`invalid_input` on `body`); and a timeout
+//! on every request (`transport`, `timeout`, HTTP 504). The device is the
+//! request's `device_id` for now ([`device_key`]).
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, StatusCode};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::http::{header, Extensions, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
@@ -39,6 +50,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tracing::Instrument as _;
 use wxface_core::decrypt::Decryptor;
+use wxface_core::error::TransportKind;
 use wxface_core::kiosk_api::{
     self, Answer, AuthinfoAnswer, AuthinfoRequest, RealNameAnswer, RealNameRequest, Request,
     VerifiedAnswer, VerifiedRequest, MAX_REQUEST_BYTES,
@@ -46,6 +58,8 @@ use wxface_core::kiosk_api::{
 use wxface_core::v3::{FaceUser, InfoType};
 
 use crate::client::decrypt_user;
+use crate::limits::{GlobalBucket, KeyedBuckets, SeenFaceSids};
+pub use crate::limits::{Limits, Rate};
 use crate::{AuthinfoParams, Error, MerchantClient};
 
 #[cfg(feature = "sqlite")]
@@ -58,6 +72,42 @@ pub struct ServerState {
     client: MerchantClient,
     decryptor: Decryptor,
     registry: Arc<dyn PatientRegistry>,
+    limits: Arc<Limiter>,
+}
+
+/// The live state of the [`Limits`].
+#[derive(Debug)]
+struct Limiter {
+    limits: Limits,
+    global: GlobalBucket,
+    per_device: KeyedBuckets,
+    refreshes: KeyedBuckets,
+    face_sids: SeenFaceSids,
+}
+
+impl Limiter {
+    fn new(limits: Limits) -> Self {
+        Self {
+            global: GlobalBucket::new(limits.global),
+            per_device: KeyedBuckets::new(limits.per_device, limits.max_tracked),
+            refreshes: KeyedBuckets::new(limits.refreshes, limits.max_tracked),
+            face_sids: SeenFaceSids::new(limits.lookup_window, limits.max_tracked),
+            limits,
+        }
+    }
+}
+
+/// The key the per-device limits count under: the request's `device_id`, or
+/// for a request without one (`/kiosk/verified`) the peer's IP address.
+/// Device authentication will replace this with the authenticated device.
+pub fn device_key(device_id: Option<&str>, ext: &Extensions) -> String {
+    if let Some(id) = device_id.filter(|s| !s.is_empty()) {
+        return format!("device:{id}");
+    }
+    match ext.get::<ConnectInfo<SocketAddr>>() {
+        Some(ConnectInfo(peer)) => format!("peer:{}", peer.ip()),
+        None => "peer:unknown".to_owned(),
+    }
 }
 
 impl fmt::Debug for ServerState {
@@ -75,7 +125,19 @@ impl ServerState {
             client,
             decryptor,
             registry: Arc::new(InMemoryRegistry::new()),
+            limits: Arc::new(Limiter::new(Limits::default())),
         }
+    }
+
+    /// Use `limits` instead of [`Limits::default`].
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = Arc::new(Limiter::new(limits));
+        self
+    }
+
+    /// The limits.
+    pub fn limits(&self) -> &Limits {
+        &self.limits.limits
     }
 
     /// Use `registry` instead of the in-memory one.
@@ -150,11 +212,14 @@ pub async fn serve(
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(state);
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = rx.await;
+        })
+        .await
     });
     Ok((
         bound,
@@ -170,7 +235,22 @@ pub async fn serve(
 /// An error answer: the core's status for the error, and its record as the
 /// body ([`kiosk_api::error_answer`]).
 #[derive(Debug)]
-struct ApiError(Error);
+struct ApiError(Error, Option<u64>);
+
+impl ApiError {
+    /// HTTP 429 with `Retry-After` (whole seconds, at least 1).
+    fn rate_limited(wait: std::time::Duration) -> Self {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let secs = secs.max(1);
+        Self(
+            Error::transport(
+                TransportKind::RateLimited,
+                format!("the merchant server's rate limit: retry after {secs} s"),
+            ),
+            Some(secs),
+        )
+    }
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -184,14 +264,44 @@ impl IntoResponse for ApiError {
                 "kiosk request failed"
             );
         }
-        (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+        let mut resp = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+        if let Some(secs) = self.1 {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        resp
     }
 }
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
-        Self(e)
+        Self(e, None)
     }
+}
+
+/// The body, or `invalid_input` on `body` when it is over the limit or
+/// could not be read.
+fn body_of(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|_| {
+        ApiError::from(Error::invalid(
+            "body",
+            format!("is larger than {MAX_REQUEST_BYTES} bytes or could not be read"),
+        ))
+    })
+}
+
+/// Run a handler under the request timeout.
+async fn timed(
+    st: &ServerState,
+    f: impl std::future::Future<Output = Result<Response, ApiError>>,
+) -> Result<Response, ApiError> {
+    let limit = st.limits.limits.request_timeout;
+    tokio::time::timeout(limit, f).await.unwrap_or_else(|_| {
+        Err(ApiError::from(Error::transport(
+            TransportKind::Timeout,
+            format!("the request took longer than {limit:?}"),
+        )))
+    })
 }
 
 /// A 200 answer.
@@ -227,8 +337,31 @@ pub fn parse_request_body(path: &str, body: &[u8]) -> Result<(), String> {
 
 // ---------------------------------------------------------------- handlers
 
-async fn authinfo(State(st): State<ServerState>, body: Bytes) -> Result<Response, ApiError> {
-    let req: AuthinfoRequest = kiosk_api::decode_request(&body)?;
+async fn authinfo(
+    State(st): State<ServerState>,
+    ext: Extensions,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let req: AuthinfoRequest = kiosk_api::decode_request(&body_of(body)?)?;
+    let device = device_key(Some(&req.device_id), &ext);
+    st.limits
+        .per_device
+        .take(&device)
+        .map_err(ApiError::rate_limited)?;
+    // The device's own bucket first: a device over its limit does not
+    // spend everyone's budget.
+    st.limits.global.take().map_err(ApiError::rate_limited)?;
+    // Past the device's refresh budget, a refresh is a plain request:
+    // answered from the cache when it holds one.
+    let refresh = req.refresh && st.limits.refreshes.take(&device).is_ok();
+    timed(&st, authinfo_answer(&st, req, refresh)).await
+}
+
+async fn authinfo_answer(
+    st: &ServerState,
+    req: AuthinfoRequest,
+    refresh: bool,
+) -> Result<Response, ApiError> {
     let attach = req.attach_text();
     let params = AuthinfoParams {
         rawdata: req.rawdata,
@@ -237,7 +370,7 @@ async fn authinfo(State(st): State<ServerState>, body: Bytes) -> Result<Response
         device_id: req.device_id,
         attach,
     };
-    if req.refresh {
+    if refresh {
         st.client.invalidate_authinfo(&params);
     }
     let grant = st.client.get_authinfo(params).await?;
@@ -249,8 +382,23 @@ async fn authinfo(State(st): State<ServerState>, body: Bytes) -> Result<Response
     )))
 }
 
-async fn verified(State(st): State<ServerState>, body: Bytes) -> Result<Response, ApiError> {
-    let req: VerifiedRequest = kiosk_api::decode_request(&body)?;
+async fn verified(
+    State(st): State<ServerState>,
+    ext: Extensions,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let req: VerifiedRequest = kiosk_api::decode_request(&body_of(body)?)?;
+    st.limits
+        .per_device
+        .take(&device_key(None, &ext))
+        .map_err(ApiError::rate_limited)?;
+    // The device's own bucket first: a device over its limit does not
+    // spend everyone's budget.
+    st.limits.global.take().map_err(ApiError::rate_limited)?;
+    timed(&st, verified_answer(&st, req)).await
+}
+
+async fn verified_answer(st: &ServerState, req: VerifiedRequest) -> Result<Response, ApiError> {
     // Who this is, from WeChat Pay: `ASK_UNIONID` needs no real-name consent.
     let user = st
         .client
@@ -308,10 +456,39 @@ async fn blocking<T: Send + 'static>(
         .unwrap_or_else(|_| Err(Error::Internal("the patient registry call stopped".into())))
 }
 
-async fn real_name(State(st): State<ServerState>, body: Bytes) -> Result<Response, ApiError> {
+async fn real_name(
+    State(st): State<ServerState>,
+    ext: Extensions,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
     // The device id is checked here (at most 32 characters, no control
     // characters: it is logged).
-    let req: RealNameRequest = kiosk_api::decode_request(&body)?;
+    let req: RealNameRequest = kiosk_api::decode_request(&body_of(body)?)?;
+    st.limits
+        .per_device
+        .take(&device_key(Some(&req.device_id), &ext))
+        .map_err(ApiError::rate_limited)?;
+    // The device's own bucket first: a device over its limit does not
+    // spend everyone's budget.
+    st.limits.global.take().map_err(ApiError::rate_limited)?;
+    // A face_sid is answered once per lookup window; a failed lookup gives
+    // its claim back (nothing was answered, the kiosk may retry).
+    if !st.limits.face_sids.claim(&req.face_sid) {
+        return Err(Error::invalid(
+            "face_sid",
+            "was already looked up; a face_sid is answered once",
+        )
+        .into());
+    }
+    let face_sid = req.face_sid.clone();
+    let answer = timed(&st, real_name_answer(&st, req)).await;
+    if answer.is_err() {
+        st.limits.face_sids.release(&face_sid);
+    }
+    answer
+}
+
+async fn real_name_answer(st: &ServerState, req: RealNameRequest) -> Result<Response, ApiError> {
     let span = tracing::info_span!(
         "wxface.kiosk_real_name",
         device_id = %wxface_core::redact::LogSafe(&req.device_id)

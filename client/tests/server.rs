@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use common::*;
 use serde_json::{json, Value};
-use wxface_client::server::{self, InMemoryRegistry, ServerHandle, ServerState, SqliteRegistry};
+use wxface_client::server::{
+    self, InMemoryRegistry, Limits, Rate, ServerHandle, ServerState, SqliteRegistry,
+};
 use wxface_client::MerchantClient;
 
 struct Kiosk {
@@ -411,4 +413,209 @@ async fn shutdown_stops_the_server() {
         .send()
         .await;
     assert!(r.is_err());
+}
+
+// ------------------------------------------------------------------ limits
+
+async fn post_full(k: &Kiosk, path: &str, body: Value) -> (u16, Option<String>, Value) {
+    let r = k
+        .http
+        .post(format!("http://{}{path}", k.addr))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("request");
+    let status = r.status().as_u16();
+    let retry_after = r
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().expect("ascii").to_owned());
+    let text = r.text().await.expect("body");
+    (
+        status,
+        retry_after,
+        serde_json::from_str(&text).expect("JSON"),
+    )
+}
+
+#[tokio::test]
+async fn a_thousand_refreshes_from_one_device_make_at_most_the_budgeted_wechat_calls() {
+    // Rate limits out of the way: only the refresh budget counts.
+    let k = Kiosk::start_with(|s| {
+        s.with_limits(Limits {
+            per_device: Rate::new(10_000, 10_000),
+            global: Rate::new(10_000, 10_000),
+            refreshes: Rate::new(3, 3),
+            ..Limits::default()
+        })
+    })
+    .await;
+    let t = std::time::Instant::now();
+    for i in 0..1000 {
+        let (status, a) = k
+            .post_json(
+                "/kiosk/authinfo",
+                json!({"rawdata": format!("raw-{i}"), "device_id": "KIOSK-01", "refresh": true}),
+            )
+            .await;
+        assert_eq!(status, 200, "{a}");
+    }
+    // 3 at once, then 3 a minute.
+    let budget = 3 + (t.elapsed().as_secs() * 3 / 60) as usize;
+    let calls = k.mock.state.authinfo_calls();
+    assert!(calls <= budget, "{calls} WeChat calls, budget {budget}");
+    assert!(calls >= 1);
+}
+
+#[tokio::test]
+async fn with_the_default_limits_a_flood_from_one_device_is_refused_with_429() {
+    let k = Kiosk::start().await;
+    let limits = Limits::default();
+    let (mut ok, mut refused) = (0, 0);
+    for i in 0..1000 {
+        let (status, retry_after, body) = post_full(
+            &k,
+            "/kiosk/authinfo",
+            json!({"rawdata": format!("raw-{i}"), "device_id": "KIOSK-01", "refresh": true}),
+        )
+        .await;
+        match status {
+            200 => ok += 1,
+            429 => {
+                refused += 1;
+                let secs: u64 = retry_after.expect("Retry-After").parse().expect("seconds");
+                assert!((1..=60).contains(&secs), "{secs}");
+                assert_eq!(body["code"], "transport");
+                assert_eq!(body["transport_kind"], "rate_limited");
+                assert_eq!(body["retryable"], true);
+            }
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert!(ok >= limits.per_device.burst as usize, "{ok}");
+    assert!(ok < 100, "{ok}");
+    assert_eq!(ok + refused, 1000);
+    assert!(k.mock.state.authinfo_calls() <= limits.refreshes.burst as usize + 1);
+    // Another device still gets in.
+    let (status, _) = k
+        .post_json(
+            "/kiosk/authinfo",
+            json!({"rawdata": "r", "device_id": "KIOSK-02"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn the_global_limit_counts_every_device() {
+    let k = Kiosk::start_with(|s| {
+        s.with_limits(Limits {
+            global: Rate::new(5, 1),
+            ..Limits::default()
+        })
+    })
+    .await;
+    let mut refused = 0;
+    for i in 0..20 {
+        let (status, retry_after, _) = post_full(
+            &k,
+            "/kiosk/authinfo",
+            json!({"rawdata": "r", "device_id": format!("K-{i}")}),
+        )
+        .await;
+        if status == 429 {
+            refused += 1;
+            assert!(retry_after.is_some());
+        }
+    }
+    assert_eq!(refused, 15);
+    assert!(k.mock.state.authinfo_calls() <= 5);
+}
+
+#[tokio::test]
+async fn a_replayed_face_sid_is_refused_without_a_wechat_call() {
+    let k = Kiosk::start().await;
+    let body = json!({"face_sid": "fs_once", "device_id": "KIOSK-01"});
+    let (status, r) = k.post_json("/kiosk/real-name", body.clone()).await;
+    assert_eq!(status, 200, "{r}");
+    let before = k.mock.state.users_calls();
+    for device in ["KIOSK-01", "KIOSK-02"] {
+        let (status, e) = k
+            .post_json(
+                "/kiosk/real-name",
+                json!({"face_sid": "fs_once", "device_id": device}),
+            )
+            .await;
+        assert_eq!(status, 400, "{e}");
+        assert_eq!(e["code"], "invalid_input");
+        assert_eq!(e["field"], "face_sid");
+    }
+    assert_eq!(k.mock.state.users_calls(), before);
+
+    // A lookup that failed answered nothing: the kiosk may try again.
+    k.mock.state.push_users(Fault::Http(404, "NOT_FOUND"));
+    let body = json!({"face_sid": "fs_retry", "device_id": "KIOSK-01"});
+    let (status, _) = k.post_json("/kiosk/real-name", body.clone()).await;
+    assert_eq!(status, 404);
+    let (status, r) = k.post_json("/kiosk/real-name", body).await;
+    assert_eq!(status, 200, "{r}");
+}
+
+#[tokio::test]
+async fn oversize_bodies_are_refused_on_every_route() {
+    let k = Kiosk::start().await;
+    let big = json!({"rawdata": "x".repeat(17 * 1024), "device_id": "K", "face_sid": "f"});
+    for path in ["/kiosk/authinfo", "/kiosk/verified", "/kiosk/real-name"] {
+        for body in [big.to_string(), "y".repeat(4 << 20)] {
+            let (status, text) = k.post(path, body).await;
+            assert_eq!(status, 400, "{path}: {text}");
+            let e: Value = serde_json::from_str(&text).expect("the core's error record");
+            assert_eq!(e["code"], "invalid_input");
+            assert_eq!(e["field"], "body");
+        }
+    }
+    assert_eq!(k.mock.state.authinfo_calls(), 0);
+    assert_eq!(k.mock.state.users_calls(), 0);
+}
+
+#[tokio::test]
+async fn the_kiosk_client_waits_out_retry_after() {
+    use wxface_capture::{HttpMerchantBackend, MerchantBackend};
+    // One request a second per device, none in reserve.
+    let k = Kiosk::start_with(|s| {
+        s.with_limits(Limits {
+            per_device: Rate::new(1, 60),
+            ..Limits::default()
+        })
+    })
+    .await;
+    let base = format!("http://{}", k.addr);
+    let (first, second, elapsed) = tokio::task::spawn_blocking(move || {
+        let b = HttpMerchantBackend::new(base).expect("backend");
+        let first = b.authinfo("raw-1", "KIOSK-01").map(|g| g.authinfo);
+        let t = std::time::Instant::now();
+        // Refused with 429 and `Retry-After: 1`, waited out, answered.
+        let second = b.authinfo("raw-2", "KIOSK-01").map(|g| g.authinfo);
+        (first, second, t.elapsed())
+    })
+    .await
+    .expect("thread");
+    assert_eq!(
+        first.expect("first"),
+        second.expect("second after the wait")
+    );
+    assert!(
+        elapsed >= std::time::Duration::from_millis(900),
+        "{elapsed:?}"
+    );
+    // The raw answer, for the record.
+    let (status, retry_after, e) = post_full(
+        &k,
+        "/kiosk/authinfo",
+        json!({"rawdata": "r", "device_id": "KIOSK-01"}),
+    )
+    .await;
+    assert_eq!((status, retry_after.as_deref()), (429, Some("1")));
+    assert_eq!(e["transport_kind"], "rate_limited");
 }

@@ -144,6 +144,10 @@ pub enum TransportKind {
     Protocol,
     /// Anything else.
     Other,
+    /// The peer refused the call for now under its own rate limits (the
+    /// merchant server's HTTP 429 with `Retry-After`; WeChat Pay's own
+    /// limits are [`Error::Backend`] with its code). Retry after the delay.
+    RateLimited,
 }
 
 named_enum!(TransportKind, "transport_kind", {
@@ -152,6 +156,7 @@ named_enum!(TransportKind, "transport_kind", {
     Interrupted => "interrupted",
     Protocol => "protocol",
     Other => "other",
+    RateLimited => "rate_limited",
 });
 
 /// Why a signature check failed.
@@ -380,7 +385,10 @@ impl Error {
         match self {
             Self::Transport { kind, .. } => matches!(
                 kind,
-                TransportKind::Connect | TransportKind::Timeout | TransportKind::Interrupted
+                TransportKind::Connect
+                    | TransportKind::Timeout
+                    | TransportKind::Interrupted
+                    | TransportKind::RateLimited
             ),
             Self::Backend { status, code, .. } => {
                 matches!(status, Some(429) | Some(500..=599))

@@ -593,6 +593,7 @@ pub fn encode_answer<T: Answer>(answer: &T) -> Vec<u8> {
 /// | `backend`: HTTP 429, `FREQUENCY_LIMITED`, `RATELIMIT_EXCEEDED` | 429 |
 /// | `backend`: HTTP 404, `NOT_FOUND`, `RESOURCE_NOT_EXISTS` | 404 |
 /// | `backend`: HTTP 400 with `PARAM_ERROR` or `INVALID_REQUEST` | 400 |
+/// | `transport` (`rate_limited`: the server's own limits) | 429 |
 /// | `transport` (timeout) | 504 |
 /// | `config`, `internal` | 500 |
 /// | anything else (`backend`, `signature_*`, `decryption`, `malformed`, `transport`, …) | 502 |
@@ -605,6 +606,10 @@ pub fn error_status(e: &Error) -> u16 {
             (Some(400), "PARAM_ERROR" | "INVALID_REQUEST") => 400,
             _ => 502,
         },
+        Error::Transport {
+            kind: TransportKind::RateLimited,
+            ..
+        } => 429,
         Error::Transport {
             kind: TransportKind::Timeout,
             ..

@@ -493,7 +493,7 @@ pub struct Failure {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub wechat_message: Option<String>,
-    /// How an HTTP call failed (`connect`, `timeout`, `interrupted`,
+    /// How an HTTP call failed (`connect`, `timeout`, `interrupted`, `rate_limited`,
     /// `protocol`, `other`).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]

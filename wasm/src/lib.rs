@@ -94,7 +94,7 @@ export interface MaskedIdentity { name: string; credential_type: number; credent
 export interface Recognised { face_sid: string; openid: string | null; sub_openid: string | null }
 
 /** How an HTTP call failed. */
-export type TransportKind = "connect" | "timeout" | "interrupted" | "protocol" | "other";
+export type TransportKind = "connect" | "timeout" | "interrupted" | "protocol" | "other" | "rate_limited";
 
 /**
  * A failure the driver saw: an error record (a merchant server's error body, the `info()` of a caught

@@ -48,13 +48,14 @@ fun merchantServerFailed(
 /**
  * What a [MerchantBackend] throws when the merchant server could not be
  * reached or gave no usable answer. `transportKind` is `connect`, `timeout`,
- * `interrupted`, `protocol` or `other`; the first three may be retried.
+ * `interrupted`, `rate_limited` (the server's 429), `protocol` or `other`;
+ * the first four may be retried.
  */
 fun merchantServerUnreachable(reason: String, transportKind: String = "other"): WxfaceException.Transport =
     WxfaceException.Transport(
         code = "transport",
         reason = "transport ($transportKind): $reason",
-        retryable = transportKind in setOf("connect", "timeout", "interrupted"),
+        retryable = transportKind in setOf("connect", "timeout", "interrupted", "rate_limited"),
         transportKind = transportKind,
     )
 
