@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use clap::Args;
 use wxface_client::server::{
-    serve, InMemoryRegistry, PatientRegistry, ServerState, SqliteRegistry,
+    serve, InMemoryRegistry, Limits, PatientRegistry, Rate, ServerState, SqliteRegistry,
 };
 use wxface_client::{ClientConfig, ClientSettings, MerchantClient};
 use wxface_core::crypto::Padding;
@@ -207,6 +207,48 @@ pub struct MerchantServeArgs {
     /// $XDG_DATA_HOME/wxface/patients.sqlite3].
     #[arg(long, value_name = "PATH")]
     pub registry: Option<PathBuf>,
+
+    /// Requests per device on every kiosk route: BURST/PER_MINUTE (a 429
+    /// with Retry-After beyond it).
+    #[arg(long, value_name = "BURST/PER_MINUTE", default_value = "30/60", value_parser = parse_rate)]
+    pub device_rate: Rate,
+
+    /// Requests to the whole server: BURST/PER_MINUTE.
+    #[arg(long, value_name = "BURST/PER_MINUTE", default_value = "200/1200", value_parser = parse_rate)]
+    pub global_rate: Rate,
+
+    /// Authinfo refreshes (`"refresh": true`) per device: BURST/PER_MINUTE;
+    /// beyond it a refresh is answered from the cache.
+    #[arg(long, value_name = "BURST/PER_MINUTE", default_value = "3/3", value_parser = parse_rate)]
+    pub refresh_rate: Rate,
+
+    /// Seconds a face_sid answered by /kiosk/real-name is remembered; a
+    /// replay inside them is refused.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub lookup_window: u64,
+
+    /// Longest time one kiosk request may take, in seconds (then HTTP 504).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub request_timeout: u64,
+}
+
+/// `BURST/PER_MINUTE`, e.g. `30/60`.
+fn parse_rate(s: &str) -> Result<Rate, String> {
+    let (burst, per_minute) = s
+        .split_once('/')
+        .ok_or_else(|| format!("`{s}` is not BURST/PER_MINUTE"))?;
+    let burst: u32 = burst
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{burst}` is not a number"))?;
+    let per_minute: u32 = per_minute
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{per_minute}` is not a number"))?;
+    if burst == 0 {
+        return Err("the burst must be at least 1".into());
+    }
+    Ok(Rate::new(burst, per_minute))
 }
 
 /// Where `wxface merchant serve` keeps its patient registry.
@@ -287,6 +329,18 @@ impl RegistryLocation {
 }
 
 impl MerchantServeArgs {
+    /// The server's limits from the flags.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            per_device: self.device_rate,
+            global: self.global_rate,
+            refreshes: self.refresh_rate,
+            lookup_window: std::time::Duration::from_secs(self.lookup_window),
+            request_timeout: std::time::Duration::from_secs(self.request_timeout.max(1)),
+            ..Limits::default()
+        }
+    }
+
     /// Where the patient registry is: `--registry`, else `WXFACE_REGISTRY`
     /// (read through `lookup`), else [`default_registry_path`].
     pub fn registry_with(&self, lookup: impl Fn(&str) -> Option<String>) -> RegistryLocation {
@@ -401,7 +455,7 @@ pub fn run(args: &MerchantServeArgs, stdout: &mut dyn Write) -> Result<(), CliEr
     rt.block_on(async {
         let (client, state) = setup.server_state()?;
         let registry = location.open(&args.verified)?;
-        let state = state.with_registry(registry);
+        let state = state.with_registry(registry).with_limits(args.limits());
         let (bound, handle) = serve(addr, state)
             .await
             .map_err(|e| CliError::Runtime(format!("cannot listen on {addr}: {e}")))?;
@@ -451,6 +505,38 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         cmd.args.setup_with(|var| env.get(var).cloned())
+    }
+
+    #[test]
+    fn the_limits_default_as_the_server_does_and_follow_the_flags() {
+        let cmd = Cmd::try_parse_from(["serve"]).expect("arguments");
+        assert_eq!(cmd.args.limits(), Limits::default());
+        let cmd = Cmd::try_parse_from([
+            "serve",
+            "--device-rate",
+            "5/10",
+            "--global-rate",
+            "50/100",
+            "--refresh-rate",
+            "1/2",
+            "--lookup-window",
+            "60",
+            "--request-timeout",
+            "5",
+        ])
+        .expect("arguments");
+        let l = cmd.args.limits();
+        assert_eq!(l.per_device, Rate::new(5, 10));
+        assert_eq!(l.global, Rate::new(50, 100));
+        assert_eq!(l.refreshes, Rate::new(1, 2));
+        assert_eq!(l.lookup_window.as_secs(), 60);
+        assert_eq!(l.request_timeout.as_secs(), 5);
+        for bad in ["5", "0/10", "a/b"] {
+            assert!(
+                Cmd::try_parse_from(["serve", "--device-rate", bad]).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     const COMPLETE: &[(&str, &str)] = &[
