@@ -81,7 +81,7 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum MerchantCommand {
     /// Serve the kiosk API until interrupted.
-    Serve(merchant::MerchantServeArgs),
+    Serve(Box<merchant::MerchantServeArgs>),
 }
 
 /// `wxface sandbox …`.
