@@ -619,3 +619,24 @@ async fn the_kiosk_client_waits_out_retry_after() {
     assert_eq!((status, retry_after.as_deref()), (429, Some("1")));
     assert_eq!(e["transport_kind"], "rate_limited");
 }
+
+#[tokio::test]
+async fn a_request_over_the_timeout_is_a_504_and_its_face_sid_may_be_sent_again() {
+    let k = Kiosk::start_with(|s| {
+        s.with_limits(Limits {
+            request_timeout: std::time::Duration::from_millis(300),
+            ..Limits::default()
+        })
+    })
+    .await;
+    k.mock.state.push_users(Fault::Hang(3_000));
+    let body = json!({"face_sid": "fs_slow", "device_id": "KIOSK-01"});
+    let t = std::time::Instant::now();
+    let (status, e) = k.post_json("/kiosk/real-name", body.clone()).await;
+    assert!(t.elapsed() < std::time::Duration::from_secs(2));
+    assert_eq!(status, 504, "{e}");
+    assert_eq!(e["code"], "transport");
+    assert_eq!(e["transport_kind"], "timeout");
+    let (status, r) = k.post_json("/kiosk/real-name", body).await;
+    assert_eq!(status, 200, "{r}");
+}

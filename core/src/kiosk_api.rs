@@ -1095,6 +1095,17 @@ mod tests {
     }
 
     #[test]
+    fn the_servers_own_rate_limit_comes_back_as_itself_and_is_retryable() {
+        let e = Error::transport(TransportKind::RateLimited, "retry after 2 s");
+        let (status, body) = error_answer(&e);
+        assert_eq!(status, 429);
+        let back = decode_error_body(AUTHINFO_PATH, status, &body);
+        assert_eq!(back, e);
+        assert!(back.is_retryable());
+        assert_eq!(back.info().transport_kind.as_deref(), Some("rate_limited"));
+    }
+
+    #[test]
     fn statuses_follow_the_table() {
         let backend = |status: Option<u16>, code: &str| Error::Backend {
             status,
@@ -1114,6 +1125,7 @@ mod tests {
             (backend(Some(500), "SYSTEM_ERROR"), 502),
             (backend(None, "FAIL"), 502),
             (Error::transport(TransportKind::Timeout, "t"), 504),
+            (Error::transport(TransportKind::RateLimited, "r"), 429),
             (Error::transport(TransportKind::Connect, "c"), 502),
             (Error::Config("c".into()), 500),
             (Error::Internal("i".into()), 500),
