@@ -213,6 +213,11 @@ pub struct MerchantServeArgs {
     #[arg(long, value_name = "BURST/PER_MINUTE", default_value = "30/60", value_parser = parse_rate)]
     pub device_rate: Rate,
 
+    /// Requests per peer IP address on /kiosk/verified (which names no
+    /// device): BURST/PER_MINUTE.
+    #[arg(long, value_name = "BURST/PER_MINUTE", default_value = "120/600", value_parser = parse_rate)]
+    pub peer_rate: Rate,
+
     /// Requests to the whole server: BURST/PER_MINUTE.
     #[arg(long, value_name = "BURST/PER_MINUTE", default_value = "200/1200", value_parser = parse_rate)]
     pub global_rate: Rate,
@@ -333,6 +338,7 @@ impl MerchantServeArgs {
     pub fn limits(&self) -> Limits {
         Limits {
             per_device: self.device_rate,
+            per_peer: self.peer_rate,
             global: self.global_rate,
             refreshes: self.refresh_rate,
             lookup_window: std::time::Duration::from_secs(self.lookup_window),

@@ -39,6 +39,10 @@ pub struct Limits {
     /// Requests per device on every kiosk endpoint (default 30 at once, 60 a
     /// minute).
     pub per_device: Rate,
+    /// Requests per peer IP address on `/kiosk/verified`, which names no
+    /// device (default 120 at once, 600 a minute: one address may front
+    /// several kiosks behind NAT, or a test suite on loopback).
+    pub per_peer: Rate,
     /// Requests to the whole server (default 200 at once, 1200 a minute).
     pub global: Rate,
     /// Authinfo refreshes (`"refresh": true`) per device (default 3 at once,
@@ -59,6 +63,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             per_device: Rate::new(30, 60),
+            per_peer: Rate::new(120, 600),
             global: Rate::new(200, 1200),
             refreshes: Rate::new(3, 3),
             lookup_window: Duration::from_secs(600),

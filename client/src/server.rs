@@ -81,6 +81,7 @@ struct Limiter {
     limits: Limits,
     global: GlobalBucket,
     per_device: KeyedBuckets,
+    per_peer: KeyedBuckets,
     refreshes: KeyedBuckets,
     face_sids: SeenFaceSids,
 }
@@ -90,6 +91,7 @@ impl Limiter {
         Self {
             global: GlobalBucket::new(limits.global),
             per_device: KeyedBuckets::new(limits.per_device, limits.max_tracked),
+            per_peer: KeyedBuckets::new(limits.per_peer, limits.max_tracked),
             refreshes: KeyedBuckets::new(limits.refreshes, limits.max_tracked),
             face_sids: SeenFaceSids::new(limits.lookup_window, limits.max_tracked),
             limits,
@@ -98,7 +100,8 @@ impl Limiter {
 }
 
 /// The key the per-device limits count under: the request's `device_id`, or
-/// for a request without one (`/kiosk/verified`) the peer's IP address.
+/// for a request without one (`/kiosk/verified`) the peer's IP address
+/// (counted in [`Limits::per_peer`]'s buckets).
 /// Device authentication will replace this with the authenticated device.
 pub fn device_key(device_id: Option<&str>, ext: &Extensions) -> String {
     if let Some(id) = device_id.filter(|s| !s.is_empty()) {
@@ -389,7 +392,7 @@ async fn verified(
 ) -> Result<Response, ApiError> {
     let req: VerifiedRequest = kiosk_api::decode_request(&body_of(body)?)?;
     st.limits
-        .per_device
+        .per_peer
         .take(&device_key(None, &ext))
         .map_err(ApiError::rate_limited)?;
     // The device's own bucket first: a device over its limit does not

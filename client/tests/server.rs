@@ -640,3 +640,27 @@ async fn a_request_over_the_timeout_is_a_504_and_its_face_sid_may_be_sent_again(
     let (status, r) = k.post_json("/kiosk/real-name", body).await;
     assert_eq!(status, 200, "{r}");
 }
+
+#[tokio::test]
+async fn verified_is_limited_per_peer_address() {
+    let k = Kiosk::start_with(|s| {
+        s.with_limits(Limits {
+            per_peer: Rate::new(2, 1),
+            ..Limits::default()
+        })
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for i in 0..4 {
+        let (status, retry_after, _) = post_full(
+            &k,
+            "/kiosk/verified",
+            json!({"face_sid": format!("fs_{i}")}),
+        )
+        .await;
+        assert_eq!(status == 429, retry_after.is_some());
+        statuses.push(status);
+    }
+    assert_eq!(statuses, [200, 200, 429, 429]);
+    assert_eq!(k.mock.state.users_calls(), 2);
+}
