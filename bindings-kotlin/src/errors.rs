@@ -169,6 +169,16 @@ pub enum WxfaceError {
         /// Whether the same call may be retried unchanged.
         retryable: bool,
     },
+    /// The merchant server refused the kiosk: no device credential, a wrong or revoked one, or no client certificate where one is required.
+    #[error("{reason}")]
+    Unauthenticated {
+        /// The stable code.
+        code: String,
+        /// The message (names fields and rules, never values).
+        reason: String,
+        /// Whether the same call may be retried unchanged.
+        retryable: bool,
+    },
 }
 
 impl From<ErrorInfo> for WxfaceError {
@@ -248,7 +258,12 @@ impl From<ErrorInfo> for WxfaceError {
                 retryable: i.retryable,
                 transport_kind: i.transport_kind,
             },
-            _ => Self::Internal {
+            ErrorKind::Internal => Self::Internal {
+                code: i.code,
+                reason: i.message,
+                retryable: i.retryable,
+            },
+            _ => Self::Unauthenticated {
                 code: i.code,
                 reason: i.message,
                 retryable: i.retryable,
@@ -435,6 +450,17 @@ impl WxfaceError {
                 retryable: *retryable,
                 ..ErrorInfo::default()
             },
+            Self::Unauthenticated {
+                code,
+                reason,
+                retryable,
+            } => ErrorInfo {
+                code: code.clone(),
+                kind: "unauthenticated".to_owned(),
+                message: reason.clone(),
+                retryable: *retryable,
+                ..ErrorInfo::default()
+            },
         }
     }
 
@@ -452,7 +478,8 @@ impl WxfaceError {
             | Self::State { code, .. }
             | Self::Config { code, .. }
             | Self::Transport { code, .. }
-            | Self::Internal { code, .. } => code,
+            | Self::Internal { code, .. }
+            | Self::Unauthenticated { code, .. } => code,
         }
     }
 }

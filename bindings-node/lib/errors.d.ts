@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'config'
   | 'transport'
   | 'internal'
+  | 'unauthenticated'
 
 /** Every error kind (one class per kind). */
 export type ErrorKind =
@@ -33,6 +34,7 @@ export type ErrorKind =
   | 'config'
   | 'transport'
   | 'internal'
+  | 'unauthenticated'
 
 /** The flat record of an error (snake_case keys, as the Rust core and the kiosk API send it). */
 export interface ErrorInfo {
@@ -157,6 +159,12 @@ export declare class InternalError extends WxfaceError {
   readonly kind: 'internal'
 }
 
+/** The merchant server refused the kiosk: no device credential, a wrong or revoked one, or no client certificate where one is required. */
+export declare class UnauthenticatedError extends WxfaceError {
+  readonly code: 'unauthenticated'
+  readonly kind: 'unauthenticated'
+}
+
 /** Any error wxface raises. */
 export type AnyWxfaceError =
   | InvalidInputError
@@ -171,6 +179,7 @@ export type AnyWxfaceError =
   | ConfigError
   | TransportError
   | InternalError
+  | UnauthenticatedError
 
 /** Error kind -> class. */
 export declare const KINDS: Readonly<Record<ErrorKind, typeof WxfaceError>>

@@ -112,6 +112,11 @@ class InternalError extends WxfaceError {}
 InternalError.kind = 'internal'
 InternalError.defaultCode = 'internal'
 
+/** The merchant server refused the kiosk: no device credential, a wrong or revoked one, or no client certificate where one is required. Codes: unauthenticated. */
+class UnauthenticatedError extends WxfaceError {}
+UnauthenticatedError.kind = 'unauthenticated'
+UnauthenticatedError.defaultCode = 'unauthenticated'
+
 const CLASSES = {
   WxfaceError,
   InvalidInputError,
@@ -126,6 +131,7 @@ const CLASSES = {
   ConfigError,
   TransportError,
   InternalError,
+  UnauthenticatedError,
 }
 for (const [name, cls] of Object.entries(CLASSES)) {
   Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true })
@@ -145,6 +151,7 @@ const KINDS = {
   config: ConfigError,
   transport: TransportError,
   internal: InternalError,
+  unauthenticated: UnauthenticatedError,
 }
 
 /** Every stable code -> its class. */
@@ -165,6 +172,7 @@ const CODES = {
   config: ConfigError,
   transport: TransportError,
   internal: InternalError,
+  unauthenticated: UnauthenticatedError,
 }
 
 /** Every code, in catalogue order. */
@@ -194,6 +202,7 @@ module.exports = {
   ConfigError,
   TransportError,
   InternalError,
+  UnauthenticatedError,
   KINDS,
   CODES,
   errorCodes,

@@ -9,6 +9,12 @@
 //! | [`MerchantBackend::is_verified`] | `POST /kiosk/verified` `{openid, sub_openid, face_sid}` |
 //! | [`MerchantBackend::real_name`] | `POST /kiosk/real-name` `{face_sid, device_id}` |
 //!
+//! Every request carries the kiosk's device credential
+//! ([`HttpMerchantBackendBuilder::device_credential`]) as
+//! `Authorization: Bearer …`; a server that refuses it answers 401, which
+//! is [`Error::Unauthenticated`] (not retryable: the hospital must issue the
+//! kiosk a live credential).
+//!
 //! A non-2xx answer carries the core's error record (`ErrorInfo`) and
 //! becomes that error again: a WeChat Pay failure the server relays is
 //! [`Error::Backend`] with WeChat's code and status. No answer at all is
@@ -41,6 +47,7 @@ use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 
+use wxface_core::device_auth::DeviceCredential;
 use wxface_core::error::TransportKind;
 use wxface_core::flow::Recognised;
 use wxface_core::kiosk_api::{
@@ -70,6 +77,7 @@ pub struct HttpMerchantBackendBuilder {
     store_id: Option<String>,
     attach: Option<String>,
     headers: Vec<(String, String)>,
+    credential: Option<Result<DeviceCredential, Error>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -84,11 +92,29 @@ impl fmt::Debug for HttpMerchantBackendBuilder {
                 "headers",
                 &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>(),
             )
+            .field(
+                "credential",
+                &self.credential.as_ref().map(|c| c.as_ref().ok()),
+            )
             .finish_non_exhaustive()
     }
 }
 
 impl HttpMerchantBackendBuilder {
+    /// The kiosk's device credential (`wxfd1.…`, issued by the hospital with
+    /// `wxface merchant devices add`), sent with every request as
+    /// `Authorization: Bearer …`. It is the only secret a kiosk holds; it
+    /// never appears in `Debug` output or errors.
+    pub fn device_credential(mut self, credential: &str) -> Self {
+        self.credential = Some(DeviceCredential::parse(credential).map_err(|_| {
+            Error::Config(format!(
+                "the device credential is not of the form {}.<key id>.<secret>",
+                wxface_core::device_auth::PREFIX
+            ))
+        }));
+        self
+    }
+
     /// Connect timeout (default 5 s).
     pub fn connect_timeout(mut self, t: Duration) -> Self {
         self.connect_timeout = t;
@@ -156,6 +182,12 @@ impl HttpMerchantBackendBuilder {
             value.set_sensitive(true);
             headers.insert(name, value);
         }
+        if let Some(credential) = self.credential {
+            let mut value = reqwest::header::HeaderValue::from_str(&credential?.authorization())
+                .map_err(|_| Error::Config("the device credential is not valid".into()))?;
+            value.set_sensitive(true);
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+        }
         let client = reqwest::blocking::Client::builder()
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
@@ -197,12 +229,15 @@ impl fmt::Debug for HttpMerchantBackend {
 
 impl HttpMerchantBackend {
     /// A backend for the server at `base_url` (e.g. `https://his.example/api`;
-    /// paths are appended) with default timeouts.
+    /// paths are appended) that sends `device_credential` with every
+    /// request, with default timeouts.
     ///
     /// # Errors
     /// As [`HttpMerchantBackendBuilder::build`].
-    pub fn new(base_url: impl Into<String>) -> Result<Self, Error> {
-        Self::builder(base_url).build()
+    pub fn new(base_url: impl Into<String>, device_credential: &str) -> Result<Self, Error> {
+        Self::builder(base_url)
+            .device_credential(device_credential)
+            .build()
     }
 
     /// A builder for the server at `base_url`.
@@ -215,6 +250,7 @@ impl HttpMerchantBackend {
             store_id: None,
             attach: None,
             headers: Vec::new(),
+            credential: None,
             clock: Arc::new(SystemClock),
         }
     }

@@ -15,7 +15,13 @@
 //! use wxface_core::time::SystemClock;
 //!
 //! let sdk = Arc::new(NativeFaceSdk::load(r"C:\Program Files\Hospital\WxpayFaceSDK.dll")?);
-//! let backend = Arc::new(HttpMerchantBackend::new("https://his.hospital.example/api")?);
+//! // The kiosk's only secret: its device credential, issued by the hospital
+//! // (`wxface merchant devices add KIOSK-01`) and kept in a protected file.
+//! let credential = std::fs::read_to_string(r"C:\ProgramData\Hospital\device-credential")?;
+//! let backend = Arc::new(HttpMerchantBackend::new(
+//!     "https://his.hospital.example/api",
+//!     &credential,
+//! )?);
 //! let config = FlowConfig::new("wx2421b1c4370ec43b", "10000100", "OUTPATIENT-1F");
 //! let kiosk = Kiosk::new(config, "KIOSK-01", sdk, backend, Arc::new(SystemClock))?;
 //! kiosk.start()?;

@@ -368,7 +368,9 @@ fn timeout_and_unreachable_are_typed() {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let b = HttpMerchantBackend::new(format!("http://127.0.0.1:{port}")).unwrap();
+    let b = HttpMerchantBackend::builder(format!("http://127.0.0.1:{port}"))
+        .build()
+        .unwrap();
     match b.is_verified(&who()).unwrap_err() {
         e @ Error::Transport { .. } => {
             assert!(e.is_retryable());
@@ -397,7 +399,10 @@ fn oversize_answers_are_refused() {
 fn bad_configuration_is_refused() {
     for url in ["ftp://his.example", "not a url", "http://"] {
         assert_eq!(
-            HttpMerchantBackend::new(url).unwrap_err().code(),
+            HttpMerchantBackend::builder(url)
+                .build()
+                .unwrap_err()
+                .code(),
             "config",
             "{url}"
         );
@@ -468,4 +473,48 @@ fn a_retry_after_longer_than_the_bound_is_returned_at_once() {
     assert_eq!(e.code(), "transport");
     assert!(e.is_retryable());
     assert_eq!(server.seen.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn the_device_credential_is_sent_as_a_bearer_token_and_never_shown() {
+    let credential =
+        wxface_core::device_auth::DeviceCredential::generate(&wxface_core::time::OsEntropy);
+    let server = serve(vec![ok(json!({"already_verified": false}))]);
+    let b = HttpMerchantBackend::builder(server.base.clone())
+        .device_credential(credential.expose())
+        .build()
+        .unwrap();
+    assert!(!format!("{b:?}").contains(credential.expose()));
+    assert!(!b.is_verified(&who()).unwrap());
+    let seen = server.seen.lock().unwrap();
+    let want = format!("Bearer {}", credential.expose());
+    assert!(seen[0]
+        .headers
+        .iter()
+        .any(|(k, v)| k == "authorization" && *v == want));
+
+    // Text that is not a credential is a configuration error that does not
+    // quote it.
+    let e = HttpMerchantBackend::new(&server.base, "my-kiosk-password-123").unwrap_err();
+    assert_eq!(e.code(), "config");
+    assert!(!e.to_string().contains("password-123"), "{e}");
+}
+
+#[test]
+fn a_refused_credential_is_an_unauthenticated_error_that_is_not_retried() {
+    let refused = Error::Unauthenticated("the device credential was revoked".into());
+    let (status, body) = kiosk_api::error_answer(&refused);
+    assert_eq!(status, 401);
+    let server = serve(vec![
+        (401, String::from_utf8(body).unwrap(), Duration::ZERO),
+        // A proxy's own 401, without the API's error body.
+        (401, "<html>login</html>".into(), Duration::ZERO),
+    ]);
+    let b = backend(&server);
+    for _ in 0..2 {
+        let e = b.authinfo("R", "K").unwrap_err();
+        assert_eq!(e.code(), "unauthenticated", "{e}");
+        assert!(!e.is_retryable());
+    }
+    assert_eq!(server.seen.lock().unwrap().len(), 2);
 }

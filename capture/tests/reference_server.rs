@@ -21,7 +21,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use wxface_capture::{HttpMerchantBackend, Kiosk, NativeFaceSdk, ProgressEvent, VerifyHooks};
+use wxface_capture::{
+    HttpMerchantBackend, Kiosk, MerchantBackend, NativeFaceSdk, ProgressEvent, VerifyHooks,
+};
 use wxface_core::flow::{FlowConfig, Outcome};
 use wxface_core::time::SystemClock;
 
@@ -94,11 +96,32 @@ fn kiosk_against_the_reference_merchant_server() {
         &["--port", "0", "--keys-dir", keys_arg],
         "url:",
     );
+    // The hospital issues the kiosk its credential into the store the
+    // server reads.
+    let devices = keys.join("devices.sqlite3");
+    let devices_arg = devices.to_str().unwrap();
+    std::fs::create_dir_all(&keys).unwrap();
+    let _ = std::fs::remove_file(&devices);
+    let issued = Command::new(&cli)
+        .args([
+            "merchant",
+            "devices",
+            "--devices",
+            devices_arg,
+            "add",
+            DEVICE,
+        ])
+        .output()
+        .unwrap();
+    assert!(issued.status.success(), "{issued:?}");
+    let credential = String::from_utf8(issued.stdout).unwrap().trim().to_owned();
     let (_merchant, merchant_url) = spawn_and_read(
         &cli,
         &[
             "merchant",
             "serve",
+            "--devices",
+            devices_arg,
             "--port",
             "0",
             "--keys-dir",
@@ -120,7 +143,13 @@ fn kiosk_against_the_reference_merchant_server() {
     std::env::set_var("WXFACE_EMU_SANDBOX_URL", &sandbox_url);
     std::env::set_var("WXFACE_EMU_DEVICE_ID", DEVICE);
     let sdk = Arc::new(NativeFaceSdk::load(&lib).unwrap());
-    let backend = Arc::new(HttpMerchantBackend::new(&merchant_url).unwrap());
+    // Without the credential the server lets the kiosk nowhere.
+    let stranger = HttpMerchantBackend::builder(&merchant_url).build().unwrap();
+    assert_eq!(
+        stranger.authinfo("RAW", DEVICE).unwrap_err().code(),
+        "unauthenticated"
+    );
+    let backend = Arc::new(HttpMerchantBackend::new(&merchant_url, &credential).unwrap());
     let config = FlowConfig::new(
         manifest["appid"].as_str().unwrap(),
         manifest["mch_id"].as_str().unwrap(),

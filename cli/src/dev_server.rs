@@ -9,7 +9,10 @@
 //! | `GET /_dev/scenario` | the scenario in force |
 //! | anything else | the static directory (`index.html` for directories) |
 //!
-//! The first line on standard output is `listening on http://HOST:PORT`.
+//! The first line on standard output is `listening on http://HOST:PORT`;
+//! the second, `device credential DEVICE_ID: wxfd1.…`, the credential the
+//! merchant API accepts for this run (issued afresh at every start for
+//! `--device-id`; a kiosk page takes it once as `?device_credential=…`).
 //! The scenario stays in force until it is changed. With `already_verified`
 //! false the merchant side answers "not verified" for everyone, even a user
 //! it verified a moment ago, so that every run of a scenario behaves the same.
@@ -32,8 +35,11 @@ use serde::Deserialize;
 use serde_json::json;
 use tower_http::services::ServeDir;
 use wxface_capture::FaceSdk;
-use wxface_client::server::{router, InMemoryRegistry, PatientRecord, PatientRegistry};
+use wxface_client::server::{
+    issue, router, InMemoryDevices, InMemoryRegistry, PatientRecord, PatientRegistry,
+};
 use wxface_core::realname::RealName;
+use wxface_core::time::{Clock, OsEntropy, SystemClock};
 use wxface_core::v3::FaceUser;
 use wxface_sandbox::{EmuConfig, EmulatedFaceSdk, Outcome, Sandbox};
 
@@ -288,7 +294,18 @@ pub fn run(args: &DevServerArgs, stdout: &mut dyn Write) -> Result<(), CliError>
     let setup = MerchantSetup::from_credentials(&sandbox.credentials(), &sandbox.url());
     let (_client, state) = setup.server_state()?;
     let registry = Arc::new(DevRegistry::default());
-    let state = state.with_registry(registry.clone());
+    // One kiosk is let in: the device of the emulated face SDK, with a
+    // credential issued for this run and printed on the second line.
+    let devices = Arc::new(InMemoryDevices::new());
+    let (credential, _) = issue(
+        &*devices,
+        &args.device_id,
+        Some("dev-server"),
+        SystemClock.now(),
+        &OsEntropy,
+    )
+    .map_err(CliError::Core)?;
+    let state = state.with_registry(registry.clone()).with_devices(devices);
 
     // The blocking HTTP client of the emulator must be built outside the runtime.
     let mut emu = EmuConfig::new(sandbox.url());
@@ -330,9 +347,21 @@ pub fn run(args: &DevServerArgs, stdout: &mut dyn Write) -> Result<(), CliError>
             .local_addr()
             .map_err(|e| CliError::Runtime(e.to_string()))?;
         out(stdout, &format!("listening on http://{bound}"))?;
+        out(
+            stdout,
+            &format!(
+                "device credential {}: {}",
+                args.device_id,
+                credential.expose()
+            ),
+        )?;
         stdout
             .flush()
             .map_err(|e| CliError::Runtime(format!("cannot write output: {e}")))?;
+        eprintln!(
+            "wxface: open http://{bound}/?device_credential=… (the line above) once; \
+             the kiosk page keeps it"
+        );
         eprintln!(
             "wxface: serving {} · face SDK bridge POST /sdk (device {}) · merchant API /kiosk/* · \
              scenario {} · WeChat Pay sandbox {}",

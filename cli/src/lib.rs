@@ -13,6 +13,7 @@
 
 pub mod demo;
 pub mod dev_server;
+pub mod devices;
 pub mod error;
 pub mod helpers;
 pub mod input;
@@ -82,6 +83,8 @@ pub enum Command {
 pub enum MerchantCommand {
     /// Serve the kiosk API until interrupted.
     Serve(Box<merchant::MerchantServeArgs>),
+    /// Issue, list and revoke the kiosks' device credentials.
+    Devices(devices::DevicesArgs),
 }
 
 /// `wxface sandbox …`.
@@ -122,6 +125,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::DecryptLocal(a) => helpers::decrypt::run(&a, &mut stdout),
         Command::Sandbox(SandboxCommand::Serve(a)) => serve::run_sandbox(&a, &mut stdout),
         Command::Merchant(MerchantCommand::Serve(a)) => merchant::run(&a, &mut stdout),
+        Command::Merchant(MerchantCommand::Devices(a)) => devices::run(&a, &mut stdout),
         Command::DevServer(a) => dev_server::run(&a, &mut stdout),
         Command::Demo(a) => demo::run(&a, &mut stdout),
     }

@@ -107,7 +107,14 @@ Prints `listening on http://HOST:PORT` on standard output, then serves the kiosk
 docs/merchant-api.md until interrupted. Against the sandbox:
 
   wxface sandbox serve --keys-dir ./sandbox-keys          # prints its URL
+  wxface merchant devices add KIOSK-01                    # prints the kiosk's credential
   wxface merchant serve --keys-dir ./sandbox-keys --base-url http://127.0.0.1:PORT
+
+Every kiosk request must carry a live device credential (Authorization: Bearer wxfd1.…), \
+issued with `wxface merchant devices add` into the store of --devices (WXFACE_DEVICES, \
+default $XDG_DATA_HOME/wxface/devices.sqlite3); anything else is answered 401 before \
+WeChat Pay is asked anything. Revocations (`wxface merchant devices revoke`) apply from \
+the next request.
 
 Every option not given as a flag comes from its WXFACE_* environment variable \
 (WXFACE_APPID, WXFACE_MCH_ID, WXFACE_V2_KEY_FILE, WXFACE_MERCHANT_KEY_FILE, \
@@ -208,13 +215,17 @@ pub struct MerchantServeArgs {
     #[arg(long, value_name = "PATH")]
     pub registry: Option<PathBuf>,
 
+    /// Where the device credentials are (`--devices`).
+    #[command(flatten)]
+    pub devices: crate::devices::DevicesLocation,
+
     /// Requests per device on every kiosk route: BURST/PER_MINUTE (a 429
     /// with Retry-After beyond it).
     #[arg(long, value_name = "BURST/PER_MINUTE", default_value = "30/60", value_parser = parse_rate)]
     pub device_rate: Rate,
 
-    /// Requests per peer IP address on /kiosk/verified (which names no
-    /// device): BURST/PER_MINUTE.
+    /// Refused requests (no live device credential) per peer IP address:
+    /// BURST/PER_MINUTE; beyond it they are answered 429.
     #[arg(long, value_name = "BURST/PER_MINUTE", default_value = "120/600", value_parser = parse_rate)]
     pub peer_rate: Rate,
 
@@ -461,7 +472,12 @@ pub fn run(args: &MerchantServeArgs, stdout: &mut dyn Write) -> Result<(), CliEr
     rt.block_on(async {
         let (client, state) = setup.server_state()?;
         let registry = location.open(&args.verified)?;
-        let state = state.with_registry(registry).with_limits(args.limits());
+        let devices = args.devices.open()?;
+        let devices_path = devices.path().map(|p| p.display().to_string());
+        let state = state
+            .with_registry(registry)
+            .with_devices(devices)
+            .with_limits(args.limits());
         let (bound, handle) = serve(addr, state)
             .await
             .map_err(|e| CliError::Runtime(format!("cannot listen on {addr}: {e}")))?;
@@ -471,7 +487,7 @@ pub fn run(args: &MerchantServeArgs, stdout: &mut dyn Write) -> Result<(), CliEr
             .map_err(|e| CliError::Runtime(format!("cannot write output: {e}")))?;
         let settings = &setup.settings;
         eprintln!(
-            "wxface: merchant {} (store {}) → {} · patient registry {}",
+            "wxface: merchant {} (store {}) → {} · patient registry {} · device credentials {}",
             client.config().mch_id(),
             settings.store_id.as_deref().unwrap_or("-"),
             settings
@@ -479,7 +495,8 @@ pub fn run(args: &MerchantServeArgs, stdout: &mut dyn Write) -> Result<(), CliEr
                 .as_deref()
                 .or(settings.apimch_base_url.as_deref())
                 .unwrap_or("the WeChat Pay production hosts"),
-            location.describe()
+            location.describe(),
+            devices_path.as_deref().unwrap_or("in memory")
         );
         shutdown_signal().await;
         handle

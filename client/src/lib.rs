@@ -115,6 +115,8 @@ mod cache;
 pub mod certificates;
 mod client;
 mod config;
+#[cfg(feature = "server")]
+pub mod devices;
 mod error;
 #[cfg(feature = "server")]
 pub mod limits;

@@ -33,7 +33,15 @@
 //! `invalid_input` on `face_sid`, with no WeChat Pay call); bodies over
 //! [`MAX_REQUEST_BYTES`] refused (`invalid_input` on `body`); and a timeout
 //! on every request (`transport`, `timeout`, HTTP 504). The device is the
-//! request's `device_id` for now ([`device_key`]).
+//! one of the request's credential.
+//!
+//! Authentication ([`crate::devices`]): every request carries its kiosk's
+//! device credential (`Authorization: Bearer wxfd1.…`), checked against the
+//! [`DeviceStore`] before the body is read. The device a request counts as,
+//! and the `device_id` sent to WeChat Pay, is the store's record of that
+//! credential; a body's `device_id` is optional and, when sent, must be the
+//! same. Without a live credential the answer is 401 (`unauthenticated`)
+//! and nothing is asked of WeChat Pay.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -45,6 +53,7 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{header, Extensions, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use axum::Extension;
 use axum::Router;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -58,6 +67,10 @@ use wxface_core::kiosk_api::{
 use wxface_core::v3::{FaceUser, InfoType};
 
 use crate::client::decrypt_user;
+use crate::devices::authenticate;
+#[cfg(feature = "sqlite")]
+pub use crate::devices::SqliteDevices;
+pub use crate::devices::{issue, DeviceRecord, DeviceStore, InMemoryDevices};
 use crate::limits::{GlobalBucket, KeyedBuckets, SeenFaceSids};
 pub use crate::limits::{Limits, Rate};
 use crate::{AuthinfoParams, Error, MerchantClient};
@@ -72,6 +85,7 @@ pub struct ServerState {
     client: MerchantClient,
     decryptor: Decryptor,
     registry: Arc<dyn PatientRegistry>,
+    devices: Arc<dyn DeviceStore>,
     limits: Arc<Limiter>,
 }
 
@@ -99,14 +113,13 @@ impl Limiter {
     }
 }
 
-/// The key the per-device limits count under: the request's `device_id`, or
-/// for a request without one (`/kiosk/verified`) the peer's IP address
-/// (counted in [`Limits::per_peer`]'s buckets).
-/// Device authentication will replace this with the authenticated device.
-pub fn device_key(device_id: Option<&str>, ext: &Extensions) -> String {
-    if let Some(id) = device_id.filter(|s| !s.is_empty()) {
-        return format!("device:{id}");
-    }
+/// The authenticated device of a request (set by [`admit`]).
+#[derive(Debug, Clone)]
+struct Device(String);
+
+/// The key a request that is not (yet) authenticated counts under: the
+/// peer's IP address.
+fn peer_key(ext: &Extensions) -> String {
     match ext.get::<ConnectInfo<SocketAddr>>() {
         Some(ConnectInfo(peer)) => format!("peer:{}", peer.ip()),
         None => "peer:unknown".to_owned(),
@@ -122,12 +135,15 @@ impl fmt::Debug for ServerState {
 }
 
 impl ServerState {
-    /// State with an [`InMemoryRegistry`].
+    /// State with an [`InMemoryRegistry`] and an empty [`InMemoryDevices`]:
+    /// every request is refused until the hospital issues credentials
+    /// ([`issue`], or [`ServerState::with_devices`] with its store).
     pub fn new(client: MerchantClient, decryptor: Decryptor) -> Self {
         Self {
             client,
             decryptor,
             registry: Arc::new(InMemoryRegistry::new()),
+            devices: Arc::new(InMemoryDevices::new()),
             limits: Arc::new(Limiter::new(Limits::default())),
         }
     }
@@ -149,6 +165,17 @@ impl ServerState {
         self
     }
 
+    /// Use `devices` as the store of device credentials.
+    pub fn with_devices(mut self, devices: Arc<dyn DeviceStore>) -> Self {
+        self.devices = devices;
+        self
+    }
+
+    /// The store of device credentials.
+    pub fn devices(&self) -> &Arc<dyn DeviceStore> {
+        &self.devices
+    }
+
     /// The client.
     pub fn client(&self) -> &MerchantClient {
         &self.client
@@ -161,13 +188,73 @@ impl ServerState {
 }
 
 /// The kiosk API as an axum router.
+///
+/// Every route is behind [`admit`]: a request without a live device
+/// credential is answered 401 before its body is read, and nothing reaches
+/// WeChat Pay.
 pub fn router(state: ServerState) -> Router {
     Router::new()
         .route(kiosk_api::AUTHINFO_PATH, post(authinfo))
         .route(kiosk_api::VERIFIED_PATH, post(verified))
         .route(kiosk_api::REAL_NAME_PATH, post(real_name))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), admit))
         .with_state(state)
+}
+
+/// Authentication and the request-count limits, before any handler:
+///
+/// 1. the `Authorization` header's device credential is looked up in the
+///    [`DeviceStore`] (on a blocking thread); a request without a live one
+///    is `unauthenticated` (401, `WWW-Authenticate: Bearer`), and counts
+///    against its peer address's bucket ([`Limits::per_peer`]), so a flood
+///    of made-up credentials is soon answered 429 without a store lookup;
+/// 2. the device's bucket, then the global one (429 with `Retry-After`);
+/// 3. the handler runs with the device of the credential.
+async fn admit(
+    State(st): State<ServerState>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let peer = peer_key(req.extensions());
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().map(str::to_owned).unwrap_or_default());
+    let store = st.devices.clone();
+    let device = blocking(move || authenticate(&*store, header.as_deref())).await;
+    let device = match device {
+        Ok(device) => device,
+        Err(e) => {
+            if let Err(wait) = st.limits.per_peer.take(&peer) {
+                return ApiError::rate_limited(wait).into_response();
+            }
+            if matches!(e, Error::Unauthenticated(_)) {
+                tracing::info!(code = e.code(), "kiosk request refused");
+            }
+            return ApiError::from(e).into_response();
+        }
+    };
+    let limited = st
+        .limits
+        .per_device
+        .take(&device)
+        // The device's own bucket first: a device over its limit does not
+        // spend everyone's budget.
+        .and_then(|()| st.limits.global.take());
+    if let Err(wait) = limited {
+        return ApiError::rate_limited(wait).into_response();
+    }
+    req.extensions_mut().insert(Device(device));
+    next.run(req).await
+}
+
+/// `device_id` of a request body: absent, or the authenticated device's.
+fn check_body_device(body_device: &str, device: &Device) -> Result<(), ApiError> {
+    if body_device.is_empty() || body_device == device.0 {
+        return Ok(());
+    }
+    Err(Error::invalid("device_id", "is not the device of the request's credential").into())
 }
 
 /// A running server; dropping it (or [`ServerHandle::shutdown`]) stops it.
@@ -268,6 +355,12 @@ impl IntoResponse for ApiError {
             );
         }
         let mut resp = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"wxface kiosk API\""),
+            );
+        }
         if let Some(secs) = self.1 {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
@@ -342,21 +435,15 @@ pub fn parse_request_body(path: &str, body: &[u8]) -> Result<(), String> {
 
 async fn authinfo(
     State(st): State<ServerState>,
-    ext: Extensions,
+    Extension(device): Extension<Device>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let req: AuthinfoRequest = kiosk_api::decode_request(&body_of(body)?)?;
-    let device = device_key(Some(&req.device_id), &ext);
-    st.limits
-        .per_device
-        .take(&device)
-        .map_err(ApiError::rate_limited)?;
-    // The device's own bucket first: a device over its limit does not
-    // spend everyone's budget.
-    st.limits.global.take().map_err(ApiError::rate_limited)?;
+    let mut req: AuthinfoRequest = kiosk_api::decode_request(&body_of(body)?)?;
+    check_body_device(&req.device_id, &device)?;
     // Past the device's refresh budget, a refresh is a plain request:
     // answered from the cache when it holds one.
-    let refresh = req.refresh && st.limits.refreshes.take(&device).is_ok();
+    let refresh = req.refresh && st.limits.refreshes.take(&device.0).is_ok();
+    req.device_id = device.0;
     timed(&st, authinfo_answer(&st, req, refresh)).await
 }
 
@@ -387,17 +474,9 @@ async fn authinfo_answer(
 
 async fn verified(
     State(st): State<ServerState>,
-    ext: Extensions,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let req: VerifiedRequest = kiosk_api::decode_request(&body_of(body)?)?;
-    st.limits
-        .per_peer
-        .take(&device_key(None, &ext))
-        .map_err(ApiError::rate_limited)?;
-    // The device's own bucket first: a device over its limit does not
-    // spend everyone's budget.
-    st.limits.global.take().map_err(ApiError::rate_limited)?;
     timed(&st, verified_answer(&st, req)).await
 }
 
@@ -461,19 +540,12 @@ async fn blocking<T: Send + 'static>(
 
 async fn real_name(
     State(st): State<ServerState>,
-    ext: Extensions,
+    Extension(device): Extension<Device>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    // The device id is checked here (at most 32 characters, no control
-    // characters: it is logged).
-    let req: RealNameRequest = kiosk_api::decode_request(&body_of(body)?)?;
-    st.limits
-        .per_device
-        .take(&device_key(Some(&req.device_id), &ext))
-        .map_err(ApiError::rate_limited)?;
-    // The device's own bucket first: a device over its limit does not
-    // spend everyone's budget.
-    st.limits.global.take().map_err(ApiError::rate_limited)?;
+    let mut req: RealNameRequest = kiosk_api::decode_request(&body_of(body)?)?;
+    check_body_device(&req.device_id, &device)?;
+    req.device_id = device.0;
     // A face_sid is answered once per lookup window; a failed lookup gives
     // its claim back (nothing was answered, the kiosk may retry).
     if !st.limits.face_sids.claim(&req.face_sid) {

@@ -65,9 +65,18 @@ async fn a_newline_in_device_id_forges_no_log_line() {
 
     // The reference merchant server: the same through `/kiosk/authinfo` and
     // `/kiosk/real-name`.
+    let devices = std::sync::Arc::new(server::InMemoryDevices::new());
+    let (credential, _) = server::issue(
+        &*devices,
+        "KIOSK-01",
+        None,
+        wxface_core::UnixTime(0),
+        &wxface_core::time::OsEntropy,
+    )
+    .expect("issue");
     let (addr, handle) = server::serve(
         "127.0.0.1:0".parse().expect("addr"),
-        ServerState::new(client.clone(), merchant_decryptor()),
+        ServerState::new(client.clone(), merchant_decryptor()).with_devices(devices),
     )
     .await
     .expect("serve");
@@ -85,6 +94,7 @@ async fn a_newline_in_device_id_forges_no_log_line() {
         let r = http
             .post(format!("http://{addr}{path}"))
             .header("content-type", "application/json")
+            .header("authorization", credential.authorization().as_str())
             .body(body.to_string())
             .send()
             .await

@@ -2,21 +2,27 @@
 
 mod common;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use common::*;
 use serde_json::{json, Value};
 use wxface_client::server::{
-    self, InMemoryRegistry, Limits, Rate, ServerHandle, ServerState, SqliteRegistry,
+    self, DeviceStore, InMemoryDevices, InMemoryRegistry, Limits, Rate, ServerHandle, ServerState,
+    SqliteRegistry,
 };
 use wxface_client::MerchantClient;
+use wxface_core::device_auth::DeviceCredential;
+use wxface_core::time::OsEntropy;
 
 struct Kiosk {
     mock: Mock,
     addr: SocketAddr,
     handle: Option<ServerHandle>,
     http: reqwest::Client,
+    devices: Arc<InMemoryDevices>,
+    credentials: Mutex<HashMap<String, DeviceCredential>>,
 }
 
 impl Kiosk {
@@ -28,7 +34,9 @@ impl Kiosk {
         let mock = Mock::start(TestClock::new()).await;
         let client =
             MerchantClient::new(config_pubkey(&mock).build().expect("config")).expect("client");
-        let state = f(ServerState::new(client, merchant_decryptor()));
+        let devices = Arc::new(InMemoryDevices::new());
+        let state = f(ServerState::new(client, merchant_decryptor())
+            .with_devices(devices.clone() as Arc<dyn DeviceStore>));
         let (addr, handle) = server::serve("127.0.0.1:0".parse().expect("addr"), state)
             .await
             .expect("serve");
@@ -37,14 +45,49 @@ impl Kiosk {
             addr,
             handle: Some(handle),
             http: reqwest::Client::new(),
+            devices,
+            credentials: Mutex::default(),
         }
     }
 
-    async fn post(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, String) {
+    /// The credential of `device_id`, issued on first use.
+    fn credential(&self, device_id: &str) -> DeviceCredential {
+        self.credentials
+            .lock()
+            .expect("lock")
+            .entry(device_id.to_owned())
+            .or_insert_with(|| {
+                server::issue(
+                    &*self.devices,
+                    device_id,
+                    None,
+                    wxface_core::UnixTime(START),
+                    &OsEntropy,
+                )
+                .expect("issue")
+                .0
+            })
+            .clone()
+    }
+
+    /// `Authorization` for a body: the credential of its `device_id`
+    /// (KIOSK-01 when it names none).
+    fn authorization_for(&self, body: &str) -> String {
+        let device = serde_json::from_str::<Value>(body)
+            .ok()
+            .and_then(|v| v["device_id"].as_str().map(str::to_owned))
+            .filter(|d| !d.is_empty() && d.chars().count() <= 32 && !d.contains('\n'))
+            .unwrap_or_else(|| "KIOSK-01".to_owned());
+        self.credential(&device).authorization().to_string()
+    }
+
+    async fn post(&self, path: &str, body: impl Into<String>) -> (u16, String) {
+        let body = body.into();
         let r = self
             .http
             .post(format!("http://{}{path}", self.addr))
             .header("content-type", "application/json")
+            .header("authorization", self.authorization_for(&body))
             .body(body)
             .send()
             .await
@@ -418,11 +461,13 @@ async fn shutdown_stops_the_server() {
 // ------------------------------------------------------------------ limits
 
 async fn post_full(k: &Kiosk, path: &str, body: Value) -> (u16, Option<String>, Value) {
+    let body = body.to_string();
     let r = k
         .http
         .post(format!("http://{}{path}", k.addr))
         .header("content-type", "application/json")
-        .body(body.to_string())
+        .header("authorization", k.authorization_for(&body))
+        .body(body)
         .send()
         .await
         .expect("request");
@@ -591,8 +636,9 @@ async fn the_kiosk_client_waits_out_retry_after() {
     })
     .await;
     let base = format!("http://{}", k.addr);
+    let credential = k.credential("KIOSK-01");
     let (first, second, elapsed) = tokio::task::spawn_blocking(move || {
-        let b = HttpMerchantBackend::new(base).expect("backend");
+        let b = HttpMerchantBackend::new(base, credential.expose()).expect("backend");
         let first = b.authinfo("raw-1", "KIOSK-01").map(|g| g.authinfo);
         let t = std::time::Instant::now();
         // Refused with 429 and `Retry-After: 1`, waited out, answered.
@@ -641,8 +687,145 @@ async fn a_request_over_the_timeout_is_a_504_and_its_face_sid_may_be_sent_again(
     assert_eq!(status, 200, "{r}");
 }
 
+/// POST `body` with `authorization` as given (or none), bypassing the
+/// harness's credentials.
+async fn post_as(
+    k: &Kiosk,
+    path: &str,
+    authorization: Option<&str>,
+    body: &Value,
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let mut req = k
+        .http
+        .post(format!("http://{}{path}", k.addr))
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    if let Some(a) = authorization {
+        req = req.header("authorization", a);
+    }
+    let r = req.send().await.expect("request");
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    let text = r.text().await.expect("body");
+    (status, headers, serde_json::from_str(&text).expect("JSON"))
+}
+
+fn bodies() -> [(&'static str, Value); 3] {
+    [
+        (
+            "/kiosk/authinfo",
+            json!({"rawdata": "raw", "device_id": "KIOSK-01", "refresh": true}),
+        ),
+        ("/kiosk/verified", json!({"face_sid": "fs_auth"})),
+        (
+            "/kiosk/real-name",
+            json!({"face_sid": "fs_auth", "device_id": "KIOSK-01"}),
+        ),
+    ]
+}
+
 #[tokio::test]
-async fn verified_is_limited_per_peer_address() {
+async fn every_route_refuses_missing_wrong_and_revoked_credentials() {
+    let k = Kiosk::start().await;
+    let good = k.credential("KIOSK-01");
+    let revoked = k.credential("KIOSK-OLD");
+    assert_eq!(
+        k.devices
+            .revoke("KIOSK-OLD", wxface_core::UnixTime(START + 1))
+            .expect("revoke"),
+        1
+    );
+    let never_issued = DeviceCredential::generate(&OsEntropy);
+    // A forged secret under a real key id.
+    let mut forged = good.expose().to_owned();
+    let last = forged.pop().expect("char");
+    forged.push(if last == 'Q' { 'R' } else { 'Q' });
+    let cases: Vec<(Option<String>, &str)> = vec![
+        (None, "no header"),
+        (
+            Some(never_issued.authorization().to_string()),
+            "never issued",
+        ),
+        (Some(format!("Bearer {forged}")), "forged secret"),
+        (Some(revoked.authorization().to_string()), "revoked"),
+        (Some("Bearer not-a-credential".into()), "malformed"),
+        (Some(format!("Basic {}", good.expose())), "another scheme"),
+        (Some(good.expose().to_owned()), "no scheme"),
+    ];
+    for (path, body) in bodies() {
+        for (auth, what) in &cases {
+            let (status, headers, e) = post_as(&k, path, auth.as_deref(), &body).await;
+            assert_eq!(status, 401, "{path} {what}: {e}");
+            assert_eq!(e["code"], "unauthenticated", "{path} {what}");
+            assert_eq!(e["retryable"], false);
+            assert!(headers
+                .get("www-authenticate")
+                .is_some_and(|v| v.to_str().unwrap_or("").starts_with("Bearer")));
+            let text = e.to_string();
+            assert!(!text.contains(good.expose()) && !text.contains(&forged));
+        }
+        // The same request with the live credential gets in.
+        let (status, _, e) = post_as(&k, path, Some(&good.authorization()), &body).await;
+        assert_eq!(status, 200, "{path}: {e}");
+    }
+    // Only the three admitted requests reached WeChat Pay.
+    assert_eq!(k.mock.state.authinfo_calls(), 1);
+    assert_eq!(k.mock.state.users_calls(), 2);
+}
+
+#[tokio::test]
+async fn a_revocation_applies_from_the_next_request() {
+    let k = Kiosk::start().await;
+    let c = k.credential("KIOSK-07");
+    let body = json!({"rawdata": "raw", "device_id": "KIOSK-07"});
+    let auth = c.authorization().to_string();
+    let (status, _, _) = post_as(&k, "/kiosk/authinfo", Some(&auth), &body).await;
+    assert_eq!(status, 200);
+    k.devices
+        .revoke(c.key_id(), wxface_core::UnixTime(START + 1))
+        .expect("revoke");
+    let (status, _, e) = post_as(&k, "/kiosk/authinfo", Some(&auth), &body).await;
+    assert_eq!(status, 401);
+    assert!(
+        e["message"].as_str().unwrap_or("").contains("revoked"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn a_thousand_made_up_devices_without_credentials_make_no_wechat_call() {
+    // Limits out of the way: authentication alone must stop them.
+    let k = Kiosk::start_with(|s| {
+        s.with_limits(Limits {
+            per_peer: Rate::new(10_000, 10_000),
+            ..Limits::default()
+        })
+    })
+    .await;
+    for i in 0..1000 {
+        let device = format!("MADE-UP-{i}");
+        let made_up = DeviceCredential::generate(&OsEntropy);
+        let auth = (i % 2 == 1).then(|| made_up.authorization().to_string());
+        let (path, body) = match i % 3 {
+            0 => (
+                "/kiosk/authinfo",
+                json!({"rawdata": "raw", "device_id": device, "refresh": true}),
+            ),
+            1 => ("/kiosk/verified", json!({"face_sid": format!("fs_{i}")})),
+            _ => (
+                "/kiosk/real-name",
+                json!({"face_sid": format!("fs_{i}"), "device_id": device}),
+            ),
+        };
+        let (status, _, e) = post_as(&k, path, auth.as_deref(), &body).await;
+        assert_eq!(status, 401, "{e}");
+    }
+    assert_eq!(k.mock.state.authinfo_calls(), 0);
+    assert_eq!(k.mock.state.users_calls(), 0);
+}
+
+#[tokio::test]
+async fn refused_requests_are_limited_per_peer_address() {
     let k = Kiosk::start_with(|s| {
         s.with_limits(Limits {
             per_peer: Rate::new(2, 1),
@@ -652,15 +835,64 @@ async fn verified_is_limited_per_peer_address() {
     .await;
     let mut statuses = Vec::new();
     for i in 0..4 {
-        let (status, retry_after, _) = post_full(
+        let (status, headers, _) = post_as(
             &k,
             "/kiosk/verified",
-            json!({"face_sid": format!("fs_{i}")}),
+            None,
+            &json!({"face_sid": format!("fs_{i}")}),
         )
         .await;
-        assert_eq!(status == 429, retry_after.is_some());
+        assert_eq!(status == 429, headers.get("retry-after").is_some());
         statuses.push(status);
     }
-    assert_eq!(statuses, [200, 200, 429, 429]);
-    assert_eq!(k.mock.state.users_calls(), 2);
+    assert_eq!(statuses, [401, 401, 429, 429]);
+    // A kiosk with its credential is not held back by its neighbour's
+    // failures (the peer bucket counts refusals only).
+    let (status, _) = k
+        .post_json("/kiosk/verified", json!({"face_sid": "fs_ok"}))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(k.mock.state.users_calls(), 1);
+}
+
+#[tokio::test]
+async fn the_device_is_the_credential_s_never_the_body_s() {
+    let k = Kiosk::start().await;
+    let c = k.credential("KIOSK-01");
+    let auth = c.authorization().to_string();
+    // No device_id in the body: the credential's goes to WeChat Pay.
+    let (status, _, a) = post_as(
+        &k,
+        "/kiosk/authinfo",
+        Some(&auth),
+        &json!({"rawdata": "raw"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{a}");
+    let sent = k
+        .mock
+        .state
+        .last_authinfo
+        .lock()
+        .expect("lock")
+        .clone()
+        .expect("sent");
+    assert_eq!(sent.get("device_id"), Some("KIOSK-01"));
+    // Another device's id in the body is refused, on both routes that take one.
+    for (path, body) in [
+        (
+            "/kiosk/authinfo",
+            json!({"rawdata": "raw", "device_id": "KIOSK-02"}),
+        ),
+        (
+            "/kiosk/real-name",
+            json!({"face_sid": "fs_x", "device_id": "KIOSK-02"}),
+        ),
+    ] {
+        let (status, _, e) = post_as(&k, path, Some(&auth), &body).await;
+        assert_eq!(status, 400, "{path}: {e}");
+        assert_eq!(e["code"], "invalid_input");
+        assert_eq!(e["field"], "device_id");
+    }
+    assert_eq!(k.mock.state.users_calls(), 0);
 }

@@ -112,6 +112,9 @@ pub enum ErrorKind {
     /// threw something that is not a wxface error, or a binding's background
     /// task stopped.
     Internal,
+    /// The kiosk API refused the caller: no device credential, a wrong or
+    /// revoked one, or no client certificate where mutual TLS is required.
+    Unauthenticated,
 }
 
 named_enum!(ErrorKind, "kind", {
@@ -127,6 +130,7 @@ named_enum!(ErrorKind, "kind", {
     Config => "config",
     Transport => "transport",
     Internal => "internal",
+    Unauthenticated => "unauthenticated",
 });
 
 /// How an HTTP call failed to get an answer.
@@ -304,6 +308,11 @@ pub enum Error {
     /// A failure outside the protocol (see [`ErrorKind::Internal`]).
     #[error("internal: {0}")]
     Internal(String),
+
+    /// The kiosk API refused the caller (see [`ErrorKind::Unauthenticated`]).
+    /// The message says what is wrong, never the credential.
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(String),
 }
 
 impl Error {
@@ -322,6 +331,7 @@ impl Error {
             Self::Config(_) => ErrorKind::Config,
             Self::Transport { .. } => ErrorKind::Transport,
             Self::Internal(_) => ErrorKind::Internal,
+            Self::Unauthenticated(_) => ErrorKind::Unauthenticated,
         }
     }
 

@@ -115,7 +115,10 @@ pub trait Answer: Serialize + DeserializeOwned {
 pub struct AuthinfoRequest {
     /// `rawdata` from `getWxpayfaceRawdata`.
     pub rawdata: String,
-    /// The kiosk's device id (authinfo is bound to it).
+    /// The kiosk's device id. Optional: the server takes the device from the
+    /// request's credential ([`crate::device_auth`]); an id sent here must be
+    /// that device's, or the request is refused (`invalid_input`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub device_id: String,
     /// The face SDK reported the previous authinfo invalid or expired
     /// (271382020): the server drops its cached one and asks WeChat Pay
@@ -353,7 +356,8 @@ impl Answer for VerifiedAnswer {
 pub struct RealNameRequest {
     /// `face_sid`: the identity query credential.
     pub face_sid: String,
-    /// The kiosk's device id (logged by the server).
+    /// The kiosk's device id. Optional, as in [`AuthinfoRequest::device_id`].
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub device_id: String,
 }
 
@@ -481,6 +485,14 @@ pub fn decode_answer<T: Answer>(status: u16, body: &[u8]) -> Result<T> {
 /// neither.
 pub fn decode_error_body(path: &str, status: u16, body: &[u8]) -> Error {
     let not_the_api = || {
+        // A proxy or gateway in front of the server that wants credentials
+        // of its own (a 401/403 without this API's body): the kiosk is not
+        // let in, which no retry changes.
+        if matches!(status, 401 | 403) {
+            return Error::Unauthenticated(format!(
+                "POST {path}: HTTP {status} without an error body of the kiosk API"
+            ));
+        }
         // A gateway's own 502/503/504 (no error body) means it could not
         // reach the merchant server: as retryable as a refused connection.
         let kind = match status {
@@ -590,6 +602,7 @@ pub fn encode_answer<T: Answer>(answer: &T) -> Vec<u8> {
 /// | error | status |
 /// |---|---|
 /// | `invalid_input` | 400 |
+/// | `unauthenticated` | 401 |
 /// | `backend`: HTTP 429, `FREQUENCY_LIMITED`, `RATELIMIT_EXCEEDED` | 429 |
 /// | `backend`: HTTP 404, `NOT_FOUND`, `RESOURCE_NOT_EXISTS` | 404 |
 /// | `backend`: HTTP 400 with `PARAM_ERROR` or `INVALID_REQUEST` | 400 |
@@ -600,6 +613,7 @@ pub fn encode_answer<T: Answer>(answer: &T) -> Vec<u8> {
 pub fn error_status(e: &Error) -> u16 {
     match e {
         Error::InvalidInput { .. } => 400,
+        Error::Unauthenticated(_) => 401,
         Error::Backend { status, code, .. } => match (status, code.as_str()) {
             (Some(429), _) | (_, "FREQUENCY_LIMITED" | "RATELIMIT_EXCEEDED") => 429,
             (Some(404), _) | (_, "NOT_FOUND" | "RESOURCE_NOT_EXISTS") => 404,

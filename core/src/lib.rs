@@ -28,6 +28,7 @@
 
 pub mod crypto;
 pub mod decrypt;
+pub mod device_auth;
 pub mod error;
 pub mod flow;
 pub mod http;

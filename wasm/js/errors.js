@@ -111,6 +111,11 @@ class InternalError extends WxfaceError {}
 InternalError.kind = 'internal'
 InternalError.defaultCode = 'internal'
 
+/** The merchant server refused the kiosk: no device credential, a wrong or revoked one, or no client certificate where one is required. Codes: unauthenticated. */
+class UnauthenticatedError extends WxfaceError {}
+UnauthenticatedError.kind = 'unauthenticated'
+UnauthenticatedError.defaultCode = 'unauthenticated'
+
 const CLASSES = {
   WxfaceError,
   InvalidInputError,
@@ -125,6 +130,7 @@ const CLASSES = {
   ConfigError,
   TransportError,
   InternalError,
+  UnauthenticatedError,
 }
 for (const [name, cls] of Object.entries(CLASSES)) {
   Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true })
@@ -144,6 +150,7 @@ const KINDS = {
   config: ConfigError,
   transport: TransportError,
   internal: InternalError,
+  unauthenticated: UnauthenticatedError,
 }
 
 /** Every stable code -> its class. */
@@ -164,6 +171,7 @@ const CODES = {
   config: ConfigError,
   transport: TransportError,
   internal: InternalError,
+  unauthenticated: UnauthenticatedError,
 }
 
 /** Every code, in catalogue order. */
@@ -193,6 +201,7 @@ export {
   ConfigError,
   TransportError,
   InternalError,
+  UnauthenticatedError,
   KINDS,
   CODES,
   errorCodes,

@@ -19,6 +19,7 @@ code does not carry one)::
     ├── ConfigError  config
     ├── TransportError  transport  (.transport_kind)
     ├── InternalError  internal
+    ├── UnauthenticatedError  unauthenticated
 
 Messages name fields and rules, never values: no secret, key, authinfo or
 personal data ever appears in a message. See docs/errors.md.
@@ -197,6 +198,15 @@ class InternalError(Error):
     code = "internal"
 
 
+class UnauthenticatedError(Error):
+    """The merchant server refused the kiosk: no device credential, a wrong or revoked one, or no client certificate where one is required.
+
+    Codes: ``unauthenticated``."""
+
+    kind = "unauthenticated"
+    code = "unauthenticated"
+
+
 _CLASSES: Dict[str, Type[Error]] = {
     "invalid_input": InvalidInputError,
     "sdk_version": SdkVersionError,
@@ -214,6 +224,7 @@ _CLASSES: Dict[str, Type[Error]] = {
     "config": ConfigError,
     "transport": TransportError,
     "internal": InternalError,
+    "unauthenticated": UnauthenticatedError,
 }
 
 
@@ -251,6 +262,7 @@ __all__ = [
     "ConfigError",
     "TransportError",
     "InternalError",
+    "UnauthenticatedError",
     "error_codes",
     "error_class_for_code",
     "from_info",

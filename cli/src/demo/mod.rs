@@ -31,11 +31,13 @@ use wxface_capture::{
     FlowConfig, HttpMerchantBackend, Kiosk, MerchantBackend, Outcome, ProgressEvent, Step,
     StepStatus, VerifyHooks,
 };
-use wxface_client::server::{serve, InMemoryRegistry, PatientRecord, PatientRegistry};
+use wxface_client::server::{
+    issue, serve, InMemoryDevices, InMemoryRegistry, PatientRecord, PatientRegistry,
+};
 use wxface_client::MerchantClient;
 use wxface_core::realname::RealName;
 use wxface_core::sdk::{classify_sdk_error, SdkErrorClass};
-use wxface_core::time::SystemClock;
+use wxface_core::time::{Clock, OsEntropy, SystemClock};
 use wxface_core::v3::FaceUser;
 use wxface_sandbox::{FaultEndpoint, FaultKind, FaultRule, Outcome as Behaviour, Sandbox};
 
@@ -389,7 +391,8 @@ struct Env<'a> {
     sandbox: &'a Sandbox,
     client: &'a MerchantClient,
     registry: &'a DemoRegistry,
-    backend: Arc<dyn MerchantBackend>,
+    merchant_url: String,
+    devices: Arc<InMemoryDevices>,
     sdk: &'a DemoSdk,
     latency: Duration,
     appid: String,
@@ -435,6 +438,22 @@ fn run_visit(
         }
     ))?;
 
+    // The hospital issues this kiosk its device credential; the kiosk's
+    // merchant client sends it with every request.
+    let (credential, _) = issue(
+        &*env.devices,
+        &device_id,
+        None,
+        SystemClock.now(),
+        &OsEntropy,
+    )?;
+    let backend: Arc<dyn MerchantBackend> = Arc::new(
+        HttpMerchantBackend::builder(env.merchant_url.clone())
+            .store_id(DEFAULT_STORE_ID)
+            .device_credential(credential.expose())
+            .build()?,
+    );
+    drop(credential);
     let sdk = env.sdk.for_kiosk(&EmuSettings {
         sandbox_url: env.sandbox.url(),
         device_id: device_id.clone(),
@@ -446,7 +465,7 @@ fn run_visit(
         FlowConfig::new(env.appid.clone(), env.mch_id.clone(), DEFAULT_STORE_ID),
         device_id.clone(),
         sdk,
-        env.backend.clone(),
+        backend,
         Arc::new(SystemClock),
     )?;
     let stats_before = env.client.stats();
@@ -748,25 +767,22 @@ pub fn run_demo(args: &DemoArgs, out: &mut dyn Write, live: bool) -> Result<Demo
     let setup = MerchantSetup::from_credentials(&creds, &sandbox.url());
     let registry = Arc::new(DemoRegistry::default());
     let (client, state) = setup.server_state()?;
-    let state = state.with_registry(registry.clone());
+    let devices = Arc::new(InMemoryDevices::new());
+    let state = state
+        .with_registry(registry.clone())
+        .with_devices(devices.clone());
     let loopback: SocketAddr = ([127, 0, 0, 1], 0).into();
     let (merchant_addr, handle) = rt
         .block_on(serve(loopback, state))
         .map_err(|e| CliError::Runtime(format!("cannot start the merchant server: {e}")))?;
     let merchant_url = format!("http://{merchant_addr}");
-    // Blocking HTTP client: built here, on the main thread, outside the runtime.
-    let backend: Arc<dyn MerchantBackend> = Arc::new(
-        HttpMerchantBackend::builder(merchant_url.clone())
-            .store_id(DEFAULT_STORE_ID)
-            .build()?,
-    );
 
     p.line(&format!(
         "  WeChat Pay   {}   embedded sandbox: v2 authinfo, APIv3 identity query, face service",
         sandbox.url()
     ))?;
     p.line(&format!(
-        "  merchant     {merchant_url}   reference server (mch_id {}): signs, verifies, decrypts, masks",
+        "  merchant     {merchant_url}   reference server (mch_id {}): admits kiosks by device credential; signs, verifies, decrypts, masks",
         creds.mch_id
     ))?;
     p.line(&format!("  face SDK     {}", sdk.describe()))?;
@@ -782,7 +798,8 @@ pub fn run_demo(args: &DemoArgs, out: &mut dyn Write, live: bool) -> Result<Demo
         sandbox: &sandbox,
         client: &client,
         registry: &registry,
-        backend: backend.clone(),
+        merchant_url: merchant_url.clone(),
+        devices,
         sdk: &sdk,
         latency: Duration::from_millis(args.latency_ms),
         appid: creds.appid.clone(),
@@ -821,7 +838,6 @@ pub fn run_demo(args: &DemoArgs, out: &mut dyn Write, live: bool) -> Result<Demo
     // blocking clients are dropped outside it.
     let _ = rt.block_on(handle.shutdown());
     drop(sandbox);
-    drop(backend);
     drop(rt);
     result?;
     if !report.all_as_expected() {

@@ -195,6 +195,14 @@ pub const CATALOGUE: &[ErrorSpec] = &[
         &[],
         "A failure outside the protocol: host code threw something that is not a wxface error, or a background task stopped.",
     ),
+    row(
+        ErrorKind::Unauthenticated.as_str(),
+        ErrorKind::Unauthenticated,
+        "Unauthenticated",
+        Retry::Never,
+        &[],
+        "The merchant server refused the kiosk: no device credential, a wrong or revoked one, or no client certificate where one is required.",
+    ),
 ];
 
 /// Every code, in catalogue order.
@@ -323,7 +331,11 @@ impl Error {
                 info.event = Some((*event).to_owned());
             }
             Self::Transport { kind, .. } => info.transport_kind = Some(kind.as_str().to_owned()),
-            Self::Signature { .. } | Self::Decryption | Self::Config(_) | Self::Internal(_) => {}
+            Self::Signature { .. }
+            | Self::Decryption
+            | Self::Config(_)
+            | Self::Internal(_)
+            | Self::Unauthenticated(_) => {}
         }
         info
     }
@@ -392,6 +404,9 @@ impl Error {
                 detail: strip_paren(&message, "transport ("),
             },
             ErrorKind::State | ErrorKind::Internal => Self::Internal(strip(&message, "internal: ")),
+            ErrorKind::Unauthenticated => {
+                Self::Unauthenticated(strip(&message, "unauthenticated: "))
+            }
         }
     }
 }
@@ -444,6 +459,7 @@ mod tests {
             Error::Config("no private key".into()),
             Error::transport(TransportKind::Timeout, "POST /kiosk/authinfo: no answer"),
             Error::Internal("callback threw".into()),
+            Error::Unauthenticated("the device credential was revoked".into()),
         ]
     }
 

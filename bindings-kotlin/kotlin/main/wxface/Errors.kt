@@ -18,6 +18,7 @@ val WxfaceException.code: String
         is WxfaceException.Config -> this.code
         is WxfaceException.Transport -> this.code
         is WxfaceException.Internal -> this.code
+        is WxfaceException.Unauthenticated -> this.code
     }
 
 /** The message (names fields and rules, never values). */
@@ -35,6 +36,7 @@ val WxfaceException.reason: String
         is WxfaceException.Config -> this.reason
         is WxfaceException.Transport -> this.reason
         is WxfaceException.Internal -> this.reason
+        is WxfaceException.Unauthenticated -> this.reason
     }
 
 /** Whether the same call may be repeated unchanged. */
@@ -52,6 +54,7 @@ val WxfaceException.retryable: Boolean
         is WxfaceException.Config -> this.retryable
         is WxfaceException.Transport -> this.retryable
         is WxfaceException.Internal -> this.retryable
+        is WxfaceException.Unauthenticated -> this.retryable
     }
 
 /** The kind of this error (`invalid_input`, `sdk`, `transport`, …): one per variant. */
@@ -69,6 +72,7 @@ val WxfaceException.kind: String
         is WxfaceException.Config -> "config"
         is WxfaceException.Transport -> "transport"
         is WxfaceException.Internal -> "internal"
+        is WxfaceException.Unauthenticated -> "unauthenticated"
     }
 
 /** The catalogue's codes (docs/errors.md); `errorCodes()` is the Rust list. */
@@ -90,6 +94,7 @@ object WxfaceErrorCodes {
         "config",
         "transport",
         "internal",
+        "unauthenticated",
     )
 
     /** The variant a code belongs to, by its Kotlin class name. */
@@ -106,6 +111,7 @@ object WxfaceErrorCodes {
         "config" -> "Config"
         "transport" -> "Transport"
         "internal" -> "Internal"
+        "unauthenticated" -> "Unauthenticated"
         else -> null
     }
 }
