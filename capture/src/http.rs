@@ -15,6 +15,12 @@
 //! is [`Error::Unauthenticated`] (not retryable: the hospital must issue the
 //! kiosk a live credential).
 //!
+//! Where the hospital runs mutual TLS, the backend presents the kiosk's
+//! client certificate ([`HttpMerchantBackendBuilder::tls_client_identity_pem`])
+//! and trusts the hospital's CA
+//! ([`HttpMerchantBackendBuilder::tls_root_certificates_pem`]); a handshake
+//! the server refuses is [`Error::Transport`] ([`TransportKind::Connect`]).
+//!
 //! A non-2xx answer carries the core's error record (`ErrorInfo`) and
 //! becomes that error again: a WeChat Pay failure the server relays is
 //! [`Error::Backend`] with WeChat's code and status. No answer at all is
@@ -78,6 +84,8 @@ pub struct HttpMerchantBackendBuilder {
     attach: Option<String>,
     headers: Vec<(String, String)>,
     credential: Option<Result<DeviceCredential, Error>>,
+    tls_roots_pem: Option<String>,
+    tls_identity_pem: Option<zeroize::Zeroizing<String>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -101,6 +109,20 @@ impl fmt::Debug for HttpMerchantBackendBuilder {
 }
 
 impl HttpMerchantBackendBuilder {
+    /// Trust only these CA certificates (PEM) for an `https://` merchant
+    /// server: the hospital's own PKI, instead of the system's roots.
+    pub fn tls_root_certificates_pem(mut self, pem: impl Into<String>) -> Self {
+        self.tls_roots_pem = Some(pem.into());
+        self
+    }
+
+    /// The kiosk's client certificate chain and private key (PEM, in one
+    /// text), for a server that requires mutual TLS. Never printed.
+    pub fn tls_client_identity_pem(mut self, pem: impl Into<String>) -> Self {
+        self.tls_identity_pem = Some(zeroize::Zeroizing::new(pem.into()));
+        self
+    }
+
     /// The kiosk's device credential (`wxfd1.…`, issued by the hospital with
     /// `wxface merchant devices add`), sent with every request as
     /// `Authorization: Bearer …`. It is the only secret a kiosk holds; it
@@ -188,10 +210,29 @@ impl HttpMerchantBackendBuilder {
             value.set_sensitive(true);
             headers.insert(reqwest::header::AUTHORIZATION, value);
         }
-        let client = reqwest::blocking::Client::builder()
+        let mut client = reqwest::blocking::Client::builder()
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
-            .default_headers(headers)
+            .default_headers(headers);
+        if let Some(pem) = &self.tls_roots_pem {
+            let roots = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+                .map_err(|_| Error::Config("TLS root certificates: not PEM certificates".into()))?;
+            if roots.is_empty() {
+                return Err(Error::Config(
+                    "TLS root certificates: no certificate".into(),
+                ));
+            }
+            client = client.tls_certs_only(roots);
+        }
+        if let Some(pem) = &self.tls_identity_pem {
+            let identity = reqwest::Identity::from_pem(pem.as_bytes()).map_err(|_| {
+                Error::Config(
+                    "TLS client identity: not a PEM certificate chain with its private key".into(),
+                )
+            })?;
+            client = client.identity(identity);
+        }
+        let client = client
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {}", e.without_url())))?;
         Ok(HttpMerchantBackend {
@@ -251,6 +292,8 @@ impl HttpMerchantBackend {
             attach: None,
             headers: Vec::new(),
             credential: None,
+            tls_roots_pem: None,
+            tls_identity_pem: None,
             clock: Arc::new(SystemClock),
         }
     }

@@ -116,6 +116,10 @@ default $XDG_DATA_HOME/wxface/devices.sqlite3); anything else is answered 401 be
 WeChat Pay is asked anything. Revocations (`wxface merchant devices revoke`) apply from \
 the next request.
 
+With --tls-cert/--tls-key it serves HTTPS; with --client-ca as well, the TLS handshake \
+refuses any client without a certificate of that CA (mutual TLS), and the device \
+credential is still required on every request.
+
 Every option not given as a flag comes from its WXFACE_* environment variable \
 (WXFACE_APPID, WXFACE_MCH_ID, WXFACE_V2_KEY_FILE, WXFACE_MERCHANT_KEY_FILE, \
 WXFACE_BASE_URL, WXFACE_KEYS_DIR, …: docs/configuration.md lists them all), and \
@@ -214,6 +218,20 @@ pub struct MerchantServeArgs {
     /// $XDG_DATA_HOME/wxface/patients.sqlite3].
     #[arg(long, value_name = "PATH")]
     pub registry: Option<PathBuf>,
+
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); needs
+    /// --tls-key.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Require client certificates issued by this CA (PEM): mutual TLS, for
+    /// hospitals with their own PKI. Needs --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub client_ca: Option<PathBuf>,
 
     /// Where the device credentials are (`--devices`).
     #[command(flatten)]
@@ -458,6 +476,27 @@ impl MerchantServeArgs {
     }
 }
 
+impl MerchantServeArgs {
+    /// The TLS settings of --tls-cert, --tls-key and --client-ca.
+    ///
+    /// # Errors
+    /// [`CliError::Input`] for a file that cannot be read.
+    pub fn tls_settings(&self) -> Result<Option<wxface_client::tls::TlsSettings>, CliError> {
+        let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) else {
+            return Ok(None);
+        };
+        let read = |p: &PathBuf| {
+            std::fs::read_to_string(p)
+                .map_err(|e| CliError::Input(format!("cannot read {}: {e}", p.display())))
+        };
+        Ok(Some(wxface_client::tls::TlsSettings {
+            cert_chain_pem: read(cert)?,
+            key_pem: read(key)?,
+            client_ca_pem: self.client_ca.as_ref().map(read).transpose()?,
+        }))
+    }
+}
+
 /// Run `wxface merchant serve` until a signal arrives.
 ///
 /// # Errors
@@ -478,10 +517,21 @@ pub fn run(args: &MerchantServeArgs, stdout: &mut dyn Write) -> Result<(), CliEr
             .with_registry(registry)
             .with_devices(devices)
             .with_limits(args.limits());
-        let (bound, handle) = serve(addr, state)
-            .await
-            .map_err(|e| CliError::Runtime(format!("cannot listen on {addr}: {e}")))?;
-        out(stdout, &format!("listening on http://{bound}"))?;
+        let (bound, handle, scheme) = match args.tls_settings()? {
+            None => {
+                let (bound, handle) = serve(addr, state)
+                    .await
+                    .map_err(|e| CliError::Runtime(format!("cannot listen on {addr}: {e}")))?;
+                (bound, handle, "http")
+            }
+            Some(tls) => {
+                let (bound, handle) = wxface_client::tls::serve_tls(addr, state, &tls)
+                    .await
+                    .map_err(|e| CliError::Runtime(e.to_string()))?;
+                (bound, handle, "https")
+            }
+        };
+        out(stdout, &format!("listening on {scheme}://{bound}"))?;
         stdout
             .flush()
             .map_err(|e| CliError::Runtime(format!("cannot write output: {e}")))?;

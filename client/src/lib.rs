@@ -126,6 +126,8 @@ pub mod registry;
 mod retry;
 #[cfg(feature = "server")]
 pub mod server;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 pub use client::{AuthinfoParams, AuthinfoResponse, ClientStats, MerchantClient};
 pub use config::{

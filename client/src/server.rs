@@ -41,7 +41,9 @@
 //! and the `device_id` sent to WeChat Pay, is the store's record of that
 //! credential; a body's `device_id` is optional and, when sent, must be the
 //! same. Without a live credential the answer is 401 (`unauthenticated`)
-//! and nothing is asked of WeChat Pay.
+//! and nothing is asked of WeChat Pay. With feature `tls`,
+//! [`crate::tls::serve_tls`] adds TLS and, for deployments with their own
+//! PKI, required client certificates (mutual TLS).
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -120,8 +122,14 @@ struct Device(String);
 /// The key a request that is not (yet) authenticated counts under: the
 /// peer's IP address.
 fn peer_key(ext: &Extensions) -> String {
-    match ext.get::<ConnectInfo<SocketAddr>>() {
-        Some(ConnectInfo(peer)) => format!("peer:{}", peer.ip()),
+    let peer = ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    #[cfg(feature = "tls")]
+    let peer = peer.or_else(|| {
+        ext.get::<ConnectInfo<crate::tls::TlsPeer>>()
+            .map(|c| (c.0).0)
+    });
+    match peer {
+        Some(peer) => format!("peer:{}", peer.ip()),
         None => "peer:unknown".to_owned(),
     }
 }
@@ -265,6 +273,14 @@ pub struct ServerHandle {
 }
 
 impl ServerHandle {
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    pub(crate) fn new(stop: oneshot::Sender<()>, task: JoinHandle<std::io::Result<()>>) -> Self {
+        Self {
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
     /// Stop accepting, let open requests finish, and wait for the end.
     ///
     /// # Errors
