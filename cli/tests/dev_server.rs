@@ -19,13 +19,29 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
+/// The device credential each running dev server printed, by URL.
+static CREDENTIALS: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+
+fn credential_of(server: &Server) -> Option<String> {
+    let known = CREDENTIALS.lock().expect("lock");
+    known
+        .iter()
+        .find(|(url, _)| *url == server.url)
+        .map(|(_, c)| c.clone())
+}
+
 fn post(server: &Server, path: &str, body: &Value) -> (u16, Value) {
-    let resp = http()
+    let mut req = http()
         .post(format!("{}{path}", server.url))
         .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .expect("request");
+        .body(body.to_string());
+    // The kiosk API wants the device credential; the bridge does not.
+    if path.starts_with("/kiosk/") {
+        if let Some(c) = credential_of(server) {
+            req = req.bearer_auth(c);
+        }
+    }
+    let resp = req.send().expect("request");
     let status = resp.status().as_u16();
     let text = resp.text().expect("body");
     let v = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{path}: not JSON: {text}"));
@@ -63,6 +79,20 @@ fn dev_server(scenario: &str) -> (Server, std::path::PathBuf) {
         "--scenario",
         scenario,
     ]);
+    // Line 2: `device credential EMU-DEVICE-01: wxfd1.…`.
+    let line = server
+        .lines
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("a second line");
+    let credential = line
+        .strip_prefix(&format!("device credential {DEVICE}: "))
+        .unwrap_or_else(|| panic!("not the credential line: {line}"))
+        .to_owned();
+    assert!(credential.starts_with("wxfd1."), "{line}");
+    CREDENTIALS
+        .lock()
+        .expect("lock")
+        .push((server.url.clone(), credential));
     (server, dir)
 }
 
@@ -249,4 +279,22 @@ fn a_missing_static_directory_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.starts_with("wxface: error[usage]"), "{err}");
+}
+
+#[test]
+fn the_kiosk_api_wants_the_printed_credential() {
+    let (server, _dir) = dev_server("consent");
+    let body = json!({"face_sid": "fs_x"});
+    let resp = http()
+        .post(format!("{}/kiosk/verified", server.url))
+        .json(&body)
+        .send()
+        .expect("request");
+    assert_eq!(resp.status().as_u16(), 401);
+    let e: Value = resp.json().expect("json");
+    assert_eq!(e["code"], "unauthenticated");
+    // The face SDK bridge needs none (it answers HTTP 200 with the SDK's own
+    // answer).
+    let raw = sdk(&server, "getWxpayfaceRawdata", json!({}));
+    assert!(raw["return_code"].is_string(), "{raw}");
 }

@@ -71,12 +71,48 @@ fn post(url: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
     (status, resp.json().expect("json answer"))
 }
 
+/// POST to the kiosk API with a device credential.
+fn post_as(url: &str, credential: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    let resp = http()
+        .post(url)
+        .bearer_auth(credential)
+        .json(&body)
+        .send()
+        .expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.json().expect("json answer"))
+}
+
+/// `wxface merchant devices --devices STORE ARGS…`: (exit code, stdout, stderr).
+fn devices(store: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = common::wxface_command()
+        .args(["merchant", "devices", "--devices"])
+        .arg(store)
+        .args(args)
+        .output()
+        .expect("run");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Issue a credential for `device` into `store`.
+fn add_device(store: &std::path::Path, device: &str) -> String {
+    let (code, out, err) = devices(store, &["add", device]);
+    assert_eq!(code, 0, "{err}");
+    out.trim().to_owned()
+}
+
 #[test]
 fn merchant_serve_runs_the_kiosk_api_against_the_sandbox_keys() {
     let dir = tempdir("merchant");
     let keys = dir.join("keys").display().to_string();
     let registry = dir.join("his").join("patients.sqlite3");
     let registry_arg = registry.display().to_string();
+    let store = dir.join("his").join("devices.sqlite3");
+    let store_arg = store.display().to_string();
     let sandbox = start(&["sandbox", "serve", "--keys-dir", &keys]);
     let merchant_args = [
         "merchant",
@@ -85,10 +121,12 @@ fn merchant_serve_runs_the_kiosk_api_against_the_sandbox_keys() {
         &keys,
         "--base-url",
         &sandbox.url,
-        "--verified",
-        "o_sbx_patient_b",
+        "--devices",
+        &store_arg,
         "--registry",
         &registry_arg,
+        "--verified",
+        "o_sbx_patient_b",
     ];
     let merchant = start(&merchant_args);
     let manifest: serde_json::Value = serde_json::from_str(
@@ -96,6 +134,8 @@ fn merchant_serve_runs_the_kiosk_api_against_the_sandbox_keys() {
     )
     .expect("json");
     let device = "KIOSK-T1";
+    let cred = add_device(&store, device);
+    let post_kiosk = |url: &str, body| post_as(url, &cred, body);
     let store = "HOSPITAL-OPD-01";
 
     // What the face SDK would do: rawdata from "WeChat's face service".
@@ -106,7 +146,7 @@ fn merchant_serve_runs_the_kiosk_api_against_the_sandbox_keys() {
     let rawdata = raw["rawdata"].as_str().expect("rawdata").to_owned();
 
     // The kiosk asks its merchant server for authinfo: v2, signed with the key set's API key.
-    let (status, grant) = post(
+    let (status, grant) = post_kiosk(
         &format!("{}/kiosk/authinfo", merchant.url),
         serde_json::json!({"rawdata": rawdata, "device_id": device, "store_id": store}),
     );
@@ -134,13 +174,13 @@ fn merchant_serve_runs_the_kiosk_api_against_the_sandbox_keys() {
 
     // Already verified? The server asks WeChat Pay who the face_sid is:
     // patient-a, not the seeded patient-b.
-    let (_, v) = post(
+    let (_, v) = post_kiosk(
         &format!("{}/kiosk/verified", merchant.url),
         serde_json::json!({"openid": null, "face_sid": face_sid}),
     );
     assert_eq!(v["already_verified"], false);
     // A kiosk claiming the verified patient-b's openid is refused.
-    let (status, e) = post(
+    let (status, e) = post_kiosk(
         &format!("{}/kiosk/verified", merchant.url),
         serde_json::json!({"openid": "o_sbx_patient_b", "face_sid": face_sid}),
     );
@@ -152,7 +192,7 @@ fn merchant_serve_runs_the_kiosk_api_against_the_sandbox_keys() {
     assert!(!e.to_string().contains("o_sbx_patient"), "{e}");
 
     // The real name: APIv3 query, verification, decryption; masked answer only.
-    let (status, r) = post(
+    let (status, r) = post_kiosk(
         &format!("{}/kiosk/real-name", merchant.url),
         serde_json::json!({"face_sid": face_sid, "device_id": device}),
     );
@@ -162,7 +202,7 @@ fn merchant_serve_runs_the_kiosk_api_against_the_sandbox_keys() {
     let id = r["identity"]["credential_id"].as_str().expect("id");
     assert!(id.starts_with("110") && id.contains("*****"), "{id}");
     let patient_id = r["patient_id"].as_str().expect("patient id").to_owned();
-    let (_, v) = post(
+    let (_, v) = post_kiosk(
         &format!("{}/kiosk/verified", merchant.url),
         serde_json::json!({"face_sid": face_sid}),
     );
@@ -172,12 +212,12 @@ fn merchant_serve_runs_the_kiosk_api_against_the_sandbox_keys() {
     drop(merchant);
     assert!(registry.is_file());
     let merchant = start(&merchant_args);
-    let (_, v) = post(
+    let (_, v) = post_kiosk(
         &format!("{}/kiosk/verified", merchant.url),
         serde_json::json!({"face_sid": face_sid}),
     );
     assert_eq!(v["already_verified"], true, "forgotten across a restart");
-    let (status, r) = post(
+    let (status, r) = post_kiosk(
         &format!("{}/kiosk/real-name", merchant.url),
         serde_json::json!({"face_sid": face_sid, "device_id": device}),
     );
@@ -191,8 +231,9 @@ fn merchant_serve_runs_the_kiosk_api_against_the_sandbox_keys() {
 
     // `:memory:` forgets.
     let memory_args = [&merchant_args[..8], &["--registry", ":memory:"]].concat();
+    assert_eq!(merchant_args[8], "--registry");
     let merchant = start(&memory_args);
-    let (_, v) = post(
+    let (_, v) = post_kiosk(
         &format!("{}/kiosk/verified", merchant.url),
         serde_json::json!({"face_sid": face_sid}),
     );
@@ -209,14 +250,17 @@ fn merchant_serve_takes_its_configuration_from_the_environment() {
         .env("WXFACE_BASE_URL", &sandbox.url)
         .env("WXFACE_STORE_ID", "STORE-ENV")
         .env("WXFACE_STORE_NAME", "Env store")
-        .env("WXFACE_REGISTRY", dir.join("patients.sqlite3"));
+        .env("WXFACE_REGISTRY", dir.join("patients.sqlite3"))
+        .env("WXFACE_DEVICES", dir.join("devices.sqlite3"));
+    let cred = add_device(&dir.join("devices.sqlite3"), "KIOSK-ENV");
     let merchant = common::start_with(cmd, &["merchant", "serve"]);
     let (_, raw) = post(
         &format!("{}/_emu/rawdata", sandbox.url),
         serde_json::json!({"device_id": "KIOSK-ENV"}),
     );
-    let (status, grant) = post(
+    let (status, grant) = post_as(
         &format!("{}/kiosk/authinfo", merchant.url),
+        &cred,
         serde_json::json!({"rawdata": raw["rawdata"], "device_id": "KIOSK-ENV"}),
     );
     assert_eq!(status, 200, "{grant}");
@@ -242,4 +286,93 @@ fn merchant_serve_explains_what_is_missing() {
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--base-url"));
+}
+
+#[test]
+fn merchant_devices_issues_lists_and_revokes_and_serve_follows_at_once() {
+    let dir = tempdir("merchant-devices");
+    let keys = dir.join("keys").display().to_string();
+    let store = dir.join("devices.sqlite3");
+    let a = add_device(&store, "KIOSK-A");
+    let b = add_device(&store, "KIOSK-B");
+    assert_ne!(a, b);
+    for c in [&a, &b] {
+        assert!(c.starts_with("wxfd1.") && c.len() == 66, "{c}");
+    }
+    let (code, _, err) = devices(&store, &["add", "KIOSK\nFORGED"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("device_id"), "{err}");
+
+    let (code, list, _) = devices(&store, &["list", "--json"]);
+    assert_eq!(code, 0);
+    let rows: Vec<serde_json::Value> = list
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["device_id"], "KIOSK-A");
+    assert!(rows[0]["revoked_at"].is_null());
+    assert_eq!(rows[0]["key_id"].as_str(), a.split('.').nth(1));
+    // Neither the listing nor the file holds a secret.
+    let bytes = std::fs::read(&store).expect("store");
+    for c in [&a, &b] {
+        let secret = c.rsplit('.').next().expect("secret");
+        assert!(!list.contains(secret));
+        assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()));
+    }
+    let (code, table, _) = devices(&store, &["list"]);
+    assert_eq!(code, 0);
+    assert!(
+        table.contains("KIOSK-B") && table.contains("GMT"),
+        "{table}"
+    );
+
+    let sandbox = start(&["sandbox", "serve", "--keys-dir", &keys]);
+    let store_arg = store.display().to_string();
+    let merchant = start(&[
+        "merchant",
+        "serve",
+        "--keys-dir",
+        &keys,
+        "--base-url",
+        &sandbox.url,
+        "--devices",
+        &store_arg,
+        "--registry",
+        ":memory:",
+    ]);
+    let url = format!("{}/kiosk/verified", merchant.url);
+    let ask = |cred: Option<&str>| {
+        let mut req = http()
+            .post(&url)
+            .json(&serde_json::json!({"face_sid": "fs_none"}));
+        if let Some(c) = cred {
+            req = req.bearer_auth(c);
+        }
+        let resp = req.send().expect("request");
+        let status = resp.status().as_u16();
+        let body: serde_json::Value = resp.json().expect("json");
+        (status, body)
+    };
+    // Admitted: WeChat Pay answers the made-up face_sid with its own error.
+    let (status, e) = ask(Some(&a));
+    assert_ne!(status, 401, "{e}");
+    let (status, e) = ask(None);
+    assert_eq!((status, e["code"].as_str()), (401, Some("unauthenticated")));
+
+    // Revoked while the server runs: refused from the next request.
+    let (code, out, _) = devices(&store, &["revoke", "KIOSK-A"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("revoked 1"), "{out}");
+    let (status, e) = ask(Some(&a));
+    assert_eq!(status, 401, "{e}");
+    assert!(
+        e["message"].as_str().unwrap_or("").contains("revoked"),
+        "{e}"
+    );
+    let (status, _) = ask(Some(&b));
+    assert_ne!(status, 401);
+    let (code, _, err) = devices(&store, &["revoke", "KIOSK-A"]);
+    assert_ne!(code, 0, "nothing left to revoke");
+    assert!(err.contains("KIOSK-A"), "{err}");
 }
