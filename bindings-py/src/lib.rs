@@ -7,10 +7,12 @@
 //! Glue only: conversions, errors as the core's flat record ([`errors`];
 //! the exception classes are generated Python) and releasing the GIL around
 //! every network and crypto call. The protocol lives in `wxface-core`, the
-//! kiosk flow in `wxface-capture` ([`kiosk`]).
+//! kiosk flow in `wxface-capture` ([`kiosk`]), the check of a kiosk's
+//! device credential in `wxface-client` ([`device_auth`]).
 
 pub mod client;
 pub mod decrypt;
+pub mod device_auth;
 pub mod errors;
 pub mod kiosk;
 pub mod realname;
@@ -31,6 +33,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     v2::register(m)?;
     v3::register(m)?;
     decrypt::register(m)?;
+    device_auth::register(m)?;
     client::register(m)?;
     sandbox::register(m)?;
     kiosk::register(m)?;

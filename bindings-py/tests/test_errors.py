@@ -22,6 +22,7 @@ CLASSES = [
     wxface.ConfigError,
     wxface.MalformedError,
     wxface.InternalError,
+    wxface.UnauthenticatedError,
 ]
 
 
@@ -71,6 +72,7 @@ EXPECTED = {
     "config": wxface.ConfigError,
     "transport": wxface.TransportError,
     "internal": wxface.InternalError,
+    "unauthenticated": wxface.UnauthenticatedError,
 }
 
 
@@ -111,6 +113,10 @@ def test_each_class_raised_by_a_real_call(merchant_key_pem, wxface_sandbox, wxfa
 
     e = _raise(wxface.MerchantClient, env=False, appid="wx1")
     assert type(e) is wxface.ConfigError
+
+    e = _raise(wxface.authenticate_device, None, lambda key_id: None)
+    assert type(e) is wxface.UnauthenticatedError and e.code == "unauthenticated"
+    assert e.retryable is False
 
 
 def test_backend_error_attributes_from_a_signed_v2_fail():

@@ -382,6 +382,25 @@ def test_sandbox_surface(wxface_sandbox):
     assert s.errors >= 50
 
 
+def test_device_credentials():
+    s = Sweep()
+    good = wxface.DeviceCredential.generate()
+    for v in values_for(True):
+        text = v if isinstance(v, str) else str(v)
+        s("DeviceCredential.parse", wxface.DeviceCredential.parse, v)
+        s("DeviceCredential.from_authorization", wxface.DeviceCredential.from_authorization, f"Bearer {text}")
+        s("DeviceCredential.matches", good.matches, v)
+        s("check_device_id", wxface.check_device_id, v)
+        s("authenticate_device(header)", wxface.authenticate_device, f"Bearer {text}", lambda k: None)
+        s("authenticate_device(header, not a str)", wxface.authenticate_device, v, lambda k: None)
+        # What the HIS's device table answers.
+        for row in ((text, v, False), (v, good.verifier(), False), (text, text, text), v):
+            s("authenticate_device(lookup)", wxface.authenticate_device, good.authorization(), lambda k, r=row: r)
+    # Control: a device id that fits is the answer, unchanged.
+    assert wxface.authenticate_device(good.authorization(), lambda k: (NAME, good.verifier(), False)) == NAME
+    assert s.errors >= 40
+
+
 def test_face_user_repr_shows_no_identifier(wxface_sandbox, wxface_client):
     kiosk = wxface_sandbox.kiosk()
     face_sid = kiosk.consented_face_sid(wxface_client)

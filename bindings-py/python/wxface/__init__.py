@@ -21,6 +21,10 @@ over it:
   :meth:`Sandbox.kiosk` gives an :class:`EmulatedKiosk`, the real kiosk flow
   over the emulated face SDK (:mod:`wxface.kiosk`); the pytest plugin
   :mod:`wxface.pytest_plugin` provides ``wxface_sandbox``.
+* :class:`DeviceCredential`, :func:`authenticate_device`,
+  :func:`check_device_id` — the kiosk API's device credentials, for a HIS
+  that serves ``docs/merchant-api.md`` itself: issue one per kiosk, store its
+  key id and verifier, let in a request by its ``Authorization`` header.
 * :mod:`wxface.errors` — the exception hierarchy rooted at :class:`Error`,
   one class per kind, the same codes and fields in every wxface binding.
 """
@@ -29,6 +33,7 @@ from ._native import (
     AuthinfoResponse,
     ClientConfig,
     Decryptor,
+    DeviceCredential,
     EncryptedRealName,
     FaceUser,
     MerchantClient,
@@ -42,8 +47,10 @@ from ._native import (
     SignedAnswer,
     Signer,
     __version__,
+    authenticate_device,
     build_authinfo_request,
     build_users_query,
+    check_device_id,
     check_resident_id,
     credential_type_label,
     is_resident_id,
@@ -69,6 +76,7 @@ from .errors import (
     SignatureError,
     StateError,
     TransportError,
+    UnauthenticatedError,
     error_class_for_code,
     error_codes,
     from_info,
@@ -105,6 +113,10 @@ __all__ = [
     "FaceUser",
     "EncryptedRealName",
     "new_nonce",
+    # device credentials of the kiosk API (a HIS serving kiosks itself)
+    "DeviceCredential",
+    "authenticate_device",
+    "check_device_id",
     # sandbox
     "Sandbox",
     "SandboxCredentials",
@@ -129,6 +141,7 @@ __all__ = [
     "ConfigError",
     "TransportError",
     "InternalError",
+    "UnauthenticatedError",
     "error_codes",
     "error_class_for_code",
     "from_info",

@@ -207,6 +207,63 @@ class RealNameReceiver:
     @property
     def padding(self) -> str: ...
 
+# ---------------------------------------------------------------- device credentials
+
+@final
+class DeviceCredential:
+    """A device credential of the kiosk API (``wxfd1.<key id>.<secret>``), the
+    kiosk's only secret, sent as ``Authorization: Bearer <credential>``.
+
+    ``repr()``/``str()`` show the key id only; the text is reachable only
+    through :meth:`expose` and :meth:`authorization`. Not picklable, not
+    hashable. A HIS stores ``key_id`` and :meth:`verifier`, never the text."""
+
+    @staticmethod
+    def generate() -> "DeviceCredential":
+        """A new credential from the operating system's random source."""
+    @staticmethod
+    def parse(text: str) -> "DeviceCredential":
+        """Parse a credential's text (surrounding whitespace ignored); raises
+        ``UnauthenticatedError`` (which never quotes the text) otherwise."""
+    @staticmethod
+    def from_authorization(authorization: Optional[str]) -> "DeviceCredential":
+        """The credential of an ``Authorization`` header value
+        (``Bearer <credential>``); raises ``UnauthenticatedError`` for no
+        header, another scheme or a malformed credential."""
+    @property
+    def key_id(self) -> str:
+        """The key id (16 hex digits): finds the stored record; not secret."""
+    def expose(self) -> str:
+        """The whole text, to hand to the kiosk once (or to send)."""
+    def authorization(self) -> str:
+        """The ``Authorization`` header value: ``Bearer <credential>``."""
+    def verifier(self) -> str:
+        """What a server stores instead of the secret: 64 lowercase hex digits
+        (SHA-256 over a fixed label, the key id and the secret)."""
+    def matches(self, verifier: str) -> bool:
+        """Whether this credential is the one ``verifier`` was made from
+        (constant time); ``ConfigError`` if it is not 64 hex digits."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+_DeviceRow = Tuple[str, str, object]
+
+def authenticate_device(
+    authorization: Optional[str], lookup: Callable[[str], Optional[_DeviceRow]]
+) -> str:
+    """The device id of a kiosk request, from its ``Authorization`` header
+    value: the reference server's own check over the HIS's device table.
+
+    ``lookup(key_id)`` returns ``None`` for an unknown key id, else the tuple
+    ``(device_id, verifier_hex, revoked)`` stored at issue time (``revoked``
+    is tested for truth). Raises ``UnauthenticatedError`` for no header, a
+    malformed, unknown, wrong (the same answer as unknown) or revoked
+    credential; ``ConfigError`` for a stored verifier that is not 64 hex
+    digits; an exception ``lookup`` raises is raised as it is."""
+
+def check_device_id(device_id: str) -> None:
+    """None when ``device_id`` may name a device (1 to 32 characters without
+    control characters); ``InvalidInputError`` on ``device_id`` otherwise."""
+
 # ---------------------------------------------------------------- client
 
 @final

@@ -19,12 +19,18 @@ def sandbox():
 
 
 @pytest.fixture
-def his(sandbox, tmp_path):
-    """The Flask app over a fresh database, talking to the sandbox."""
+def wechat(sandbox):
+    """The HIS's client of the sandbox's WeChat Pay: its ``stats()`` count
+    every call the HIS makes."""
     sandbox.reset()
-    client = sandbox.client()
+    return sandbox.client()
+
+
+@pytest.fixture
+def his(sandbox, wechat, tmp_path):
+    """The Flask app over a fresh database, talking to the sandbox."""
     decryptor = wxface.Decryptor(sandbox.credentials.merchant_key_pem, sandbox.credentials.padding)
-    app = his_service.create_app(client, decryptor, str(tmp_path / "patients.sqlite3"))
+    app = his_service.create_app(wechat, decryptor, str(tmp_path / "patients.sqlite3"))
     app.config["TESTING"] = True
     yield app
     sandbox.faults.clear()
@@ -33,3 +39,17 @@ def his(sandbox, tmp_path):
 @pytest.fixture
 def http(his):
     return his.test_client()
+
+
+@pytest.fixture
+def auth(his):
+    """``auth(device_id="KIOSK-01")``: the ``Authorization`` header of a
+    credential the HIS issued for that kiosk (one per device id)."""
+    issued = {}
+
+    def headers(device_id="KIOSK-01"):
+        if device_id not in issued:
+            issued[device_id] = his.extensions["devices"].issue(device_id)
+        return {"Authorization": issued[device_id].authorization()}
+
+    return headers
