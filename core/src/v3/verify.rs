@@ -93,6 +93,22 @@ impl fmt::Debug for PlatformKeyStore {
     }
 }
 
+/// A serial received from the network, fit for an error message: shown
+/// when it is shaped like a platform key id (`PUB_KEY_ID_` and digits) or a
+/// certificate serial (32 to 40 hex digits; WeChat Pay's are 40), else
+/// described: a header can carry anything, a credential number included.
+fn shown_id(id: &str) -> String {
+    let key_id = is_pub_key_id(id)
+        && id.len() <= 64
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let serial = (32..=40).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_hexdigit());
+    if key_id || serial {
+        id.to_owned()
+    } else {
+        "(a value that is not a serial)".to_owned()
+    }
+}
+
 fn is_pub_key_id(id: &str) -> bool {
     id.len() > PUB_KEY_ID_PREFIX.len() && id.starts_with(PUB_KEY_ID_PREFIX)
 }
@@ -203,16 +219,69 @@ impl PlatformKeyStore {
             .ok_or_else(|| {
                 Error::signature(
                     SignatureFailure::UnknownSerial,
-                    "`Wechatpay-Serial` names no platform key in the store",
+                    format!(
+                        "`Wechatpay-Serial` {} names no configured platform key; configured: {}. {}",
+                        shown_id(id),
+                        self.describe(),
+                        self.hint_for(id)
+                    ),
                 )
             })?;
         if entry.not_after.is_some_and(|t| now > t) {
             return Err(Error::signature(
                 SignatureFailure::UnknownSerial,
-                "the platform certificate named by `Wechatpay-Serial` has expired",
+                format!(
+                    "the platform certificate {} named by `Wechatpay-Serial` has expired; \
+                     download the current platform certificates or configure the platform \
+                     public key (PUB_KEY_ID_…)",
+                    entry.id
+                ),
             ));
         }
         Ok(&entry.key)
+    }
+
+    /// The configured ids, by kind, for an error message.
+    fn describe(&self) -> String {
+        let list = |kind: PlatformKeyKind| {
+            self.entries
+                .iter()
+                .filter(|e| e.kind == kind)
+                .map(|e| e.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let (keys, certs) = (
+            list(PlatformKeyKind::PublicKey),
+            list(PlatformKeyKind::Certificate),
+        );
+        match (keys.is_empty(), certs.is_empty()) {
+            (true, true) => "none".to_owned(),
+            (false, true) => format!("platform public key {keys}"),
+            (true, false) => format!("platform certificate serial(s) {certs}"),
+            (false, false) => {
+                format!("platform public key {keys}; platform certificate serial(s) {certs}")
+            }
+        }
+    }
+
+    /// What to fix when `id` is not configured.
+    fn hint_for(&self, id: &str) -> &'static str {
+        let has_keys = self
+            .entries
+            .iter()
+            .any(|e| e.kind == PlatformKeyKind::PublicKey);
+        if is_pub_key_id(id) {
+            if has_keys {
+                "The answer is signed with another platform public key: configure the PUB_KEY_ID and public key shown in the merchant platform (a key of another merchant, or a rotated one?)"
+            } else {
+                "The answer is signed with a platform public key: configure it (PUB_KEY_ID and public key from the merchant platform)"
+            }
+        } else if self.entries.is_empty() {
+            "Configure the platform public key (PUB_KEY_ID_…) or platform certificates"
+        } else {
+            "The answer is signed with a platform certificate this client does not have: download the platform certificates (or check that the merchant's own certificate serial was not configured as a platform one)"
+        }
     }
 
     /// The id to send as the request's `Wechatpay-Serial`: the platform public
@@ -519,5 +588,54 @@ mod tests {
         assert!(is_pub_key_id("PUB_KEY_ID_0114"));
         assert!(!is_pub_key_id("PUB_KEY_ID_"));
         assert!(!is_pub_key_id("5157F09EFDC096DE15EBE81A47057A7232F1B8E1"));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod unknown_serial_tests {
+    use super::*;
+
+    fn store() -> PlatformKeyStore {
+        let provider = crate::crypto::rust_crypto();
+        let pem = include_str!("../../../tests/vectors/keys/platform_pub.pem");
+        let mut s = PlatformKeyStore::new();
+        s.add_public_key_pem(
+            provider.as_ref(),
+            "PUB_KEY_ID_0114232134912410000000000000000001",
+            pem,
+        )
+        .unwrap();
+        s
+    }
+
+    #[test]
+    fn an_unknown_serial_names_the_one_received_and_the_ones_configured() {
+        let s = store();
+        let serial = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
+        let e = s.get(serial, UnixTime(0)).err().expect("unknown");
+        let text = e.to_string();
+        assert_eq!(e.code(), "signature_unknown_serial");
+        assert!(text.contains(serial), "{text}");
+        assert!(
+            text.contains("PUB_KEY_ID_0114232134912410000000000000000001"),
+            "{text}"
+        );
+        assert!(text.contains("platform certificate"), "{text}");
+        let e = s
+            .get("PUB_KEY_ID_0999", UnixTime(0))
+            .err()
+            .expect("unknown");
+        assert!(e.to_string().contains("PUB_KEY_ID_0999"), "{e}");
+        // Anything else in the header is described, not quoted.
+        for odd in ["11010519491231002X", "张三", "a b", ""] {
+            let e = PlatformKeyStore::new()
+                .get(odd, UnixTime(0))
+                .err()
+                .expect("unknown");
+            let text = e.to_string();
+            assert!(odd.is_empty() || !text.contains(odd), "{text}");
+            assert!(text.contains("configured: none"), "{text}");
+        }
     }
 }
