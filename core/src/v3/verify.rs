@@ -592,7 +592,7 @@ mod tests {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::err_expect)]
 mod unknown_serial_tests {
     use super::*;
 
