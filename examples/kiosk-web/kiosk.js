@@ -9,9 +9,16 @@
 // and shows each step. The merchant requests and answers are the Rust core's
 // (merchantRequest / merchantAnswer / merchantFailure of @wxface/wasm): the
 // page only does the fetch, so the error body, the masked-identity check and
-// the authinfo expiry are those of every other wxface kiosk. The page holds
-// no secret and never sees a full name or credential number. Nothing personal
-// is written to the console or the log.
+// the authinfo expiry are those of every other wxface kiosk. The page never
+// sees a full name or credential number. Nothing personal is written to the
+// console or the log.
+//
+// Its one secret is the kiosk's device credential (`wxfd1.…`, issued by the
+// hospital's IT with `wxface merchant devices add`), sent as
+// `Authorization: Bearer …` with every merchant request. It is provisioned
+// once by opening the page as `/?device_credential=wxfd1.…`: the page keeps
+// it in localStorage and removes it from the address bar at once. It is
+// never logged nor shown.
 import init, { Flow, credentialLabel, merchantAnswer, merchantFailure, merchantRequest, version } from "./wxface/wxface_wasm.js";
 
 const $ = (id) => document.getElementById(id);
@@ -53,6 +60,13 @@ const PHASES = ["prepare", "recognise", "consent", "fetch", "done"];
 let flow;
 let config;
 let lastPatientId = null;
+/** The device credential (`wxfd1.…`), or null: kept out of `config`. */
+let deviceCredential = null;
+
+/** localStorage key of the device credential. */
+const CREDENTIAL_KEY = "wxface.device_credential";
+/** Query-string (and config.json) key of the device credential. */
+const CREDENTIAL_PARAM = "device_credential";
 
 // ---------------------------------------------------------------- screen --
 
@@ -111,6 +125,12 @@ function showIdentity(identity) {
 
 /** How long one merchant request may take, milliseconds. */
 const MERCHANT_TIMEOUT_MS = 30000;
+/**
+ * Longest `Retry-After` of an HTTP 429 (the merchant server's rate limit)
+ * waited out, seconds: once, then the request is sent once more. A longer
+ * delay, or a second 429, is passed on (as capture's HttpMerchantBackend does).
+ */
+const MAX_RETRY_AFTER_S = 5;
 
 /**
  * A short label of an error record ({code, kind, message, retryable,
@@ -137,33 +157,61 @@ async function postJson(path, body) {
   return r.json();
 }
 
+/** `Retry-After` in whole seconds, or null (the HTTP-date form is not used by the kiosk API). */
+function retryAfter(r) {
+  const v = r.headers.get("retry-after");
+  return v !== null && /^\s*\d+\s*$/.test(v) ? Number(v) : null;
+}
+
+/** Whether `ev` is the failure of the merchant server's own rate limit (429). */
+function rateLimited(ev) {
+  return ev.type === "backend_failed" && ev.error?.code === "transport" && ev.error?.transport_kind === "rate_limited";
+}
+
 /**
- * Performs merchant request action `a` (fetch_authinfo, check_verified,
- * fetch_real_name) and resolves to the event that answers it, decoded by the
- * core: an answer event, or backend_failed with the error record.
+ * One POST of merchant request `req` for action `a`; resolves to
+ * `{event, wait}`: the event that answers `a` (decoded by the core) and the
+ * answer's `Retry-After` in seconds, if any.
  */
-async function merchant(a) {
-  const req = merchantRequest(a, config.device_id, config.store_id);
+async function postOnce(a, req) {
+  const headers = { "content-type": "application/json" };
+  if (deviceCredential) headers.authorization = `Bearer ${deviceCredential}`;
   let r;
   let body;
   try {
     r = await fetch(req.path, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers,
       body: req.body,
       signal: AbortSignal.timeout(MERCHANT_TIMEOUT_MS),
     });
   } catch (e) {
     const kind = e?.name === "TimeoutError" ? "timeout" : e?.name === "TypeError" ? "connect" : "other";
-    return merchantFailure(a, kind, `POST ${req.path}: no answer (${e?.name ?? "error"})`);
+    return { event: merchantFailure(a, kind, `POST ${req.path}: no answer (${e?.name ?? "error"})`), wait: null };
   }
   try {
     body = await r.text();
   } catch (e) {
     const kind = e?.name === "TimeoutError" ? "timeout" : "interrupted";
-    return merchantFailure(a, kind, `POST ${req.path}: the answer was cut off`);
+    return { event: merchantFailure(a, kind, `POST ${req.path}: the answer was cut off`), wait: null };
   }
-  return merchantAnswer(a, r.status, body, now());
+  return { event: merchantAnswer(a, r.status, body, now()), wait: retryAfter(r) };
+}
+
+/**
+ * Performs merchant request action `a` (fetch_authinfo, check_verified,
+ * fetch_real_name) and resolves to the event that answers it, decoded by the
+ * core: an answer event, or backend_failed with the error record. A 429 of
+ * the server's rate limit with a `Retry-After` of at most
+ * MAX_RETRY_AFTER_S is waited out once and the request sent once more.
+ */
+async function merchant(a) {
+  const req = merchantRequest(a, config.device_id, config.store_id);
+  const first = await postOnce(a, req);
+  if (!rateLimited(first.event) || first.wait === null || first.wait > MAX_RETRY_AFTER_S) return first.event;
+  log(`← 医院服务器 繁忙，${first.wait} 秒后重试`);
+  await new Promise((ok) => setTimeout(ok, first.wait * 1000));
+  return (await postOnce(a, req)).event;
 }
 
 /** Logs a merchant answer event: request names and outcomes only, never data. */
@@ -265,12 +313,24 @@ function feed(event) {
 function finish(done) {
   const o = OUTCOMES[done.outcome] ?? OUTCOMES.failed;
   log(`结束 ${done.outcome}${done.error ? ` (${errorLabel(done.error)})` : ""}`);
+  $("stage").dataset.error = done.error?.code ?? "";
   if (done.outcome === "failed" && flow.state === "uninitialised") {
     // The face SDK did not start.
     deviceState("error", "设备未就绪");
     show("failed", "刷脸设备未就绪", "请联系工作人员");
     $("subtitle").dataset.code = done.error?.code ?? "";
     buttons({ again: false });
+    return;
+  }
+  if (done.outcome === "failed" && done.error?.code === "unauthenticated") {
+    // The merchant server does not know this kiosk (no credential, or one
+    // that is wrong or revoked): nothing a patient can do; IT must issue one.
+    log("本机未授权：设备凭证缺失、无效或已吊销，请联系信息科");
+    show("failed", "本机未授权", `请联系信息科为本机配置设备凭证（错误码：${done.error.code}）`);
+    $("stage").dataset.outcome = done.outcome;
+    phase(null);
+    showIdentity(null);
+    buttons({ again: true });
     return;
   }
   let subtitle = o.subtitle;
@@ -287,6 +347,7 @@ function finish(done) {
 function begin() {
   lastPatientId = null;
   delete $("stage").dataset.outcome;
+  delete $("stage").dataset.error;
   showIdentity(null);
   buttons({ cancel: true });
   feed({ type: "begin" });
@@ -294,6 +355,7 @@ function begin() {
 
 function home() {
   delete $("stage").dataset.outcome;
+  delete $("stage").dataset.error;
   showIdentity(null);
   phase(null);
   show("idle", "欢迎使用刷脸实名认证", "请点击下方按钮开始");
@@ -320,7 +382,43 @@ async function setScenario() {
 
 // ------------------------------------------------------------------ main --
 
-async function loadConfig() {
+/** Whether `text` can be a device credential in an HTTP header (visible ASCII, no spaces). */
+function headerSafe(text) {
+  return /^[\x21-\x7e]+$/.test(text);
+}
+
+/**
+ * A device credential given in the address (`?device_credential=wxfd1.…`):
+ * removed from the address bar at once (history.replaceState, so it stays
+ * in neither the address nor the back history), kept in localStorage for
+ * the next loads. An empty `?device_credential=` forgets the kept one.
+ * Returns the credential given, "" when emptied, or null when none was.
+ */
+function takeCredentialFromAddress() {
+  const url = new URL(location.href);
+  if (!url.searchParams.has(CREDENTIAL_PARAM)) return null;
+  const given = url.searchParams.get(CREDENTIAL_PARAM).trim();
+  url.searchParams.delete(CREDENTIAL_PARAM);
+  history.replaceState(history.state, "", `${url.pathname}${url.search}${url.hash}`);
+  try {
+    if (given === "") localStorage.removeItem(CREDENTIAL_KEY);
+    else if (headerSafe(given)) localStorage.setItem(CREDENTIAL_KEY, given);
+  } catch {
+    log("无法保存设备凭证（浏览器存储不可用）：仅本次有效");
+  }
+  return given;
+}
+
+/** The credential kept in localStorage, or null. */
+function storedCredential() {
+  try {
+    return localStorage.getItem(CREDENTIAL_KEY);
+  } catch {
+    return null;
+  }
+}
+
+async function loadConfig(fromAddress) {
   let file = {};
   try {
     const r = await fetch("config.json", { cache: "no-store" });
@@ -329,11 +427,27 @@ async function loadConfig() {
     // Defaults then.
   }
   const q = Object.fromEntries(new URLSearchParams(location.search));
-  return { ...DEFAULTS, ...file, ...q };
+  const merged = { ...DEFAULTS, ...file, ...q };
+  // The credential: the one just given in the address, else the one kept
+  // from an earlier load, else config.json's. It is kept out of `config`.
+  const credential = (fromAddress || null) ?? storedCredential() ?? merged[CREDENTIAL_PARAM] ?? null;
+  delete merged[CREDENTIAL_PARAM];
+  if (!credential) {
+    deviceCredential = null;
+    log("未配置设备凭证：请联系信息科");
+  } else if (!headerSafe(credential)) {
+    deviceCredential = null;
+    log("设备凭证格式无效：请联系信息科");
+  } else {
+    deviceCredential = credential;
+  }
+  return merged;
 }
 
 async function main() {
-  config = await loadConfig();
+  // Before anything else: the address must not keep a credential.
+  const fromAddress = takeCredentialFromAddress();
+  config = await loadConfig(fromAddress);
   await init();
   $("hospital").textContent = config.hospital;
   $("device").textContent = `${config.device_id} · wxface ${version()}`;

@@ -245,6 +245,24 @@ mod tests {
         assert_eq!(e["error"]["wechat_code"], "SYSTEM_ERROR");
         assert_eq!(e["error"]["status"], 500);
         assert_eq!(e["error"]["retryable"], true);
+        // A kiosk without a live device credential: the server's 401.
+        let (status, body) = kiosk_api::error_answer(&Error::Unauthenticated(
+            "the device credential is not known".into(),
+        ));
+        assert_eq!(status, 401);
+        let e = answer_event(&real, status, &body, NOW).unwrap();
+        assert_eq!(e["type"], "backend_failed");
+        assert_eq!(e["error"]["code"], "unauthenticated");
+        assert_eq!(e["error"]["retryable"], false);
+        // The server's rate limit: 429, retryable.
+        let (status, body) = kiosk_api::error_answer(&Error::transport(
+            TransportKind::RateLimited,
+            "the merchant server's rate limit: retry after 1 s",
+        ));
+        assert_eq!(status, 429);
+        let e = answer_event(&real, status, &body, NOW).unwrap();
+        assert_eq!(e["error"]["transport_kind"], "rate_limited");
+        assert_eq!(e["error"]["retryable"], true);
         // A gateway's page: the merchant server could not be reached.
         let e = answer_event(&real, 502, b"<html>bad gateway</html>", NOW).unwrap();
         assert_eq!(e["error"]["code"], "transport");

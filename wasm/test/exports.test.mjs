@@ -44,6 +44,7 @@ const CODES = [
   "config",
   "transport",
   "internal",
+  "unauthenticated",
 ];
 
 const SPECIMEN = "11010519491231002X"; // the specimen number printed in GB 11643-1999
@@ -105,6 +106,64 @@ test("@wxface/wasm/errors: the classes of both builds are those the package thro
     assert.deepEqual(Object.keys(cls.KINDS).sort(), [...new Set(Object.values(cls.CODES).map((c) => c.kind))].sort());
   }
   assert.notEqual(webErrors.SdkError, errors.SdkError, "two builds, two module instances");
+});
+
+test("merchantAnswer: a refused device credential (401) and the server's rate limit (429)", async () => {
+  const fetch = { type: "fetch_authinfo", id: 3, rawdata: "RAW", refresh: false };
+  // The reference server's 401: its error record as the body.
+  const refused = JSON.stringify({
+    code: "unauthenticated",
+    kind: "unauthenticated",
+    message: "unauthenticated: the device credential is not known",
+    retryable: false,
+  });
+  let ev = wx.merchantAnswer(fetch, 401, refused, 1700000000);
+  assert.equal(ev.type, "backend_failed");
+  assert.equal(ev.id, 3);
+  assert.equal(ev.error.code, "unauthenticated");
+  assert.equal(ev.error.kind, "unauthenticated");
+  assert.equal(ev.error.retryable, false, "no retry lets an unknown kiosk in");
+  // UnauthenticatedError, from both builds' `@wxface/wasm/errors`.
+  const webErrors = await import(join(PKG, "web", "errors.js"));
+  for (const cls of [errors, webErrors]) {
+    const e = cls.fromInfo(ev.error);
+    assert.ok(e instanceof cls.UnauthenticatedError && e instanceof cls.WxfaceError && e instanceof Error);
+    assert.equal(e.name, "UnauthenticatedError");
+    assert.equal(cls.KINDS.unauthenticated, cls.UnauthenticatedError);
+  }
+  // A proxy's own 401/403 without the API's body: not let in either.
+  for (const status of [401, 403]) {
+    ev = wx.merchantAnswer(fetch, status, "<html>login</html>", 1700000000);
+    assert.equal(ev.error.code, "unauthenticated", String(status));
+    assert.ok(!JSON.stringify(ev).includes("html"), "the page is not quoted");
+  }
+  // A flow ends failed with it, at the step that asked.
+  const flow = new wx.Flow({ appid: "wx1", mch_id: "1", store_id: "S" });
+  const init = flow.next({ type: "start" }, 1700000000).find((a) => a.type === "call_sdk");
+  flow.next({ type: "sdk_answer", id: init.id, json: '{"return_code":"SUCCESS","return_msg":"OK"}' }, 1700000000);
+  const raw = flow.next({ type: "begin" }, 1700000000).find((a) => a.type === "call_sdk");
+  const ask = flow
+    .next({ type: "sdk_answer", id: raw.id, json: '{"return_code":"SUCCESS","return_msg":"OK","rawdata":"RAW"}' }, 1700000000)
+    .find((a) => a.type === "fetch_authinfo");
+  const done = flow.next(wx.merchantAnswer(ask, 401, refused, 1700000000), 1700000000).at(-1);
+  assert.equal(done.type, "done");
+  assert.equal(done.outcome, "failed");
+  assert.equal(done.step, "fetching_authinfo");
+  assert.equal(done.error.code, "unauthenticated");
+
+  // 429 of the server's limits: transport, rate_limited, retryable.
+  const limited = JSON.stringify({
+    code: "transport",
+    kind: "transport",
+    message: "transport (rate_limited): the merchant server's rate limit: retry after 2 s",
+    retryable: true,
+    transport_kind: "rate_limited",
+  });
+  ev = wx.merchantAnswer({ type: "check_verified", id: 4 }, 429, limited, 1700000000);
+  assert.equal(ev.type, "backend_failed");
+  assert.equal(ev.error.code, "transport");
+  assert.equal(ev.error.transport_kind, "rate_limited");
+  assert.equal(ev.error.retryable, true);
 });
 
 test("maskName and maskCredentialId", () => {

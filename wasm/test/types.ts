@@ -24,7 +24,7 @@ import init, {
   type StepStatus,
   type WxfaceError,
 } from "../pkg/web/wxface_wasm.js";
-import { SdkError, StateError, fromInfo, type AnyWxfaceError } from "../pkg/web/errors.js";
+import { SdkError, StateError, UnauthenticatedError, fromInfo, type AnyWxfaceError } from "../pkg/web/errors.js";
 import * as node from "../pkg/node/wxface_wasm.js";
 import * as nodeErrors from "../pkg/node/errors.js";
 
@@ -102,6 +102,9 @@ export async function kiosk(): Promise<string[]> {
   }
   const any: AnyWxfaceError = fromInfo({ code: "state", message: "m" });
   seen.push(any.kind);
+  // A kiosk the merchant server does not let in (HTTP 401).
+  const refused = fromInfo({ code: "unauthenticated", message: "m", retryable: false });
+  if (refused instanceof UnauthenticatedError) seen.push(refused.kind, refused.code);
   const check = checkResidentId("11010519491231002X");
   if (!check.valid) seen.push(check.problem ?? "", check.message ?? "");
   seen.push(maskName("张小三"), maskCredentialId("110105194912311234"));
