@@ -278,7 +278,7 @@ impl ClientConfigBuilder {
             (None, Some(p)) => pem::load_private_key(provider.as_ref(), &p)?,
             (None, None) => return Err(Error::config("the merchant private key is required")),
         };
-        let signer = MerchantSigner::new(mch_id.clone(), serial, key)?;
+        let signer = MerchantSigner::new(mch_id.clone(), serial.clone(), key.clone())?;
 
         let mut store = PlatformKeyStore::new();
         for (id, p) in &self.platform_public_keys {
@@ -287,6 +287,7 @@ impl ClientConfigBuilder {
         for p in &self.platform_certificates {
             store.add_certificate_pem(provider.as_ref(), p)?;
         }
+        refuse_merchant_key_as_platform(&store, &serial, key.as_ref())?;
         let apiv3_key = self
             .apiv3_key
             .as_deref()
@@ -374,6 +375,40 @@ impl ClientConfigBuilder {
             provider,
         })
     }
+}
+
+/// The most common misconfiguration of a WeChat Pay client: the merchant's
+/// own certificate (or its public key) configured as WeChat Pay's platform
+/// key. Every answer would then fail as `signature_unknown_serial` or
+/// `signature_mismatch`, far from the cause; it is refused here instead. A
+/// platform certificate with the merchant certificate's serial, or a
+/// platform key that verifies a signature of the merchant's private key, is
+/// the merchant's own.
+fn refuse_merchant_key_as_platform(
+    store: &PlatformKeyStore,
+    merchant_serial: &str,
+    merchant_key: &dyn crypto::PrivateKey,
+) -> Result<()> {
+    const PROBE: &[u8] = b"wxface: is this platform key the merchant's own?";
+    let signature = merchant_key.sign_sha256(PROBE)?;
+    for id in store.ids() {
+        if id.eq_ignore_ascii_case(merchant_serial) {
+            return Err(Error::config(format!(
+                "the platform certificate {id} has the serial of the merchant's own certificate: \
+                 configure WeChat Pay's platform certificate (or its platform public key, \
+                 PUB_KEY_ID_…), not the merchant certificate"
+            )));
+        }
+        let key = store.get(id, wxface_core::UnixTime(0))?;
+        if key.verify_sha256(PROBE, &signature).is_ok() {
+            return Err(Error::config(format!(
+                "the platform key {id} is the merchant's own public key (it verifies the \
+                 merchant's signatures): configure WeChat Pay's platform public key \
+                 (PUB_KEY_ID_…, from the merchant platform) or platform certificate instead"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn check_id(field: &str, v: &str) -> Result<()> {
