@@ -217,10 +217,23 @@ export interface KioskBackend {
   realName (request: { faceSid: string, deviceId: string }): MaskedIdentity | Promise<MaskedIdentity>
 }
 
-/** Kiosk configuration: ids and exactly one of `merchantUrl` or `backend`. */
-export type KioskOptions = Omit<KioskConfig, 'merchantUrl'> & (
-  | { merchantUrl: string, backend?: undefined }
-  | { backend: KioskBackend, merchantUrl?: undefined }
+/**
+ * Kiosk configuration: ids and exactly one of `merchantUrl` (with the
+ * kiosk's `deviceCredential`) or `backend`.
+ */
+export type KioskOptions = Omit<KioskConfig, 'merchantUrl' | 'deviceCredential'> & (
+  | {
+    merchantUrl: string
+    /**
+     * The kiosk's device credential (`wxfd1.…`), sent to `merchantUrl` with
+     * every request. The reference merchant server refuses a kiosk without
+     * a live one: the verification fails with `UnauthenticatedError`. Leave
+     * it out only for a merchant server that authenticates kiosks another way.
+     */
+    deviceCredential?: string
+    backend?: undefined
+  }
+  | { backend: KioskBackend, merchantUrl?: undefined, deviceCredential?: undefined }
 )
 
 /** A progress event of one verification (no personal data). */

@@ -43,5 +43,6 @@ export const {
   StateError,
   ConfigError,
   TransportError,
-  InternalError
+  InternalError,
+  UnauthenticatedError
 } = wx

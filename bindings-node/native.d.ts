@@ -574,7 +574,10 @@ export interface JsBackendFunctions {
   realName: ((arg: RealNameCall) => Promise<RealNameAnswer>)
 }
 
-/** Configuration of a kiosk. The kiosk holds no secrets. */
+/**
+ * Configuration of a kiosk. The one secret it may hold is its device
+ * credential (`deviceCredential`); it holds no merchant keys.
+ */
 export interface KioskConfig {
   /** `appid` */
   appid: string
@@ -611,6 +614,20 @@ export interface KioskConfig {
   merchantUrl?: string
   /** Timeout of each merchant-server request, milliseconds. */
   merchantTimeoutMs?: number
+  /**
+   * The kiosk's device credential (`wxfd1.…`), issued by the hospital
+   * (`wxface merchant devices add DEVICE_ID`) and sent with every request
+   * to `merchantUrl` as `Authorization: Bearer …`. It is a secret: read it
+   * from the kiosk's environment or configuration, never from source. It
+   * appears in no error message and no printed object.
+   *
+   * The reference merchant server refuses a kiosk without a live
+   * credential: each request then fails with `UnauthenticatedError` (not
+   * retryable). It may be left out for a merchant server of the
+   * hospital's own that authenticates kiosks some other way. Only with
+   * `merchantUrl` (a JS `backend` sends its own requests).
+   */
+  deviceCredential?: string
   /** How often `start()` retries an SDK that is still initialising (default 10). */
   initRetries?: number
   /** Pause between those retries, milliseconds (default 500). */
@@ -705,6 +722,30 @@ export declare namespace dev {
     /** The store the reference merchant server uses. */
     get storeId(): string
     /**
+     * The device issued a credential at start (`options.deviceId`, default
+     * `EMU-DEVICE-01`).
+     */
+    get deviceId(): string
+    /**
+     * The device credential of `deviceId`, issued at start: the kiosk's
+     * `deviceCredential`. A secret of this run only (the server keeps its
+     * hash in memory); never log it.
+     */
+    get deviceCredential(): string
+    /**
+     * Issue a device credential for another kiosk (a device may hold
+     * several); the merchant server accepts it until it stops or the
+     * credential is revoked. Throws `InvalidInputError` on `deviceId`
+     * (1 to 32 characters, no control characters).
+     */
+    issueDeviceCredential(deviceId: string): string
+    /**
+     * Revoke the live credentials whose device id or key id (the part
+     * after `wxfd1.`) is `id`; returns how many were revoked (0: none
+     * matched). The merchant server refuses them from the next request on.
+     */
+    revokeDeviceCredential(id: string): number
+    /**
      * A `MerchantClient` configuration for the sandbox merchant (sandbox
      * keys, generated at start; never real ones).
      */
@@ -730,13 +771,19 @@ export declare namespace dev {
      * left out keep their defaults), e.g. `{"authinfo_ttl_secs": 60}`.
      */
     sandboxConfigJson?: string
+    /**
+     * The device id issued a credential at start, the one
+     * `deviceCredential` answers (default `EMU-DEVICE-01`, the emulator's
+     * default device).
+     */
+    deviceId?: string
   }
   /**
    * Start a sandbox and the reference merchant server on loopback (free ports).
    *
    * # Errors
    * Rejects with `ConfigError` for a bad sandbox configuration or a port that
-   * cannot be bound.
+   * cannot be bound, `InvalidInputError` for a bad `deviceId`.
    */
   export function startDevServer(options?: dev.DevServerOptions | undefined | null): Promise<DevServer>
 }

@@ -1,17 +1,24 @@
 //! `dev.startDevServer()`: a WeChat Pay sandbox and the reference merchant
 //! server in this process, on loopback, for development and tests of kiosk
 //! front ends (feature `dev`). Nothing here talks to WeChat Pay.
+//!
+//! The merchant server lets in the kiosks it issued a device credential to
+//! (an in-memory store, empty at every start but for the default device):
+//! `deviceCredential` is the default device's, `issueDeviceCredential` makes
+//! one for another device id, `revokeDeviceCredential` revokes.
 
 use std::net::SocketAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 use napi_derive::napi;
-use wxface_client::server::{self, ServerHandle, ServerState};
+use wxface_client::server::{self, DeviceStore, InMemoryDevices, ServerHandle, ServerState};
 use wxface_core::crypto::Padding;
 use wxface_core::decrypt::Decryptor;
+use wxface_core::device_auth::DeviceCredential;
+use wxface_core::time::{Clock, OsEntropy, SystemClock};
 use wxface_core::Error;
 use wxface_sandbox::{Credentials, Sandbox, SandboxConfig};
 
@@ -22,6 +29,10 @@ use crate::runtime;
 /// The store the reference merchant server asks authinfo for.
 const STORE_ID: &str = "HOSP-01";
 const STORE_NAME: &str = "门诊大厅";
+/// The device issued a credential at start: the emulator's default device id.
+const DEFAULT_DEVICE: &str = "EMU-DEVICE-01";
+/// The label of the credentials the dev server issues.
+const LABEL: &str = "dev-server";
 
 /// Options of the dev server.
 #[napi(object, namespace = "dev")]
@@ -30,6 +41,10 @@ pub struct DevServerOptions {
     /// The sandbox configuration as JSON (fields of `SandboxConfig`; those
     /// left out keep their defaults), e.g. `{"authinfo_ttl_secs": 60}`.
     pub sandbox_config_json: Option<String>,
+    /// The device id issued a credential at start, the one
+    /// `deviceCredential` answers (default `EMU-DEVICE-01`, the emulator's
+    /// default device).
+    pub device_id: Option<String>,
 }
 
 /// A running sandbox and reference merchant server.
@@ -40,6 +55,21 @@ pub struct DevServer {
     sandbox_url: String,
     merchant_url: String,
     creds: Credentials,
+    devices: Arc<InMemoryDevices>,
+    device_id: String,
+    device_credential: DeviceCredential,
+}
+
+/// Issue a credential for `device_id` in `devices`.
+fn issue(devices: &InMemoryDevices, device_id: &str) -> Result<DeviceCredential, Error> {
+    server::issue(
+        devices,
+        device_id,
+        Some(LABEL),
+        SystemClock.now(),
+        &OsEntropy,
+    )
+    .map(|(c, _)| c)
 }
 
 fn merchant_config(creds: &Credentials, sandbox_url: &str) -> ClientSettings {
@@ -62,6 +92,10 @@ fn merchant_config(creds: &Credentials, sandbox_url: &str) -> ClientSettings {
 }
 
 async fn start(options: DevServerOptions) -> Result<DevServer, Error> {
+    // A bad device id is refused before anything starts.
+    let device_id = options.device_id.unwrap_or_else(|| DEFAULT_DEVICE.into());
+    let devices = Arc::new(InMemoryDevices::new());
+    let device_credential = issue(&devices, &device_id)?;
     let config = match options.sandbox_config_json {
         Some(j) => SandboxConfig::from_json(&j),
         None => Ok(SandboxConfig::default()),
@@ -76,8 +110,10 @@ async fn start(options: DevServerOptions) -> Result<DevServer, Error> {
     let padding: Padding = creds.padding;
     let client = wxface_client::MerchantClient::new(client_config(cfg)?)?;
     let decryptor = Decryptor::from_pem(&creds.merchant_key_pem, padding)?;
+    let state = ServerState::new(client, decryptor)
+        .with_devices(Arc::clone(&devices) as Arc<dyn DeviceStore>);
     let addr = SocketAddr::from(([127, 0, 0, 1], 0));
-    let (bound, handle) = server::serve(addr, ServerState::new(client, decryptor))
+    let (bound, handle) = server::serve(addr, state)
         .await
         .map_err(|e| Error::config(format!("merchant server: {e}")))?;
     Ok(DevServer {
@@ -86,6 +122,9 @@ async fn start(options: DevServerOptions) -> Result<DevServer, Error> {
         sandbox_url,
         merchant_url: format!("http://{bound}"),
         creds,
+        devices,
+        device_id,
+        device_credential,
     })
 }
 
@@ -93,7 +132,7 @@ async fn start(options: DevServerOptions) -> Result<DevServer, Error> {
 ///
 /// # Errors
 /// Rejects with `ConfigError` for a bad sandbox configuration or a port that
-/// cannot be bound.
+/// cannot be bound, `InvalidInputError` for a bad `deviceId`.
 #[napi(
     namespace = "dev",
     js_name = "startDevServer",
@@ -137,6 +176,43 @@ impl DevServer {
     #[napi(getter)]
     pub fn store_id(&self) -> String {
         STORE_ID.into()
+    }
+
+    /// The device issued a credential at start (`options.deviceId`, default
+    /// `EMU-DEVICE-01`).
+    #[napi(getter)]
+    pub fn device_id(&self) -> String {
+        self.device_id.clone()
+    }
+
+    /// The device credential of `deviceId`, issued at start: the kiosk's
+    /// `deviceCredential`. A secret of this run only (the server keeps its
+    /// hash in memory); never log it.
+    #[napi(getter)]
+    pub fn device_credential(&self) -> String {
+        self.device_credential.expose().to_owned()
+    }
+
+    /// Issue a device credential for another kiosk (a device may hold
+    /// several); the merchant server accepts it until it stops or the
+    /// credential is revoked. Throws `InvalidInputError` on `deviceId`
+    /// (1 to 32 characters, no control characters).
+    #[napi(js_name = "issueDeviceCredential")]
+    pub fn issue_device_credential(&self, env: Env, device_id: String) -> napi::Result<String> {
+        issue(&self.devices, &device_id)
+            .map(|c| c.expose().to_owned())
+            .map_err(|e| crate::error::js(&env, e))
+    }
+
+    /// Revoke the live credentials whose device id or key id (the part
+    /// after `wxfd1.`) is `id`; returns how many were revoked (0: none
+    /// matched). The merchant server refuses them from the next request on.
+    #[napi(js_name = "revokeDeviceCredential")]
+    pub fn revoke_device_credential(&self, env: Env, id: String) -> napi::Result<u32> {
+        self.devices
+            .revoke(&id, SystemClock.now())
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+            .map_err(|e| crate::error::js(&env, e))
     }
 
     /// A `MerchantClient` configuration for the sandbox merchant (sandbox

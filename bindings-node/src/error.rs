@@ -117,6 +117,9 @@ pub fn sample_errors(env: &Env) -> napi::Result<Vec<Unknown<'_>>> {
             },
             Some(ErrorKind::Config) => Error::config("no key"),
             Some(ErrorKind::Transport) => Error::transport(TransportKind::Connect, "sample"),
+            Some(ErrorKind::Unauthenticated) => {
+                Error::Unauthenticated("the request carries no device credential".into())
+            }
             _ => Error::Internal("a background task stopped".into()),
         }
     };

@@ -26,6 +26,7 @@ use wxface_core::model;
 use wxface_core::realname::{CredentialType, MaskedIdentity as CoreMasked};
 use wxface_core::time::SystemClock;
 use wxface_core::{Error, UnixTime};
+use zeroize::Zeroize;
 
 use crate::error::js;
 use crate::identity::MaskedIdentity;
@@ -503,7 +504,8 @@ impl capture::MerchantBackend for JsBackend {
 
 // ------------------------------------------------------------------- Kiosk
 
-/// Configuration of a kiosk. The kiosk holds no secrets.
+/// Configuration of a kiosk. The one secret it may hold is its device
+/// credential (`deviceCredential`); it holds no merchant keys.
 #[napi(object, object_to_js = false)]
 pub struct KioskConfig {
     /// `appid`
@@ -538,6 +540,18 @@ pub struct KioskConfig {
     pub merchant_url: Option<String>,
     /// Timeout of each merchant-server request, milliseconds.
     pub merchant_timeout_ms: Option<u32>,
+    /// The kiosk's device credential (`wxfd1.…`), issued by the hospital
+    /// (`wxface merchant devices add DEVICE_ID`) and sent with every request
+    /// to `merchantUrl` as `Authorization: Bearer …`. It is a secret: read it
+    /// from the kiosk's environment or configuration, never from source. It
+    /// appears in no error message and no printed object.
+    ///
+    /// The reference merchant server refuses a kiosk without a live
+    /// credential: each request then fails with `UnauthenticatedError` (not
+    /// retryable). It may be left out for a merchant server of the
+    /// hospital's own that authenticates kiosks some other way. Only with
+    /// `merchantUrl` (a JS `backend` sends its own requests).
+    pub device_credential: Option<String>,
     /// How often `start()` retries an SDK that is still initialising (default 10).
     pub init_retries: Option<u32>,
     /// Pause between those retries, milliseconds (default 500).
@@ -604,16 +618,25 @@ impl NativeKiosk {
     #[napi(constructor)]
     pub fn new(
         env: Env,
-        config: KioskConfig,
+        mut config: KioskConfig,
         sdk: &FaceSdk,
         backend: Option<JsBackendFunctions>,
     ) -> napi::Result<Self> {
         let built = (|| {
             let flow = flow_config(&config)?;
             let backend: Arc<dyn capture::MerchantBackend> = match (backend, &config.merchant_url) {
+                (Some(_), None) if config.device_credential.is_some() => {
+                    return Err(Error::config(
+                        "`deviceCredential` is sent to `merchantUrl` only; a JS `backend` \
+                         authenticates its own requests",
+                    ))
+                }
                 (Some(f), None) => Arc::new(JsBackend { f }),
                 (None, Some(url)) => {
                     let mut b = capture::HttpMerchantBackend::builder(url.clone());
+                    if let Some(c) = &config.device_credential {
+                        b = b.device_credential(c);
+                    }
                     if let Some(ms) = config.merchant_timeout_ms {
                         b = b.timeout(Duration::from_millis(u64::from(ms)));
                     }
@@ -643,6 +666,10 @@ impl NativeKiosk {
             }
             Ok(kiosk)
         })();
+        // The backend holds its own copy (as a sensitive header).
+        if let Some(c) = config.device_credential.as_mut() {
+            c.zeroize();
+        }
         built
             .map(|k| Self { inner: Arc::new(k) })
             .map_err(|e| js(&env, e))

@@ -94,6 +94,10 @@ describe('errors thrown by the binding', () => {
     assert.equal(by('transport').name, 'TransportError')
     assert.equal(by('transport').transportKind, 'connect')
     assert.equal(by('transport').retryable, true)
+    assert.ok(by('unauthenticated') instanceof wx.UnauthenticatedError)
+    assert.equal(by('unauthenticated').kind, 'unauthenticated')
+    assert.equal(by('unauthenticated').retryable, false)
+    assert.deepEqual(wx.errors.fromInfo(by('unauthenticated').info()).info(), by('unauthenticated').info())
   })
 
   test('a real failure from the core is mapped the same way', () => {

@@ -321,7 +321,7 @@ describe('a merchant backend written in JS', () => {
     const client = new wx.MerchantClient(sb.dev.merchantConfig())
     const log = []
     const deviceId = sb.device()
-    const { merchantUrl, ...config } = sb.config(deviceId)
+    const { merchantUrl, deviceCredential, ...config } = sb.config(deviceId)
     const kiosk = new Kiosk({ ...config, backend: backendOn(client, log) }, sb.emulator(deviceId, { person: 'patient-b' }))
     await kiosk.start()
     const outcome = await kiosk.verify()
@@ -335,7 +335,7 @@ describe('a merchant backend written in JS', () => {
     const client = new wx.MerchantClient(sb.dev.merchantConfig())
     const log = []
     const deviceId = sb.device()
-    const { merchantUrl, ...config } = sb.config(deviceId)
+    const { merchantUrl, deviceCredential, ...config } = sb.config(deviceId)
     const kiosk = new Kiosk({ ...config, backend: backendOn(client, log) }, sb.emulator(deviceId))
     await kiosk.start()
     assert.equal((await kiosk.verify()).kind, 'verified')
@@ -348,7 +348,7 @@ describe('a merchant backend written in JS', () => {
 
   test('a backend error keeps WeChat\'s code and becomes the cause', async () => {
     const deviceId = sb.device()
-    const { merchantUrl, ...config } = sb.config(deviceId)
+    const { merchantUrl, deviceCredential, ...config } = sb.config(deviceId)
     const client = new wx.MerchantClient(sb.dev.merchantConfig())
     const backend = backendOn(client, [])
     await sb.fault({ endpoint: 'users', kind: 'system_error', next: 5 })
@@ -368,7 +368,7 @@ describe('a merchant backend written in JS', () => {
 
   test('a backend failing without a WxfaceError is a TransportError; the thrown value is the cause', async () => {
     const deviceId = sb.device()
-    const { merchantUrl, ...config } = sb.config(deviceId)
+    const { merchantUrl, deviceCredential, ...config } = sb.config(deviceId)
     const refused = Object.assign(new TypeError('fetch failed: http://his.local'), { cause: { code: 'ECONNREFUSED' } })
     const backend = { authinfo: async () => { throw refused }, realName: async () => { throw refused } }
     const kiosk = new Kiosk({ ...config, backend }, sb.emulator(deviceId))
@@ -385,7 +385,7 @@ describe('a merchant backend written in JS', () => {
 
   test('an unmasked identity from the backend is refused', async () => {
     const deviceId = sb.device()
-    const { merchantUrl, ...config } = sb.config(deviceId)
+    const { merchantUrl, deviceCredential, ...config } = sb.config(deviceId)
     const client = new wx.MerchantClient(sb.dev.merchantConfig())
     const backend = {
       ...backendOn(client, []),

@@ -393,7 +393,7 @@ describe('against the sandbox', () => {
     const face = sb.emulator(deviceId)
     for (const v of VALUES) {
       for (const f of ['appid', 'mchId', 'storeId', 'deviceId', 'sdkVersion', 'subAppid', 'subMchId', 'screenIndex',
-        'disableKeyboard', 'cameraRotation', 'authinfoMarginSecs', 'merchantUrl', 'init', NAME]) {
+        'disableKeyboard', 'cameraRotation', 'authinfoMarginSecs', 'merchantUrl', 'merchantTimeoutMs', 'deviceCredential', 'init', NAME]) {
         s.call(`Kiosk.${f}`, () => new wx.Kiosk({ ...config, [f]: v }, face))
       }
       for (const f of ['proxy', 'proxyType', 'cameraRotation']) {
@@ -438,7 +438,7 @@ describe('against the sandbox', () => {
     }
     for (const [what, over] of shapes) {
       const d = sb.device()
-      const { merchantUrl, ...base } = sb.config(d)
+      const { merchantUrl, deviceCredential, ...base } = sb.config(d)
       assert.ok(merchantUrl)
       const kiosk = new wx.Kiosk({ ...base, backend: { ...normal, ...over } }, sb.emulator(d))
       await kiosk.start()

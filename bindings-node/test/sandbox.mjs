@@ -18,17 +18,30 @@ export async function startSandbox (options) {
     if (!r.ok) throw new Error(`sandbox ${method} ${path}: HTTP ${r.status}`)
     return r.json()
   }
+  // The device credential the merchant server issued each device.
+  const credentials = new Map()
+  const credential = (deviceId) => {
+    if (!credentials.has(deviceId)) credentials.set(deviceId, dev.issueDeviceCredential(deviceId))
+    return credentials.get(deviceId)
+  }
   return {
     dev,
-    /** A fresh device id (authinfo is cached per device). */
-    device: () => `KIOSK-${process.pid % 1000}-${++devices}`,
-    /** Kiosk config for the sandbox merchant. */
+    /** A fresh device id (authinfo is cached per device), let in by the merchant server. */
+    device: () => {
+      const deviceId = `KIOSK-${process.pid % 1000}-${++devices}`
+      credential(deviceId)
+      return deviceId
+    },
+    /** The device credential of `deviceId` (issued on first use). */
+    credential,
+    /** Kiosk config for the sandbox merchant, with the device's credential. */
     config: (deviceId, extra = {}) => ({
       appid: dev.appid,
       mchId: dev.mchId,
       storeId: dev.storeId,
       deviceId,
       merchantUrl: dev.merchantUrl,
+      deviceCredential: credential(deviceId),
       ...extra
     }),
     /** An in-process emulator for `deviceId`. */

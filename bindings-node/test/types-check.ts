@@ -10,6 +10,7 @@ import {
   InvalidInputError,
   SdkError,
   SignatureError,
+  UnauthenticatedError,
   WxfaceError,
   FaceSdk,
   Kiosk,
@@ -102,6 +103,7 @@ export function errors (e: unknown): string {
   if (e instanceof SdkError) return `${e.returnCode} ${e.errCode ?? ''} ${sdk.classifyError(e)}`
   if (e instanceof SignatureError) return e.code
   if (e instanceof InvalidInputError) return e.field ?? ''
+  if (e instanceof UnauthenticatedError) return `${e.code} ${e.retryable}`
   if (e instanceof WxfaceError) {
     const code: ErrorCode = e.code
     return `${e.name} ${code} ${codes.length}`
@@ -145,7 +147,13 @@ export async function kiosk (sandboxUrl: string, merchantUrl: string, client: Me
     realName: async ({ faceSid }) => (await client.fetchRealName(faceSid)).masked()
   }
   const k2 = new Kiosk({ appid: 'wx1', mchId: '1900000001', storeId: 'S1', deviceId: 'K1', backend }, FaceSdk.load('/opt/sdk.so'))
-  const server: dev.DevServer = await dev.startDevServer()
+  const server: dev.DevServer = await dev.startDevServer({ deviceId: 'K1' })
+  const deviceCredential: string = server.deviceCredential
+  const other: string = server.issueDeviceCredential('K2')
+  const revoked: number = server.revokeDeviceCredential('K2')
+  const k3 = new Kiosk({ appid: 'wx1', mchId: '1900000001', storeId: 'S1', deviceId: server.deviceId, merchantUrl: server.merchantUrl, deviceCredential }, sdk)
+  // @ts-expect-error a JS backend sends its own requests: no deviceCredential
+  const k4 = new Kiosk({ appid: 'wx1', mchId: '1900000001', storeId: 'S1', deviceId: 'K1', backend, deviceCredential }, sdk)
   await server.stop()
-  return shown + k2.deviceId
+  return shown + k2.deviceId + k3.deviceId + k4.deviceId + other.length + revoked
 }
