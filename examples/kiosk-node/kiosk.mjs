@@ -5,8 +5,13 @@
 // emulator, libwxface_sdk_emu.so, standing in for WxpayFaceSDK.dll), asks a
 // merchant server over HTTP for authinfo and the real-name result
 // (docs/merchant-api.md), and prints what the kiosk screen shows at each step.
+// Every request to the merchant server carries the kiosk's device credential
+// (issued by the hospital: `wxface merchant devices add KIOSK-01`), the
+// kiosk's only secret: it comes from the environment or a file, never from
+// the command line or this source.
 //
 //   node kiosk.mjs                              # in-process sandbox + reference merchant server
+//   WXFACE_DEVICE_CREDENTIAL=wxfd1.… \
 //   node kiosk.mjs --merchant-url http://127.0.0.1:5000 --sandbox-url http://127.0.0.1:9100 \
 //                  --appid wx… --mch-id 19… --store-id HOSP-01
 //
@@ -17,6 +22,8 @@
 //   --appid, --mch-id, --store-id   the merchant's ids [the in-process sandbox's]
 //   --sdk-library PATH   face SDK library [$WXFACE_SDK_LIBRARY, else the emulator in target/debug]
 //   --device-id ID       this kiosk [KIOSK-01]
+//   --device-credential-file PATH   a file holding this kiosk's device credential
+//                        [$WXFACE_DEVICE_CREDENTIAL; the in-process server issues its own]
 //   --patients N         patients to serve one after the other [2]
 //   --person KEY         the test person the emulator recognises [sandbox default]
 //   --outcome O          consent | refuse | user_cancel | camera_error [consent]
@@ -25,7 +32,7 @@
 //
 // Exit status: 0 when every patient's flow ended (verified, already verified,
 // refused or cancelled), 1 when one failed, 2 for bad arguments.
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -61,6 +68,7 @@ const { values: opt } = parseArgs({
     'store-id': { type: 'string' },
     'sdk-library': { type: 'string' },
     'device-id': { type: 'string', default: 'KIOSK-01' },
+    'device-credential-file': { type: 'string' },
     patients: { type: 'string', default: '2' },
     person: { type: 'string' },
     outcome: { type: 'string', default: 'consent' },
@@ -72,6 +80,22 @@ const { values: opt } = parseArgs({
 const patients = Number.parseInt(opt.patients, 10)
 const timeoutMs = Number.parseInt(opt['timeout-s'], 10) * 1000
 if (!(patients > 0) || !(timeoutMs > 0)) usage('--patients and --timeout-s must be positive numbers')
+
+/**
+ * The kiosk's device credential: the file of --device-credential-file, else
+ * $WXFACE_DEVICE_CREDENTIAL; undefined when neither is given. Never printed.
+ */
+function deviceCredential () {
+  const file = opt['device-credential-file']
+  if (file) {
+    try {
+      return readFileSync(file, 'utf8').trim()
+    } catch (e) {
+      usage(`cannot read the device credential file ${file} (${e.code ?? e.name})`)
+    }
+  }
+  return process.env.WXFACE_DEVICE_CREDENTIAL?.trim() || undefined
+}
 
 // Where the merchant server is: given, or started in this process.
 let dev = null
@@ -85,16 +109,23 @@ if (opt['merchant-url']) {
     sandboxUrl: opt['sandbox-url'],
     appid: opt.appid,
     mchId: opt['mch-id'],
-    storeId: opt['store-id']
+    storeId: opt['store-id'],
+    deviceCredential: deviceCredential()
+  }
+  if (!merchant.deviceCredential) {
+    console.error('kiosk: no device credential (WXFACE_DEVICE_CREDENTIAL or --device-credential-file): ' +
+      'the reference merchant server refuses this kiosk')
   }
 } else {
-  dev = await wx.dev.startDevServer()
+  // The in-process server issues this kiosk's credential at start.
+  dev = await wx.dev.startDevServer({ deviceId: opt['device-id'] })
   merchant = {
     merchantUrl: dev.merchantUrl,
     sandboxUrl: dev.sandboxUrl,
     appid: dev.appid,
     mchId: dev.mchId,
-    storeId: dev.storeId
+    storeId: dev.storeId,
+    deviceCredential: dev.deviceCredential
   }
   console.log(`(开发模式：微信支付沙箱 ${dev.sandboxUrl}，医院服务 ${dev.merchantUrl})`)
 }
@@ -111,13 +142,22 @@ Object.assign(process.env, {
 })
 if (opt.person) process.env.WXFACE_EMU_PERSON = opt.person
 
-const kiosk = new wx.Kiosk({
-  appid: merchant.appid,
-  mchId: merchant.mchId,
-  storeId: merchant.storeId,
-  deviceId: opt['device-id'],
-  merchantUrl: merchant.merchantUrl
-}, wx.FaceSdk.load(library))
+let kiosk
+try {
+  kiosk = new wx.Kiosk({
+    appid: merchant.appid,
+    mchId: merchant.mchId,
+    storeId: merchant.storeId,
+    deviceId: opt['device-id'],
+    merchantUrl: merchant.merchantUrl,
+    deviceCredential: merchant.deviceCredential
+  }, wx.FaceSdk.load(library))
+} catch (e) {
+  // A bad configuration (e.g. a device credential that is not one): the
+  // message names the setting, never the credential.
+  if (dev) await dev.stop()
+  usage(e instanceof wx.WxfaceError ? `${e.message} (${e.code})` : String(e))
+}
 
 // Ctrl-C cancels the patient in progress, then the kiosk shuts down.
 let current = null

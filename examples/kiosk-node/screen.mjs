@@ -37,6 +37,11 @@ export function outcomeText (outcome) {
       return '已取消刷脸，请重新开始'
     default: {
       const e = outcome.error
+      // Not the patient's problem, and trying again will not help: the
+      // hospital must issue this kiosk a (new) device credential.
+      if (e instanceof wx.UnauthenticatedError) {
+        return `本机未通过医院服务的设备认证，请前往人工窗口（错误：${e.code}，步骤：${outcome.step}）`
+      }
       const why = e instanceof wx.TransportError
         ? `医院服务器无法连接：${e.transportKind}`
         : `错误：${e.code}${e.wechatCode ? ' ' + e.wechatCode : ''}`
