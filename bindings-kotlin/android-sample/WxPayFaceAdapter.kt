@@ -11,9 +11,14 @@
 //     a Map and answers through a callback, so the adapter converts both ways
 //     and waits for the callback with a timeout.
 //   * HttpMerchantBackend — wxface.MerchantBackend over HttpURLConnection,
-//     speaking docs/merchant-api.md to the hospital's server. The kiosk holds
-//     no secrets: the server signs, queries and decrypts, and answers masked
-//     data only.
+//     speaking docs/merchant-api.md to the hospital's server with the kiosk's
+//     device credential (Authorization: Bearer wxfd1.…). That credential is
+//     the kiosk's only secret: the server signs, queries and decrypts, and
+//     answers masked data only.
+//   * DeviceCredentials — where that credential comes from: provisioned to
+//     the terminal (the MDM's managed configuration, or a file encrypted
+//     with an Android Keystore key), never in source, BuildConfig, assets
+//     or logs.
 //   * KioskController — the Kiosk on a background thread, cancel from the UI.
 //
 // Only Android and the Kotlin standard library are used (org.json ships with
@@ -21,14 +26,23 @@
 package com.example.hospital.kiosk
 
 import android.content.Context
+import android.content.RestrictionsManager
+import android.security.keystore.KeyGenParameterSpec
+import android.security.keystore.KeyProperties
+import java.io.File
 import com.tencent.wxpayface.IWxPayfaceCallback
 import com.tencent.wxpayface.WxPayFace
 import java.net.HttpURLConnection
 import java.net.URL
+import java.security.KeyStore
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicReference
+import javax.crypto.Cipher
+import javax.crypto.KeyGenerator
+import javax.crypto.SecretKey
+import javax.crypto.spec.GCMParameterSpec
 import org.json.JSONObject
 import wxface.AuthinfoGrant
 import wxface.CancelHandle
@@ -37,6 +51,7 @@ import wxface.Kiosk
 import wxface.MerchantBackend
 import wxface.VerifyListener
 import wxface.merchantServerFailed
+import wxface.merchantServerUnauthenticated
 import wxface.merchantServerUnreachable
 import wxface.model.KioskConfig
 import wxface.model.MaskedIdentity
@@ -107,14 +122,87 @@ class WxPayFaceAdapter(
 }
 
 /**
+ * The kiosk's device credential (`wxfd1.<key id>.<secret>`). The hospital
+ * issues one per terminal (`wxface merchant devices add KIOSK-01`, shown
+ * once) and provisions it to that terminal; the app reads it at startup.
+ * Never put it in source, `BuildConfig`, resources or assets (an APK is
+ * readable by anyone who has it), never log it, and never send it anywhere
+ * but the hospital's server. A lost terminal is cut off with
+ * `wxface merchant devices revoke KIOSK-01`; its next request fails with
+ * `WxfaceException.Unauthenticated`.
+ */
+object DeviceCredentials {
+    /** Managed-configuration key (declare it in `res/xml/app_restrictions.xml`). */
+    const val RESTRICTION = "device_credential"
+    private const val KEY_ALIAS = "wxface-device-credential"
+    private const val FILE_NAME = "device_credential.bin"
+    private const val IV_BYTES = 12
+
+    /**
+     * The credential of this terminal: from the managed configuration that
+     * the hospital's MDM (EMM) pushes to a fleet of kiosks, else from the
+     * Keystore-encrypted file [provision] wrote; `null` when the terminal
+     * was never provisioned (show the provisioning screen).
+     */
+    fun load(context: Context): String? = fromManagedConfig(context) ?: fromKeystoreFile(context)
+
+    private fun fromManagedConfig(context: Context): String? {
+        val restrictions = context.getSystemService(RestrictionsManager::class.java) ?: return null
+        return restrictions.applicationRestrictions.getString(RESTRICTION)?.trim()?.takeIf { it.isNotEmpty() }
+    }
+
+    /**
+     * Store the credential a technician scanned or typed once, on a
+     * provisioning screen of the app, encrypted with an AES key that never
+     * leaves the Android Keystore (in `noBackupFilesDir`: not in backups).
+     */
+    fun provision(context: Context, credential: String) {
+        val cipher = Cipher.getInstance("AES/GCM/NoPadding")
+        cipher.init(Cipher.ENCRYPT_MODE, keystoreKey())
+        val sealed = cipher.iv + cipher.doFinal(credential.trim().toByteArray(Charsets.US_ASCII))
+        File(context.noBackupFilesDir, FILE_NAME).writeBytes(sealed)
+    }
+
+    private fun fromKeystoreFile(context: Context): String? {
+        val file = File(context.noBackupFilesDir, FILE_NAME)
+        if (!file.exists()) return null
+        val sealed = file.readBytes()
+        val cipher = Cipher.getInstance("AES/GCM/NoPadding")
+        cipher.init(Cipher.DECRYPT_MODE, keystoreKey(), GCMParameterSpec(128, sealed, 0, IV_BYTES))
+        return String(cipher.doFinal(sealed, IV_BYTES, sealed.size - IV_BYTES), Charsets.US_ASCII)
+    }
+
+    private fun keystoreKey(): SecretKey {
+        val keystore = KeyStore.getInstance("AndroidKeyStore").apply { load(null) }
+        (keystore.getKey(KEY_ALIAS, null) as? SecretKey)?.let { return it }
+        val generator = KeyGenerator.getInstance(KeyProperties.KEY_ALGORITHM_AES, "AndroidKeyStore")
+        generator.init(
+            KeyGenParameterSpec.Builder(KEY_ALIAS, KeyProperties.PURPOSE_ENCRYPT or KeyProperties.PURPOSE_DECRYPT)
+                .setBlockModes(KeyProperties.BLOCK_MODE_GCM)
+                .setEncryptionPaddings(KeyProperties.ENCRYPTION_PADDING_NONE)
+                .setKeySize(256)
+                .build(),
+        )
+        return generator.generateKey()
+    }
+}
+
+/**
  * [MerchantBackend] speaking docs/merchant-api.md over HTTPS to the
- * hospital's server. Errors carry the server's stable `code`, never the
- * request or answer body.
+ * hospital's server, each request with the kiosk's [deviceCredential]
+ * (from [DeviceCredentials.load]; issued for the device id the [Kiosk] is
+ * given: the server refuses a request naming another device). Errors carry
+ * the server's stable `code`, never the request or answer body, and never
+ * the credential.
  */
 class HttpMerchantBackend(
     private val baseUrl: String,
+    private val deviceCredential: String,
     private val timeoutMillis: Int = 15_000,
 ) : MerchantBackend {
+    /** Never shows the credential. */
+    override fun toString(): String = "HttpMerchantBackend($baseUrl, deviceCredential=[redacted])"
+
     private fun post(path: String, body: JSONObject): JSONObject {
         val conn = URL(baseUrl.trimEnd('/') + path).openConnection() as HttpURLConnection
         try {
@@ -123,10 +211,20 @@ class HttpMerchantBackend(
             conn.readTimeout = timeoutMillis
             conn.doOutput = true
             conn.setRequestProperty("Content-Type", "application/json; charset=utf-8")
+            conn.setRequestProperty("Authorization", "Bearer $deviceCredential")
             conn.outputStream.use { it.write(body.toString().toByteArray(Charsets.UTF_8)) }
             val status = conn.responseCode
             val stream = if (status in 200..299) conn.inputStream else conn.errorStream
             val text = stream?.use { it.readBytes().toString(Charsets.UTF_8) } ?: ""
+            if (status == 401) {
+                // No live credential: never issued, revoked, or mistyped at
+                // provisioning. Retrying will not help; the hospital must
+                // issue the terminal a new one. The server's message names
+                // what is wrong (`the device credential was revoked`), never
+                // the credential.
+                val said = runCatching { JSONObject(text).optString("message") }.getOrNull().orEmpty().take(200)
+                throw merchantServerUnauthenticated("merchant server answered HTTP 401 on $path: $said")
+            }
             if (status !in 200..299) {
                 // The error body is the error record (docs/merchant-api.md):
                 // WeChat Pay's own code when the server passes one on.
@@ -189,13 +287,13 @@ class HttpMerchantBackend(
  * The kiosk on one background thread: start once, one verification per
  * patient, cancel from the UI, release on exit.
  */
-class KioskController(context: Context, merchantServer: String, deviceId: String) {
+class KioskController(context: Context, merchantServer: String, deviceId: String, deviceCredential: String) {
     private val worker = Executors.newSingleThreadExecutor()
     private val kiosk = Kiosk(
         KioskConfig(appid = "wx2421b1c4370ec43b", mchId = "10000100", storeId = "OUTPATIENT-1F"),
         deviceId,
         WxPayFaceAdapter(context.applicationContext),
-        HttpMerchantBackend(merchantServer),
+        HttpMerchantBackend(merchantServer, deviceCredential),
     )
     @Volatile private var current: CancelHandle? = null
 
@@ -235,3 +333,9 @@ class KioskController(context: Context, merchantServer: String, deviceId: String
         worker.shutdown()
     }
 }
+
+// At startup (e.g. in the Activity's onCreate):
+//
+//     val credential = DeviceCredentials.load(this)
+//         ?: return showProvisioningScreen()   // a technician scans the credential: DeviceCredentials.provision(this, scanned)
+//     controller = KioskController(this, "https://his.hospital.example/api", "KIOSK-01", credential)

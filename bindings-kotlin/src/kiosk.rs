@@ -88,24 +88,49 @@ pub trait MerchantBackend: Send + Sync {
         -> Result<MaskedIdentity, WxfaceError>;
 }
 
+/// What a Kotlin `MerchantBackend` throws when the merchant server refused
+/// the kiosk itself (HTTP 401 from a server of docs/merchant-api.md: no
+/// device credential, an unknown or a revoked one): `Unauthenticated`, not
+/// retryable (the hospital has to issue the kiosk a live credential).
+/// `reason` says what the server said was wrong; never put the credential
+/// in it.
+#[uniffi::export]
+pub fn merchant_server_unauthenticated(reason: String) -> WxfaceError {
+    CoreError::Unauthenticated(reason).into()
+}
+
 /// The Rust client of docs/merchant-api.md as a `MerchantBackend`
 /// (feature `http`): `POST {base_url}/kiosk/authinfo` (with `"refresh": true`
 /// after the SDK reported the authinfo expired), `/kiosk/verified`,
-/// `/kiosk/real-name`. `headers` are sent with every request (e.g. the
-/// kiosk's own credential for its server); they are never printed.
+/// `/kiosk/real-name`.
+///
+/// `device_credential` is the kiosk's device credential (`wxfd1.…`), issued
+/// by the hospital (`wxface merchant devices add DEVICE_ID`) and provisioned
+/// to the terminal, never written in source. It is sent with every request
+/// as `Authorization: Bearer …` and printed nowhere. The reference merchant
+/// server refuses a request without a live one: `Unauthenticated` (not
+/// retryable). `null` only for a server of the hospital's own that
+/// authenticates kiosks some other way (then, for instance, through
+/// `headers`, which are sent with every request and never printed either).
 ///
 /// # Errors
-/// `Config` for a base URL that is not http(s) or a header that is not
-/// valid.
+/// `Config` for a base URL that is not http(s), a header that is not valid,
+/// or a credential that is not of the form `wxfd1.<key id>.<secret>` (the
+/// message does not quote it).
 #[cfg(feature = "http")]
 #[uniffi::export(default(connect_timeout_ms = None, timeout_ms = None, headers = None))]
 pub fn http_merchant_backend(
     base_url: String,
+    device_credential: Option<String>,
     connect_timeout_ms: Option<u32>,
     timeout_ms: Option<u32>,
     headers: Option<std::collections::HashMap<String, String>>,
 ) -> Result<Arc<dyn MerchantBackend>, WxfaceError> {
+    let device_credential = device_credential.map(zeroize::Zeroizing::new);
     let mut b = capture::HttpMerchantBackend::builder(base_url);
+    if let Some(c) = &device_credential {
+        b = b.device_credential(c);
+    }
     if let Some(ms) = connect_timeout_ms {
         b = b.connect_timeout(Duration::from_millis(u64::from(ms)));
     }
@@ -116,6 +141,23 @@ pub fn http_merchant_backend(
         b = b.header(name, value);
     }
     Ok(Arc::new(HttpBackend(b.build()?)))
+}
+
+/// `http_merchant_backend(base_url, device_credential)` with the default
+/// timeouts and no extra headers, under a name Java can call:
+/// `WxfaceKt.httpMerchantBackendForDevice(baseUrl, deviceCredential)`.
+/// (Java sees no Kotlin default arguments, and `httpMerchantBackend` takes
+/// `UInt?` timeouts, which give its JVM method a mangled name.)
+///
+/// # Errors
+/// As `http_merchant_backend`.
+#[cfg(feature = "http")]
+#[uniffi::export]
+pub fn http_merchant_backend_for_device(
+    base_url: String,
+    device_credential: String,
+) -> Result<Arc<dyn MerchantBackend>, WxfaceError> {
+    http_merchant_backend(base_url, Some(device_credential), None, None, None)
 }
 
 #[cfg(feature = "http")]

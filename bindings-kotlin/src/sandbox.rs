@@ -6,9 +6,12 @@
 //! wired to it, so the merchant's keys never cross into Kotlin; the public
 //! platform key and the sub-merchant's throwaway test key do, for the
 //! hospital's `RealNameReceiver` in the provider-mode tests. On request it also runs the reference merchant
-//! server (docs/merchant-api.md) in front of it. `EmulatedFaceSdk` is the face SDK emulator: a
-//! Kotlin `FaceSdk` delegates to its `call`, which exercises the callback
-//! path exactly as the Android adapter does.
+//! server (docs/merchant-api.md) in front of it, with an in-memory store of
+//! device credentials that the tests fill (`device_credential`) and revoke
+//! (`revoke_device`), as the hospital does with `wxface merchant devices`.
+//! `EmulatedFaceSdk` is the face SDK emulator: a Kotlin `FaceSdk` delegates
+//! to its `call`, which exercises the callback path exactly as the Android
+//! adapter does.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -79,6 +82,7 @@ pub struct Sandbox {
     creds: sbx::Credentials,
     reference: Mutex<Option<Reference>>,
     registry: Arc<server::InMemoryRegistry>,
+    devices: Arc<server::InMemoryDevices>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -117,7 +121,10 @@ impl Sandbox {
             wxface_client::MerchantClient::new(config)?
         };
         let registry: Arc<dyn server::PatientRegistry> = self.registry.clone();
-        let state = server::ServerState::new(client, decryptor).with_registry(registry);
+        let devices: Arc<dyn server::DeviceStore> = self.devices.clone();
+        let state = server::ServerState::new(client, decryptor)
+            .with_registry(registry)
+            .with_devices(devices);
         let addr = SocketAddr::from(([127, 0, 0, 1], 0));
         let (addr, handle) = runtime
             .block_on(server::serve(addr, state))
@@ -166,6 +173,7 @@ impl Sandbox {
             inner: Mutex::new(Some(sandbox)),
             reference: Mutex::new(None),
             registry: Arc::new(server::InMemoryRegistry::new()),
+            devices: Arc::new(server::InMemoryDevices::new()),
         })
     }
 
@@ -184,6 +192,38 @@ impl Sandbox {
         let url = r.url.clone();
         *slot = Some(r);
         Ok(url)
+    }
+
+    /// Issue a new device credential (`wxfd1.…`) for `device_id` in the
+    /// reference server's store, as `wxface merchant devices add DEVICE_ID`
+    /// does for a real server: pass it to `httpMerchantBackend` of a kiosk
+    /// with that `device_id`. Each call issues another live one (a device
+    /// may hold several); the server keeps only its hash. A secret, even a
+    /// test one: do not log it.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a `device_id` that is empty, longer than 32
+    /// characters or holds control characters.
+    pub fn device_credential(&self, device_id: String) -> Result<String, WxfaceError> {
+        let now = wxface_core::time::Clock::now(&wxface_core::time::SystemClock);
+        let (credential, _) = server::issue(
+            &*self.devices,
+            &device_id,
+            Some("sandbox"),
+            now,
+            &wxface_core::time::OsEntropy,
+        )?;
+        Ok(credential.expose().to_owned())
+    }
+
+    /// Revoke, in the reference server's store, the live credentials whose
+    /// device id (or key id: the 16 hex digits after `wxfd1.`) is `id`, as
+    /// `wxface merchant devices revoke ID` does; how many. Their next
+    /// request is refused (`Unauthenticated`).
+    pub fn revoke_device(&self, id: String) -> u64 {
+        let now = wxface_core::time::Clock::now(&wxface_core::time::SystemClock);
+        // The in-memory store cannot fail.
+        server::DeviceStore::revoke(&*self.devices, &id, now).map_or(0, |n| n as u64)
     }
 
     /// Mark `openid` as already verified in the reference server's registry.

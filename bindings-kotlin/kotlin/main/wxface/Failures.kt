@@ -59,6 +59,9 @@ fun merchantServerUnreachable(reason: String, transportKind: String = "other"): 
         transportKind = transportKind,
     )
 
+// `merchantServerUnauthenticated(reason)`, for a server that refused the
+// kiosk's device credential (HTTP 401), is the Rust side's (`src/kiosk.rs`).
+
 /** The exception this error record stands for (`Outcome.Failed.error`, …), to throw or to match on. */
 fun ErrorInfo.toException(): WxfaceException = errorFromInfo(this)
 

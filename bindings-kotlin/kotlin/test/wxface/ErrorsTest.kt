@@ -103,6 +103,13 @@ class ErrorsTest {
         assertEquals("signature", WxfaceException.Signature("signature_mismatch", "x", false).kind)
         assertEquals("connect", unreachable.transportKind)
         assertTrue(unreachable.retryable)
+        val refused = merchantServerUnauthenticated("the device credential was revoked")
+        assertEquals(listOf("unauthenticated", "unauthenticated"), listOf(refused.code, refused.kind))
+        assertFalse(refused.retryable)
+        assertTrue(refused is WxfaceException.Unauthenticated, "$refused")
+        assertEquals("unauthenticated: the device credential was revoked", refused.reason)
+        assertEquals("unauthenticated", refused.toFailure().code)
+        assertEquals("Unauthenticated", WxfaceErrorCodes.variantOf("unauthenticated"))
         assertEquals("Sdk", WxfaceErrorCodes.variantOf("sdk"))
         assertEquals("Signature", WxfaceErrorCodes.variantOf("signature_mismatch"))
     }
