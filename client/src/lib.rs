@@ -131,8 +131,8 @@ pub mod tls;
 
 pub use client::{AuthinfoParams, AuthinfoResponse, ClientStats, MerchantClient};
 pub use config::{
-    ClientConfig, ClientConfigBuilder, ClientSettings, SettingValue, DEFAULT_AUTHINFO_MARGIN_SECS,
-    DEFAULT_CERTIFICATE_REFRESH_SECS, MAX_AUTHINFO_AGE_SECS,
+    ClientConfig, ClientConfigBuilder, ClientSettings, ProxySetting, SettingValue,
+    DEFAULT_AUTHINFO_MARGIN_SECS, DEFAULT_CERTIFICATE_REFRESH_SECS, MAX_AUTHINFO_AGE_SECS,
 };
 pub use error::{Error, Result, TransportKind};
 pub use retry::RetryPolicy;

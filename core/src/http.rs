@@ -45,6 +45,16 @@ impl Endpoint {
             Self::ApiMch => "https://api.mch.weixin.qq.com",
         }
     }
+
+    /// WeChat Pay's backup domain of the host, for failover when the
+    /// primary cannot be reached: APIv3 has `api2.mch.weixin.qq.com`; the
+    /// v2 authinfo host has none.
+    pub fn production_backup_base(self) -> Option<&'static str> {
+        match self {
+            Self::PayApp => None,
+            Self::ApiMch => Some("https://api2.mch.weixin.qq.com"),
+        }
+    }
 }
 
 /// A request ready to send: the caller joins `path_and_query` to the base URL

@@ -105,6 +105,9 @@ pub struct ClientStats {
     pub coalesced: u64,
     /// Successful platform certificate downloads.
     pub certificate_downloads: u64,
+    /// Requests sent to the backup host after the primary could not be
+    /// reached.
+    pub failovers: u64,
 }
 
 #[derive(Default)]
@@ -115,6 +118,7 @@ struct Counters {
     cache_hits: AtomicU64,
     coalesced: AtomicU64,
     certificate_downloads: AtomicU64,
+    failovers: AtomicU64,
 }
 
 fn bump(c: &AtomicU64) {
@@ -181,9 +185,8 @@ impl MerchantClient {
             .timeout(config.timeout)
             .user_agent(wxface_core::v3::USER_AGENT)
             // Signatures cover the path: a redirect would only fail later.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(from_reqwest)?;
+            .redirect(reqwest::redirect::Policy::none());
+        let http = config.proxy.apply(http)?.build().map_err(from_reqwest)?;
         let platform = PlatformKeys::new(
             config.platform_store.clone(),
             config.response_window_secs,
@@ -218,6 +221,7 @@ impl MerchantClient {
             cache_hits: l(&c.cache_hits),
             coalesced: l(&c.coalesced),
             certificate_downloads: l(&c.certificate_downloads),
+            failovers: l(&c.failovers),
         }
     }
 

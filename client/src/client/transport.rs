@@ -12,7 +12,7 @@ use wxface_core::{SignatureFailure, UnixTime};
 
 use super::{bump, invalid, MerchantClient, RawResponse, MAX_BODY_BYTES};
 use crate::certificates::CERTIFICATES_PATH;
-use crate::error::{from_reqwest, Error, Result};
+use crate::error::{from_reqwest, Error, Result, TransportKind};
 
 impl MerchantClient {
     /// Download if needed. `forced` skips the rate limit (nothing to verify
@@ -184,9 +184,43 @@ impl MerchantClient {
     }
 
     /// Send one request; read at most [`MAX_BODY_BYTES`] of the answer.
+    ///
+    /// An APIv3 GET whose primary host cannot be reached (no connection:
+    /// refused, DNS, TLS handshake, connect timeout) is sent once more, as
+    /// it is, to the backup host when one is configured: a GET changes
+    /// nothing at WeChat Pay, and the signature does not cover the host.
     pub(super) async fn send(&self, req: &HttpRequest) -> Result<RawResponse> {
+        let cfg = &self.inner.config;
+        let primary = self.send_to(cfg.base(req.endpoint), req).await;
+        match (&primary, &cfg.apimch_backup) {
+            (
+                Err(Error::Transport {
+                    kind: TransportKind::Connect,
+                    ..
+                }),
+                Some(backup),
+            ) if req.method == Method::Get && req.endpoint == Endpoint::ApiMch => {
+                bump(&self.inner.counters.failovers);
+                tracing::warn!(
+                    backup = backup.as_str(),
+                    "WeChat Pay's host cannot be reached: trying its backup host"
+                );
+                self.send_to(backup, req).await.map_err(|e| match e {
+                    Error::Transport { kind, detail } => Error::transport(
+                        kind,
+                        format!("{detail} (the backup host {} too)", backup.as_str()),
+                    ),
+                    other => other,
+                })
+            }
+            _ => primary,
+        }
+    }
+
+    /// [`Self::send`] to `base`.
+    async fn send_to(&self, base: &reqwest::Url, req: &HttpRequest) -> Result<RawResponse> {
         bump(&self.inner.counters.http_requests);
-        let url = self.url_for(req)?;
+        let url = self.url_for_base(base, req)?;
         let method = match req.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
@@ -248,8 +282,7 @@ impl MerchantClient {
 
     /// The URL of `req`, refusing anything URL normalisation would rewrite
     /// (the signature covers the path as built).
-    pub(super) fn url_for(&self, req: &HttpRequest) -> Result<reqwest::Url> {
-        let base = self.inner.config.base(req.endpoint);
+    fn url_for_base(&self, base: &reqwest::Url, req: &HttpRequest) -> Result<reqwest::Url> {
         let prefix = base.path().trim_end_matches('/');
         let text = format!(
             "{}{}",

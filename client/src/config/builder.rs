@@ -14,7 +14,9 @@ use wxface_core::v2::{ApiKey, SignType};
 use wxface_core::v3::{MerchantSigner, PlatformKeyStore, DEFAULT_WINDOW_SECS, MAX_WINDOW_SECS};
 use zeroize::Zeroizing;
 
-use super::{ClientConfig, DEFAULT_AUTHINFO_MARGIN_SECS, DEFAULT_CERTIFICATE_REFRESH_SECS};
+use super::{
+    ClientConfig, ProxySetting, DEFAULT_AUTHINFO_MARGIN_SECS, DEFAULT_CERTIFICATE_REFRESH_SECS,
+};
 use crate::certificates::ApiV3Key;
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
@@ -40,6 +42,8 @@ pub struct ClientConfigBuilder {
     pinned_serials: Vec<String>,
     payapp_base: Option<String>,
     apimch_base: Option<String>,
+    apimch_backup: Option<Option<String>>,
+    proxy: ProxySetting,
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
@@ -175,6 +179,25 @@ impl ClientConfigBuilder {
     /// `http` only on loopback.
     pub fn apimch_base_url(mut self, url: impl Into<String>) -> Self {
         self.apimch_base = Some(url.into());
+        self
+    }
+
+    /// Where APIv3 GETs (identity queries, certificate downloads) go when
+    /// the primary host cannot be reached (refused connection, DNS, TLS
+    /// handshake, connect timeout): `None` turns failover off. Default:
+    /// WeChat Pay's backup domain `https://api2.mch.weixin.qq.com` with the
+    /// production host, none with a base URL of your own. The request, its
+    /// signature included, is the same: the signature does not cover the
+    /// host.
+    pub fn apimch_backup_base_url(mut self, url: Option<String>) -> Self {
+        self.apimch_backup = Some(url);
+        self
+    }
+
+    /// How requests reach WeChat Pay (default: the conventional proxy
+    /// environment variables, [`ProxySetting::Environment`]).
+    pub fn proxy(mut self, proxy: ProxySetting) -> Self {
+        self.proxy = proxy;
         self
     }
 
@@ -325,6 +348,15 @@ impl ClientConfigBuilder {
             self.apimch_base.as_deref(),
             Endpoint::ApiMch.production_base(),
         )?;
+        let apimch_backup = match self.apimch_backup {
+            Some(Some(u)) => Some(base_url(Some(&u), "")?),
+            Some(None) => None,
+            None if self.apimch_base.is_none() => Endpoint::ApiMch
+                .production_backup_base()
+                .map(|u| base_url(Some(u), ""))
+                .transpose()?,
+            None => None,
+        };
         let connect_timeout = positive(
             "connect timeout",
             self.connect_timeout.unwrap_or(Duration::from_secs(5)),
@@ -359,6 +391,8 @@ impl ClientConfigBuilder {
             pinned_serials: self.pinned_serials,
             payapp_base,
             apimch_base,
+            apimch_backup,
+            proxy: self.proxy,
             connect_timeout,
             timeout,
             retry,

@@ -6,9 +6,11 @@
 //! use).
 
 mod builder;
+mod proxy;
 mod settings;
 
 pub use builder::ClientConfigBuilder;
+pub use proxy::ProxySetting;
 pub use settings::{ClientSettings, SettingValue};
 
 use std::fmt;
@@ -54,6 +56,8 @@ pub struct ClientConfig {
     pub(crate) pinned_serials: Vec<String>,
     pub(crate) payapp_base: Url,
     pub(crate) apimch_base: Url,
+    pub(crate) apimch_backup: Option<Url>,
+    pub(crate) proxy: ProxySetting,
     pub(crate) connect_timeout: Duration,
     pub(crate) timeout: Duration,
     pub(crate) retry: RetryPolicy,
@@ -82,6 +86,11 @@ impl fmt::Debug for ClientConfig {
             .field("pinned_serials", &self.pinned_serials)
             .field("payapp_base", &self.payapp_base.as_str())
             .field("apimch_base", &self.apimch_base.as_str())
+            .field(
+                "apimch_backup",
+                &self.apimch_backup.as_ref().map(Url::as_str),
+            )
+            .field("proxy", &self.proxy)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
@@ -125,6 +134,16 @@ impl ClientConfig {
     /// The retry policy.
     pub fn retry_policy(&self) -> RetryPolicy {
         self.retry
+    }
+
+    /// The proxy setting.
+    pub fn proxy(&self) -> &ProxySetting {
+        &self.proxy
+    }
+
+    /// The backup base URL of APIv3 requests (failover), if any.
+    pub fn apimch_backup_base_url(&self) -> Option<&str> {
+        self.apimch_backup.as_ref().map(Url::as_str)
     }
 
     pub(crate) fn base(&self, endpoint: Endpoint) -> &Url {

@@ -19,7 +19,7 @@ use wxface_core::v2::{ApiKey, SignType};
 use wxface_core::v3::MAX_WINDOW_SECS;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use super::ClientConfig;
+use super::{ClientConfig, ProxySetting};
 use crate::certificates::ApiV3Key;
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
@@ -113,6 +113,20 @@ pub struct ClientSettings {
     pub payapp_base_url: Option<String>,
     /// Base URL of APIv3 (default `https://api.mch.weixin.qq.com`).
     pub apimch_base_url: Option<String>,
+    /// Where APIv3 GETs go when the APIv3 host cannot be reached, or `none`
+    /// (default: `https://api2.mch.weixin.qq.com` with the production host,
+    /// none with a base URL of your own).
+    pub apimch_backup_base_url: Option<String>,
+    /// How requests reach WeChat Pay: `env` (the `HTTPS_PROXY`, `ALL_PROXY`,
+    /// `NO_PROXY` variables; the default), `system` (the operating system's
+    /// settings on Windows and macOS), `none`, or a proxy URL (`http://`,
+    /// `https://`, `socks5://`, `socks5h://`, with `user:password@` when it
+    /// needs credentials). Never printed: it may hold a password.
+    #[serde(deserialize_with = "secret")]
+    pub proxy: Option<Secret>,
+    /// With a proxy URL: the hosts reached directly (the `NO_PROXY` syntax,
+    /// comma-separated).
+    pub no_proxy: Option<String>,
     /// Total timeout of each attempt, seconds (default 10).
     pub timeout: Option<f64>,
     /// Connect timeout of each attempt, seconds (default 5).
@@ -386,6 +400,9 @@ impl ClientSettings {
         ("base_url", "WXFACE_BASE_URL"),
         ("payapp_base_url", "WXFACE_PAYAPP_BASE_URL"),
         ("apimch_base_url", "WXFACE_APIMCH_BASE_URL"),
+        ("apimch_backup_base_url", "WXFACE_APIMCH_BACKUP_BASE_URL"),
+        ("proxy", "WXFACE_PROXY"),
+        ("no_proxy", "WXFACE_NO_PROXY"),
         ("timeout", "WXFACE_TIMEOUT"),
         ("connect_timeout", "WXFACE_CONNECT_TIMEOUT"),
         ("max_retries", "WXFACE_MAX_RETRIES"),
@@ -523,6 +540,9 @@ impl ClientSettings {
             "base_url" => self.base_url.is_some(),
             "payapp_base_url" => self.payapp_base_url.is_some(),
             "apimch_base_url" => self.apimch_base_url.is_some(),
+            "apimch_backup_base_url" => self.apimch_backup_base_url.is_some(),
+            "proxy" => self.proxy.is_some(),
+            "no_proxy" => self.no_proxy.is_some(),
             "timeout" => self.timeout.is_some(),
             "connect_timeout" => self.connect_timeout.is_some(),
             "max_retries" => self.max_retries.is_some(),
@@ -614,6 +634,9 @@ impl ClientSettings {
             "base_url" => self.base_url = Some(v.text(o)?),
             "payapp_base_url" => self.payapp_base_url = Some(v.text(o)?),
             "apimch_base_url" => self.apimch_base_url = Some(v.text(o)?),
+            "apimch_backup_base_url" => self.apimch_backup_base_url = Some(v.text(o)?),
+            "proxy" => self.proxy = Some(v.secret(o)?),
+            "no_proxy" => self.no_proxy = Some(v.text(o)?),
             "timeout" => self.timeout = Some(v.seconds(o)?),
             "connect_timeout" => self.connect_timeout = Some(v.seconds(o)?),
             "max_retries" => self.max_retries = Some(v.count(o)?),
@@ -849,6 +872,18 @@ impl ClientSettings {
         if let Some(u) = self.apimch_base_url.as_ref().or(self.base_url.as_ref()) {
             b = b.apimch_base_url(u.clone());
         }
+        if let Some(u) = &self.apimch_backup_base_url {
+            let u = u.trim();
+            b = b.apimch_backup_base_url((u != "none").then(|| u.to_owned()));
+        }
+        if let Some(p) = &self.proxy {
+            b = b.proxy(ProxySetting::parse(p, self.no_proxy.as_deref())?);
+        } else if self.no_proxy.is_some() {
+            return Err(Error::invalid(
+                "no_proxy",
+                "needs `proxy` set to a proxy URL (with `env`, set NO_PROXY instead)",
+            ));
+        }
         if let Some(t) = self.timeout {
             b = b.timeout(Duration::from_secs_f64(check_seconds("timeout", t)?));
         }
@@ -979,6 +1014,12 @@ impl fmt::Debug for ClientSettings {
             .field("base_url", &self.base_url)
             .field("payapp_base_url", &self.payapp_base_url)
             .field("apimch_base_url", &self.apimch_base_url)
+            .field("apimch_backup_base_url", &self.apimch_backup_base_url)
+            .field(
+                "proxy",
+                &self.proxy.as_ref().map(|p| super::proxy::redacted_url(p)),
+            )
+            .field("no_proxy", &self.no_proxy)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("max_retries", &self.max_retries)
