@@ -33,7 +33,22 @@ venv() {
   python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null
 }
 
+# apt_install <package>…: install the Debian packages not yet installed.
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -gt 0 ] || return 0
+  have apt-get || { echo "missing ${missing[*]} and no apt-get" >&2; exit 1; }
+  local sudo=
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
 run_rust() {
+  stage "rust: forward proxies of the proxy tests (apt: tinyproxy, microsocks)"
+  apt_install tinyproxy microsocks
+  export WXFACE_REQUIRE_PROXY_TESTS=1
   stage "rust: format"
   cargo fmt --all -- --check
   stage "rust: generated files are current (cargo xtask gen --check)"

@@ -243,6 +243,29 @@ impl MerchantClient {
             e
         })?;
         let status = resp.status().as_u16();
+        // WeChat Pay never asks for HTTP Basic credentials; a proxy does
+        // (407, or 401 with `WWW-Authenticate: Basic` from some proxies).
+        let asks_basic = resp
+            .headers()
+            .get_all(reqwest::header::WWW_AUTHENTICATE)
+            .iter()
+            .chain(resp.headers().get_all(reqwest::header::PROXY_AUTHENTICATE))
+            .any(|v| {
+                v.to_str()
+                    .is_ok_and(|v| v.trim_start().to_ascii_lowercase().starts_with("basic"))
+            });
+        if status == 407 || (status == 401 && asks_basic) {
+            // The forward proxy, not WeChat Pay, answered (a plain-http
+            // host through an HTTP proxy; for https:// hosts the same
+            // refusal fails the CONNECT and arrives as a connect error).
+            return Err(Error::transport(
+                TransportKind::Other,
+                format!(
+                    "the proxy refused the request: HTTP {status}, proxy authentication \
+                     required (check the user and password of `proxy`)"
+                ),
+            ));
+        }
         // Every occurrence of every header, in order: the verifier refuses a
         // repeated `Wechatpay-*` header, so none may be merged or dropped
         // (a value that is not UTF-8 is kept, lossily, and then fails
