@@ -78,6 +78,8 @@ pub enum WxfaceError {
         wechat_message: Option<String>,
         /// `detail` of the error record.
         detail: Option<String>,
+        /// `request_id` of the error record.
+        request_id: Option<String>,
     },
     /// A message could not be parsed: bad JSON or XML, a missing field, an oversize body.
     #[error("{reason}")]
@@ -217,6 +219,7 @@ impl From<ErrorInfo> for WxfaceError {
                 wechat_code: i.wechat_code,
                 wechat_message: i.wechat_message,
                 detail: i.detail,
+                request_id: i.request_id,
             },
             ErrorKind::Malformed => Self::Malformed {
                 code: i.code,
@@ -341,6 +344,7 @@ impl WxfaceError {
                 wechat_code,
                 wechat_message,
                 detail,
+                request_id,
             } => ErrorInfo {
                 code: code.clone(),
                 kind: "backend".to_owned(),
@@ -350,6 +354,7 @@ impl WxfaceError {
                 wechat_code: wechat_code.clone(),
                 wechat_message: wechat_message.clone(),
                 detail: detail.clone(),
+                request_id: request_id.clone(),
                 ..ErrorInfo::default()
             },
             Self::Malformed {

@@ -14,6 +14,7 @@ const FIELDS = {
   err_code: 'errCode',
   event: 'event',
   field: 'field',
+  request_id: 'requestId',
   required: 'required',
   return_code: 'returnCode',
   return_msg: 'returnMsg',

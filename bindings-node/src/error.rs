@@ -104,6 +104,7 @@ pub fn sample_errors(env: &Env) -> napi::Result<Vec<Unknown<'_>>> {
                 code: "SYSTEM_ERROR".into(),
                 message: "系统错误".into(),
                 detail: None,
+                request_id: None,
             },
             Some(ErrorKind::Malformed) => Error::malformed("face SDK response", "no `return_code`"),
             Some(ErrorKind::Signature) => {

@@ -305,6 +305,7 @@ fn error_records_become_the_errors_they_describe() {
         code: "SYSTEM_ERROR".into(),
         message: "系统繁忙,请稍后重试".into(),
         detail: None,
+        request_id: None,
     };
     let (status, body) = kiosk_api::error_answer(&wechat);
     let timeout = Error::transport(TransportKind::Timeout, "GET /v3/facemch/users: no answer");

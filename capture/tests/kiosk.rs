@@ -224,6 +224,7 @@ fn backend_error(code: &str) -> Error {
         code: code.into(),
         message: "系统繁忙".into(),
         detail: None,
+        request_id: None,
     }
 }
 

@@ -62,6 +62,7 @@ mod tests {
             code: "SERVICE_UNAVAILABLE".into(),
             message: String::new(),
             detail: None,
+            request_id: None,
         };
         assert!(b.is_retryable());
         assert_eq!(b.wechat_code(), Some("SERVICE_UNAVAILABLE"));

@@ -140,6 +140,9 @@ fn an_answer_of_the_primary_is_never_sent_again_elsewhere() {
         .expect_err("unknown face_sid");
     assert_eq!(e.code(), "backend", "{e}");
     assert_eq!(client.stats().failovers, 0);
+    // The sandbox's Request-ID, kept for WeChat Pay's support.
+    let id = e.info().request_id.expect("Request-ID");
+    assert!(e.to_string().contains(&id), "{e}");
 }
 
 #[test]

@@ -150,11 +150,17 @@ async fn error_answers_are_typed_without_signature_headers() {
             code,
             message,
             detail,
+            request_id,
         } => {
             assert_eq!(*status, Some(404));
             assert_eq!(code, "NOT_FOUND");
             assert_eq!(message, "mock NOT_FOUND");
             assert!(detail.as_deref().unwrap_or_default().contains("face_sid"));
+            // WeChat Pay's Request-ID is kept: in the error, its text and
+            // its record.
+            assert_eq!(request_id.as_deref(), Some(MOCK_REQUEST_ID));
+            assert!(e.to_string().contains(MOCK_REQUEST_ID), "{e}");
+            assert_eq!(e.info().request_id.as_deref(), Some(MOCK_REQUEST_ID));
         }
         other => panic!("expected a backend error, got {other:?}"),
     }

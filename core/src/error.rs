@@ -234,7 +234,7 @@ pub enum Error {
     },
 
     /// WeChat Pay answered with an error.
-    #[error("WeChat Pay answered {}{code}: {message}", status.map(|s| format!("HTTP {s} ")).unwrap_or_default())]
+    #[error("WeChat Pay answered {}{code}: {message}{}", status.map(|s| format!("HTTP {s} ")).unwrap_or_default(), request_id.as_ref().map(|r| format!(" (Request-ID {r})")).unwrap_or_default())]
     Backend {
         /// HTTP status for APIv3 answers; `None` for v2 (always HTTP 200).
         status: Option<u16>,
@@ -244,6 +244,9 @@ pub enum Error {
         message: String,
         /// APIv3 `detail`, serialised as JSON, when present.
         detail: Option<String>,
+        /// WeChat Pay's `Request-ID` of the answer (APIv3), which its
+        /// support asks for.
+        request_id: Option<String>,
     },
 
     /// A message could not be parsed.

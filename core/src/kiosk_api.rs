@@ -522,6 +522,7 @@ pub fn decode_error_body(path: &str, status: u16, body: &[u8]) -> Error {
         code: code_token(&info.code),
         message: bounded(&info.message, MAX_MESSAGE_CHARS),
         detail: None,
+        request_id: None,
     }
 }
 
@@ -548,6 +549,7 @@ fn bounded_info(info: ErrorInfo) -> ErrorInfo {
         return_msg: text(info.return_msg),
         err_code: code(info.err_code),
         wechat_code: code(info.wechat_code),
+        request_id: code(info.request_id),
         wechat_message: text(info.wechat_message),
         detail: info
             .detail
@@ -839,6 +841,7 @@ mod tests {
             code: "SYSTEM_ERROR".into(),
             message: "系统繁忙,请稍后重试".into(),
             detail: None,
+            request_id: None,
         };
         let (status, body) = error_answer(&sent);
         assert_eq!(status, 502);
@@ -856,6 +859,7 @@ mod tests {
             code: "FAIL".into(),
             message: "invalid rawdata".into(),
             detail: None,
+            request_id: None,
         };
         let (status, body) = error_answer(&v2);
         let got = decode_answer::<AuthinfoAnswer>(status, &body).expect_err("an error");
@@ -897,6 +901,7 @@ mod tests {
                 code: "NO_AUTH".into(),
                 message: "商户无权限".into(),
                 detail: None,
+                request_id: None,
             }
         );
         // A code of the catalogue, as the older server sent its own.
@@ -927,6 +932,7 @@ mod tests {
             code,
             message,
             detail,
+            ..
         } = e
         else {
             panic!("not backend: {e:?}");
@@ -1126,6 +1132,7 @@ mod tests {
             code: code.into(),
             message: String::new(),
             detail: None,
+            request_id: None,
         };
         for (e, want) in [
             (Error::invalid("x", "y"), 400),

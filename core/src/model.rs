@@ -597,6 +597,7 @@ impl Failure {
                 code: code_token(&code),
                 message: bounded(self.message),
                 detail: None,
+                request_id: None,
             },
             None => {
                 let kind = match (self.transport_kind.as_deref(), self.status) {

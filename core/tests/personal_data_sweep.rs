@@ -55,11 +55,17 @@ fn own_text(e: &Error) -> Error {
             return_msg: String::new(),
             err_code,
         },
-        Error::Backend { status, code, .. } => Error::Backend {
+        Error::Backend {
+            status,
+            code,
+            request_id,
+            ..
+        } => Error::Backend {
             status,
             code,
             message: String::new(),
             detail: None,
+            request_id,
         },
         other => other,
     }

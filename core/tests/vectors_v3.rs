@@ -61,6 +61,7 @@ fn error_json(e: &Error) -> Value {
             code,
             message,
             detail,
+            ..
         } => json!({
             "status": status,
             "code": code,

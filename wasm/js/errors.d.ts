@@ -47,6 +47,7 @@ export interface ErrorInfo {
   err_code?: string
   event?: string
   field?: string
+  request_id?: string
   required?: string
   return_code?: string
   return_msg?: string
@@ -104,6 +105,7 @@ export declare class BackendError extends WxfaceError {
   readonly wechatCode?: string
   readonly wechatMessage?: string
   readonly detail?: string
+  readonly requestId?: string
 }
 
 /** A message could not be parsed: bad JSON or XML, a missing field, an oversize body. */

@@ -237,6 +237,7 @@ mod tests {
             code: "SYSTEM_ERROR".into(),
             message: "busy".into(),
             detail: None,
+            request_id: None,
         });
         let e = answer_event(&real, status, &body, NOW).unwrap();
         assert_eq!(e["type"], "backend_failed");

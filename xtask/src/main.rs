@@ -71,6 +71,7 @@ fn info_fields() -> Vec<Field> {
         state: Some(String::new()),
         event: Some(String::new()),
         transport_kind: Some(String::new()),
+        request_id: Some(String::new()),
         ..ErrorInfo::default()
     };
     let value = serde_json::to_value(full).expect("ErrorInfo serialises");

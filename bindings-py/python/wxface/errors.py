@@ -10,7 +10,7 @@ code does not carry one)::
     ├── InvalidInputError  invalid_input  (.field)
     ├── SdkVersionError  sdk_version  (.cmd, .field, .required, .target)
     ├── SdkError  sdk  (.cmd, .return_code, .return_msg, .err_code)
-    ├── BackendError  backend  (.status, .wechat_code, .wechat_message, .detail)
+    ├── BackendError  backend  (.status, .wechat_code, .wechat_message, .detail, .request_id)
     ├── MalformedError  malformed  (.what)
     ├── SignatureError  signature_missing, signature_unknown_serial, signature_stale_timestamp, signature_mismatch, signature_malformed
     ├── DecryptionError  decryption
@@ -34,6 +34,7 @@ _FIELDS = (
     "err_code",
     "event",
     "field",
+    "request_id",
     "required",
     "return_code",
     "return_msg",
@@ -59,6 +60,7 @@ class Error(Exception):
     err_code: Optional[str] = None
     event: Optional[str] = None
     field: Optional[str] = None
+    request_id: Optional[str] = None
     required: Optional[str] = None
     return_code: Optional[str] = None
     return_msg: Optional[str] = None

@@ -315,6 +315,7 @@ fn failure_event(peer: Peer, id: RequestId, reason: &str) -> Event {
                 code: "KIOSK_ERROR".into(),
                 message: format!("merchant backend: {reason}"),
                 detail: None,
+                request_id: None,
             },
         },
         Peer::Sdk => Event::SdkCallFailed {

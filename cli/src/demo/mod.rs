@@ -918,6 +918,7 @@ mod tests {
             code: "signature_mismatch".into(),
             message: "signature check failed".into(),
             detail: None,
+            request_id: None,
         };
         assert_eq!(failure_code(&e), "signature_mismatch");
         assert_eq!(

@@ -14,6 +14,50 @@ use super::{bump, invalid, MerchantClient, RawResponse, MAX_BODY_BYTES};
 use crate::certificates::CERTIFICATES_PATH;
 use crate::error::{from_reqwest, Error, Result, TransportKind};
 
+/// WeChat Pay's `Request-ID` of an answer, when it looks like one (letters,
+/// digits, `-` and `_`, at most 128).
+fn request_id(headers: &[(String, String)]) -> Option<String> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("Request-ID"))
+        .map(|(_, v)| v.trim())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 128
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_owned)
+}
+
+/// `e` with the answer's `Request-ID`: kept by a `backend` error, named in
+/// a signature error's detail (WeChat Pay's support asks for it).
+pub(super) fn with_request_id(e: Error, headers: &[(String, String)]) -> Error {
+    let Some(id) = request_id(headers) else {
+        return e;
+    };
+    match e {
+        Error::Backend {
+            status,
+            code,
+            message,
+            detail,
+            request_id: None,
+        } => Error::Backend {
+            status,
+            code,
+            message,
+            detail,
+            request_id: Some(id),
+        },
+        Error::Signature { failure, detail } => Error::Signature {
+            failure,
+            detail: format!("{detail} (Request-ID {id})"),
+        },
+        other => other,
+    }
+}
+
 impl MerchantClient {
     /// Download if needed. `forced` skips the rate limit (nothing to verify
     /// with yet); otherwise at most one download per configured interval.
@@ -54,15 +98,20 @@ impl MerchantClient {
                 .with_retries(|_| async move {
                     let resp = self.v3_send(CERTIFICATES_PATH).await?;
                     if !(200..300).contains(&resp.status) {
-                        return Err(parse_error_body(resp.status, &resp.body));
+                        return Err(with_request_id(
+                            parse_error_body(resp.status, &resp.body),
+                            &resp.headers,
+                        ));
                     }
-                    platform.trust_answer(
-                        resp.status,
-                        &resp.headers,
-                        &resp.body,
-                        self.now(),
-                        cfg.provider.as_ref(),
-                    )
+                    platform
+                        .trust_answer(
+                            resp.status,
+                            &resp.headers,
+                            &resp.body,
+                            self.now(),
+                            cfg.provider.as_ref(),
+                        )
+                        .map_err(|e| with_request_id(e, &resp.headers))
                 })
                 .await
                 .and_then(|certs| {
@@ -102,7 +151,8 @@ impl MerchantClient {
         self.with_retries(|_| async move {
             let generation = platform.generation();
             let resp = self.v3_send(path).await?;
-            let result = handle(&platform.verifier(), &resp, self.now());
+            let result = handle(&platform.verifier(), &resp, self.now())
+                .map_err(|e| with_request_id(e, &resp.headers));
             match result {
                 Err(wxface_core::Error::Signature {
                     failure: SignatureFailure::UnknownSerial,
@@ -113,6 +163,7 @@ impl MerchantClient {
                     );
                     if self.refresh_for(generation, false).await? {
                         handle(&platform.verifier(), &resp, self.now())
+                            .map_err(|e| with_request_id(e, &resp.headers))
                     } else {
                         result
                     }

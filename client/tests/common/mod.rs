@@ -275,11 +275,17 @@ fn v3_error(status: u16, code: &str) -> Response {
     });
     (
         StatusCode::from_u16(status).expect("status"),
-        [("content-type", "application/json")],
+        [
+            ("content-type", "application/json"),
+            ("request-id", MOCK_REQUEST_ID),
+        ],
         body.to_string(),
     )
         .into_response()
 }
+
+/// The `Request-ID` of the mock's error answers.
+pub const MOCK_REQUEST_ID: &str = "08F4D6C5B00610E4E60418D4C1F5B1AB1D0E99C902B0F1011E002D3E03C6E1F";
 
 /// A signed APIv3 answer, with `fault` applied.
 fn signed(m: &MockState, signer: &PlatformSigner, body: String, fault: Option<&Fault>) -> Response {

@@ -96,7 +96,7 @@ pub const CATALOGUE: &[ErrorSpec] = &[
         ErrorKind::Backend,
         "Backend",
         Retry::Depends,
-        &["status", "wechat_code", "wechat_message", "detail"],
+        &["status", "wechat_code", "wechat_message", "detail", "request_id"],
         "WeChat Pay answered with an error; `wechat_code` is its own code (`SYSTEM_ERROR`, `PARAM_ERROR`, …).",
     ),
     row(
@@ -276,6 +276,9 @@ pub struct ErrorInfo {
     /// `transport`: how the call failed ([`TransportKind::as_str`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transport_kind: Option<String>,
+    /// `backend`: WeChat Pay's `Request-ID` of the answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 impl Error {
@@ -317,11 +320,13 @@ impl Error {
                 code,
                 message,
                 detail,
+                request_id,
             } => {
                 info.status = *status;
                 info.wechat_code = Some(code.clone());
                 info.wechat_message = Some(message.clone());
                 info.detail = detail.clone();
+                info.request_id = request_id.clone();
             }
             Self::Malformed { what, .. } | Self::Expired { what } => {
                 info.what = Some((*what).to_owned());
@@ -381,6 +386,7 @@ impl Error {
                     .unwrap_or_else(|| "FAIL".to_owned()),
                 message: info.wechat_message.clone().unwrap_or(message),
                 detail: info.detail.clone(),
+                request_id: info.request_id.clone(),
             },
             ErrorKind::Malformed => Self::Malformed {
                 what: "an answer of host code",
@@ -447,6 +453,7 @@ mod tests {
                 code: "SYSTEM_ERROR".into(),
                 message: "try later".into(),
                 detail: Some("{\"field\":\"x\"}".into()),
+                request_id: Some("08D4E7C5B006109A0118A8C2D4B4E4F1A1B20B8C0D0E".into()),
             },
             Error::malformed("authinfo answer", "missing `authinfo`"),
             Error::signature(SignatureFailure::StaleTimestamp, "older than 300 s"),

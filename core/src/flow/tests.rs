@@ -141,6 +141,7 @@ fn patient_logged(
                             code: "FAIL".into(),
                             message: "签名错误".into(),
                             detail: None,
+                            request_id: None,
                         },
                     }
                 } else {
@@ -172,6 +173,7 @@ fn patient_logged(
                             code: "HIS_DOWN".into(),
                             message: "database unavailable".into(),
                             detail: None,
+                            request_id: None,
                         },
                     },
                 })
@@ -1157,6 +1159,7 @@ fn step_finished_carries_what_ended_the_step() {
         code: "HIS_DOWN".into(),
         message: "down".into(),
         detail: None,
+        request_id: None,
     };
     f.handle(
         T0,

@@ -648,6 +648,7 @@ pub fn parse_authinfo_response(
                 .take(128)
                 .collect(),
             detail: None,
+            request_id: None,
         });
     }
     f.verify(key, sign_type)?;

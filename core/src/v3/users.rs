@@ -489,6 +489,7 @@ pub fn parse_error_body(status: u16, body: &[u8]) -> Error {
                 code: format!("HTTP_{status}"),
                 message: String::new(),
                 detail: None,
+                request_id: None,
             };
         };
         let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_owned);
@@ -504,6 +505,7 @@ pub fn parse_error_body(status: u16, body: &[u8]) -> Error {
                 .get("detail")
                 .filter(|d| !d.is_null())
                 .map(Value::to_string),
+            request_id: None,
         };
     }
     let excerpt: String = String::from_utf8_lossy(&body[..body.len().min(4 * MAX_ERROR_TEXT)])
@@ -516,6 +518,7 @@ pub fn parse_error_body(status: u16, body: &[u8]) -> Error {
         code: format!("HTTP_{status}"),
         message: excerpt.trim().to_owned(),
         detail: None,
+        request_id: None,
     }
 }
 
