@@ -520,6 +520,8 @@ pub struct ClientStats {
     pub coalesced: u64,
     /// Successful platform certificate downloads.
     pub certificate_downloads: u64,
+    /// Requests sent to the backup host after the primary could not be reached.
+    pub failovers: u64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -661,6 +663,30 @@ impl MerchantClientBuilder {
         self.with(|b| b.base_url(url))
     }
 
+    /// How requests reach WeChat Pay: `"env"` (default: `HTTPS_PROXY`,
+    /// `ALL_PROXY`, `NO_PROXY`), `"system"` (Windows and macOS settings),
+    /// `"none"`, or a proxy URL (`http://`, `https://`, `socks5://`,
+    /// `socks5h://`, with `user:password@`); `no_proxy` lists the hosts
+    /// reached directly. Never printed.
+    ///
+    /// # Errors
+    /// `InvalidInput` on `proxy` for something else (not quoted).
+    pub fn proxy(
+        self: Arc<Self>,
+        proxy: String,
+        no_proxy: Option<String>,
+    ) -> Result<Arc<Self>, WxfaceError> {
+        let setting = wxface_client::ProxySetting::parse(&proxy, no_proxy.as_deref())?;
+        Ok(self.with(|b| b.proxy(setting)))
+    }
+
+    /// Where identity queries go when the APIv3 host cannot be reached;
+    /// `null` turns failover off (default: WeChat Pay's backup domain with
+    /// the production host, none with a base URL of your own).
+    pub fn apimch_backup_base_url(self: Arc<Self>, url: Option<String>) -> Arc<Self> {
+        self.with(|b| b.apimch_backup_base_url(url))
+    }
+
     /// Connect timeout of each attempt.
     pub fn connect_timeout_ms(self: Arc<Self>, ms: u32) -> Arc<Self> {
         self.with(|b| b.connect_timeout(millis(ms)))
@@ -790,6 +816,7 @@ fn stats(s: client::ClientStats) -> ClientStats {
         cache_hits: s.cache_hits,
         coalesced: s.coalesced,
         certificate_downloads: s.certificate_downloads,
+        failovers: s.failovers,
     }
 }
 

@@ -75,6 +75,18 @@ pub struct ClientSettings {
     pub payapp_base_url: Option<String>,
     /// Base URL of `api.mch.weixin.qq.com`.
     pub apimch_base_url: Option<String>,
+    /// Where identity queries go when the APIv3 host cannot be reached, or
+    /// `"none"` (default: WeChat Pay's backup domain with the production
+    /// host, none with a base URL of your own).
+    pub apimch_backup_base_url: Option<String>,
+    /// How requests reach WeChat Pay: `"env"` (default: `HTTPS_PROXY`,
+    /// `ALL_PROXY`, `NO_PROXY`), `"system"` (Windows and macOS settings),
+    /// `"none"`, or a proxy URL (`http://`, `https://`, `socks5://`,
+    /// `socks5h://`, with `user:password@`). Never printed.
+    pub proxy: Option<String>,
+    /// With a proxy URL: hosts reached directly (comma-separated, `NO_PROXY`
+    /// syntax).
+    pub no_proxy: Option<String>,
     /// Total timeout of one HTTP request, milliseconds (default 10 000).
     pub timeout_ms: Option<u32>,
     /// Connect timeout, milliseconds (default 5 000).
@@ -121,6 +133,9 @@ fn core_settings(c: ClientSettings) -> Result<CoreSettings, Error> {
         ("base_url", opt(c.base_url)),
         ("payapp_base_url", opt(c.payapp_base_url)),
         ("apimch_base_url", opt(c.apimch_base_url)),
+        ("apimch_backup_base_url", opt(c.apimch_backup_base_url)),
+        ("proxy", opt(c.proxy)),
+        ("no_proxy", opt(c.no_proxy)),
         ("timeout", seconds(c.timeout_ms)),
         ("connect_timeout", seconds(c.connect_timeout_ms)),
         ("max_retries", c.max_retries.map(SettingValue::from)),
@@ -172,6 +187,8 @@ pub struct ClientStats {
     pub coalesced: f64,
     /// Platform certificate downloads.
     pub certificate_downloads: f64,
+    /// Requests sent to the backup host after the primary could not be reached.
+    pub failovers: f64,
 }
 
 /// The merchant server's client: `get_wxpayface_authinfo` (cached,
@@ -388,6 +405,7 @@ impl MerchantClient {
             cache_hits: s.cache_hits as f64,
             coalesced: s.coalesced as f64,
             certificate_downloads: s.certificate_downloads as f64,
+            failovers: s.failovers as f64,
         }
     }
 

@@ -372,7 +372,8 @@ impl PyMerchantClient {
     }
 
     /// Counters since the client was built: `calls`, `http_requests`,
-    /// `retries`, `cache_hits`, `coalesced`, `certificate_downloads`.
+    /// `retries`, `cache_hits`, `coalesced`, `certificate_downloads`,
+    /// `failovers`.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = self.inner.stats();
         let d = PyDict::new(py);
@@ -382,6 +383,7 @@ impl PyMerchantClient {
         d.set_item("cache_hits", s.cache_hits)?;
         d.set_item("coalesced", s.coalesced)?;
         d.set_item("certificate_downloads", s.certificate_downloads)?;
+        d.set_item("failovers", s.failovers)?;
         Ok(d)
     }
 

@@ -14,6 +14,7 @@
 pub mod demo;
 pub mod dev_server;
 pub mod devices;
+pub mod doctor;
 pub mod error;
 pub mod helpers;
 pub mod input;
@@ -73,6 +74,10 @@ pub enum Command {
     /// One port for browser/Node kiosk development: static files, the face
     /// SDK bridge (POST /sdk), the merchant API and scenario control.
     DevServer(dev_server::DevServerArgs),
+    /// Check a merchant configuration end to end against WeChat Pay, the
+    /// sandbox or a base URL: keys, serials, platform keys, the clock, the
+    /// proxy; says what to fix.
+    Doctor(doctor::DoctorArgs),
     /// The whole flow end to end on this machine: sandbox, merchant server,
     /// and a kiosk driving the face SDK emulator through the C ABI.
     Demo(demo::DemoArgs),
@@ -128,6 +133,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Merchant(MerchantCommand::Devices(a)) => devices::run(&a, &mut stdout),
         Command::DevServer(a) => dev_server::run(&a, &mut stdout),
         Command::Demo(a) => demo::run(&a, &mut stdout),
+        Command::Doctor(a) => doctor::run(&a, &mut stdout),
     }
 }
 

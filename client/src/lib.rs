@@ -129,7 +129,9 @@ pub mod server;
 #[cfg(feature = "tls")]
 pub mod tls;
 
-pub use client::{AuthinfoParams, AuthinfoResponse, ClientStats, MerchantClient};
+pub use client::{
+    AuthinfoParams, AuthinfoResponse, ClientStats, HostProbe, MerchantClient, V2KeyCheck,
+};
 pub use config::{
     ClientConfig, ClientConfigBuilder, ClientSettings, ProxySetting, SettingValue,
     DEFAULT_AUTHINFO_MARGIN_SECS, DEFAULT_CERTIFICATE_REFRESH_SECS, MAX_AUTHINFO_AGE_SECS,

@@ -20,8 +20,11 @@ use crate::cache::{FlightCache, Source};
 use crate::config::{ClientConfig, MAX_AUTHINFO_AGE_SECS};
 use crate::error::{from_reqwest, Error, Result};
 
+mod diagnose;
 mod transport;
+
 use crate::platform::PlatformKeys;
+pub use diagnose::{HostProbe, V2KeyCheck};
 
 /// Largest answer body read, in bytes.
 const MAX_BODY_BYTES: usize = 1024 * 1024;

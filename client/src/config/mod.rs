@@ -136,6 +136,11 @@ impl ClientConfig {
         self.retry
     }
 
+    /// The clock that dates requests and checks answers.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
     /// The proxy setting.
     pub fn proxy(&self) -> &ProxySetting {
         &self.proxy

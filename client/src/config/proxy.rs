@@ -70,6 +70,20 @@ pub(crate) fn redacted_url(text: &str) -> String {
 }
 
 impl ProxySetting {
+    /// For people: `env`, `system`, `none`, or the URL with `***` for its
+    /// password (and the hosts that bypass it).
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Environment => "env (HTTPS_PROXY, ALL_PROXY, NO_PROXY)".into(),
+            Self::System => "system".into(),
+            Self::Direct => "none".into(),
+            Self::Url { url, no_proxy } => match no_proxy {
+                Some(n) => format!("{} (not for {n})", redacted_url(url)),
+                None => redacted_url(url),
+            },
+        }
+    }
+
     /// The setting named by text: `env`, `system`, `none`, or a proxy URL
     /// (with `no_proxy`).
     ///
