@@ -26,7 +26,8 @@ fun sdkCallFailed(reason: String, errCode: String? = null): WxfaceException.Sdk 
 /**
  * What a [MerchantBackend] throws when the merchant server answered an error:
  * `wechatCode` is WeChat Pay's code it passed on (`SYSTEM_ERROR`, `NOT_FOUND`,
- * …), `status` the HTTP status of that answer.
+ * …), `status` the HTTP status of that answer, `requestId` WeChat Pay's
+ * `Request-ID` of it.
  */
 fun merchantServerFailed(
     wechatCode: String,
@@ -34,6 +35,7 @@ fun merchantServerFailed(
     status: UShort? = null,
     retryable: Boolean = false,
     wechatMessage: String? = null,
+    requestId: String? = null,
 ): WxfaceException.Backend =
     WxfaceException.Backend(
         code = "backend",
@@ -43,6 +45,7 @@ fun merchantServerFailed(
         wechatCode = wechatCode,
         wechatMessage = wechatMessage ?: reason,
         detail = null,
+        requestId = requestId,
     )
 
 /**
