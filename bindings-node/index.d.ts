@@ -15,6 +15,7 @@ export declare const NativeKiosk: undefined
 export declare const __sampleErrors: undefined
 export declare const __setErrorFactory: undefined
 export declare const __errorCatalogue: undefined
+export declare const __setLogSink: undefined
 
 import type { WxfaceError } from './lib/errors'
 import type {
@@ -174,6 +175,47 @@ declare module './native' {
     }
   }
 }
+
+// ------------------------------------------------------------------ logs
+
+/** The level of a log record, most severe first. */
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace'
+
+/**
+ * One of wxface's log events (`tracing` in Rust), with the names every
+ * wxface binding uses. No record holds a key, a credential, a name or an ID
+ * number: ids, codes, counts and durations only.
+ */
+export interface LogRecord {
+  level: LogLevel
+  /** The Rust module that logged it (`wxface_client::client`). */
+  target: string
+  message: string
+  /**
+   * The event's other fields and those of the spans it happened in
+   * (outermost first, prefixed with the span's name: `wxface.http.attempt`),
+   * as text.
+   */
+  fields: Record<string, string>
+}
+
+/** Options of `setLogger`. */
+export interface LoggerOptions {
+  /** The most verbose level passed on (default `'info'`). */
+  level?: LogLevel
+}
+
+/**
+ * Send wxface's log events at `options.level` or more severe to `logger`;
+ * `null` stops. Records arrive on the JS thread, after the work that logged
+ * them; a logger never keeps the process alive. One logger per process: a
+ * later call replaces the first. Without a call, `DEBUG=wxface` (debug-style
+ * namespaces) or `WXFACE_LOG=<level>` log to stderr.
+ *
+ * @returns whether records are passed on (`false` after `null`, or when
+ *   another `tracing` subscriber was installed in the process first).
+ */
+export declare function setLogger (logger: ((record: LogRecord) => void) | null, options?: LoggerOptions): boolean
 
 // ------------------------------------------------------------------ flow
 

@@ -121,6 +121,64 @@ for (const [k, v] of Object.entries(native)) {
   if (!HIDDEN.has(k)) api[k] = inner[k]
 }
 
+// ------------------------------------------------------------------- logs
+
+const LEVELS = ['error', 'warn', 'info', 'debug', 'trace']
+
+/**
+ * Send wxface's log events (`tracing` in Rust) at `level` or more severe to
+ * `logger`, a function of `{level, target, message, fields}` (the names
+ * every wxface binding uses); `setLogger(null)` stops. Records arrive on the
+ * JS thread, never synchronously with the work that logged them; a logger
+ * never keeps the process alive. One logger per process: a later call
+ * replaces it. A logger that throws is reported once as a warning.
+ */
+function setLogger (logger, options = {}) {
+  if (logger === null || logger === undefined) {
+    native.__setLogSink('info', null)
+    return false
+  }
+  if (typeof logger !== 'function') throw new TypeError('setLogger: logger must be a function or null')
+  const level = (options && options.level) || 'info'
+  if (!LEVELS.includes(level)) throw new TypeError(`setLogger: level must be one of ${LEVELS.join(', ')}`)
+  let warned = false
+  return native.__setLogSink(level, (r) => {
+    try {
+      logger({ level: r.level, target: r.target, message: r.message, fields: Object.fromEntries(r.fields) })
+    } catch (e) {
+      if (!warned) {
+        warned = true
+        process.emitWarning(`setLogger: the logger threw (${e && e.name})`, 'WxfaceWarning')
+      }
+    }
+  })
+}
+
+/**
+ * The logger of the environment, `debug`-style: `DEBUG` naming `wxface`
+ * (`wxface`, `wxface:*`, `*`, in a comma- or space-separated list; `-wxface`
+ * excludes it) logs at `debug`, and `WXFACE_LOG=<level>` at that level, to
+ * stderr as `wxface:<level> <target> <message> name=value …`. Returns the
+ * level, or null when neither asks for logs.
+ */
+function envLogLevel (env = process.env) {
+  const explicit = (env.WXFACE_LOG || '').trim().toLowerCase()
+  if (explicit) return LEVELS.includes(explicit) ? explicit : (explicit === 'warning' ? 'warn' : null)
+  const names = (env.DEBUG || '').split(/[\s,]+/).filter(Boolean)
+  if (names.some((n) => n === '-wxface' || n === '-wxface:*')) return null
+  return names.some((n) => n === '*' || n === 'wxface' || n === 'wxface:*' || n === 'wxface*') ? 'debug' : null
+}
+
+function stderrLogger (r) {
+  const fields = Object.entries(r.fields).map(([k, v]) => ` ${k}=${v}`).join('')
+  process.stderr.write(`wxface:${r.level} ${r.target} ${r.message}${fields}\n`)
+}
+
+{
+  const level = envLogLevel()
+  if (level) setLogger(stderrLogger, { level })
+}
+
 // The error classes, by name; `errorCodes()` is the generated table's.
 const classes = {}
 for (const cls of [errors.WxfaceError, ...Object.values(errors.KINDS)]) classes[cls.name] = cls
@@ -129,6 +187,7 @@ module.exports = {
   ...api,
   Kiosk: makeKiosk(inner),
   ...classes,
+  setLogger,
   errorCodes: errors.errorCodes,
   errors
 }

@@ -28,6 +28,8 @@ export const {
   CancelToken,
   // development: sandbox and reference merchant server
   dev,
+  // logs
+  setLogger,
   // errors
   errorCodes,
   errors,

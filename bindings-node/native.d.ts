@@ -364,6 +364,14 @@ export declare function __sampleErrors(): Array<unknown>
 export declare function __setErrorFactory(factory: (arg: any) => unknown): void
 
 /**
+ * Send wxface's events at `level` or more severe to `sink`, or stop
+ * (`sink` null). Returns whether records are passed on: `false` after a
+ * stop, or when another `tracing` subscriber was installed in the process
+ * first. Called by the package's wrapper (`setLogger`); not public API.
+ */
+export declare function __setLogSink(level: string, sink: ((record: NativeLogRecord) => void) | null): boolean
+
+/**
  * An authinfo as a JS backend returns it: the kiosk API's answer
  * (`wxface_core::kiosk_api::AuthinfoAnswer`).
  */
@@ -467,6 +475,24 @@ export interface ClientSettings {
   payappBaseUrl?: string
   /** Base URL of `api.mch.weixin.qq.com`. */
   apimchBaseUrl?: string
+  /**
+   * Where identity queries go when the APIv3 host cannot be reached, or
+   * `"none"` (default: WeChat Pay's backup domain with the production
+   * host, none with a base URL of your own).
+   */
+  apimchBackupBaseUrl?: string
+  /**
+   * How requests reach WeChat Pay: `"env"` (default: `HTTPS_PROXY`,
+   * `ALL_PROXY`, `NO_PROXY`), `"system"` (Windows and macOS settings),
+   * `"none"`, or a proxy URL (`http://`, `https://`, `socks5://`,
+   * `socks5h://`, with `user:password@`). Never printed.
+   */
+  proxy?: string
+  /**
+   * With a proxy URL: hosts reached directly (comma-separated, `NO_PROXY`
+   * syntax).
+   */
+  noProxy?: string
   /** Total timeout of one HTTP request, milliseconds (default 10 000). */
   timeoutMs?: number
   /** Connect timeout, milliseconds (default 5 000). */
@@ -489,6 +515,8 @@ export interface ClientStats {
   coalesced: number
   /** Platform certificate downloads. */
   certificateDownloads: number
+  /** Requests sent to the backup host after the primary could not be reached. */
+  failovers: number
 }
 
 /** The Chinese label of a credential type code (`1` → `身份证`). */
@@ -649,6 +677,21 @@ export interface MaskedIdentity {
 
 /** Mask a name as the kiosk shows it (`张小三` → `张*三`). */
 export declare function maskName(name: string): string
+
+/**
+ * A record as the addon passes it to the wrapper: `fields` as
+ * `[name, value]` pairs, in order (the wrapper makes an object of them).
+ */
+export interface NativeLogRecord {
+  /** `"error"`, `"warn"`, `"info"`, `"debug"` or `"trace"`. */
+  level: string
+  /** The module that logged it (`wxface_client::client`). */
+  target: string
+  /** The message. */
+  message: string
+  /** The other fields, as `[name, value]` pairs. */
+  fields: Array<Array<string>>
+}
 
 /** Hooks of one verification (wrapped by `lib/kiosk.js`). */
 export interface NativeVerifyHooks {

@@ -847,6 +847,7 @@ module.exports.SignedAnswer = nativeBinding.SignedAnswer
 module.exports.__errorCatalogue = nativeBinding.__errorCatalogue
 module.exports.__sampleErrors = nativeBinding.__sampleErrors
 module.exports.__setErrorFactory = nativeBinding.__setErrorFactory
+module.exports.__setLogSink = nativeBinding.__setLogSink
 module.exports.credentialTypeLabel = nativeBinding.credentialTypeLabel
 module.exports.isResidentId = nativeBinding.isResidentId
 module.exports.maskCredentialId = nativeBinding.maskCredentialId

@@ -13,6 +13,7 @@
 //! | [`decrypt`] | `Decryptor`, `RealNameReceiver`: real-name decryption of verified answers with the hospital's key |
 //! | [`merchant`] | `MerchantClient` (configured by `ClientSettings`): authinfo, identity query (also as the signed answer, for provider mode), real name (merchant server) |
 //! | [`kiosk`] | `FaceSdk`, `CancelToken`, `NativeKiosk` (wrapped as `Kiosk` by `index.js`) |
+//! | [`log`] | `setLogger` (wrapper): `tracing` events as `wxface-log` records to a JS function |
 //! | [`dev`] | `dev.startDevServer()`: sandbox + reference merchant server (feature `dev`) |
 //!
 //! Feature `merchant` (on by default) brings `decrypt`, `merchant`, `v2` and
@@ -36,6 +37,7 @@ pub mod error;
 pub mod http;
 pub mod identity;
 pub mod kiosk;
+pub mod log;
 #[cfg(feature = "merchant")]
 pub mod merchant;
 mod record;

@@ -30,6 +30,7 @@ import {
   v2,
   v3
 } from '@wxface/node'
+import * as wx from '@wxface/node'
 
 export function protocol (): string {
   const json: string = sdk.faceCodeRequest(
@@ -156,4 +157,17 @@ export async function kiosk (sandboxUrl: string, merchantUrl: string, client: Me
   const k4 = new Kiosk({ appid: 'wx1', mchId: '1900000001', storeId: 'S1', deviceId: 'K1', backend, deviceCredential }, sdk)
   await server.stop()
   return shown + k2.deviceId + k3.deviceId + k4.deviceId + other.length + revoked
+}
+
+export function logs (): boolean {
+  const seen: wx.LogRecord[] = []
+  const on: boolean = wx.setLogger((r) => {
+    const level: wx.LogLevel = r.level
+    const code: string | undefined = r.fields.code
+    seen.push(r)
+    return level + r.target + r.message + (code ?? '')
+  }, { level: 'debug' })
+  // @ts-expect-error not a level
+  wx.setLogger(() => {}, { level: 'verbose' })
+  return on && wx.setLogger(null)
 }
