@@ -109,7 +109,7 @@ impl PyClientConfig {
             let given: Vec<&str> = given.iter().map(String::as_str).collect();
             settings.merge_env(&given).py_err(py)?;
         }
-        let (built, decryptor) = py.detach(|| settings.build()).py_err(py)?;
+        let (built, decryptor) = crate::log::detach(py, || settings.build()).py_err(py)?;
         Ok(Self {
             settings,
             built,
@@ -234,6 +234,7 @@ impl PyMerchantClient {
         env: bool,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
+        crate::log::ensure(py);
         let cfg = match config {
             Some(c) if kwargs.is_some_and(|k| !k.is_empty()) => c.get().with_kwargs(py, kwargs)?,
             Some(c) => PyClientConfig {
@@ -244,7 +245,7 @@ impl PyMerchantClient {
             None => PyClientConfig::from_kwargs(py, env, kwargs)?,
         };
         let built = cfg.built.clone();
-        let inner = py.detach(|| MerchantClient::new(built)).py_err(py)?;
+        let inner = crate::log::detach(py, || MerchantClient::new(built)).py_err(py)?;
         Ok(Self {
             inner,
             config: Py::new(py, cfg)?,
@@ -276,7 +277,7 @@ impl PyMerchantClient {
         attach: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyAuthinfoResponse> {
         let params = authinfo_params(py, rawdata, store_id, store_name, device_id, attach)?;
-        py.detach(|| self.inner.get_authinfo(params))
+        crate::log::detach(py, || self.inner.get_authinfo(params))
             .map(PyAuthinfoResponse::from)
             .py_err(py)
     }
@@ -304,7 +305,7 @@ impl PyMerchantClient {
     #[pyo3(signature = (face_sid, info_type = "ASK_REAL_NAME"))]
     fn query_user(&self, py: Python<'_>, face_sid: &str, info_type: &str) -> PyResult<PyFaceUser> {
         let it: InfoType = info_type.parse().py_err(py)?;
-        py.detach(|| self.inner.query_user(face_sid, it))
+        crate::log::detach(py, || self.inner.query_user(face_sid, it))
             .map(PyFaceUser::new)
             .py_err(py)
     }
@@ -326,7 +327,7 @@ impl PyMerchantClient {
         info_type: &str,
     ) -> PyResult<PySignedAnswer> {
         let it: InfoType = info_type.parse().py_err(py)?;
-        py.detach(|| self.inner.query_user_signed(face_sid, it))
+        crate::log::detach(py, || self.inner.query_user_signed(face_sid, it))
             .map(PySignedAnswer::new)
             .py_err(py)
     }
@@ -348,9 +349,9 @@ impl PyMerchantClient {
         let r = match decryptor {
             Some(d) => {
                 let d = d.get().inner.clone();
-                py.detach(|| self.inner.fetch_real_name(face_sid, &d))
+                crate::log::detach(py, || self.inner.fetch_real_name(face_sid, &d))
             }
-            None => py.detach(|| self.inner.real_name(face_sid)),
+            None => crate::log::detach(py, || self.inner.real_name(face_sid)),
         };
         r.map(PyRealName::new).py_err(py)
     }
@@ -361,8 +362,7 @@ impl PyMerchantClient {
     /// # Errors
     /// `ConfigError` without the APIv3 key; as `query_user` otherwise.
     fn refresh_platform_certificates(&self, py: Python<'_>) -> PyResult<usize> {
-        py.detach(|| self.inner.refresh_platform_certificates())
-            .py_err(py)
+        crate::log::detach(py, || self.inner.refresh_platform_certificates()).py_err(py)
     }
 
     /// Ids of the trusted platform keys (certificate serials, `PUB_KEY_ID_…`).

@@ -204,6 +204,7 @@ impl PyEmulatedKiosk {
                     ));
                 }
             }));
+            crate::log::flush();
             (outcome, steps, lock(&self.merchant.0).take())
         });
         drop(merchant);

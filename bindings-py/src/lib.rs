@@ -15,6 +15,7 @@ pub mod decrypt;
 pub mod device_auth;
 pub mod errors;
 pub mod kiosk;
+pub mod log;
 pub mod realname;
 pub mod sandbox;
 pub mod util;
@@ -37,5 +38,6 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     client::register(m)?;
     sandbox::register(m)?;
     kiosk::register(m)?;
+    log::register(m)?;
     Ok(())
 }

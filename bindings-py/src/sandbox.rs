@@ -87,6 +87,7 @@ impl PySandbox {
     #[new]
     #[pyo3(signature = (**options))]
     fn py_new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        crate::log::ensure(py);
         let json_text = match options {
             Some(o) => json_dumps(py, o)?,
             None => "{}".to_owned(),

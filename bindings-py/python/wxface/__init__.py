@@ -25,6 +25,10 @@ over it:
   :func:`check_device_id` — the kiosk API's device credentials, for a HIS
   that serves ``docs/merchant-api.md`` itself: issue one per kiosk, store its
   key id and verifier, let in a request by its ``Authorization`` header.
+* :func:`enable_logging`, :func:`disable_logging`, :func:`flush_logs` —
+  wxface's Rust logs in :mod:`logging` (logger ``wxface``), installed
+  automatically with the first client at that logger's level
+  (:mod:`wxface._logs`).
 * :mod:`wxface.errors` — the exception hierarchy rooted at :class:`Error`,
   one class per kind, the same codes and fields in every wxface binding.
 """
@@ -61,6 +65,7 @@ from ._native import (
     parse_users_response,
     sign_v2,
 )
+from ._logs import TRACE, disable_logging, enable_logging, flush_logs
 from .aio import AsyncMerchantClient
 from .errors import (
     BackendError,
@@ -127,6 +132,11 @@ __all__ = [
     "Outcome",
     "Recognised",
     "ClientBackend",
+    # logs
+    "enable_logging",
+    "disable_logging",
+    "flush_logs",
+    "TRACE",
     # errors
     "Error",
     "InvalidInputError",

@@ -17,6 +17,20 @@ __version__: str
 def error_codes() -> List[str]:
     """Every error code of the compiled core (``wxface.errors`` has the classes)."""
 
+# ---------------------------------------------------------------- logs
+
+def _install_log_bridge(level: str, emit: Callable[[str, str, str, List[Tuple[str, str]]], None]) -> bool:
+    """Install or reconfigure the bridge of wxface's ``tracing`` events at
+    ``level`` (``error`` … ``trace``) to ``emit(level, target, message,
+    fields)``; use :func:`wxface.enable_logging`."""
+def _uninstall_log_bridge() -> None:
+    """Stop the bridge; use :func:`wxface.disable_logging`."""
+def flush_logs(timeout: float = 2.0) -> bool:
+    """Wait (at most ``timeout`` seconds, GIL released) until the records
+    logged so far reached :mod:`logging`; whether they all did."""
+def _dropped_log_records() -> int:
+    """Records dropped because the bridge's queue was full."""
+
 # ---------------------------------------------------------------- identity
 
 @final
