@@ -16,6 +16,8 @@ export declare const __sampleErrors: undefined
 export declare const __setErrorFactory: undefined
 export declare const __errorCatalogue: undefined
 export declare const __setLogSink: undefined
+export declare const __AbortHandle: undefined
+export type AbortHandle = never
 
 import type { WxfaceError } from './lib/errors'
 import type {
@@ -43,6 +45,19 @@ declare module './native' {
     unionId?: string
     /** The encrypted identity (`ASK_REAL_NAME`), for `Decryptor.decryptRealName`. */
     realName?: EncryptedRealName
+  }
+
+  /** What the identity query asks for (`MerchantClient.queryUser`). */
+  type InfoType = 'ASK_REAL_NAME' | 'ASK_UNIONID'
+
+  /** Options of one `MerchantClient` call. */
+  interface CallOptions {
+    /**
+     * Aborts the call, as with `fetch`: the Promise rejects at once with
+     * `signal.reason` (by default a `DOMException` named `AbortError`) and
+     * the HTTP request is cancelled. An already aborted signal sends nothing.
+     */
+    signal?: AbortSignal
   }
 
   /**

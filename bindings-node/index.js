@@ -112,7 +112,7 @@ function guard (value, name) {
 }
 
 // Internal pieces of the native module stay internal.
-const HIDDEN = new Set(['NativeKiosk'])
+const HIDDEN = new Set(['NativeKiosk', 'AbortHandle'])
 const api = {}
 const inner = {}
 for (const [k, v] of Object.entries(native)) {
@@ -177,6 +177,55 @@ function stderrLogger (r) {
 {
   const level = envLogLevel()
   if (level) setLogger(stderrLogger, { level })
+}
+
+// ------------------------------------------------------------ AbortSignal
+
+/**
+ * A MerchantClient method that takes `{signal}` at argument `at`, as fetch
+ * does: an aborted signal rejects with its reason (by default a DOMException
+ * named `AbortError`) at once, and drops the native call, which cancels its
+ * HTTP request; a signal aborted before the call sends nothing.
+ */
+function abortable (method, at, name) {
+  const g = function (...args) {
+    const options = args[at]
+    if (options !== undefined && options !== null && typeof options !== 'object') {
+      throw new TypeError(`MerchantClient.${name}: options must be an object`)
+    }
+    const signal = options ? options.signal : undefined
+    args[at] = undefined
+    if (signal === undefined || signal === null) return method.apply(this, args)
+    if (typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function') {
+      throw new TypeError(`MerchantClient.${name}: options.signal must be an AbortSignal`)
+    }
+    if (signal.aborted) return Promise.reject(signal.reason)
+    const handle = new native.__AbortHandle()
+    args[at] = handle
+    const call = method.apply(this, args)
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        handle.abort()
+        reject(signal.reason)
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      const done = () => signal.removeEventListener('abort', onAbort)
+      call.then((v) => { done(); resolve(v) }, (e) => { done(); reject(e) })
+    })
+  }
+  Object.defineProperty(g, 'name', { value: name })
+  return g
+}
+
+if (native.MerchantClient) {
+  const proto = native.MerchantClient.prototype
+  for (const [name, at] of Object.entries({
+    getAuthinfo: 1, queryUser: 2, queryUserSigned: 2, fetchRealName: 2, refreshPlatformCertificates: 0
+  })) {
+    const d = Object.getOwnPropertyDescriptor(proto, name)
+    d.value = abortable(d.value, at, name)
+    Object.defineProperty(proto, name, d)
+  }
 }
 
 // The error classes, by name; `errorCodes()` is the generated table's.

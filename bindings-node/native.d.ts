@@ -10,6 +10,20 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * Cancels one call of a `MerchantClient`: the package's wrapper makes one
+ * for a call given an `AbortSignal` and aborts it when the signal fires.
+ * The call's Rust future is then dropped, which cancels its HTTP request.
+ * Not public API.
+ */
+export declare class __AbortHandle {
+  /** A handle not aborted yet. */
+  constructor()
+  /** Abort the call (again: nothing). */
+  abort(): void
+}
+export type AbortHandle = __AbortHandle
+
+/**
  * Cancels one verification from JS (the `Kiosk` wrapper ties it to an
  * `AbortSignal`).
  */
@@ -144,11 +158,12 @@ export declare class MerchantClient {
    * request in camelCase (what a kiosk posts to `/kiosk/authinfo`):
    * `refresh: true` drops the cached authinfo first.
    *
-   * # Errors
    * Rejects with `InvalidInputError`, `BackendError` (WeChat's code and
-   * message), `SignatureError`, `MalformedError`, `TransportError`.
+   * message), `SignatureError`, `MalformedError`, `TransportError`; with
+   * the signal's reason (an `AbortError`) when `options.signal` aborts,
+   * which cancels the request.
    */
-  getAuthinfo(params: AuthinfoParamsInit): Promise<AuthinfoResponse>
+  getAuthinfo(params: AuthinfoParamsInit, options?: CallOptions): Promise<AuthinfoResponse>
   /**
    * Forget the cached authinfo of a device (and store): after the face
    * SDK reported it expired. Returns whether one was cached.
@@ -157,12 +172,13 @@ export declare class MerchantClient {
   /**
    * `GET /v3/facemch/users/{face_sid}`, verified before it is parsed. The
    * real-name fields stay encrypted (decrypt them with a `Decryptor`).
+   * `infoType`: `"ASK_REAL_NAME"` (default) or `"ASK_UNIONID"`.
    *
-   * # Errors
    * Rejects with `BackendError`, `SignatureError`, `MalformedError`,
-   * `InvalidInputError`, `TransportError`.
+   * `InvalidInputError`, `TransportError`; with the signal's reason (an
+   * `AbortError`) when `options.signal` aborts, which cancels the request.
    */
-  queryUser(faceSid: string, infoType?: string | undefined | null): Promise<FaceUser>
+  queryUser(faceSid: string, infoType?: InfoType | null, options?: CallOptions): Promise<FaceUser>
   /**
    * Provider mode (服务商): the identity query's answer, verified here
    * against the platform keys and handed back exactly as WeChat Pay sent
@@ -170,26 +186,27 @@ export declare class MerchantClient {
    * `RealNameReceiver` verifies it again with the platform key before it
    * decrypts anything: the provider never holds the hospital's key.
    *
-   * # Errors
-   * As `queryUser`; `MalformedError` when the body is not UTF-8.
+   * Rejects as `queryUser`; with `MalformedError` when the body is not
+   * UTF-8.
    */
-  queryUserSigned(faceSid: string, infoType?: string | undefined | null): Promise<SignedAnswer>
+  queryUserSigned(faceSid: string, infoType?: InfoType | null, options?: CallOptions): Promise<SignedAnswer>
   /**
    * Query `ASK_REAL_NAME` and decrypt the identity, with `decryptor` or
    * the configured one (`decryptKeyPem`; in direct mode, the merchant key).
    *
-   * # Errors
-   * As `queryUser`; `DecryptionError`; `ConfigError` without a decryptor.
+   * Rejects as `queryUser`; with `DecryptionError`; with `ConfigError`
+   * without a decryptor.
    */
-  fetchRealName(faceSid: string, decryptor?: Decryptor | undefined | null): Promise<RealName>
+  fetchRealName(faceSid: string, decryptor?: Decryptor | null, options?: CallOptions): Promise<RealName>
   /**
    * Download the platform certificates now (needs the APIv3 key); returns
    * how many are trusted.
    *
-   * # Errors
-   * Rejects with `ConfigError`, `BackendError`, `SignatureError`, `TransportError`.
+   * Rejects with `ConfigError`, `BackendError`, `SignatureError`,
+   * `TransportError`; with the signal's reason (an `AbortError`) when
+   * `options.signal` aborts, which cancels the download.
    */
-  refreshPlatformCertificates(): Promise<number>
+  refreshPlatformCertificates(options?: CallOptions): Promise<number>
   /** The ids of the trusted platform keys. */
   platformKeyIds(): Array<string>
   /** Counters since the client was built. */

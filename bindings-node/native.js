@@ -835,6 +835,8 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.__AbortHandle = nativeBinding.__AbortHandle
+module.exports.AbortHandle = nativeBinding.AbortHandle
 module.exports.CancelToken = nativeBinding.CancelToken
 module.exports.Decryptor = nativeBinding.Decryptor
 module.exports.EncryptedRealName = nativeBinding.EncryptedRealName

@@ -7,11 +7,13 @@
 //! construction and never come back out: `toString`, `toJSON` and
 //! `util.inspect` show ids and serials only.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use napi::bindgen_prelude::{Object, PromiseRaw};
 use napi::Env;
 use napi_derive::napi;
+use tokio::sync::watch;
 use wxface_client::{AuthinfoParams, ClientConfig, ClientSettings as CoreSettings, SettingValue};
 use wxface_core::decrypt;
 use wxface_core::kiosk_api::AuthinfoRequest;
@@ -191,6 +193,59 @@ pub struct ClientStats {
     pub failovers: f64,
 }
 
+/// Cancels one call of a `MerchantClient`: the package's wrapper makes one
+/// for a call given an `AbortSignal` and aborts it when the signal fires.
+/// The call's Rust future is then dropped, which cancels its HTTP request.
+/// Not public API.
+#[napi(js_name = "__AbortHandle")]
+pub struct AbortHandle {
+    aborted: watch::Sender<bool>,
+}
+
+#[napi]
+impl AbortHandle {
+    /// A handle not aborted yet.
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            aborted: watch::Sender::new(false),
+        }
+    }
+
+    /// Abort the call (again: nothing).
+    #[napi]
+    pub fn abort(&self) {
+        self.aborted.send_replace(true);
+    }
+}
+
+/// `fut`, dropped as soon as `abort` fires (its request with it): then an
+/// `InternalError` that nobody sees, since the wrapper has already rejected
+/// with the signal's reason.
+async fn abortable<T>(
+    abort: Option<watch::Receiver<bool>>,
+    fut: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    let Some(mut abort) = abort else {
+        return fut.await;
+    };
+    let aborted = async move {
+        if abort.wait_for(|a| *a).await.is_err() {
+            // The handle is gone without an abort: never.
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        r = fut => r,
+        () = aborted => Err(Error::Internal("the call was aborted".into())),
+    }
+}
+
+fn receiver(abort: Option<&AbortHandle>) -> Option<watch::Receiver<bool>> {
+    abort.map(|a| a.aborted.subscribe())
+}
+
 /// The merchant server's client: `get_wxpayface_authinfo` (cached,
 /// single-flight), the APIv3 identity query (verified before parsing) and
 /// real-name decryption.
@@ -249,24 +304,27 @@ impl MerchantClient {
     /// request in camelCase (what a kiosk posts to `/kiosk/authinfo`):
     /// `refresh: true` drops the cached authinfo first.
     ///
-    /// # Errors
     /// Rejects with `InvalidInputError`, `BackendError` (WeChat's code and
-    /// message), `SignatureError`, `MalformedError`, `TransportError`.
+    /// message), `SignatureError`, `MalformedError`, `TransportError`; with
+    /// the signal's reason (an `AbortError`) when `options.signal` aborts,
+    /// which cancels the request.
     #[napi(
         js_name = "getAuthinfo",
-        ts_args_type = "params: AuthinfoParamsInit",
+        ts_args_type = "params: AuthinfoParamsInit, options?: CallOptions",
         ts_return_type = "Promise<AuthinfoResponse>"
     )]
     pub fn get_authinfo<'env>(
         &self,
         env: &'env Env,
         params: serde_json::Value,
+        options: Option<&AbortHandle>,
     ) -> napi::Result<PromiseRaw<'env, MerchantAuthinfo>> {
         let client = self.inner.clone();
         let request = record::from_js::<AuthinfoRequest>("params", params);
+        let abort = receiver(options);
         runtime::future(
             env,
-            async move {
+            abortable(abort, async move {
                 let request = request?;
                 let refresh = request.refresh;
                 let params = authinfo_params(request);
@@ -274,7 +332,7 @@ impl MerchantClient {
                     client.invalidate_authinfo(&params);
                 }
                 client.get_authinfo(params).await
-            },
+            }),
             |_, r| {
                 Ok(MerchantAuthinfo {
                     authinfo: r.authinfo,
@@ -297,22 +355,32 @@ impl MerchantClient {
 
     /// `GET /v3/facemch/users/{face_sid}`, verified before it is parsed. The
     /// real-name fields stay encrypted (decrypt them with a `Decryptor`).
+    /// `infoType`: `"ASK_REAL_NAME"` (default) or `"ASK_UNIONID"`.
     ///
-    /// # Errors
     /// Rejects with `BackendError`, `SignatureError`, `MalformedError`,
-    /// `InvalidInputError`, `TransportError`.
-    #[napi(js_name = "queryUser", ts_return_type = "Promise<FaceUser>")]
+    /// `InvalidInputError`, `TransportError`; with the signal's reason (an
+    /// `AbortError`) when `options.signal` aborts, which cancels the request.
+    #[napi(
+        js_name = "queryUser",
+        ts_args_type = "faceSid: string, infoType?: InfoType | null, options?: CallOptions",
+        ts_return_type = "Promise<FaceUser>"
+    )]
     pub fn query_user<'env>(
         &self,
         env: &'env Env,
         face_sid: String,
         info_type: Option<String>,
+        options: Option<&AbortHandle>,
     ) -> napi::Result<PromiseRaw<'env, Object<'static>>> {
         let client = self.inner.clone();
         let it = parse_info_type(info_type.as_deref());
+        let abort = receiver(options);
         runtime::future(
             env,
-            async move { client.query_user(&face_sid, it?).await },
+            abortable(
+                abort,
+                async move { client.query_user(&face_sid, it?).await },
+            ),
             face_user,
         )
     }
@@ -323,20 +391,28 @@ impl MerchantClient {
     /// `RealNameReceiver` verifies it again with the platform key before it
     /// decrypts anything: the provider never holds the hospital's key.
     ///
-    /// # Errors
-    /// As `queryUser`; `MalformedError` when the body is not UTF-8.
-    #[napi(js_name = "queryUserSigned", ts_return_type = "Promise<SignedAnswer>")]
+    /// Rejects as `queryUser`; with `MalformedError` when the body is not
+    /// UTF-8.
+    #[napi(
+        js_name = "queryUserSigned",
+        ts_args_type = "faceSid: string, infoType?: InfoType | null, options?: CallOptions",
+        ts_return_type = "Promise<SignedAnswer>"
+    )]
     pub fn query_user_signed<'env>(
         &self,
         env: &'env Env,
         face_sid: String,
         info_type: Option<String>,
+        options: Option<&AbortHandle>,
     ) -> napi::Result<PromiseRaw<'env, SignedAnswer>> {
         let client = self.inner.clone();
         let it = parse_info_type(info_type.as_deref());
+        let abort = receiver(options);
         runtime::future(
             env,
-            async move { client.query_user_signed(&face_sid, it?).await },
+            abortable(abort, async move {
+                client.query_user_signed(&face_sid, it?).await
+            }),
             |_, inner| Ok(SignedAnswer { inner }),
         )
     }
@@ -344,25 +420,31 @@ impl MerchantClient {
     /// Query `ASK_REAL_NAME` and decrypt the identity, with `decryptor` or
     /// the configured one (`decryptKeyPem`; in direct mode, the merchant key).
     ///
-    /// # Errors
-    /// As `queryUser`; `DecryptionError`; `ConfigError` without a decryptor.
-    #[napi(js_name = "fetchRealName", ts_return_type = "Promise<RealName>")]
+    /// Rejects as `queryUser`; with `DecryptionError`; with `ConfigError`
+    /// without a decryptor.
+    #[napi(
+        js_name = "fetchRealName",
+        ts_args_type = "faceSid: string, decryptor?: Decryptor | null, options?: CallOptions",
+        ts_return_type = "Promise<RealName>"
+    )]
     pub fn fetch_real_name<'env>(
         &self,
         env: &'env Env,
         face_sid: String,
         decryptor: Option<&Decryptor>,
+        options: Option<&AbortHandle>,
     ) -> napi::Result<PromiseRaw<'env, RealName>> {
         let client = self.inner.clone();
         let d: Option<Arc<decrypt::Decryptor>> = decryptor.map(Decryptor::core);
+        let abort = receiver(options);
         runtime::future(
             env,
-            async move {
+            abortable(abort, async move {
                 match d {
                     Some(d) => client.fetch_real_name(&face_sid, &d).await,
                     None => client.real_name(&face_sid).await,
                 }
-            },
+            }),
             |_, rn| Ok(RealName::new(rn)),
         )
     }
@@ -370,20 +452,26 @@ impl MerchantClient {
     /// Download the platform certificates now (needs the APIv3 key); returns
     /// how many are trusted.
     ///
-    /// # Errors
-    /// Rejects with `ConfigError`, `BackendError`, `SignatureError`, `TransportError`.
+    /// Rejects with `ConfigError`, `BackendError`, `SignatureError`,
+    /// `TransportError`; with the signal's reason (an `AbortError`) when
+    /// `options.signal` aborts, which cancels the download.
     #[napi(
         js_name = "refreshPlatformCertificates",
+        ts_args_type = "options?: CallOptions",
         ts_return_type = "Promise<number>"
     )]
     pub fn refresh_platform_certificates<'env>(
         &self,
         env: &'env Env,
+        options: Option<&AbortHandle>,
     ) -> napi::Result<PromiseRaw<'env, u32>> {
         let client = self.inner.clone();
+        let abort = receiver(options);
         runtime::future(
             env,
-            async move { client.refresh_platform_certificates().await },
+            abortable(abort, async move {
+                client.refresh_platform_certificates().await
+            }),
             |_, n| Ok(u32::try_from(n).unwrap_or(u32::MAX)),
         )
     }

@@ -171,3 +171,17 @@ export function logs (): boolean {
   wx.setLogger(() => {}, { level: 'verbose' })
   return on && wx.setLogger(null)
 }
+
+export async function abort (client: MerchantClient, faceSid: string, rawdata: string): Promise<string> {
+  const signal: AbortSignal = AbortSignal.timeout(3000)
+  const grant = await client.getAuthinfo({ rawdata, deviceId: 'K1' }, { signal })
+  const user = await client.queryUser(faceSid, 'ASK_UNIONID', { signal })
+  const answer = await client.queryUserSigned(faceSid, undefined, { signal })
+  const id = await client.fetchRealName(faceSid, null, { signal })
+  const n: number = await client.refreshPlatformCertificates({ signal })
+  // @ts-expect-error not an info type
+  await client.queryUser(faceSid, 'ASK_EVERYTHING')
+  // @ts-expect-error a signal, not a timeout
+  await client.queryUser(faceSid, undefined, { signal: 3000 })
+  return grant.authinfo + (user.unionId ?? '') + answer.toJson() + id.name + n
+}
