@@ -156,7 +156,7 @@ try {
   // A bad configuration (e.g. a device credential that is not one): the
   // message names the setting, never the credential.
   if (dev) await dev.stop()
-  usage(e instanceof wx.WxfaceError ? `${e.message} (${e.code})` : String(e))
+  usage(e instanceof wx.WxfaceError ? `${e.name}: ${e.message} (${e.code})` : String(e))
 }
 
 // Ctrl-C cancels the patient in progress, then the kiosk shuts down.
