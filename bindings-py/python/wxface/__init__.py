@@ -29,6 +29,8 @@ over it:
   wxface's Rust logs in :mod:`logging` (logger ``wxface``), installed
   automatically with the first client at that logger's level
   (:mod:`wxface._logs`).
+* :mod:`wxface.options` — the typed options (:class:`~wxface.options.ClientOptions`,
+  a ``TypedDict``) and their ``Literal`` modes.
 * :mod:`wxface.errors` — the exception hierarchy rooted at :class:`Error`,
   one class per kind, the same codes and fields in every wxface binding.
 """
@@ -65,6 +67,7 @@ from ._native import (
     parse_users_response,
     sign_v2,
 )
+from . import options
 from ._logs import TRACE, disable_logging, enable_logging, flush_logs
 from .aio import AsyncMerchantClient
 from .errors import (

@@ -6,6 +6,10 @@ import os
 from wxface.kiosk import MaskedIdentity, Outcome
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union, final
 
+from typing_extensions import Unpack
+
+from wxface.options import ClientOptions, InfoType, KioskOutcome, Padding, PlatformKey, SignType
+
 _Pem = Union[str, bytes, "os.PathLike[str]"]
 _Bytes = Union[bytes, bytearray, memoryview, str]
 _Headers = Union[Mapping[str, str], Sequence[Tuple[str, str]]]
@@ -43,27 +47,42 @@ class RealName:
     def expose_credential_id(self) -> str:
         """The full credential number (personal data)."""
     @property
-    def credential_type(self) -> int: ...
+    def credential_type(self) -> int:
+        """The credential type code (1 = resident ID card, 2 = passport, … 11 = other)."""
     @property
-    def credential_type_label(self) -> str: ...
+    def credential_type_label(self) -> str:
+        """The credential type as WeChat's documentation names it (``身份证``, ``护照``, …)."""
     @property
-    def masked_name(self) -> str: ...
+    def masked_name(self) -> str:
+        """The masked name (``张*三``)."""
     @property
-    def masked_credential_id(self) -> str: ...
-    def masked(self) -> MaskedIdentity: ...
+    def masked_credential_id(self) -> str:
+        """The masked credential number (``110***********1234``)."""
+    def masked(self) -> MaskedIdentity:
+        """The masked identity as a dict, safe to send to a kiosk:
+        ``{"name": "张*三", "credential_type": 1, "credential_id": "110***********1234"}``."""
     def __eq__(self, value: object, /) -> bool: ...
 
-def mask_name(name: str) -> str: ...
-def mask_credential_id(credential_id: str) -> str: ...
+def mask_name(name: str) -> str:
+    """Mask a name: ``张三`` → ``张*``, ``张小三`` → ``张*三``, ``欧阳小明`` → ``欧**明``, one
+    character → ``*``."""
+def mask_credential_id(credential_id: str) -> str:
+    """Mask a credential number: 15 characters or more keep the first 3 and last
+    4 (``110***********1234``), 6-14 the first and last 2 (``E******78``), 4-5 the
+    last one, fewer nothing; never more than half."""
 def check_resident_id(credential_id: str) -> None:
     """None when valid; raises InvalidInputError with ``.reason``."""
 
-def is_resident_id(credential_id: str) -> bool: ...
-def credential_type_label(credential_type: int) -> str: ...
+def is_resident_id(credential_id: str) -> bool:
+    """Whether ``credential_id`` is a valid 18-character resident ID number
+    (the boolean form of ``check_resident_id``)."""
+def credential_type_label(credential_type: int) -> str:
+    """The label of a credential type code (``1`` → ``身份证``; unknown → ``未知证件``)."""
 
 # ---------------------------------------------------------------- v2
 
-def sign_v2(fields: Mapping[str, str], key: str, sign_type: str = "MD5") -> str: ...
+def sign_v2(fields: Mapping[str, str], key: str, sign_type: SignType = "MD5") -> str:
+    """The v2 ``sign`` of ``fields`` (``sign`` itself and empty values left out)."""
 def build_authinfo_request(
     *,
     rawdata: str,
@@ -76,33 +95,44 @@ def build_authinfo_request(
     attach: Optional[str] = None,
     sub_appid: Optional[str] = None,
     sub_mch_id: Optional[str] = None,
-    sign_type: str = "MD5",
+    sign_type: SignType = "MD5",
     now: Optional[int] = None,
     nonce_str: Optional[str] = None,
-) -> Tuple[str, bytes]: ...
+) -> Tuple[str, bytes]:
+    """A signed ``get_wxpayface_authinfo`` request: ``(url_path, xml_body)``."""
 def parse_authinfo_response(
-    body: _Bytes, key: str, sign_type: str = "MD5", now: Optional[int] = None
-) -> "AuthinfoResponse": ...
+    body: _Bytes, key: str, sign_type: SignType = "MD5", now: Optional[int] = None
+) -> "AuthinfoResponse":
+    """Parse and verify an answer of ``get_wxpayface_authinfo``."""
 @final
 class AuthinfoResponse:
     """A verified authinfo."""
 
     @property
-    def authinfo(self) -> str: ...
+    def authinfo(self) -> str:
+        """The credential for the face SDK's ``getWxpayfaceCode`` / ``getWxpayAuth``."""
     @property
-    def expires_in(self) -> int: ...
+    def expires_in(self) -> int:
+        """Lifetime in seconds, as WeChat Pay sent it."""
     @property
-    def expires_at(self) -> int: ...
+    def expires_at(self) -> int:
+        """Absolute expiry: ``now`` + ``expires_in`` (Unix seconds)."""
     @property
-    def appid(self) -> Optional[str]: ...
+    def appid(self) -> Optional[str]:
+        """Echoed by WeChat Pay, if it was."""
     @property
-    def mch_id(self) -> Optional[str]: ...
+    def mch_id(self) -> Optional[str]:
+        """Echoed by WeChat Pay, if it was."""
     @property
-    def sub_appid(self) -> Optional[str]: ...
+    def sub_appid(self) -> Optional[str]:
+        """Echoed by WeChat Pay, if it was."""
     @property
-    def sub_mch_id(self) -> Optional[str]: ...
+    def sub_mch_id(self) -> Optional[str]:
+        """Echoed by WeChat Pay, if it was."""
     @property
-    def from_cache(self) -> bool: ...
+    def from_cache(self) -> bool:
+        """Whether ``MerchantClient`` answered from its cache (or shared a
+        concurrent caller's request) instead of calling WeChat Pay."""
 
 # ---------------------------------------------------------------- APIv3
 
@@ -114,11 +144,14 @@ class Signer:
         cls, mchid: str, serial_no: str, private_key_pem: _Pem, *, platform_serial: Optional[str] = None
     ) -> "Signer": ...
     @property
-    def mchid(self) -> str: ...
+    def mchid(self) -> str:
+        """The merchant id."""
     @property
-    def serial_no(self) -> str: ...
+    def serial_no(self) -> str:
+        """The merchant certificate serial."""
     @property
-    def platform_serial(self) -> Optional[str]: ...
+    def platform_serial(self) -> Optional[str]:
+        """The ``Wechatpay-Serial`` to send with requests, if configured."""
     def authorization(
         self,
         method: str,
@@ -126,81 +159,140 @@ class Signer:
         body: Optional[_Bytes] = None,
         timestamp: Optional[int] = None,
         nonce: Optional[str] = None,
-    ) -> str: ...
+    ) -> str:
+        """The ``Authorization`` header value for a request.
+
+        ``path`` includes the query string, percent-encoded as sent. ``body`` is
+        empty for a GET. ``timestamp`` (Unix seconds) and ``nonce`` default to the
+        clock and a fresh 32-character random nonce. The GIL is released
+        while signing."""
     def headers(
         self, method: str, path: str, body: Optional[_Bytes] = None, timestamp: Optional[int] = None
-    ) -> Dict[str, str]: ...
+    ) -> Dict[str, str]:
+        """All headers to send with a request: ``Authorization``, ``Accept``,
+        ``User-Agent``, ``Content-Type`` when there is a body, and
+        ``Wechatpay-Serial`` when configured."""
 
 @final
 class ResponseVerifier:
     """Verifies APIv3 answers against trusted platform keys."""
 
     def __new__(cls, *, window_secs: int = 300) -> "ResponseVerifier": ...
-    def add_platform_certificate(self, pem: _Pem) -> str: ...
-    def add_platform_public_key(self, key_id: str, pem: _Pem) -> None: ...
+    def add_platform_certificate(self, pem: _Pem) -> str:
+        """Trust a platform certificate (PEM text or path); returns its serial."""
+    def add_platform_public_key(self, key_id: str, pem: _Pem) -> None:
+        """Trust a platform public key (PEM text or path) under its id ``PUB_KEY_ID_…``."""
     @property
-    def ids(self) -> List[str]: ...
+    def ids(self) -> List[str]:
+        """Ids (certificate serials, ``PUB_KEY_ID_…``) of the trusted keys."""
     @property
-    def window_secs(self) -> int: ...
-    def preferred_serial(self, now: Optional[int] = None) -> Optional[str]: ...
-    def verify(self, status: int, headers: _Headers, body: _Bytes, now: Optional[int] = None) -> None: ...
+    def window_secs(self) -> int:
+        """The accepted timestamp distance in seconds."""
+    def preferred_serial(self, now: Optional[int] = None) -> Optional[str]:
+        """The id to send as the request's ``Wechatpay-Serial`` (the public key if
+        there is one, else the valid certificate expiring last)."""
+    def verify(self, status: int, headers: _Headers, body: _Bytes, now: Optional[int] = None) -> None:
+        """Verify an answer: signature headers present, timestamp fresh, key
+        trusted, signature valid over the raw ``body`` bytes. ``headers`` is a
+        mapping or a list of pairs (names case-insensitive). Returns ``None``."""
 
 def build_users_query(
     face_sid: str,
     appid: str,
-    info_type: str = "ASK_REAL_NAME",
+    info_type: InfoType = "ASK_REAL_NAME",
     *,
     sub_mchid: Optional[str] = None,
     sub_appid: Optional[str] = None,
     sub_serial_no: Optional[str] = None,
-) -> str: ...
+) -> str:
+    """The path with query of ``GET /v3/facemch/users/{face_sid}``, percent-encoded
+    (send it to ``https://api.mch.weixin.qq.com``, signed with ``Signer``).
+
+    Provider mode: set ``sub_mchid``; with ``ASK_REAL_NAME`` also ``sub_serial_no``
+    (the sub-merchant's certificate serial, whose key encrypts the answer)."""
 def parse_users_response(
     verifier: ResponseVerifier, status: int, headers: _Headers, body: _Bytes, now: Optional[int] = None
-) -> "FaceUser": ...
-def new_nonce() -> str: ...
+) -> "FaceUser":
+    """Handle the HTTP answer of the identity query: a non-2xx status raises
+    ``BackendError``; a 2xx answer is verified with ``verifier`` first (missing
+    signature headers are an error), then parsed. Nothing is decrypted here."""
+def new_nonce() -> str:
+    """A fresh random 32-character nonce (``[0-9A-Za-z]``)."""
 @final
 class EncryptedRealName:
     """The encrypted identity of a verified answer (opaque, not constructible)."""
 
     @property
-    def credential_type(self) -> int: ...
+    def credential_type(self) -> int:
+        """The credential type code the answer announced (not secret)."""
 
 @final
 class FaceUser:
     """A verified identity answer (real-name fields still encrypted)."""
 
     @property
-    def openid(self) -> Optional[str]: ...
+    def openid(self) -> Optional[str]:
+        """The user's openid under the merchant's appid, if answered."""
     @property
-    def sub_openid(self) -> Optional[str]: ...
+    def sub_openid(self) -> Optional[str]:
+        """The user's openid under ``sub_appid``, if that was sent."""
     @property
-    def union_id(self) -> Optional[str]: ...
+    def union_id(self) -> Optional[str]:
+        """The union id (``ASK_UNIONID``)."""
     @property
-    def real_name(self) -> Optional[EncryptedRealName]: ...
+    def real_name(self) -> Optional[EncryptedRealName]:
+        """The encrypted identity (``ASK_REAL_NAME``), or ``None``."""
 
 @final
 class SignedAnswer:
     """An identity answer as WeChat Pay sent it (provider mode)."""
 
     @staticmethod
-    def from_json(text: _Bytes) -> "SignedAnswer": ...
+    def from_json(text: _Bytes) -> "SignedAnswer":
+        """staticmethod(function) -> method
+
+        Convert a function to be a static method.
+
+        A static method does not receive an implicit first argument.
+        To declare a static method, use this idiom:
+
+             class C:
+                 @staticmethod
+                 def f(arg1, arg2, argN):
+                     ...
+
+        It can be called either on the class (e.g. C.f()) or on an instance
+        (e.g. C().f()). Both the class and the instance are ignored, and
+        neither is passed implicitly as the first argument to the method.
+
+        Static methods in Python are similar to those found in Java or C++.
+        For a more advanced concept, see the classmethod builtin."""
     @property
-    def status(self) -> int: ...
+    def status(self) -> int:
+        """The HTTP status of the answer."""
     @property
-    def headers(self) -> Dict[str, str]: ...
+    def headers(self) -> Dict[str, str]:
+        """The ``Wechatpay-*`` signature headers it carried, by canonical name."""
     @property
-    def body(self) -> str: ...
-    def to_json(self) -> str: ...
-    def to_dict(self) -> Dict[str, Any]: ...
+    def body(self) -> str:
+        """The body, exactly as received (the signature covers it)."""
+    def to_json(self) -> str:
+        """The JSON form, to forward to the hospital."""
+    def to_dict(self) -> Dict[str, Any]:
+        """The JSON form as a dict: ``status``, ``headers``, ``body``."""
 
 @final
 class Decryptor:
     """Decrypts the identity of a verified answer with the (sub-)merchant key."""
 
-    def __new__(cls, private_key_pem: _Pem, padding: str = "pkcs1v15") -> "Decryptor": ...
+    def __new__(cls, private_key_pem: _Pem, padding: Padding = "pkcs1v15") -> "Decryptor": ...
     @property
-    def padding(self) -> str: ...
-    def decrypt_real_name(self, encrypted: Union[FaceUser, EncryptedRealName]) -> RealName: ...
+    def padding(self) -> str:
+        """The configured padding (``"pkcs1v15"`` or ``"oaep-sha1"``)."""
+    def decrypt_real_name(self, encrypted: Union[FaceUser, EncryptedRealName]) -> RealName:
+        """Decrypt and validate the identity of a verified answer: a ``FaceUser``
+        returned by ``MerchantClient.query_user`` or ``parse_users_response``, or
+        its ``real_name``."""
 
 @final
 class RealNameReceiver:
@@ -213,13 +305,17 @@ class RealNameReceiver:
         platform_public_key_pem: Optional[_Pem] = None,
         pub_key_id: Optional[str] = None,
         platform_certificate_pem: Optional[_Pem] = None,
-        padding: str = "pkcs1v15",
+        padding: Padding = "pkcs1v15",
     ) -> "RealNameReceiver": ...
-    def receive(self, answer: Union[SignedAnswer, str, bytes, Mapping[str, Any]]) -> RealName: ...
+    def receive(self, answer: Union[SignedAnswer, str, bytes, Mapping[str, Any]]) -> RealName:
+        """Verify the forwarded answer — a ``SignedAnswer``, its JSON text (``str``
+        or ``bytes``) or its dict — and decrypt its identity."""
     @property
-    def platform_key_ids(self) -> List[str]: ...
+    def platform_key_ids(self) -> List[str]:
+        """Ids of the trusted platform keys (``PUB_KEY_ID_…``, certificate serials)."""
     @property
-    def padding(self) -> str: ...
+    def padding(self) -> str:
+        """The configured padding (``"pkcs1v15"`` or ``"oaep-sha1"``)."""
 
 # ---------------------------------------------------------------- device credentials
 
@@ -284,30 +380,62 @@ def check_device_id(device_id: str) -> None:
 class ClientConfig:
     """A checked merchant-client configuration (opaque)."""
 
-    def __new__(cls, *, env: bool = True, **options: Any) -> "ClientConfig": ...
-    def replace(self, **options: Any) -> "ClientConfig": ...
+    def __new__(cls, *, env: bool = True, **options: Unpack[ClientOptions]) -> "ClientConfig":
+        """Check a configuration: the options of docs/configuration.md
+        (:class:`wxface.options.ClientOptions`), each not given read from its
+        ``WXFACE_*`` environment variable unless ``env=False``. Raises
+        ``ConfigError`` or ``InvalidInputError`` naming what is missing or
+        wrong (never a secret), ``TypeError`` for an unknown option."""
+    def replace(self, **options: Unpack[ClientOptions]) -> "ClientConfig":
+        """A copy with some options changed (the environment is not read again)."""
     @property
-    def appid(self) -> str: ...
+    def appid(self) -> str:
+        """The (provider's) appid."""
     @property
-    def mch_id(self) -> str: ...
+    def mch_id(self) -> str:
+        """The (provider's) merchant id."""
     @property
-    def sub_mch_id(self) -> Optional[str]: ...
+    def sub_mch_id(self) -> Optional[str]:
+        """The sub-merchant id in provider mode, else ``None``."""
     @property
-    def is_provider_mode(self) -> bool: ...
+    def is_provider_mode(self) -> bool:
+        """Whether this is a provider (服务商) configuration."""
     @property
-    def has_decryptor(self) -> bool: ...
+    def has_decryptor(self) -> bool:
+        """Whether ``fetch_real_name`` can decrypt without a decryptor argument."""
     @staticmethod
-    def environment_variables() -> List[Tuple[str, str]]: ...
+    def environment_variables() -> List[Tuple[str, str]]:
+        """staticmethod(function) -> method
+
+        Convert a function to be a static method.
+
+        A static method does not receive an implicit first argument.
+        To declare a static method, use this idiom:
+
+             class C:
+                 @staticmethod
+                 def f(arg1, arg2, argN):
+                     ...
+
+        It can be called either on the class (e.g. C.f()) or on an instance
+        (e.g. C().f()). Both the class and the instance are ignored, and
+        neither is passed implicitly as the first argument to the method.
+
+        Static methods in Python are similar to those found in Java or C++.
+        For a more advanced concept, see the classmethod builtin."""
 
 @final
 class MerchantClient:
     """The merchant server's client for WeChat Pay (blocking, thread-safe)."""
 
     def __new__(
-        cls, config: Optional[ClientConfig] = None, *, env: bool = True, **options: Any
-    ) -> "MerchantClient": ...
+        cls, config: Optional[ClientConfig] = None, *, env: bool = True, **options: Unpack[ClientOptions]
+    ) -> "MerchantClient":
+        """A client from a :class:`ClientConfig`, from options (as
+        :class:`ClientConfig` takes them), or both (the options win)."""
     @property
-    def config(self) -> ClientConfig: ...
+    def config(self) -> ClientConfig:
+        """The configuration."""
     def get_authinfo(
         self,
         rawdata: str,
@@ -315,15 +443,34 @@ class MerchantClient:
         store_name: Optional[str] = None,
         device_id: Optional[str] = None,
         attach: Union[str, Mapping[str, Any], None] = None,
-    ) -> AuthinfoResponse: ...
-    def invalidate_authinfo(self, device_id: str, store_id: Optional[str] = None) -> bool: ...
-    def query_user(self, face_sid: str, info_type: str = "ASK_REAL_NAME") -> FaceUser: ...
-    def query_user_signed(self, face_sid: str, info_type: str = "ASK_REAL_NAME") -> SignedAnswer: ...
-    def fetch_real_name(self, face_sid: str, decryptor: Optional[Decryptor] = None) -> RealName: ...
-    def refresh_platform_certificates(self) -> int: ...
+    ) -> AuthinfoResponse:
+        """An authinfo for the face SDK on kiosk ``device_id``: from the cache
+        while one for the same device and store is still good, else from
+        ``get_wxpayface_authinfo``. ``store_id``/``store_name`` default to the
+        configured store; ``attach`` is a JSON string or a dict."""
+    def invalidate_authinfo(self, device_id: str, store_id: Optional[str] = None) -> bool:
+        """Forget the cached authinfo of ``device_id`` (after the face SDK reported
+        it expired, error 271382020). Returns whether one was cached."""
+    def query_user(self, face_sid: str, info_type: InfoType = "ASK_REAL_NAME") -> FaceUser:
+        """``GET /v3/facemch/users/{face_sid}``: the verified answer, the
+        real-name fields still encrypted."""
+    def query_user_signed(self, face_sid: str, info_type: InfoType = "ASK_REAL_NAME") -> SignedAnswer:
+        """Provider mode: the verified answer as WeChat Pay sent it, to
+        forward to the hospital (:class:`RealNameReceiver`)."""
+    def fetch_real_name(self, face_sid: str, decryptor: Optional[Decryptor] = None) -> RealName:
+        """Query ``ASK_REAL_NAME`` and decrypt: the verified identity as a
+        ``RealName``. Uses ``decryptor`` when given, else the configured one (in
+        direct mode the merchant key)."""
+    def refresh_platform_certificates(self) -> int:
+        """Download the platform certificates now (needs the APIv3 key); returns
+        how many were installed."""
     @property
-    def platform_key_ids(self) -> List[str]: ...
-    def stats(self) -> Dict[str, int]: ...
+    def platform_key_ids(self) -> List[str]:
+        """Ids of the trusted platform keys (certificate serials, ``PUB_KEY_ID_…``)."""
+    def stats(self) -> Dict[str, int]:
+        """Counters since the client was built: ``calls``, ``http_requests``,
+        ``retries``, ``cache_hits``, ``coalesced``, ``certificate_downloads``,
+        ``failovers``."""
 
 # ---------------------------------------------------------------- sandbox
 
@@ -333,37 +480,62 @@ class Sandbox:
 
     def __new__(cls, **options: Any) -> "Sandbox": ...
     @property
-    def url(self) -> str: ...
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:41234`` (both WeChat Pay hosts)."""
     @property
-    def running(self) -> bool: ...
+    def running(self) -> bool:
+        """Whether the sandbox is still serving."""
     @property
-    def credentials(self) -> "SandboxCredentials": ...
+    def credentials(self) -> "SandboxCredentials":
+        """The sandbox's merchant ids and keys (test keys, generated for this
+        sandbox; ``repr()`` shows ids only)."""
     @property
-    def faults(self) -> "SandboxFaults": ...
+    def faults(self) -> "SandboxFaults":
+        """Fault injection controls (changes apply at once)."""
     @property
-    def identities(self) -> List["SandboxIdentity"]: ...
+    def identities(self) -> List["SandboxIdentity"]:
+        """The test persons the emulated face SDK can recognise."""
     def client_config(
-        self, *, provider_mode: bool = False, platform_key: str = "public_key", **overrides: Any
-    ) -> ClientConfig: ...
+        self, *, provider_mode: bool = False, platform_key: PlatformKey = "public_key", **overrides: Unpack[ClientOptions]
+    ) -> ClientConfig:
+        """A configuration for this sandbox (``overrides`` win)."""
     def client(
-        self, *, provider_mode: bool = False, platform_key: str = "public_key", **overrides: Any
-    ) -> MerchantClient: ...
-    def sub_merchant_decryptor(self) -> Decryptor: ...
+        self, *, provider_mode: bool = False, platform_key: PlatformKey = "public_key", **overrides: Unpack[ClientOptions]
+    ) -> MerchantClient:
+        """A :class:`MerchantClient` for this sandbox (``overrides`` win)."""
+    def sub_merchant_decryptor(self) -> Decryptor:
+        """A ``Decryptor`` with the sandbox's sub-merchant (hospital) key, for
+        provider-mode tests."""
     def kiosk(
         self,
         person: Optional[str] = None,
-        outcome: str = "consent",
+        outcome: KioskOutcome = "consent",
         *,
         device_id: str = "KIOSK-01",
         store_id: Optional[str] = None,
         sdk_version: Optional[str] = None,
         provider_mode: bool = False,
         openid_with_face_sid: Optional[bool] = None,
-    ) -> "EmulatedKiosk": ...
-    def expire_authinfos(self) -> int: ...
-    def expire_face_sids(self) -> int: ...
-    def reset(self) -> None: ...
-    def stop(self) -> None: ...
+    ) -> "EmulatedKiosk":
+        """An ``EmulatedKiosk`` on ``device_id``, started: the kiosk driver over a
+        face SDK emulator that recognises ``person`` (a key of ``identities``;
+        default: the sandbox's default person) and whose user does ``outcome``
+        (``"consent"``, ``"refuse"``, ``"user_cancel"``, ``"camera_error"``,
+        ``"timeout"``). ``provider_mode=True`` makes it a kiosk of a
+        provider-mode hospital (it sends the sub-merchant's ``sub_mch_id`` and
+        ``sub_appid``; a provider-mode ``MerchantClient`` given to it decrypts
+        with the sub-merchant's key). ``openid_with_face_sid`` overrides the
+        sandbox's setting for this kiosk's emulator: ``True``, recognition
+        answers ``openid`` along with ``face_sid`` (the older behaviour); ``False``,
+        it answers none, as the spec's table says; ``None``, the sandbox's."""
+    def expire_authinfos(self) -> int:
+        """Test hook: every authinfo issued so far expires now; returns how many."""
+    def expire_face_sids(self) -> int:
+        """Test hook: every face_sid issued so far expires now; returns how many."""
+    def reset(self) -> None:
+        """Clear all fault rules and all sessions."""
+    def stop(self) -> None:
+        """Stop serving (idempotent)."""
     def __enter__(self) -> "Sandbox": ...
     def __exit__(self, *_exc: object) -> bool: ...
 
@@ -372,54 +544,76 @@ class SandboxCredentials:
     """The sandbox's ids and test keys."""
 
     @property
-    def appid(self) -> str: ...
+    def appid(self) -> str:
+        """The merchant's (provider's) appid."""
     @property
-    def mch_id(self) -> str: ...
+    def mch_id(self) -> str:
+        """The merchant's (provider's) mch_id."""
     @property
-    def sub_appid(self) -> str: ...
+    def sub_appid(self) -> str:
+        """The sub-merchant's appid (provider mode)."""
     @property
-    def sub_mch_id(self) -> str: ...
+    def sub_mch_id(self) -> str:
+        """The sub-merchant's mch_id (provider mode)."""
     @property
-    def v2_key(self) -> str: ...
+    def v2_key(self) -> str:
+        """The v2 API key."""
     @property
-    def apiv3_key(self) -> str: ...
+    def apiv3_key(self) -> str:
+        """The APIv3 key."""
     @property
-    def merchant_key_pem(self) -> str: ...
+    def merchant_key_pem(self) -> str:
+        """The merchant's API private key (PKCS#8 PEM)."""
     @property
-    def merchant_cert_pem(self) -> str: ...
+    def merchant_cert_pem(self) -> str:
+        """The merchant's API certificate (PEM)."""
     @property
-    def merchant_serial_no(self) -> str: ...
+    def merchant_serial_no(self) -> str:
+        """The merchant certificate serial."""
     @property
-    def sub_merchant_key_pem(self) -> str: ...
+    def sub_merchant_key_pem(self) -> str:
+        """The sub-merchant's (hospital's) API private key (PKCS#8 PEM)."""
     @property
-    def sub_merchant_serial_no(self) -> str: ...
+    def sub_merchant_serial_no(self) -> str:
+        """The sub-merchant certificate serial."""
     @property
-    def platform_cert_pem(self) -> str: ...
+    def platform_cert_pem(self) -> str:
+        """The platform certificate (PEM)."""
     @property
-    def platform_serial_no(self) -> str: ...
+    def platform_serial_no(self) -> str:
+        """The platform certificate serial."""
     @property
-    def platform_public_key_pem(self) -> str: ...
+    def platform_public_key_pem(self) -> str:
+        """The platform public key (SPKI PEM)."""
     @property
-    def platform_public_key_id(self) -> str: ...
+    def platform_public_key_id(self) -> str:
+        """The platform public key id (``PUB_KEY_ID_…``)."""
     @property
-    def padding(self) -> str: ...
+    def padding(self) -> str:
+        """The padding the sandbox encrypts real-name fields with."""
 
 @final
 class SandboxIdentity:
     """A test person of the sandbox (masked ``repr()``)."""
 
     @property
-    def key(self) -> str: ...
+    def key(self) -> str:
+        """The key that picks this person (``sb.kiosk(person=key)``)."""
     @property
-    def openid(self) -> str: ...
+    def openid(self) -> str:
+        """The person's openid under the merchant's appid."""
     @property
-    def sub_openid(self) -> str: ...
+    def sub_openid(self) -> str:
+        """The person's openid under the sub-merchant's appid."""
     @property
-    def union_id(self) -> str: ...
+    def union_id(self) -> str:
+        """The person's union id."""
     @property
-    def credential_type(self) -> int: ...
+    def credential_type(self) -> int:
+        """The credential type code."""
     @property
-    def real_name(self) -> RealName: ...
+    def real_name(self) -> RealName:
+        """The person's identity as a ``RealName`` (masked ``repr()``)."""
 
 @final
 class SandboxFaults:
@@ -434,11 +628,23 @@ class SandboxFaults:
         probability: Optional[float] = None,
         seed: int = 0,
         latency: Optional[float] = None,
-    ) -> None: ...
-    def clear(self) -> None: ...
+    ) -> None:
+        """Add a rule: ``kind`` on ``endpoint`` (``"authinfo"``, ``"users"``,
+        ``"certificates"``, ``"any"``) for the next ``count`` calls, or on each call
+        with ``probability`` (seeded by ``seed``, reproducible). Kinds, by the
+        sandbox's own names (docs/sandbox.md): ``"system_error"`` (500),
+        ``"service_unavailable"`` (503, unsigned), ``"rate_limited"`` (429),
+        ``"malformed_body"``, ``"bad_signature"``, ``"stale_timestamp"``,
+        ``"drop_connection"``, ``"latency"`` (answer normally after ``latency``
+        seconds)."""
+    def clear(self) -> None:
+        """Remove every rule."""
     @property
-    def fired(self) -> int: ...
-    def rules(self) -> List[Tuple[str, str]]: ...
+    def fired(self) -> int:
+        """How many times a rule has fired so far."""
+    def rules(self) -> List[Tuple[str, str]]:
+        """The active rules as ``(endpoint, kind)`` pairs, by their full names
+        (``system_error``, ``malformed_body``, ``drop_connection``, …)."""
 
 _Merchant = Union[MerchantClient, Callable[[str, Dict[str, Any]], Mapping[str, Any]]]
 
@@ -447,11 +653,21 @@ class EmulatedKiosk:
     """The kiosk driver over the face SDK emulator."""
 
     @property
-    def device_id(self) -> str: ...
+    def device_id(self) -> str:
+        """The kiosk's device id."""
     @property
-    def state(self) -> str: ...
-    def verify(self, merchant: _Merchant, *, outcome: Optional[str] = None) -> "Outcome": ...
-    def consented_face_sid(self, merchant: _Merchant) -> str: ...
-    def rawdata(self) -> str: ...
-    def invalidate_authinfo(self) -> None: ...
-    def release(self) -> None: ...
+    def state(self) -> str:
+        """The flow's state: ``ready``, ``released``, or the request a verification
+        waits for."""
+    def verify(self, merchant: _Merchant, *, outcome: Optional[KioskOutcome] = None) -> "Outcome":
+        """Verify one patient: every way the flow ends is an :class:`Outcome`."""
+    def consented_face_sid(self, merchant: _Merchant) -> str:
+        """``verify(merchant)``, for tests of the merchant side: the ``face_sid`` of
+        the verified patient."""
+    def rawdata(self) -> str:
+        """A fresh ``rawdata`` straight from the emulated SDK (outside the flow),
+        for tests that call ``MerchantClient.get_authinfo`` themselves."""
+    def invalidate_authinfo(self) -> None:
+        """Forget the authinfo the flow cached."""
+    def release(self) -> None:
+        """``releaseWxpayface``: the kiosk accepts nothing afterwards."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, TypeVar, Union
 
 from ._native import (
     AuthinfoResponse,
@@ -21,6 +21,12 @@ from ._native import (
     RealName,
     SignedAnswer,
 )
+from .options import InfoType
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .options import ClientOptions
 
 T = TypeVar("T")
 
@@ -45,7 +51,7 @@ class AsyncMerchantClient:
         *,
         max_workers: int = 16,
         env: bool = True,
-        **options: Any,
+        **options: Unpack[ClientOptions],
     ) -> None:
         self._client = MerchantClient(config, env=env, **options)
         self._executor = ThreadPoolExecutor(
@@ -96,13 +102,13 @@ class AsyncMerchantClient:
         )
 
     async def query_user(
-        self, face_sid: str, info_type: str = "ASK_REAL_NAME"
+        self, face_sid: str, info_type: InfoType = "ASK_REAL_NAME"
     ) -> FaceUser:
         """Awaitable :meth:`wxface.MerchantClient.query_user`."""
         return await self._run(self._client.query_user, face_sid, info_type)
 
     async def query_user_signed(
-        self, face_sid: str, info_type: str = "ASK_REAL_NAME"
+        self, face_sid: str, info_type: InfoType = "ASK_REAL_NAME"
     ) -> SignedAnswer:
         """Awaitable :meth:`wxface.MerchantClient.query_user_signed` (provider
         mode: the verified answer as sent, to forward to the hospital)."""
