@@ -1,6 +1,7 @@
 //! `RealName`, masking and the GB 11643 check.
 
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use wxface_core::realname::{self, CredentialType};
 use wxface_core::Error;
 
@@ -93,6 +94,34 @@ impl PyRealName {
     fn masked<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let json = serde_json::to_string(&self.inner.masked()).unwrap_or_default();
         json_loads(py, &json)
+    }
+
+    /// A JSON-ready dict, masked unless `expose=True`:
+    /// `{"name", "credential_type", "credential_type_label", "credential_id",
+    /// "masked"}`. With `expose=True` the full name and number (personal
+    /// data: for the hospital's own records only).
+    #[pyo3(signature = (*, expose = false))]
+    fn to_dict<'py>(&self, py: Python<'py>, expose: bool) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        if expose {
+            // EXPOSE: the caller asked for the full values with `expose=True`.
+            d.set_item("name", self.inner.expose_name())?;
+        } else {
+            d.set_item("name", self.inner.masked_name())?;
+        }
+        d.set_item("credential_type", self.inner.credential_type().code())?;
+        d.set_item(
+            "credential_type_label",
+            self.inner.credential_type().label_zh(),
+        )?;
+        if expose {
+            // EXPOSE: as above.
+            d.set_item("credential_id", self.inner.expose_credential_id())?;
+        } else {
+            d.set_item("credential_id", self.inner.masked_credential_id())?;
+        }
+        d.set_item("masked", !expose)?;
+        Ok(d)
     }
 
     fn __repr__(&self) -> String {

@@ -157,6 +157,50 @@ macro_rules! authinfo_response_methods {
                 }
             )*
 
+            /// A JSON-ready dict: `{"authinfo", "expires_in", "expires_at",
+            /// "from_cache"}` and the echoed ids that WeChat Pay sent.
+            /// `authinfo` is a credential: redacted (`"[redacted, N
+            /// chars]"`) unless `expose=True`, which is what the answer to
+            /// a kiosk needs (`to_dict(expose=True)`, or `kiosk_answer()`).
+            #[pyo3(signature = (*, expose = false))]
+            fn to_dict<'py>(
+                &self,
+                py: Python<'py>,
+                expose: bool,
+            ) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+                let d = pyo3::types::PyDict::new(py);
+                if expose {
+                    d.set_item("authinfo", &self.inner.authinfo)?;
+                } else {
+                    d.set_item(
+                        "authinfo",
+                        wxface_core::redact::redacted_text(&self.inner.authinfo),
+                    )?;
+                }
+                d.set_item("expires_in", self.inner.expires_in)?;
+                d.set_item("expires_at", self.inner.expires_at.as_secs())?;
+                d.set_item("from_cache", self.from_cache)?;
+                $(
+                    if let Some(v) = self.inner.$echo.as_deref() {
+                        d.set_item(stringify!($echo), v)?;
+                    }
+                )*
+                Ok(d)
+            }
+
+            /// The answer of `POST /kiosk/authinfo` (docs/merchant-api.md),
+            /// with the authinfo: `{"authinfo", "expires_in", "expires_at"}`.
+            fn kiosk_answer<'py>(
+                &self,
+                py: Python<'py>,
+            ) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+                let d = pyo3::types::PyDict::new(py);
+                d.set_item("authinfo", &self.inner.authinfo)?;
+                d.set_item("expires_in", self.inner.expires_in)?;
+                d.set_item("expires_at", self.inner.expires_at.as_secs())?;
+                Ok(d)
+            }
+
             fn __repr__(&self) -> String {
                 format!(
                     "AuthinfoResponse(authinfo=<{} chars>, expires_in={}, expires_at={}, from_cache={})",

@@ -395,6 +395,38 @@ impl PyFaceUser {
             .map(|inner| PyEncryptedRealName { inner })
     }
 
+    /// A JSON-ready dict: `{"openid", "sub_openid", "union_id",
+    /// "real_name"}`. The identifiers are redacted (`"[redacted, 28
+    /// chars]"`) unless `expose=True`; `real_name` is `None` or
+    /// `{"credential_type": n, "encrypted": True}`: the encrypted fields
+    /// never leave (decrypt them with a `Decryptor`).
+    #[pyo3(signature = (*, expose = false))]
+    fn to_dict<'py>(&self, py: Python<'py>, expose: bool) -> PyResult<Bound<'py, PyDict>> {
+        let id = |v: &Option<String>| -> Option<String> {
+            v.as_deref().map(|v| {
+                if expose {
+                    v.to_owned()
+                } else {
+                    wxface_core::redact::redacted_text(v)
+                }
+            })
+        };
+        let d = PyDict::new(py);
+        d.set_item("openid", id(&self.inner.openid))?;
+        d.set_item("sub_openid", id(&self.inner.sub_openid))?;
+        d.set_item("union_id", id(&self.inner.union_id))?;
+        match &self.inner.real_name {
+            Some(r) => {
+                let e = PyDict::new(py);
+                e.set_item("credential_type", r.credential_type().code())?;
+                e.set_item("encrypted", true)?;
+                d.set_item("real_name", e)?;
+            }
+            None => d.set_item("real_name", py.None())?,
+        }
+        Ok(d)
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "FaceUser(openid={}, sub_openid={}, union_id={}, real_name={})",

@@ -61,6 +61,9 @@ class RealName:
     def masked(self) -> MaskedIdentity:
         """The masked identity as a dict, safe to send to a kiosk:
         ``{"name": "张*三", "credential_type": 1, "credential_id": "110***********1234"}``."""
+    def to_dict(self, *, expose: bool = False) -> Dict[str, Any]:
+        """A JSON-ready dict ``{name, credential_type, credential_type_label,
+        credential_id, masked}``: masked values unless ``expose=True``."""
     def __eq__(self, value: object, /) -> bool: ...
 
 def mask_name(name: str) -> str:
@@ -133,6 +136,10 @@ class AuthinfoResponse:
     def from_cache(self) -> bool:
         """Whether ``MerchantClient`` answered from its cache (or shared a
         concurrent caller's request) instead of calling WeChat Pay."""
+    def to_dict(self, *, expose: bool = False) -> Dict[str, Any]:
+        """A JSON-ready dict; ``authinfo`` redacted unless ``expose=True``."""
+    def kiosk_answer(self) -> Dict[str, Any]:
+        """The ``POST /kiosk/authinfo`` answer: ``{authinfo, expires_in, expires_at}``."""
 
 # ---------------------------------------------------------------- APIv3
 
@@ -242,6 +249,9 @@ class FaceUser:
     @property
     def real_name(self) -> Optional[EncryptedRealName]:
         """The encrypted identity (``ASK_REAL_NAME``), or ``None``."""
+    def to_dict(self, *, expose: bool = False) -> Dict[str, Any]:
+        """A JSON-ready dict; identifiers redacted unless ``expose=True``,
+        the encrypted identity never included."""
 
 @final
 class SignedAnswer:

@@ -50,6 +50,16 @@ class Recognised:
         self.openid = record.get("openid")
         self.sub_openid = record.get("sub_openid")
 
+    def to_dict(self, *, expose: bool = False) -> Dict[str, Optional[str]]:
+        """A JSON-ready dict ``{face_sid, openid, sub_openid}``: the values
+        redacted (``"[redacted, 40 chars]"``) unless ``expose=True``."""
+        def shown(v: Optional[str]) -> Optional[str]:
+            if v is None or expose:
+                return v
+            return f"[redacted, {len(v)} chars]"
+
+        return {"face_sid": shown(self.face_sid), "openid": shown(self.openid), "sub_openid": shown(self.sub_openid)}
+
     def __repr__(self) -> str:
         return (
             f"Recognised(face_sid={_redacted(self.face_sid)}, openid={_redacted(self.openid)}, "
@@ -85,6 +95,24 @@ class Outcome:
         self.steps = [
             (s["step"], s["status"], from_info(s["error"]) if "error" in s else None) for s in record["steps"]
         ]
+
+    def to_dict(self, *, expose: bool = False) -> Dict[str, Any]:
+        """A JSON-ready dict: ``kind``, ``who`` (:meth:`Recognised.to_dict`,
+        redacted unless ``expose=True``), ``identity`` (masked, as the kiosk
+        received it), ``step``, ``error`` (the error's ``info()`` record) and
+        ``steps`` (``{step, status, error}`` each). ``json.dumps`` takes it as
+        it is."""
+        return {
+            "kind": self.kind,
+            "who": self.who.to_dict(expose=expose) if self.who is not None else None,
+            "identity": dict(self.identity) if self.identity is not None else None,
+            "step": self.step,
+            "error": self.error.info() if self.error is not None else None,
+            "steps": [
+                {"step": step, "status": status, "error": e.info() if e is not None else None}
+                for step, status, e in self.steps
+            ],
+        }
 
     def __repr__(self) -> str:
         return f"Outcome(kind={self.kind!r}, step={self.step!r})"
