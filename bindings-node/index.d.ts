@@ -17,6 +17,12 @@ export declare const __setErrorFactory: undefined
 export declare const __errorCatalogue: undefined
 export declare const __setLogSink: undefined
 export declare const __AbortHandle: undefined
+export declare const __names: undefined
+export declare const __napiBindingTarget: undefined
+// The generated error module's tables and factory: `errors.CODES`, `errors.KINDS`, `errors.fromInfo`.
+export declare const CODES: undefined
+export declare const KINDS: undefined
+export declare const fromInfo: undefined
 export type AbortHandle = never
 
 import type { WxfaceError } from './lib/errors'
@@ -47,8 +53,17 @@ declare module './native' {
     realName?: EncryptedRealName
   }
 
+  // The core's names as unions (test/names.test.mjs checks them against
+  // the core's enums).
+
   /** What the identity query asks for (`MerchantClient.queryUser`). */
   type InfoType = 'ASK_REAL_NAME' | 'ASK_UNIONID'
+
+  /** `sign_type` of the v2 API: `'MD5'` (default) or `'HMAC-SHA256'`. */
+  type SignType = 'MD5' | 'HMAC-SHA256'
+
+  /** Padding of the real-name fields: `'pkcs1v15'` (default) or `'oaep-sha1'`. */
+  type Padding = 'pkcs1v15' | 'oaep-sha1'
 
   /** Options of one `MerchantClient` call. */
   interface CallOptions {
@@ -168,7 +183,7 @@ declare module './native' {
       subAppid?: string
       subMchId?: string
       /** `"MD5"` (default) or `"HMAC-SHA256"`. */
-      signType?: 'MD5' | 'HMAC-SHA256'
+      signType?: SignType
     }
 
     /** A verified `get_wxpayface_authinfo` answer; the echoes WeChat left out are absent. */
@@ -252,6 +267,19 @@ export type Step =
 /** How a step finished. */
 export type StepStatus = 'ok' | 'error' | 'cancelled'
 
+/** How a verification ended (`Outcome['kind']`). */
+export type OutcomeKind = 'verified' | 'already_verified' | 'consent_refused' | 'cancelled' | 'failed'
+
+/**
+ * The state of a kiosk's flow (`Kiosk.state()`): `uninitialised` before
+ * `start()`, `ready` between verifications, `released` after `shutdown()`,
+ * otherwise the answer it waits for.
+ */
+export type KioskState =
+  | 'uninitialised' | 'expect_init' | 'ready' | 'expect_rawdata' | 'expect_authinfo'
+  | 'expect_face_code' | 'expect_verified_check' | 'expect_consent' | 'expect_quit'
+  | 'expect_real_name' | 'expect_release' | 'expect_late_quit' | 'released'
+
 /** The error table of the wrapper: the generated module `lib/errors.js`. */
 export declare const errors: typeof import('./lib/errors')
 
@@ -293,20 +321,42 @@ export type KioskOptions = Omit<KioskConfig, 'merchantUrl' | 'deviceCredential'>
   | { backend: KioskBackend, merchantUrl?: undefined, deviceCredential?: undefined }
 )
 
-/** A progress event of one verification (no personal data). */
-export interface KioskProgress {
-  type: 'step_started' | 'step_finished' | 'cancel_requested' | 'finished'
-  /** The step (`step_started`, `step_finished`). */
-  step?: Step
-  /** How a step ended (`step_finished`). */
-  status?: StepStatus
-  /** What ended a step, when something failed. */
-  error?: WxfaceError
-  /** How long the step (or the whole verification) took, milliseconds. */
-  elapsedMs?: number
-  /** The outcome's kind (`finished` only). */
-  outcome?: string
-}
+/** The kinds of progress event (`KioskProgress['type']`). */
+export type ProgressType = 'step_started' | 'step_finished' | 'cancel_requested' | 'finished'
+
+/**
+ * A progress event of one verification (no personal data), told apart by
+ * `type`; the fields another type has are `undefined`.
+ */
+export type KioskProgress =
+  | {
+    type: 'step_started'
+    step: Step
+    status?: undefined, error?: undefined, elapsedMs?: undefined, outcome?: undefined
+  }
+  | {
+    type: 'step_finished'
+    step: Step
+    /** How the step ended. */
+    status: StepStatus
+    /** What ended the step, when something failed. */
+    error?: WxfaceError
+    /** How long the step took, milliseconds. */
+    elapsedMs: number
+    outcome?: undefined
+  }
+  | {
+    type: 'cancel_requested'
+    step?: undefined, status?: undefined, error?: undefined, elapsedMs?: undefined, outcome?: undefined
+  }
+  | {
+    type: 'finished'
+    /** How the verification ended. */
+    outcome: OutcomeKind
+    /** How long the whole verification took, milliseconds. */
+    elapsedMs: number
+    step?: undefined, status?: undefined, error?: undefined
+  }
 
 /** Options of one verification. */
 export interface VerifyOptions {
@@ -345,7 +395,8 @@ export declare class Kiosk {
   cancel (): boolean
   /** `releaseWxpayface`. */
   shutdown (): Promise<void>
-  state (): Promise<string>
+  /** The flow's state. */
+  state (): Promise<KioskState>
   authinfoExpiresAt (): Promise<number | null>
   invalidateAuthinfo (): Promise<void>
 }

@@ -45,18 +45,16 @@ export declare class Decryptor {
    * A decryptor from the private key of the merchant API certificate (PEM,
    * PKCS#1 or PKCS#8); in provider mode, the sub-merchant's.
    *
-   * # Errors
-   * `ConfigError` for an unusable key, `InvalidInputError` for an unknown padding.
+   * Throws `ConfigError` for an unusable key, `InvalidInputError` for an unknown padding.
    */
   constructor(privateKeyPem: string, options?: DecryptorOptions | undefined | null)
   /** The configured padding: `"pkcs1v15"` or `"oaep-sha1"`. */
-  get padding(): string
+  get padding(): Padding
   /**
    * Decrypt and validate the identity of a verified answer: a `FaceUser`
    * from `MerchantClient.queryUser` / `v3.handleUsersResponse`, or its
    * `realName`. Ciphertexts made in JavaScript are not accepted.
    *
-   * # Errors
    * Rejects with `DecryptionError` — one code, one fixed message — for
    * every way decryption can fail; `InvalidInputError` for anything but a
    * verified answer's `EncryptedRealName` (a `FaceUser` without
@@ -91,8 +89,7 @@ export declare class FaceSdk {
    * Load a library with the vendor's C ABI (`WxpayFaceSDK.dll`, or
    * `libwxface_sdk_emu.so` configured by its `WXFACE_EMU_*` environment).
    *
-   * # Errors
-   * `ConfigError` naming the path or the missing symbol.
+   * Throws `ConfigError` naming the path or the missing symbol.
    */
   static load(path: string): FaceSdk
   /** `"native"` or `"emulator"`. */
@@ -101,7 +98,6 @@ export declare class FaceSdk {
    * Send one raw request JSON and resolve with the raw answer (off the JS
    * thread). For diagnostics; a kiosk uses `Kiosk`.
    *
-   * # Errors
    * Rejects with `SdkError` (`returnCode` `CALL_FAILED`) when the call
    * itself fails.
    */
@@ -109,16 +105,14 @@ export declare class FaceSdk {
   /**
    * Emulator only: what the user does in the next face session(s), in order.
    *
-   * # Errors
-   * `InvalidInputError` for an unknown outcome, `StateError` for a native SDK.
+   * Throws `InvalidInputError` for an unknown outcome, `StateError` for a native SDK.
    */
   pushOutcome(outcome: string): void
   /**
    * Emulator only: the default outcome, the person and the recognition
    * latency from now on.
    *
-   * # Errors
-   * As `pushOutcome`.
+   * Throws as `pushOutcome`.
    */
   configure(options: EmulatorSettings): void
   /** `FaceSdk(native)` or `FaceSdk(emulator)`. */
@@ -126,8 +120,7 @@ export declare class FaceSdk {
   /**
    * The in-process emulator, talking to a WeChat Pay sandbox.
    *
-   * # Errors
-   * `InvalidInputError` / `ConfigError` for bad options.
+   * Throws `InvalidInputError` / `ConfigError` for bad options.
    */
   static emulator(options: EmulatorOptions): FaceSdk
 }
@@ -141,8 +134,7 @@ export declare class MerchantClient {
   /**
    * Check the configuration and load the keys.
    *
-   * # Errors
-   * `ConfigError` / `InvalidInputError` naming what is missing or wrong
+   * Throws `ConfigError` / `InvalidInputError` naming what is missing or wrong
    * (never a secret).
    */
   constructor(settings: ClientSettings)
@@ -225,8 +217,7 @@ export declare class NativeKiosk {
   /**
    * A kiosk over `sdk`, asking `config.merchantUrl` or the JS `backend`.
    *
-   * # Errors
-   * `InvalidInputError`, `SdkVersionError`, `ConfigError`.
+   * Throws `InvalidInputError`, `SdkVersionError`, `ConfigError`.
    */
   constructor(config: KioskConfig, sdk: FaceSdk, backend?: JsBackendFunctions | undefined | null)
   /** The device id. */
@@ -234,14 +225,13 @@ export declare class NativeKiosk {
   /**
    * `initWxpayface` (retried while the SDK is still initialising).
    *
-   * # Errors
    * Rejects with `SdkError` (e.g. `SYSTEMERROR`: the face service is not
    * running) or `StateError`.
    */
   start(): Promise<void>
   /**
-   * Verify one patient; resolves with the outcome, a [`model::Outcome`] in
-   * camelCase (never rejects for a flow failure: that is `failed`).
+   * Verify one patient; resolves with the outcome record in camelCase
+   * (never rejects for a flow failure: that is `failed`).
    */
   verify(hooks: NativeVerifyHooks, cancel?: CancelToken | undefined | null): Promise<object>
   /** Cancel the verification in progress; returns whether there was one. */
@@ -249,7 +239,6 @@ export declare class NativeKiosk {
   /**
    * `releaseWxpayface` (cancels a verification in progress first).
    *
-   * # Errors
    * Rejects with `StateError` when not started, or the SDK's error (the
    * kiosk is released all the same).
    */
@@ -301,13 +290,12 @@ export declare class RealNameReceiver {
   /**
    * A receiver over the hospital's private key and the platform key(s).
    *
-   * # Errors
-   * `ConfigError` for an unusable key or no platform key,
+   * Throws `ConfigError` for an unusable key or no platform key,
    * `InvalidInputError` for an unknown padding or a bad `pubKeyId`.
    */
   constructor(options: RealNameReceiverOptions)
   /** The configured padding: `"pkcs1v15"` or `"oaep-sha1"`. */
-  get padding(): string
+  get padding(): Padding
   /** The ids of the trusted platform keys. */
   platformKeyIds(): Array<string>
   /**
@@ -315,7 +303,6 @@ export declare class RealNameReceiver {
    * string or Buffer) with the platform key, then decrypt its identity.
    * Both happen off the JS thread, on this machine's clock.
    *
-   * # Errors
    * Rejects with `SignatureError` when the answer does not verify (nothing
    * is decrypted then); `BackendError` for a forwarded error answer;
    * `MalformedError` for a bad JSON form or an answer without real-name
@@ -340,8 +327,7 @@ export declare class SignedAnswer {
   /**
    * Read the JSON form `{"status", "headers", "body"}`.
    *
-   * # Errors
-   * `MalformedError` for oversize or malformed JSON, unknown or repeated
+   * Throws `MalformedError` for oversize or malformed JSON, unknown or repeated
    * fields (the message never quotes the input).
    */
   static fromJson(json: string | Buffer): SignedAnswer
@@ -369,6 +355,12 @@ export declare class SignedAnswer {
 export declare function __errorCatalogue(): Array<Array<string>>
 
 /**
+ * The names of each union, from the core's enums (`ALL`, `as_str`) and
+ * the tags of its progress record. Not public API.
+ */
+export declare function __names(): Record<string, Array<string>>
+
+/**
  * A sample error of each code, as the binding throws it (for tests of the
  * JS error classes; no data in them). Not public API.
  */
@@ -389,8 +381,8 @@ export declare function __setErrorFactory(factory: (arg: any) => unknown): void
 export declare function __setLogSink(level: string, sink: ((record: NativeLogRecord) => void) | null): boolean
 
 /**
- * An authinfo as a JS backend returns it: the kiosk API's answer
- * (`wxface_core::kiosk_api::AuthinfoAnswer`).
+ * An authinfo as a JS backend returns it: the kiosk API's answer to
+ * `POST /kiosk/authinfo` (docs/merchant-api.md), in camelCase.
  */
 export interface AuthinfoAnswer {
   /** The authinfo. */
@@ -450,7 +442,7 @@ export interface ClientSettings {
   /** The v2 API key (signs `get_wxpayface_authinfo`). */
   v2Key: string
   /** `"MD5"` (default) or `"HMAC-SHA256"`. */
-  signType?: string
+  signType?: SignType
   /** Serial of the merchant API certificate. */
   merchantSerialNo: string
   /** The merchant API certificate's private key (PEM, PKCS#1 or PKCS#8). */
@@ -485,7 +477,7 @@ export interface ClientSettings {
    */
   decryptKeyPem?: string
   /** Padding of the real-name fields: `"pkcs1v15"` (default) or `"oaep-sha1"`. */
-  padding?: string
+  padding?: Padding
   /** Base URL of both WeChat Pay hosts (a sandbox). */
   baseUrl?: string
   /** Base URL of `payapp.weixin.qq.com`. */
@@ -545,7 +537,7 @@ export interface DecryptorOptions {
    * `"pkcs1v15"` (default, as WeChat's sample) or `"oaep-sha1"`. Never
    * tried one after the other.
    */
-  padding?: string
+  padding?: Padding
 }
 
 /** Options of the in-process face SDK emulator. */
@@ -717,7 +709,7 @@ export interface NativeVerifyHooks {
    * instead of the merchant server.
    */
   isAlreadyVerified?: (who: object) => Promise<object>
-  /** `(event) => void`, with a [`model::Progress`] in camelCase. */
+  /** `(event) => void`, with a progress event (`KioskProgress`). */
   onProgress?: (event: object) => void
 }
 
@@ -754,7 +746,7 @@ export interface RealNameReceiverOptions {
   /** WeChat Pay platform certificate(s) (PEM). */
   platformCertificatePem?: string | string[]
   /** `"pkcs1v15"` (default) or `"oaep-sha1"`. */
-  padding?: string
+  padding?: Padding
 }
 
 /** The answer of a wrapped JS callback: `{ok: value}` or `{error: failure}`. */
@@ -841,7 +833,6 @@ export declare namespace dev {
   /**
    * Start a sandbox and the reference merchant server on loopback (free ports).
    *
-   * # Errors
    * Rejects with `ConfigError` for a bad sandbox configuration or a port that
    * cannot be bound, `InvalidInputError` for a bad `deviceId`.
    */
@@ -853,8 +844,7 @@ export declare namespace sdk {
    * `getWxpayAuth` request JSON: ask consent, or quit (`quit: true`). The
    * request is the core's record in camelCase (`sdk.AuthRequestInit`).
    *
-   * # Errors
-   * `InvalidInputError`, `SdkVersionError` (`quit` before SDK 1.20).
+   * Throws `InvalidInputError`, `SdkVersionError` (`quit` before SDK 1.20).
    */
   export function authRequest(request: AuthRequestInit, options?: RequestOptions | undefined | null): string
   /**
@@ -866,24 +856,20 @@ export declare namespace sdk {
   /**
    * An SDK error answer as the SDK sends it (for stand-ins written in JS).
    *
-   * # Errors
-   * `InvalidInputError` without `returnCode`.
+   * Throws `InvalidInputError` without `returnCode`.
    */
   export function errorResponse(error: sdk.SdkErrorFields): string
   /**
    * `getWxpayfaceCode` request JSON (`faceAuthtype` defaults to `FACE_AUTH`).
    * The request is the core's record in camelCase (`sdk.FaceCodeRequestInit`).
    *
-   * # Errors
-   * `InvalidInputError`, `SdkVersionError`.
+   * Throws `InvalidInputError`, `SdkVersionError`.
    */
   export function faceCodeRequest(request: FaceCodeRequestInit, options?: RequestOptions | undefined | null): string
   /**
-   * `initWxpayface` request JSON. The settings are the core's
-   * [`model::InitSettings`] in camelCase (`sdk.InitRequestInit`).
+   * `initWxpayface` request JSON. The settings: `sdk.InitRequestInit`.
    *
-   * # Errors
-   * `InvalidInputError`, `SdkVersionError`.
+   * Throws `InvalidInputError`, `SdkVersionError`.
    */
   export function initRequest(init?: InitRequestInit | undefined | null, options?: RequestOptions | undefined | null): string
   /** A parsed SDK request (the SDK's side; for stand-ins written in JS). */
@@ -898,16 +884,14 @@ export declare namespace sdk {
   /**
    * Parse a request as the SDK receives it.
    *
-   * # Errors
-   * `MalformedError`, `InvalidInputError`.
+   * Throws `MalformedError`, `InvalidInputError`.
    */
   export function parseRequest(json: string | Buffer): sdk.ParsedRequest
   /**
-   * Parse the SDK's answer to `cmd` (e.g. `"getWxpayfaceCode"`): the core's
-   * [`model::SdkReply`] in camelCase, with `cmd` (`sdk.SdkReply`).
+   * Parse the SDK's answer to `cmd` (e.g. `"getWxpayfaceCode"`): an
+   * `sdk.SdkReply`, with `cmd`.
    *
-   * # Errors
-   * `SdkError` when `return_code` is not `SUCCESS`; `MalformedError` for a
+   * Throws `SdkError` when `return_code` is not `SUCCESS`; `MalformedError` for a
    * broken answer; `InvalidInputError` for an unknown command.
    */
   export function parseResponse(cmd: string, json: string | Buffer): SdkReply
@@ -945,8 +929,7 @@ export declare namespace v2 {
     /**
      * Wrap a key (1-64 printable ASCII characters).
      *
-     * # Errors
-     * `ConfigError` (the message does not contain the key).
+     * Throws `ConfigError` (the message does not contain the key).
      */
     constructor(key: string)
     /** `"ApiKey([REDACTED])"`. */
@@ -956,10 +939,9 @@ export declare namespace v2 {
   }
   /**
    * The signed `POST /face/get_wxpayface_authinfo` request. The request is
-   * the core's [`v2::AuthinfoRequest`] in camelCase (`v2.AuthinfoRequestInit`).
+   * a `v2.AuthinfoRequestInit`.
    *
-   * # Errors
-   * `InvalidInputError` naming the field.
+   * Throws `InvalidInputError` naming the field.
    */
   export function authinfoRequest(request: AuthinfoRequestInit, key: ApiKey, options?: SignOptions | undefined | null): HttpRequest
   /**
@@ -968,36 +950,33 @@ export declare namespace v2 {
    */
   export function canonicalString(fields: Record<string, string>): string
   /**
-   * Verify and parse an answer of `get_wxpayface_authinfo`: the core's
-   * [`v2::AuthinfoResponse`] in camelCase (`v2.AuthinfoResponse`).
+   * Verify and parse an answer of `get_wxpayface_authinfo`: a
+   * `v2.AuthinfoResponse`.
    *
-   * # Errors
-   * `SignatureError` (verified before anything is used), `BackendError`
+   * Throws `SignatureError` (verified before anything is used), `BackendError`
    * (`return_code` FAIL; `wechatCode`, `wechatMessage`), `MalformedError`.
    */
   export function parseAuthinfoResponse(body: string | Buffer, key: v2.ApiKey, options?: v2.ParseOptions | undefined | null): v2.AuthinfoResponse
-  /** Options of [`parse_authinfo_response`]. */
+  /** Options of `v2.parseAuthinfoResponse`. */
   export interface ParseOptions {
     /** `now`, unix seconds (default: the system clock). */
     now?: number
     /** The `sign_type` the request was signed with (default `"MD5"`). */
-    signType?: string
+    signType?: SignType
   }
   /**
    * Parse a flat v2 XML document (DTDs and unknown entities refused).
    *
-   * # Errors
-   * `MalformedError`.
+   * Throws `MalformedError`.
    */
   export function parseXml(xml: string | Buffer): Record<string, string>
   /**
    * The signature of `fields` (uppercase hex); `signType` is `"MD5"`
    * (default) or `"HMAC-SHA256"`.
    *
-   * # Errors
-   * `InvalidInputError` for an unknown sign type.
+   * Throws `InvalidInputError` for an unknown sign type.
    */
-  export function sign(fields: Record<string, string>, key: v2.ApiKey, signType?: string | undefined | null): string
+  export function sign(fields: Record<string, string>, key: v2.ApiKey, signType?: SignType | null): string
   /**
    * Time and nonce of a signed request (defaults: the system clock and a
    * fresh random nonce).
@@ -1013,11 +992,10 @@ export declare namespace v2 {
   /**
    * Check the `sign` field of `fields` in constant time.
    *
-   * # Errors
-   * `SignatureError` (`code` `signature_missing`, `signature_malformed` or
+   * Throws `SignatureError` (`code` `signature_missing`, `signature_malformed` or
    * `signature_mismatch`).
    */
-  export function verify(fields: Record<string, string>, key: v2.ApiKey, signType?: string | undefined | null): void
+  export function verify(fields: Record<string, string>, key: v2.ApiKey, signType?: SignType | null): void
 }
 
 export declare namespace v3 {
@@ -1030,8 +1008,7 @@ export declare namespace v3 {
      * A signer for merchant `mchid` whose API certificate has serial
      * `serialNo`, with that certificate's private key (PEM, PKCS#1 or PKCS#8).
      *
-     * # Errors
-     * `ConfigError` for an unusable key, `InvalidInputError` for bad ids.
+     * Throws `ConfigError` for an unusable key, `InvalidInputError` for bad ids.
      */
     constructor(mchid: string, serialNo: string, privateKeyPem: string, options?: v3.SignerOptions | undefined | null)
     /** The merchant id. */
@@ -1041,23 +1018,20 @@ export declare namespace v3 {
     /**
      * Base64 SHA256withRSA signature of a request.
      *
-     * # Errors
-     * `InvalidInputError` for a bad method, path or nonce.
+     * Throws `InvalidInputError` for a bad method, path or nonce.
      */
     signature(method: string, pathAndQuery: string, body?: string | Buffer | undefined | null, options?: v3.AuthorizationOptions | undefined | null): string
     /**
      * The full `Authorization` header value of a request.
      *
-     * # Errors
-     * As `signature`.
+     * Throws as `signature`.
      */
     authorization(method: string, pathAndQuery: string, body?: string | Buffer | undefined | null, options?: v3.AuthorizationOptions | undefined | null): string
     /**
      * `request` signed: `Authorization`, `Accept`, `User-Agent`, and
      * `Wechatpay-Serial` when configured.
      *
-     * # Errors
-     * As `signature`.
+     * Throws as `signature`.
      */
     signRequest(request: HttpRequest, now?: number | undefined | null): HttpRequest
     /** A redacted description. */
@@ -1073,23 +1047,20 @@ export declare namespace v3 {
     /**
      * An empty verifier (300 s window by default).
      *
-     * # Errors
-     * `InvalidInputError` for a bad window.
+     * Throws `InvalidInputError` for a bad window.
      */
     constructor(options?: v3.VerifierOptions | undefined | null)
     /**
      * Trust a merchant certificate: its public key (PEM: public key or
      * certificate) for `mchid` and `serialNo`.
      *
-     * # Errors
-     * `ConfigError` for an unusable key.
+     * Throws `ConfigError` for an unusable key.
      */
     addMerchant(mchid: string, serialNo: string, publicKeyPem: string): void
     /**
      * Parse and verify the `Authorization` header of a request.
      *
-     * # Errors
-     * `SignatureError`.
+     * Throws `SignatureError`.
      */
     verify(authorization: string | undefined | null, method: string, pathAndQuery: string, body?: string | Buffer | undefined | null, options?: v3.VerifyOptions | undefined | null): v3.Authorization
   }
@@ -1101,22 +1072,19 @@ export declare namespace v3 {
     /**
      * An empty verifier (300 s window by default).
      *
-     * # Errors
-     * `InvalidInputError` for a bad window.
+     * Throws `InvalidInputError` for a bad window.
      */
     constructor(options?: v3.VerifierOptions | undefined | null)
     /**
      * Trust a platform certificate (PEM); returns its serial.
      *
-     * # Errors
-     * `ConfigError` for an unusable certificate.
+     * Throws `ConfigError` for an unusable certificate.
      */
     addCertificate(certificatePem: string): string
     /**
      * Trust a platform public key (PEM) under its id `PUB_KEY_ID_…`.
      *
-     * # Errors
-     * `ConfigError`, `InvalidInputError` for a bad id.
+     * Throws `ConfigError`, `InvalidInputError` for a bad id.
      */
     addPublicKey(pubKeyId: string, publicKeyPem: string): void
     /** The ids of the trusted keys. */
@@ -1127,8 +1095,7 @@ export declare namespace v3 {
      * Verify an answer: signature headers present, timestamp fresh, key
      * known, signature valid over the raw body.
      *
-     * # Errors
-     * `SignatureError` with `code` `signature_missing`, `signature_malformed`,
+     * Throws `SignatureError` with `code` `signature_missing`, `signature_malformed`,
      * `signature_stale_timestamp`, `signature_unknown_serial` or
      * `signature_mismatch`.
      */
@@ -1166,15 +1133,13 @@ export declare namespace v3 {
    * Handle the HTTP answer of the identity query: a non-2xx status throws
    * `BackendError`; a 2xx answer is verified, then parsed.
    *
-   * # Errors
-   * `BackendError`, `SignatureError`, `MalformedError`.
+   * Throws `BackendError`, `SignatureError`, `MalformedError`.
    */
   export function handleUsersResponse(verifier: v3.ResponseVerifier, status: number, headers: Array<Array<string>> | Record<string, string>, body?: string | Buffer | undefined | null, options?: v3.VerifyOptions | undefined | null): FaceUser
   /**
    * Parse an `Authorization` header strictly.
    *
-   * # Errors
-   * `SignatureError` (`signature_missing`, `signature_malformed`).
+   * Throws `SignatureError` (`signature_missing`, `signature_malformed`).
    */
   export function parseAuthorization(header: string): v3.Authorization
   /**
@@ -1219,8 +1184,7 @@ export declare namespace v3 {
    * The unsigned `GET /v3/facemch/users/{face_sid}` request (sign it with
    * `MerchantSigner.signRequest`).
    *
-   * # Errors
-   * `InvalidInputError` naming the field.
+   * Throws `InvalidInputError` naming the field.
    */
   export function usersRequest(query: v3.UsersQueryInit): HttpRequest
   /** Options of a verifier. */

@@ -847,6 +847,7 @@ module.exports.RealName = nativeBinding.RealName
 module.exports.RealNameReceiver = nativeBinding.RealNameReceiver
 module.exports.SignedAnswer = nativeBinding.SignedAnswer
 module.exports.__errorCatalogue = nativeBinding.__errorCatalogue
+module.exports.__names = nativeBinding.__names
 module.exports.__sampleErrors = nativeBinding.__sampleErrors
 module.exports.__setErrorFactory = nativeBinding.__setErrorFactory
 module.exports.__setLogSink = nativeBinding.__setLogSink

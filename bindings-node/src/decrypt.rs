@@ -35,6 +35,7 @@ use crate::v3::{key_ids, EncryptedRealName, SignedAnswer};
 pub struct DecryptorOptions {
     /// `"pkcs1v15"` (default, as WeChat's sample) or `"oaep-sha1"`. Never
     /// tried one after the other.
+    #[napi(ts_type = "Padding")]
     pub padding: Option<String>,
 }
 
@@ -101,8 +102,7 @@ impl Decryptor {
     /// A decryptor from the private key of the merchant API certificate (PEM,
     /// PKCS#1 or PKCS#8); in provider mode, the sub-merchant's.
     ///
-    /// # Errors
-    /// `ConfigError` for an unusable key, `InvalidInputError` for an unknown padding.
+    /// Throws `ConfigError` for an unusable key, `InvalidInputError` for an unknown padding.
     #[napi(constructor)]
     pub fn new(
         env: Env,
@@ -117,7 +117,7 @@ impl Decryptor {
     }
 
     /// The configured padding: `"pkcs1v15"` or `"oaep-sha1"`.
-    #[napi(getter)]
+    #[napi(getter, ts_return_type = "Padding")]
     pub fn padding(&self) -> String {
         self.inner.padding().as_str().to_owned()
     }
@@ -126,7 +126,6 @@ impl Decryptor {
     /// from `MerchantClient.queryUser` / `v3.handleUsersResponse`, or its
     /// `realName`. Ciphertexts made in JavaScript are not accepted.
     ///
-    /// # Errors
     /// Rejects with `DecryptionError` — one code, one fixed message — for
     /// every way decryption can fail; `InvalidInputError` for anything but a
     /// verified answer's `EncryptedRealName` (a `FaceUser` without
@@ -178,6 +177,7 @@ pub struct RealNameReceiverOptions {
     #[napi(ts_type = "string | string[]")]
     pub platform_certificate_pem: Option<napi::Either<String, Vec<String>>>,
     /// `"pkcs1v15"` (default) or `"oaep-sha1"`.
+    #[napi(ts_type = "Padding")]
     pub padding: Option<String>,
 }
 
@@ -261,8 +261,7 @@ pub struct RealNameReceiver {
 impl RealNameReceiver {
     /// A receiver over the hospital's private key and the platform key(s).
     ///
-    /// # Errors
-    /// `ConfigError` for an unusable key or no platform key,
+    /// Throws `ConfigError` for an unusable key or no platform key,
     /// `InvalidInputError` for an unknown padding or a bad `pubKeyId`.
     #[napi(constructor)]
     pub fn new(env: Env, options: RealNameReceiverOptions) -> napi::Result<Self> {
@@ -276,7 +275,7 @@ impl RealNameReceiver {
     }
 
     /// The configured padding: `"pkcs1v15"` or `"oaep-sha1"`.
-    #[napi(getter)]
+    #[napi(getter, ts_return_type = "Padding")]
     pub fn padding(&self) -> String {
         self.padding.as_str().to_owned()
     }
@@ -291,7 +290,6 @@ impl RealNameReceiver {
     /// string or Buffer) with the platform key, then decrypt its identity.
     /// Both happen off the JS thread, on this machine's clock.
     ///
-    /// # Errors
     /// Rejects with `SignatureError` when the answer does not verify (nothing
     /// is decrypted then); `BackendError` for a forwarded error answer;
     /// `MalformedError` for a bad JSON form or an answer without real-name

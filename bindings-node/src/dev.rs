@@ -130,7 +130,6 @@ async fn start(options: DevServerOptions) -> Result<DevServer, Error> {
 
 /// Start a sandbox and the reference merchant server on loopback (free ports).
 ///
-/// # Errors
 /// Rejects with `ConfigError` for a bad sandbox configuration or a port that
 /// cannot be bound, `InvalidInputError` for a bad `deviceId`.
 #[napi(

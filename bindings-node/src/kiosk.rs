@@ -73,8 +73,7 @@ impl FaceSdk {
     /// Load a library with the vendor's C ABI (`WxpayFaceSDK.dll`, or
     /// `libwxface_sdk_emu.so` configured by its `WXFACE_EMU_*` environment).
     ///
-    /// # Errors
-    /// `ConfigError` naming the path or the missing symbol.
+    /// Throws `ConfigError` naming the path or the missing symbol.
     #[napi(factory)]
     pub fn load(env: Env, path: String) -> napi::Result<Self> {
         capture::NativeFaceSdk::load(&path)
@@ -99,7 +98,6 @@ impl FaceSdk {
     /// Send one raw request JSON and resolve with the raw answer (off the JS
     /// thread). For diagnostics; a kiosk uses `Kiosk`.
     ///
-    /// # Errors
     /// Rejects with `SdkError` (`returnCode` `CALL_FAILED`) when the call
     /// itself fails.
     #[napi(ts_return_type = "Promise<string>")]
@@ -114,8 +112,7 @@ impl FaceSdk {
 
     /// Emulator only: what the user does in the next face session(s), in order.
     ///
-    /// # Errors
-    /// `InvalidInputError` for an unknown outcome, `StateError` for a native SDK.
+    /// Throws `InvalidInputError` for an unknown outcome, `StateError` for a native SDK.
     #[napi(js_name = "pushOutcome")]
     pub fn push_outcome(&self, env: Env, outcome: String) -> napi::Result<()> {
         #[cfg(feature = "dev")]
@@ -135,8 +132,7 @@ impl FaceSdk {
     /// Emulator only: the default outcome, the person and the recognition
     /// latency from now on.
     ///
-    /// # Errors
-    /// As `pushOutcome`.
+    /// Throws as `pushOutcome`.
     #[napi]
     pub fn configure(&self, env: Env, options: EmulatorSettings) -> napi::Result<()> {
         #[cfg(feature = "dev")]
@@ -172,8 +168,7 @@ impl FaceSdk {
 impl FaceSdk {
     /// The in-process emulator, talking to a WeChat Pay sandbox.
     ///
-    /// # Errors
-    /// `InvalidInputError` / `ConfigError` for bad options.
+    /// Throws `InvalidInputError` / `ConfigError` for bad options.
     #[napi(factory)]
     pub fn emulator(env: Env, options: EmulatorOptions) -> napi::Result<Self> {
         emulator_config(options)
@@ -305,8 +300,8 @@ pub struct AuthinfoReply {
     pub error: Option<serde_json::Value>,
 }
 
-/// An authinfo as a JS backend returns it: the kiosk API's answer
-/// (`wxface_core::kiosk_api::AuthinfoAnswer`).
+/// An authinfo as a JS backend returns it: the kiosk API's answer to
+/// `POST /kiosk/authinfo` (docs/merchant-api.md), in camelCase.
 #[napi(object)]
 pub struct AuthinfoAnswer {
     /// The authinfo.
@@ -597,7 +592,7 @@ pub struct NativeVerifyHooks {
     #[napi(ts_type = "(who: object) => Promise<object>")]
     pub is_already_verified:
         Option<ThreadsafeFunction<Value, Promise<VerifiedAnswer>, Value, Status, false>>,
-    /// `(event) => void`, with a [`model::Progress`] in camelCase.
+    /// `(event) => void`, with a progress event (`KioskProgress`).
     #[napi(ts_type = "(event: object) => void")]
     pub on_progress: Option<ThreadsafeFunction<Value, UnknownReturnValue, Value, Status, false>>,
 }
@@ -613,8 +608,7 @@ pub struct NativeKiosk {
 impl NativeKiosk {
     /// A kiosk over `sdk`, asking `config.merchantUrl` or the JS `backend`.
     ///
-    /// # Errors
-    /// `InvalidInputError`, `SdkVersionError`, `ConfigError`.
+    /// Throws `InvalidInputError`, `SdkVersionError`, `ConfigError`.
     #[napi(constructor)]
     pub fn new(
         env: Env,
@@ -683,7 +677,6 @@ impl NativeKiosk {
 
     /// `initWxpayface` (retried while the SDK is still initialising).
     ///
-    /// # Errors
     /// Rejects with `SdkError` (e.g. `SYSTEMERROR`: the face service is not
     /// running) or `StateError`.
     #[napi(ts_return_type = "Promise<void>")]
@@ -692,8 +685,8 @@ impl NativeKiosk {
         runtime::blocking(env, move || k.start(), |_, ()| Ok(()))
     }
 
-    /// Verify one patient; resolves with the outcome, a [`model::Outcome`] in
-    /// camelCase (never rejects for a flow failure: that is `failed`).
+    /// Verify one patient; resolves with the outcome record in camelCase
+    /// (never rejects for a flow failure: that is `failed`).
     #[napi(ts_return_type = "Promise<object>")]
     pub fn verify<'env>(
         &self,
@@ -747,7 +740,6 @@ impl NativeKiosk {
 
     /// `releaseWxpayface` (cancels a verification in progress first).
     ///
-    /// # Errors
     /// Rejects with `StateError` when not started, or the SDK's error (the
     /// kiosk is released all the same).
     #[napi(ts_return_type = "Promise<void>")]

@@ -14,6 +14,7 @@
 //! | [`merchant`] | `MerchantClient` (configured by `ClientSettings`): authinfo, identity query (also as the signed answer, for provider mode), real name (merchant server) |
 //! | [`kiosk`] | `FaceSdk`, `CancelToken`, `NativeKiosk` (wrapped as `Kiosk` by `index.js`) |
 //! | [`log`] | `setLogger` (wrapper): `tracing` events as `wxface-log` records to a JS function |
+//! | [`names`] | the core's names behind the unions of `index.d.ts` (for their drift test) |
 //! | [`dev`] | `dev.startDevServer()`: sandbox + reference merchant server (feature `dev`) |
 //!
 //! Feature `merchant` (on by default) brings `decrypt`, `merchant`, `v2` and
@@ -40,6 +41,7 @@ pub mod kiosk;
 pub mod log;
 #[cfg(feature = "merchant")]
 pub mod merchant;
+pub mod names;
 mod record;
 mod runtime;
 pub mod sdk;

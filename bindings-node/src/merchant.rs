@@ -39,6 +39,7 @@ pub struct ClientSettings {
     /// The v2 API key (signs `get_wxpayface_authinfo`).
     pub v2_key: String,
     /// `"MD5"` (default) or `"HMAC-SHA256"`.
+    #[napi(ts_type = "SignType")]
     pub sign_type: Option<String>,
     /// Serial of the merchant API certificate.
     pub merchant_serial_no: String,
@@ -70,6 +71,7 @@ pub struct ClientSettings {
     /// defaults to the merchant key.
     pub decrypt_key_pem: Option<String>,
     /// Padding of the real-name fields: `"pkcs1v15"` (default) or `"oaep-sha1"`.
+    #[napi(ts_type = "Padding")]
     pub padding: Option<String>,
     /// Base URL of both WeChat Pay hosts (a sandbox).
     pub base_url: Option<String>,
@@ -272,8 +274,7 @@ fn parse_info_type(s: Option<&str>) -> Result<InfoType, Error> {
 impl MerchantClient {
     /// Check the configuration and load the keys.
     ///
-    /// # Errors
-    /// `ConfigError` / `InvalidInputError` naming what is missing or wrong
+    /// Throws `ConfigError` / `InvalidInputError` naming what is missing or wrong
     /// (never a secret).
     #[napi(constructor)]
     pub fn new(env: Env, settings: ClientSettings) -> napi::Result<Self> {

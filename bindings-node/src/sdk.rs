@@ -52,11 +52,9 @@ fn build(req: SdkRequest, opts: Option<RequestOptions>) -> Result<String, Error>
     req.to_json(target, now_or(opts.now)?)
 }
 
-/// `initWxpayface` request JSON. The settings are the core's
-/// [`model::InitSettings`] in camelCase (`sdk.InitRequestInit`).
+/// `initWxpayface` request JSON. The settings: `sdk.InitRequestInit`.
 ///
-/// # Errors
-/// `InvalidInputError`, `SdkVersionError`.
+/// Throws `InvalidInputError`, `SdkVersionError`.
 #[napi(
     namespace = "sdk",
     js_name = "initRequest",
@@ -85,8 +83,7 @@ pub fn rawdata_request_json(env: Env, options: Option<RequestOptions>) -> napi::
 /// `getWxpayfaceCode` request JSON (`faceAuthtype` defaults to `FACE_AUTH`).
 /// The request is the core's record in camelCase (`sdk.FaceCodeRequestInit`).
 ///
-/// # Errors
-/// `InvalidInputError`, `SdkVersionError`.
+/// Throws `InvalidInputError`, `SdkVersionError`.
 #[napi(
     namespace = "sdk",
     js_name = "faceCodeRequest",
@@ -105,8 +102,7 @@ pub fn face_code_request_json(
 /// `getWxpayAuth` request JSON: ask consent, or quit (`quit: true`). The
 /// request is the core's record in camelCase (`sdk.AuthRequestInit`).
 ///
-/// # Errors
-/// `InvalidInputError`, `SdkVersionError` (`quit` before SDK 1.20).
+/// Throws `InvalidInputError`, `SdkVersionError` (`quit` before SDK 1.20).
 #[napi(
     namespace = "sdk",
     js_name = "authRequest",
@@ -135,11 +131,10 @@ fn text(json: Either<String, napi::bindgen_prelude::Buffer>) -> Vec<u8> {
     }
 }
 
-/// Parse the SDK's answer to `cmd` (e.g. `"getWxpayfaceCode"`): the core's
-/// [`model::SdkReply`] in camelCase, with `cmd` (`sdk.SdkReply`).
+/// Parse the SDK's answer to `cmd` (e.g. `"getWxpayfaceCode"`): an
+/// `sdk.SdkReply`, with `cmd`.
 ///
-/// # Errors
-/// `SdkError` when `return_code` is not `SUCCESS`; `MalformedError` for a
+/// Throws `SdkError` when `return_code` is not `SUCCESS`; `MalformedError` for a
 /// broken answer; `InvalidInputError` for an unknown command.
 #[napi(
     namespace = "sdk",
@@ -181,8 +176,7 @@ pub fn classify_error(error: SdkErrorFields) -> String {
 
 /// An SDK error answer as the SDK sends it (for stand-ins written in JS).
 ///
-/// # Errors
-/// `InvalidInputError` without `returnCode`.
+/// Throws `InvalidInputError` without `returnCode`.
 #[napi(namespace = "sdk", js_name = "errorResponse")]
 pub fn error_response(env: Env, error: SdkErrorFields) -> napi::Result<String> {
     let code = error
@@ -208,8 +202,7 @@ pub struct ParsedRequest {
 
 /// Parse a request as the SDK receives it.
 ///
-/// # Errors
-/// `MalformedError`, `InvalidInputError`.
+/// Throws `MalformedError`, `InvalidInputError`.
 #[napi(namespace = "sdk", js_name = "parseRequest")]
 pub fn parse_request(
     env: Env,

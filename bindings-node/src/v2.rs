@@ -24,8 +24,7 @@ pub struct ApiKey {
 impl ApiKey {
     /// Wrap a key (1-64 printable ASCII characters).
     ///
-    /// # Errors
-    /// `ConfigError` (the message does not contain the key).
+    /// Throws `ConfigError` (the message does not contain the key).
     #[napi(constructor)]
     pub fn new(env: Env, key: String) -> napi::Result<Self> {
         v2::ApiKey::new(key)
@@ -64,9 +63,11 @@ pub fn canonical_string(fields: HashMap<String, String>) -> String {
 /// The signature of `fields` (uppercase hex); `signType` is `"MD5"`
 /// (default) or `"HMAC-SHA256"`.
 ///
-/// # Errors
-/// `InvalidInputError` for an unknown sign type.
-#[napi(namespace = "v2")]
+/// Throws `InvalidInputError` for an unknown sign type.
+#[napi(
+    namespace = "v2",
+    ts_args_type = "fields: Record<string, string>, key: v2.ApiKey, signType?: SignType | null"
+)]
 pub fn sign(
     env: Env,
     fields: HashMap<String, String>,
@@ -79,10 +80,12 @@ pub fn sign(
 
 /// Check the `sign` field of `fields` in constant time.
 ///
-/// # Errors
-/// `SignatureError` (`code` `signature_missing`, `signature_malformed` or
+/// Throws `SignatureError` (`code` `signature_missing`, `signature_malformed` or
 /// `signature_mismatch`).
-#[napi(namespace = "v2")]
+#[napi(
+    namespace = "v2",
+    ts_args_type = "fields: Record<string, string>, key: v2.ApiKey, signType?: SignType | null"
+)]
 pub fn verify(
     env: Env,
     fields: HashMap<String, String>,
@@ -102,8 +105,7 @@ pub fn to_xml(fields: HashMap<String, String>) -> String {
 
 /// Parse a flat v2 XML document (DTDs and unknown entities refused).
 ///
-/// # Errors
-/// `MalformedError`.
+/// Throws `MalformedError`.
 #[napi(namespace = "v2", js_name = "parseXml")]
 pub fn parse_xml(env: Env, xml: Either<String, Buffer>) -> napi::Result<HashMap<String, String>> {
     let bytes = match xml {
@@ -127,10 +129,9 @@ pub struct SignOptions {
 }
 
 /// The signed `POST /face/get_wxpayface_authinfo` request. The request is
-/// the core's [`v2::AuthinfoRequest`] in camelCase (`v2.AuthinfoRequestInit`).
+/// a `v2.AuthinfoRequestInit`.
 ///
-/// # Errors
-/// `InvalidInputError` naming the field.
+/// Throws `InvalidInputError` naming the field.
 #[napi(
     namespace = "v2",
     js_name = "authinfoRequest",
@@ -152,21 +153,21 @@ pub fn authinfo_request(
     built.map(HttpRequest::from).map_err(|e| js(&env, e))
 }
 
-/// Options of [`parse_authinfo_response`].
+/// Options of `v2.parseAuthinfoResponse`.
 #[napi(object, namespace = "v2")]
 #[derive(Default)]
 pub struct ParseOptions {
     /// `now`, unix seconds (default: the system clock).
     pub now: Option<f64>,
     /// The `sign_type` the request was signed with (default `"MD5"`).
+    #[napi(ts_type = "SignType")]
     pub sign_type: Option<String>,
 }
 
-/// Verify and parse an answer of `get_wxpayface_authinfo`: the core's
-/// [`v2::AuthinfoResponse`] in camelCase (`v2.AuthinfoResponse`).
+/// Verify and parse an answer of `get_wxpayface_authinfo`: a
+/// `v2.AuthinfoResponse`.
 ///
-/// # Errors
-/// `SignatureError` (verified before anything is used), `BackendError`
+/// Throws `SignatureError` (verified before anything is used), `BackendError`
 /// (`return_code` FAIL; `wechatCode`, `wechatMessage`), `MalformedError`.
 #[napi(
     namespace = "v2",

@@ -67,8 +67,7 @@ impl MerchantSigner {
     /// A signer for merchant `mchid` whose API certificate has serial
     /// `serialNo`, with that certificate's private key (PEM, PKCS#1 or PKCS#8).
     ///
-    /// # Errors
-    /// `ConfigError` for an unusable key, `InvalidInputError` for bad ids.
+    /// Throws `ConfigError` for an unusable key, `InvalidInputError` for bad ids.
     #[napi(constructor)]
     pub fn new(
         env: Env,
@@ -101,8 +100,7 @@ impl MerchantSigner {
 
     /// Base64 SHA256withRSA signature of a request.
     ///
-    /// # Errors
-    /// `InvalidInputError` for a bad method, path or nonce.
+    /// Throws `InvalidInputError` for a bad method, path or nonce.
     #[napi]
     pub fn signature(
         &self,
@@ -120,8 +118,7 @@ impl MerchantSigner {
 
     /// The full `Authorization` header value of a request.
     ///
-    /// # Errors
-    /// As `signature`.
+    /// Throws as `signature`.
     #[napi]
     pub fn authorization(
         &self,
@@ -140,8 +137,7 @@ impl MerchantSigner {
     /// `request` signed: `Authorization`, `Accept`, `User-Agent`, and
     /// `Wechatpay-Serial` when configured.
     ///
-    /// # Errors
-    /// As `signature`.
+    /// Throws as `signature`.
     #[napi(js_name = "signRequest")]
     pub fn sign_request(
         &self,
@@ -246,8 +242,7 @@ impl From<v3::Authorization> for Authorization {
 
 /// Parse an `Authorization` header strictly.
 ///
-/// # Errors
-/// `SignatureError` (`signature_missing`, `signature_malformed`).
+/// Throws `SignatureError` (`signature_missing`, `signature_malformed`).
 #[napi(namespace = "v3", js_name = "parseAuthorization")]
 pub fn parse_authorization(env: Env, header: String) -> napi::Result<Authorization> {
     v3::Authorization::parse(&header)
@@ -289,8 +284,7 @@ pub struct ResponseVerifier {
 impl ResponseVerifier {
     /// An empty verifier (300 s window by default).
     ///
-    /// # Errors
-    /// `InvalidInputError` for a bad window.
+    /// Throws `InvalidInputError` for a bad window.
     #[napi(constructor)]
     pub fn new(env: Env, options: Option<VerifierOptions>) -> napi::Result<Self> {
         let mut inner = v3::ResponseVerifier::new(PlatformKeyStore::new());
@@ -300,8 +294,7 @@ impl ResponseVerifier {
 
     /// Trust a platform certificate (PEM); returns its serial.
     ///
-    /// # Errors
-    /// `ConfigError` for an unusable certificate.
+    /// Throws `ConfigError` for an unusable certificate.
     #[napi(js_name = "addCertificate")]
     pub fn add_certificate(&mut self, env: Env, certificate_pem: String) -> napi::Result<String> {
         self.inner
@@ -312,8 +305,7 @@ impl ResponseVerifier {
 
     /// Trust a platform public key (PEM) under its id `PUB_KEY_ID_…`.
     ///
-    /// # Errors
-    /// `ConfigError`, `InvalidInputError` for a bad id.
+    /// Throws `ConfigError`, `InvalidInputError` for a bad id.
     #[napi(js_name = "addPublicKey")]
     pub fn add_public_key(
         &mut self,
@@ -343,8 +335,7 @@ impl ResponseVerifier {
     /// Verify an answer: signature headers present, timestamp fresh, key
     /// known, signature valid over the raw body.
     ///
-    /// # Errors
-    /// `SignatureError` with `code` `signature_missing`, `signature_malformed`,
+    /// Throws `SignatureError` with `code` `signature_missing`, `signature_malformed`,
     /// `signature_stale_timestamp`, `signature_unknown_serial` or
     /// `signature_mismatch`.
     #[napi]
@@ -374,8 +365,7 @@ pub struct RequestVerifier {
 impl RequestVerifier {
     /// An empty verifier (300 s window by default).
     ///
-    /// # Errors
-    /// `InvalidInputError` for a bad window.
+    /// Throws `InvalidInputError` for a bad window.
     #[napi(constructor)]
     pub fn new(env: Env, options: Option<VerifierOptions>) -> napi::Result<Self> {
         let mut inner = v3::RequestVerifier::new();
@@ -386,8 +376,7 @@ impl RequestVerifier {
     /// Trust a merchant certificate: its public key (PEM: public key or
     /// certificate) for `mchid` and `serialNo`.
     ///
-    /// # Errors
-    /// `ConfigError` for an unusable key.
+    /// Throws `ConfigError` for an unusable key.
     #[napi(js_name = "addMerchant")]
     pub fn add_merchant(
         &mut self,
@@ -404,8 +393,7 @@ impl RequestVerifier {
 
     /// Parse and verify the `Authorization` header of a request.
     ///
-    /// # Errors
-    /// `SignatureError`.
+    /// Throws `SignatureError`.
     #[napi]
     pub fn verify(
         &self,
@@ -462,8 +450,7 @@ pub(crate) fn users_query(q: UsersQueryInit) -> Result<UsersQuery, Error> {
 /// The unsigned `GET /v3/facemch/users/{face_sid}` request (sign it with
 /// `MerchantSigner.signRequest`).
 ///
-/// # Errors
-/// `InvalidInputError` naming the field.
+/// Throws `InvalidInputError` naming the field.
 #[napi(namespace = "v3", js_name = "usersRequest")]
 pub fn users_request(env: Env, query: UsersQueryInit) -> napi::Result<HttpRequest> {
     users_query(query)
@@ -548,8 +535,7 @@ pub struct SignedAnswer {
 impl SignedAnswer {
     /// Read the JSON form `{"status", "headers", "body"}`.
     ///
-    /// # Errors
-    /// `MalformedError` for oversize or malformed JSON, unknown or repeated
+    /// Throws `MalformedError` for oversize or malformed JSON, unknown or repeated
     /// fields (the message never quotes the input).
     #[napi(factory, js_name = "fromJson")]
     pub fn from_json(env: Env, json: Either<String, Buffer>) -> napi::Result<Self> {
@@ -622,8 +608,7 @@ impl SignedAnswer {
 /// Handle the HTTP answer of the identity query: a non-2xx status throws
 /// `BackendError`; a 2xx answer is verified, then parsed.
 ///
-/// # Errors
-/// `BackendError`, `SignatureError`, `MalformedError`.
+/// Throws `BackendError`, `SignatureError`, `MalformedError`.
 #[napi(
     namespace = "v3",
     js_name = "handleUsersResponse",

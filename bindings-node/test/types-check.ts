@@ -185,3 +185,27 @@ export async function abort (client: MerchantClient, faceSid: string, rawdata: s
   await client.queryUser(faceSid, undefined, { signal: 3000 })
   return grant.authinfo + (user.unionId ?? '') + answer.toJson() + id.name + n
 }
+
+export async function unions (k: Kiosk, d: Decryptor): Promise<string> {
+  const state: wx.KioskState = await k.state()
+  // @ts-expect-error not a state
+  const bad: wx.KioskState = 'idle'
+  const padding: wx.Padding = d.padding
+  const outcome = await k.verify({
+    onProgress: (e: wx.KioskProgress) => {
+      switch (e.type) {
+        case 'step_started': { const s: Step = e.step; console.log(s); break }
+        case 'step_finished': { const st: StepStatus = e.status; const ms: number = e.elapsedMs; console.log(st, ms, e.error?.code); break }
+        case 'finished': { const o: wx.OutcomeKind = e.outcome; console.log(o); break }
+        case 'cancel_requested': break
+        // @ts-expect-error not a progress type
+        case 'started': break
+      }
+    }
+  })
+  const kind: wx.OutcomeKind = outcome.kind
+  const settings: ClientSettings = { appid: 'wx1', mchId: '1', v2Key: 'k', merchantSerialNo: 's', merchantKeyPem: 'p', signType: 'HMAC-SHA256', padding: 'oaep-sha1' }
+  // @ts-expect-error not a sign type
+  const badSign: ClientSettings = { ...settings, signType: 'SHA1' }
+  return state + bad + padding + kind + settings.appid + badSign.appid
+}
