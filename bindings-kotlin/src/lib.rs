@@ -12,6 +12,7 @@
 //! | `sdk` | `sdkRequestJson`, `parseSdkReply`, `classifySdkError`, … |
 //! | `flow` | `Flow` (`handle(now, Event)` / `pollAction()`), `outcomeName` |
 //! | `kiosk` | `FaceSdk`, `MerchantBackend` (implemented in Kotlin), `Kiosk`, `CancelHandle` |
+//! | `logging` | `LogSink`, `installLogSink`, `uninstallLogSink` (Kotlin: `WxfaceLogging.install`) |
 //! | `realname` | `maskName`, `checkResidentId`, `CredentialType`, … |
 //! | `merchant` (feature) | `MerchantClient`, `FaceUser`, `Decryptor`, `RealName`, `SignedAnswer`, `RealNameReceiver` |
 //! | `sandbox` (feature, tests) | `Sandbox`, `EmulatedFaceSdk` |
@@ -31,6 +32,7 @@ mod errors;
 pub mod flow;
 #[cfg(feature = "kiosk")]
 pub mod kiosk;
+pub mod logging;
 #[cfg(feature = "merchant")]
 pub mod merchant;
 pub mod realname;

@@ -334,6 +334,18 @@ impl Sandbox {
         self.creds.sub_merchant_key_pem.clone()
     }
 
+    /// The merchant's private key of this sandbox's throwaway key set
+    /// (PKCS#8 PEM): for tests that check it is printed nowhere.
+    pub fn merchant_key_pem(&self) -> String {
+        self.creds.merchant_key_pem.clone()
+    }
+
+    /// The merchant's API v2 key of this sandbox: for tests that check it is
+    /// printed nowhere.
+    pub fn api_v2_key(&self) -> String {
+        self.creds.api_v2_key.clone()
+    }
+
     /// The test identities.
     pub fn identities(&self) -> Vec<SandboxIdentity> {
         self.sandbox()
