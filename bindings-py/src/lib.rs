@@ -21,6 +21,7 @@ pub mod sandbox;
 pub mod util;
 pub mod v2;
 pub mod v3;
+pub mod web;
 
 use pyo3::prelude::*;
 
@@ -39,5 +40,6 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     sandbox::register(m)?;
     kiosk::register(m)?;
     log::register(m)?;
+    web::register(m)?;
     Ok(())
 }

@@ -32,3 +32,22 @@ def test_modules_are_documented():
     for m in (wxface, wxface.aio, wxface.errors, wxface.pytest_plugin):
         assert (m.__doc__ or "").strip(), m.__name__
     assert set(wxface.errors.__all__) <= set(wxface.__all__)
+
+
+def test_the_web_and_options_modules_are_documented():
+    import wxface.options
+    import wxface.web
+
+    missing = []
+    for m in (wxface.web, wxface.options):
+        assert (m.__doc__ or "").strip(), m.__name__
+        for name in m.__all__:
+            obj = getattr(m, name)
+            if inspect.isclass(obj) or inspect.isfunction(obj):
+                if not (obj.__doc__ or "").strip():
+                    missing.append(f"{m.__name__}.{name}")
+                for attr in _public(obj) if inspect.isclass(obj) else []:
+                    member = inspect.getattr_static(obj, attr)
+                    if callable(member) and not (getattr(member, "__doc__", None) or "").strip():
+                        missing.append(f"{m.__name__}.{name}.{attr}")
+    assert missing == []

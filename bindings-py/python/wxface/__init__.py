@@ -29,6 +29,8 @@ over it:
   wxface's Rust logs in :mod:`logging` (logger ``wxface``), installed
   automatically with the first client at that logger's level
   (:mod:`wxface._logs`).
+* :mod:`wxface.web` — the kiosk API of ``docs/merchant-api.md`` for a HIS's
+  web layer: a Flask blueprint and a plain ASGI app.
 * :mod:`wxface.options` — the typed options (:class:`~wxface.options.ClientOptions`,
   a ``TypedDict``) and their ``Literal`` modes.
 * :mod:`wxface.errors` — the exception hierarchy rooted at :class:`Error`,

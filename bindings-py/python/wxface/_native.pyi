@@ -35,6 +35,22 @@ def flush_logs(timeout: float = 2.0) -> bool:
 def _dropped_log_records() -> int:
     """Records dropped because the bridge's queue was full."""
 
+# ---------------------------------------------------------------- kiosk API (wxface.web)
+
+KIOSK_MAX_REQUEST_BYTES: int
+
+def kiosk_request(path: str, body: _Bytes) -> Dict[str, Any]:
+    """The request body of ``path`` decoded and checked as the reference
+    server does; ``InvalidInputError`` naming the field and the rule."""
+def kiosk_answer(path: str, answer: Mapping[str, Any]) -> bytes:
+    """The 200 body of ``answer`` to ``path``, checked as a kiosk checks it
+    (a masked identity, …); ``InternalError`` when it breaks the API."""
+def kiosk_error(error: BaseException) -> Tuple[int, bytes]:
+    """The HTTP status and error-record body answering ``error``
+    (docs/merchant-api.md's table)."""
+def kiosk_paths() -> List[str]:
+    """``/kiosk/authinfo``, ``/kiosk/verified``, ``/kiosk/real-name``."""
+
 # ---------------------------------------------------------------- identity
 
 @final
