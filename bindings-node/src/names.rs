@@ -1,11 +1,12 @@
 //! The core's names that `index.d.ts` types as unions of string literals
 //! (`Step`, `StepStatus`, `OutcomeKind`, `KioskProgress['type']`,
-//! `InfoType`, `SignType`, `Padding`), for the test that checks the declarations against them.
+//! `TransportKind`, `InfoType`, `SignType`, `Padding`), for the test that checks the declarations against them.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use napi_derive::napi;
+use wxface_core::error::TransportKind;
 use wxface_core::flow::{OutcomeKind, Step, StepStatus};
 use wxface_core::model::Progress;
 
@@ -44,6 +45,10 @@ pub fn names() -> HashMap<String, Vec<String>> {
             strs(OutcomeKind::ALL.iter().map(|s| s.as_str()).collect()),
         ),
         ("ProgressType".to_owned(), progress),
+        (
+            "TransportKind".to_owned(),
+            strs(TransportKind::ALL.iter().map(|s| s.as_str()).collect()),
+        ),
     ]);
     #[cfg(feature = "merchant")]
     {

@@ -1,0 +1,163 @@
+// The README's examples as written: every JavaScript block type-checks in
+// strict mode against the declarations (the names it takes from its
+// surroundings — ids, keys, a `faceSid`, the app's own `show` — declared
+// with their types), and the blocks that need nothing but a sandbox run
+// against one. Its error table lists what lib/errors.d.ts declares.
+import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+
+import ts from 'typescript'
+
+import wx from '../index.js'
+import { here } from './helpers.mjs'
+import { startSandbox } from './sandbox.mjs'
+
+const root = join(here, '..')
+const readme = readFileSync(join(root, 'README.md'), 'utf8')
+
+/** The ```js blocks, with the line each starts on. */
+const blocks = [...readme.matchAll(/^```(?:js|javascript)\n([\s\S]*?)^```/gm)].map((m) => ({
+  code: m[1],
+  line: readme.slice(0, m.index).split('\n').length + 1
+}))
+
+/** What the examples take from their surroundings, and its type. */
+const FREE = {
+  appid: 'string',
+  mchId: 'string',
+  v2Key: 'string',
+  merchantSerialNo: 'string',
+  merchantKeyPem: 'string',
+  platformPublicKeyId: 'string',
+  platformPublicKeyPem: 'string',
+  hospitalCertSerial: 'string',
+  hospitalKeyPem: 'string',
+  subAppid: 'string',
+  rawdata: 'string',
+  deviceId: 'string',
+  faceSid: 'string',
+  forwardedJson: 'string',
+  registry: 'Set<string>',
+  show: '(...what: unknown[]) => void',
+  log: '(...what: unknown[]) => void',
+  send: '(to: unknown, json: string) => void',
+  hospital: 'unknown',
+  req: '{ signal: AbortSignal }',
+  client: 'import(\'@wxface/node\').MerchantClient'
+}
+const CLASSES = ['MerchantClient', 'Decryptor', 'RealNameReceiver', 'FaceSdk', 'Kiosk']
+
+const declares = (code, name) =>
+  new RegExp(`\\b(const|let|var)\\s+${name}\\b`).test(code) ||
+  new RegExp(`import\\s*\\{[^}]*\\b${name}\\b[^}]*\\}`).test(code)
+const uses = (code, name) => new RegExp(`(?<![.\\w])${name}\\b`).test(code)
+
+/** The block as an ES module, with the names it takes declared before it. */
+function asModule (code, declare) {
+  const head = []
+  const classes = CLASSES.filter((c) => uses(code, c) && !declares(code, c))
+  if (classes.length) head.push(`import { ${classes.join(', ')} } from '@wxface/node'`)
+  if (uses(code, 'wx') && !declares(code, 'wx')) head.push("import * as wx from '@wxface/node'")
+  for (const [name, type] of Object.entries(FREE)) {
+    if (uses(code, name) && !declares(code, name)) head.push(declare(name, type))
+  }
+  return `${head.join('\n')}\n${code}\nexport {}\n`
+}
+
+let dir
+before(() => {
+  // Inside the package, so that '@wxface/node' resolves to it.
+  dir = mkdtempSync(join(here, '.readme-'))
+})
+after(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('README examples', () => {
+  test('there are examples of every part', () => {
+    assert.ok(blocks.length >= 6, `${blocks.length} blocks`)
+  })
+
+  test('every block type-checks in strict mode', () => {
+    const files = blocks.map((b, i) => {
+      const file = join(dir, `block-${i + 1}.mts`)
+      writeFileSync(file, asModule(b.code, (name, type) => `declare const ${name}: ${type}`))
+      return file
+    })
+    const program = ts.createProgram(files, {
+      strict: true,
+      noEmit: true,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022,
+      types: ['node']
+    })
+    const problems = ts.getPreEmitDiagnostics(program).map((d) => {
+      const i = files.indexOf(d.file?.fileName)
+      const where = d.file ? d.file.getLineAndCharacterOfPosition(d.start).line : 0
+      return `README block at line ${i >= 0 ? blocks[i].line : '?'} (+${where}): ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`
+    })
+    assert.deepEqual(problems, [])
+  })
+
+  describe('the blocks that need only a sandbox run', () => {
+    let sb
+    before(async () => { sb = await startSandbox() })
+    after(() => sb.stop())
+
+    /** Run the block that contains `marker`, with `values` for the names it takes. */
+    async function run (marker, values, { commonjs = false, append = '' } = {}) {
+      const b = blocks.find((x) => x.code.includes(marker))
+      assert.ok(b, marker)
+      globalThis.__readme = values
+      const file = join(dir, `run-${blocks.indexOf(b) + 1}.${commonjs ? 'cjs' : 'mjs'}`)
+      const code = commonjs
+        ? `${b.code}\n${append}`
+        : asModule(b.code + append, (name) => `const ${name} = globalThis.__readme.${name}`)
+      writeFileSync(file, commonjs ? `module.exports = (async () => {\n${code}\n})()` : code)
+      try {
+        const mod = await import(`${file}?${Date.now()}`)
+        if (commonjs) await mod.default
+      } finally {
+        delete globalThis.__readme
+      }
+    }
+
+    test('AbortSignal (queryUser with a timeout signal)', async () => {
+      const client = new wx.MerchantClient(sb.dev.merchantConfig())
+      // A face_sid never issued: WeChat Pay's answer is an error, the call is made.
+      await assert.rejects(run('AbortSignal.timeout(3000)', { client, faceSid: 'FACE_SID_NEVER_ISSUED' }), wx.BackendError)
+      assert.equal(client.stats().httpRequests, 1)
+    })
+
+    test('setLogger', async () => {
+      await run('setLogger(null)', {})
+    })
+
+    test('the development server and a kiosk on it', async () => {
+      await run('wx.dev.startDevServer(', {}, { append: '\nif (typeof kiosk.deviceId !== \'string\') throw new Error(\'no kiosk\')\nawait dev.stop()' })
+    })
+  })
+})
+
+describe('the error table', () => {
+  test('lists, per class, the properties lib/errors.d.ts declares', () => {
+    const dts = readFileSync(join(root, 'lib', 'errors.d.ts'), 'utf8')
+    const declared = {}
+    for (const m of dts.matchAll(/export declare class (\w+) extends WxfaceError \{([\s\S]*?)\n\}/g)) {
+      declared[m[1]] = [...m[2].matchAll(/readonly (\w+)\??:/g)].map((x) => x[1]).filter((n) => n !== 'code' && n !== 'kind')
+    }
+    const rows = [...readme.matchAll(/^\| `(\w+Error)` \|([^|]*)\|([^|]*)\|$/gm)]
+    assert.deepEqual(rows.map((r) => r[1]).sort(), Object.keys(declared).sort())
+    for (const [, cls, , props] of rows) {
+      // The properties, less what the parentheses say about them.
+      const listed = [...props.replace(/\([^)]*\)/g, '').matchAll(/`(\w+)`/g)].map((x) => x[1])
+      assert.deepEqual(listed.sort(), [...declared[cls]].sort(), cls)
+    }
+    // The transport kinds it names are the core's.
+    const transport = rows.find((r) => r[1] === 'TransportError')[3]
+    const kinds = [...transport.slice(transport.indexOf(':')).matchAll(/`(\w+)`/g)].map((x) => x[1])
+    assert.deepEqual(kinds.sort(), [...createRequire(import.meta.url)('../native.js').__names().TransportKind].sort())
+  })
+})
