@@ -80,6 +80,25 @@ describe('AbortSignal', () => {
     }
   })
 
+  test('aborting the caller that fetches an authinfo leaves a concurrent caller its answer', async () => {
+    await sb.fault({ endpoint: 'authinfo', kind: 'latency', latency_ms: HANG_MS, next: 1 })
+    const c = client()
+    const deviceId = sb.device()
+    const rawdata = await rawdataFor(deviceId)
+    const ac = new AbortController()
+    const first = c.getAuthinfo({ rawdata, deviceId }, { signal: ac.signal })
+    const second = c.getAuthinfo({ rawdata, deviceId })
+    setTimeout(() => ac.abort(), 300)
+    const started = Date.now()
+    assert.ok(isAbortError(await first.then(() => null, (e) => e)))
+    // The second caller waited on the first's request; it sends its own.
+    const answer = await second
+    assert.equal(typeof answer.authinfo, 'string')
+    assert.equal(answer.fromCache, false)
+    assert.ok(Date.now() - started < 3000)
+    assert.equal(c.stats().httpRequests, 2)
+  })
+
   test('a signal that never aborts changes nothing; options without a signal are fine', async () => {
     const c = new MerchantClient(sb.dev.merchantConfig())
     const ac = new AbortController()

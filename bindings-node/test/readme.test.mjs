@@ -80,9 +80,12 @@ describe('README examples', () => {
   })
 
   test('every block type-checks in strict mode', () => {
+    const heads = []
     const files = blocks.map((b, i) => {
       const file = join(dir, `block-${i + 1}.mts`)
-      writeFileSync(file, asModule(b.code, (name, type) => `declare const ${name}: ${type}`))
+      const text = asModule(b.code, (name, type) => `declare const ${name}: ${type}`)
+      heads.push(text.indexOf(b.code) >= 0 ? text.slice(0, text.indexOf(b.code)).split('\n').length - 1 : 0)
+      writeFileSync(file, text)
       return file
     })
     const program = ts.createProgram(files, {
@@ -96,7 +99,8 @@ describe('README examples', () => {
     const problems = ts.getPreEmitDiagnostics(program).map((d) => {
       const i = files.indexOf(d.file?.fileName)
       const where = d.file ? d.file.getLineAndCharacterOfPosition(d.start).line : 0
-      return `README block at line ${i >= 0 ? blocks[i].line : '?'} (+${where}): ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`
+      const line = i >= 0 ? `README.md:${blocks[i].line + where - heads[i]}` : d.file?.fileName
+      return `${line}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`
     })
     assert.deepEqual(problems, [])
   })
