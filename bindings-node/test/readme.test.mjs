@@ -70,7 +70,7 @@ function asModule (code, declare) {
 let dir
 before(() => {
   // Inside the package, so that '@wxface/node' resolves to it.
-  dir = mkdtempSync(join(here, '.readme-'))
+  dir = mkdtempSync(join(root, '.readme-'))
 })
 after(() => rmSync(dir, { recursive: true, force: true }))
 
