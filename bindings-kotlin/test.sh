@@ -11,7 +11,7 @@
 #      sandbox.
 # When Maven Central cannot be reached (or WXFACE_KOTLIN_ROUTE=fallback),
 # step 2 falls back to the npm kotlin-compiler with Debian's JNA and JUnit 5:
-# the same sources and tests, less the `suspend` variants (Debian's
+# the same sources and tests, less the `suspend` variants and kotlin/coroutines (Debian's
 # kotlinx-coroutines is too old for UniFFI's generated code).
 #
 #   bash bindings-kotlin/test.sh             everything
@@ -79,7 +79,8 @@ jvm_maven() {
 
 # The route without Maven Central: the JetBrains compiler from npm, JNA and
 # JUnit 5 from Debian. Built without feature `suspend`, so neither the
-# generated code nor the tests (less SuspendTest.kt) need kotlinx-coroutines.
+# generated code nor the tests (less *SuspendTest.kt) need kotlinx-coroutines;
+# kotlin/coroutines (Kiosk.verifyAsync, verifyFlow) is left out too.
 jvm_fallback() {
   say "npm kotlin-compiler + Debian JNA and JUnit 5 (no suspend variants)"
   local tools="$TARGET_DIR/kotlin-tools"
@@ -106,7 +107,7 @@ jvm_fallback() {
   local stdlib
   stdlib=$(cd "$(dirname "$kotlinc")/../lib" && pwd)/kotlin-stdlib.jar
   local tests=()
-  while IFS= read -r f; do tests+=("$f"); done < <(find "$HERE/kotlin/test" -name '*.kt' ! -name 'SuspendTest.kt' | sort)
+  while IFS= read -r f; do tests+=("$f"); done < <(find "$HERE/kotlin/test" -name '*.kt' ! -name '*SuspendTest.kt' | sort)
   say "kotlinc (main, then tests)"
   "$kotlinc" -nowarn -d "$out/classes" -cp "$jna" \
     "$HERE/kotlin/main" "$out/generated" || die "kotlinc (main) failed"
