@@ -12,6 +12,7 @@ use wxface_client::blocking::MerchantClient;
 use wxface_client::{AuthinfoParams, ClientConfig, ClientSettings, SettingValue};
 use wxface_core::v3::InfoType;
 
+use crate::aio::PyAsyncCall;
 use crate::decrypt::PyDecryptor;
 use crate::errors::IntoPyResult;
 use crate::realname::PyRealName;
@@ -363,6 +364,107 @@ impl PyMerchantClient {
     /// `ConfigError` without the APIv3 key; as `query_user` otherwise.
     fn refresh_platform_certificates(&self, py: Python<'_>) -> PyResult<usize> {
         crate::log::detach(py, || self.inner.refresh_platform_certificates()).py_err(py)
+    }
+
+    /// `get_authinfo` as a tokio task (the asyncio client's call; see
+    /// `wxface/aio.py`): `done(ok, value)` when it ends.
+    #[pyo3(signature = (done, rawdata, store_id = None, store_name = None, device_id = None, attach = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn _start_get_authinfo(
+        &self,
+        py: Python<'_>,
+        done: Py<PyAny>,
+        rawdata: String,
+        store_id: Option<String>,
+        store_name: Option<String>,
+        device_id: Option<String>,
+        attach: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyAsyncCall> {
+        let params = authinfo_params(py, rawdata, store_id, store_name, device_id, attach)?;
+        let client = self.inner.as_async().clone();
+        crate::aio::spawn(
+            py,
+            async move { client.get_authinfo(params).await },
+            |py, v| Ok(Py::new(py, PyAuthinfoResponse::from(v))?.into_any()),
+            done,
+        )
+    }
+
+    /// `query_user` as a tokio task.
+    #[pyo3(signature = (done, face_sid, info_type = "ASK_REAL_NAME"))]
+    fn _start_query_user(
+        &self,
+        py: Python<'_>,
+        done: Py<PyAny>,
+        face_sid: String,
+        info_type: &str,
+    ) -> PyResult<PyAsyncCall> {
+        let it: InfoType = info_type.parse().py_err(py)?;
+        let client = self.inner.as_async().clone();
+        crate::aio::spawn(
+            py,
+            async move { client.query_user(&face_sid, it).await },
+            |py, v| Ok(Py::new(py, PyFaceUser::new(v))?.into_any()),
+            done,
+        )
+    }
+
+    /// `query_user_signed` as a tokio task.
+    #[pyo3(signature = (done, face_sid, info_type = "ASK_REAL_NAME"))]
+    fn _start_query_user_signed(
+        &self,
+        py: Python<'_>,
+        done: Py<PyAny>,
+        face_sid: String,
+        info_type: &str,
+    ) -> PyResult<PyAsyncCall> {
+        let it: InfoType = info_type.parse().py_err(py)?;
+        let client = self.inner.as_async().clone();
+        crate::aio::spawn(
+            py,
+            async move { client.query_user_signed(&face_sid, it).await },
+            |py, v| Ok(Py::new(py, PySignedAnswer::new(v))?.into_any()),
+            done,
+        )
+    }
+
+    /// `fetch_real_name` as a tokio task.
+    #[pyo3(signature = (done, face_sid, decryptor = None))]
+    fn _start_fetch_real_name(
+        &self,
+        py: Python<'_>,
+        done: Py<PyAny>,
+        face_sid: String,
+        decryptor: Option<&Bound<'_, PyDecryptor>>,
+    ) -> PyResult<PyAsyncCall> {
+        let client = self.inner.as_async().clone();
+        let decryptor = decryptor.map(|d| d.get().inner.clone());
+        crate::aio::spawn(
+            py,
+            async move {
+                match decryptor {
+                    Some(d) => client.fetch_real_name(&face_sid, &d).await,
+                    None => client.real_name(&face_sid).await,
+                }
+            },
+            |py, v| Ok(Py::new(py, PyRealName::new(v))?.into_any()),
+            done,
+        )
+    }
+
+    /// `refresh_platform_certificates` as a tokio task.
+    fn _start_refresh_platform_certificates(
+        &self,
+        py: Python<'_>,
+        done: Py<PyAny>,
+    ) -> PyResult<PyAsyncCall> {
+        let client = self.inner.as_async().clone();
+        crate::aio::spawn(
+            py,
+            async move { client.refresh_platform_certificates().await },
+            |py, v| Ok(v.into_pyobject(py)?.into_any().unbind()),
+            done,
+        )
     }
 
     /// Ids of the trusted platform keys (certificate serials, `PUB_KEY_ID_…`).

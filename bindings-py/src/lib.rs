@@ -10,6 +10,7 @@
 //! kiosk flow in `wxface-capture` ([`kiosk`]), the check of a kiosk's
 //! device credential in `wxface-client` ([`device_auth`]).
 
+pub mod aio;
 pub mod client;
 pub mod decrypt;
 pub mod device_auth;
@@ -37,6 +38,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     decrypt::register(m)?;
     device_auth::register(m)?;
     client::register(m)?;
+    aio::register(m)?;
     sandbox::register(m)?;
     kiosk::register(m)?;
     log::register(m)?;

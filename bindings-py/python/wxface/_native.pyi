@@ -382,6 +382,7 @@ class DeviceCredential:
     def __eq__(self, value: object, /) -> bool: ...
 
 _DeviceRow = Tuple[str, str, object]
+_Done = Callable[[bool, Any], None]
 
 def authenticate_device(
     authorization: Optional[str], lookup: Callable[[str], Optional[_DeviceRow]]
@@ -490,6 +491,21 @@ class MerchantClient:
     def refresh_platform_certificates(self) -> int:
         """Download the platform certificates now (needs the APIv3 key); returns
         how many were installed."""
+    def _start_get_authinfo(
+        self,
+        done: _Done,
+        rawdata: str,
+        store_id: Optional[str] = None,
+        store_name: Optional[str] = None,
+        device_id: Optional[str] = None,
+        attach: Union[str, Mapping[str, Any], None] = None,
+    ) -> "_AsyncCall": ...
+    def _start_query_user(self, done: _Done, face_sid: str, info_type: InfoType = "ASK_REAL_NAME") -> "_AsyncCall": ...
+    def _start_query_user_signed(
+        self, done: _Done, face_sid: str, info_type: InfoType = "ASK_REAL_NAME"
+    ) -> "_AsyncCall": ...
+    def _start_fetch_real_name(self, done: _Done, face_sid: str, decryptor: Optional[Decryptor] = None) -> "_AsyncCall": ...
+    def _start_refresh_platform_certificates(self, done: _Done) -> "_AsyncCall": ...
     @property
     def platform_key_ids(self) -> List[str]:
         """Ids of the trusted platform keys (certificate serials, ``PUB_KEY_ID_…``)."""
@@ -497,6 +513,16 @@ class MerchantClient:
         """Counters since the client was built: ``calls``, ``http_requests``,
         ``retries``, ``cache_hits``, ``coalesced``, ``certificate_downloads``,
         ``failovers``."""
+
+@final
+class _AsyncCall:
+    """A native call of :class:`wxface.AsyncMerchantClient` in flight."""
+
+    def cancel(self) -> None:
+        """Abort it: its future and its request are dropped; ``done`` is not called."""
+    @property
+    def finished(self) -> bool:
+        """Whether it ended (answered, failed or aborted)."""
 
 # ---------------------------------------------------------------- sandbox
 

@@ -1,16 +1,18 @@
-"""asyncio layer: :class:`AsyncMerchantClient`.
+"""asyncio layer: :class:`AsyncMerchantClient`, native.
 
-Each call runs the blocking Rust client in a worker thread (the Rust side
-releases the GIL for the whole network and crypto work), so awaiting it never
-blocks the event loop: other tasks keep running while WeChat Pay answers.
+Each call is the Rust async client's future, run as a task on the binding's
+tokio runtime; the event loop is never blocked and no Python thread waits
+for WeChat Pay. Cancelling the awaiting asyncio task (``task.cancel()``,
+``asyncio.wait_for`` timing out, a web framework dropping the request)
+aborts the Rust task: its future, and the HTTP request in flight with it,
+is dropped at once, and no result arrives later.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
-from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, TypeVar, Union
+import weakref
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Union
 
 from ._native import (
     AuthinfoResponse,
@@ -20,6 +22,7 @@ from ._native import (
     MerchantClient,
     RealName,
     SignedAnswer,
+    _AsyncCall,
 )
 from .options import InfoType
 
@@ -27,8 +30,6 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .options import ClientOptions
-
-T = TypeVar("T")
 
 __all__ = ["AsyncMerchantClient"]
 
@@ -38,11 +39,13 @@ class AsyncMerchantClient:
 
     Built like :class:`wxface.MerchantClient` (a :class:`wxface.ClientConfig`,
     keyword options, or both; ``WXFACE_*`` environment variables fill what is
-    not given), or around an existing client with :meth:`from_client`.
+    not given), or around an existing client with :meth:`from_client` (same
+    cache, keys and counters).
 
-    ``max_workers`` bounds how many calls run at once (each waits for WeChat
-    Pay in its own worker thread). Use it as ``async with`` or call
-    :meth:`aclose` to stop the workers.
+    Every call is native (see the module): cancelling it cancels the request.
+    ``max_workers`` bounds how many calls of this client run at once (the
+    others wait their turn on the event loop). ``async with`` and
+    :meth:`aclose` are kept for symmetry: there are no threads to stop.
     """
 
     def __init__(
@@ -54,10 +57,10 @@ class AsyncMerchantClient:
         **options: Unpack[ClientOptions],
     ) -> None:
         self._client = MerchantClient(config, env=env, **options)
-        self._executor = ThreadPoolExecutor(
-            max_workers=max_workers, thread_name_prefix="wxface-async"
+        self._max = max(1, max_workers)
+        self._slots: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = (
+            weakref.WeakKeyDictionary()
         )
-        self._owns_executor = True
 
     @classmethod
     def from_client(
@@ -66,10 +69,8 @@ class AsyncMerchantClient:
         """An async facade over an existing blocking client (same cache and keys)."""
         self = cls.__new__(cls)
         self._client = client
-        self._executor = ThreadPoolExecutor(
-            max_workers=max_workers, thread_name_prefix="wxface-async"
-        )
-        self._owns_executor = True
+        self._max = max(1, max_workers)
+        self._slots = weakref.WeakKeyDictionary()
         return self
 
     @property
@@ -82,11 +83,36 @@ class AsyncMerchantClient:
         """The configuration."""
         return self._client.config
 
-    async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    async def _call(self, start: Callable[..., _AsyncCall], *args: Any) -> Any:
+        """Start a native call and await it; cancelled, it aborts the call."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._executor, functools.partial(fn, *args, **kwargs)
-        )
+        slots = self._slots.get(loop)
+        if slots is None:  # one bound per event loop
+            slots = self._slots[loop] = asyncio.Semaphore(self._max)
+        async with slots:
+            fut: "asyncio.Future[Any]" = loop.create_future()
+
+            def settle(ok: bool, value: Any) -> None:
+                if fut.done():  # cancelled meanwhile
+                    return
+                if ok:
+                    fut.set_result(value)
+                else:
+                    fut.set_exception(value)
+
+            def done(ok: bool, value: Any) -> None:
+                # Called on a Rust thread when the call ends.
+                try:
+                    loop.call_soon_threadsafe(settle, ok, value)
+                except RuntimeError:  # the loop is closed: nobody waits
+                    pass
+
+            call = start(done, *args)
+            try:
+                return await fut
+            except asyncio.CancelledError:
+                call.cancel()
+                raise
 
     async def get_authinfo(
         self,
@@ -97,32 +123,37 @@ class AsyncMerchantClient:
         attach: Union[str, Dict[str, Any], None] = None,
     ) -> AuthinfoResponse:
         """Awaitable :meth:`wxface.MerchantClient.get_authinfo`."""
-        return await self._run(
-            self._client.get_authinfo, rawdata, store_id, store_name, device_id, attach
+        out: AuthinfoResponse = await self._call(
+            self._client._start_get_authinfo, rawdata, store_id, store_name, device_id, attach
         )
+        return out
 
     async def query_user(
         self, face_sid: str, info_type: InfoType = "ASK_REAL_NAME"
     ) -> FaceUser:
         """Awaitable :meth:`wxface.MerchantClient.query_user`."""
-        return await self._run(self._client.query_user, face_sid, info_type)
+        out: FaceUser = await self._call(self._client._start_query_user, face_sid, info_type)
+        return out
 
     async def query_user_signed(
         self, face_sid: str, info_type: InfoType = "ASK_REAL_NAME"
     ) -> SignedAnswer:
         """Awaitable :meth:`wxface.MerchantClient.query_user_signed` (provider
         mode: the verified answer as sent, to forward to the hospital)."""
-        return await self._run(self._client.query_user_signed, face_sid, info_type)
+        out: SignedAnswer = await self._call(self._client._start_query_user_signed, face_sid, info_type)
+        return out
 
     async def fetch_real_name(
         self, face_sid: str, decryptor: Optional[Decryptor] = None
     ) -> RealName:
         """Awaitable :meth:`wxface.MerchantClient.fetch_real_name`."""
-        return await self._run(self._client.fetch_real_name, face_sid, decryptor)
+        out: RealName = await self._call(self._client._start_fetch_real_name, face_sid, decryptor)
+        return out
 
     async def refresh_platform_certificates(self) -> int:
         """Awaitable :meth:`wxface.MerchantClient.refresh_platform_certificates`."""
-        return await self._run(self._client.refresh_platform_certificates)
+        out: int = await self._call(self._client._start_refresh_platform_certificates)
+        return out
 
     def invalidate_authinfo(self, device_id: str, store_id: Optional[str] = None) -> bool:
         """Forget a cached authinfo (no I/O, so not a coroutine)."""
@@ -138,11 +169,7 @@ class AsyncMerchantClient:
         return self._client.stats()
 
     async def aclose(self) -> None:
-        """Stop the worker threads (calls in flight finish first)."""
-        if self._owns_executor:
-            await asyncio.get_running_loop().run_in_executor(
-                None, functools.partial(self._executor.shutdown, wait=True)
-            )
+        """Nothing to release (kept for ``async with`` and older callers)."""
 
     async def __aenter__(self) -> "AsyncMerchantClient":
         return self
