@@ -310,7 +310,8 @@ def create_app(
             attach=data.get("attach"),
         )
         log.info("authinfo for device %s (%s)", device_id, "cached" if grant.from_cache else "new")
-        return jsonify(authinfo=grant.authinfo, expires_in=grant.expires_in, expires_at=grant.expires_at)
+        # {"authinfo", "expires_in", "expires_at"}: the API's answer, JSON-ready.
+        return jsonify(grant.kiosk_answer())
 
     @app.post("/kiosk/verified")
     def verified() -> Any:
