@@ -8,7 +8,9 @@
 #      merchant,suspend,sandbox),
 #      uniffi-bindgen generates the Kotlin, kotlinc compiles it with the
 #      hand-written Kotlin, and JUnit runs against the host library and the
-#      sandbox.
+#      sandbox;
+#   3. the Java example (java-example/): javac (-Xlint:all -Werror) against
+#      the compiled binding, then a whole verification against the sandbox.
 # When Maven Central cannot be reached (or WXFACE_KOTLIN_ROUTE=fallback),
 # step 2 falls back to the npm kotlin-compiler with Debian's JNA and JUnit 5:
 # the same sources and tests, less the `suspend` variants and kotlin/coroutines (Debian's
@@ -49,6 +51,20 @@ android() {
   done
 }
 
+# The Java example, compiled against the binding's classes and run against
+# the sandbox. $1: the classes and their dependencies (a class path).
+java_example() {
+  local cp=$1 out="$TARGET_DIR/kotlin-java-example"
+  say "javac java-example (Java sees the binding)"
+  rm -rf "$out" && mkdir -p "$out"
+  javac -Xlint:all -Werror -encoding UTF-8 -cp "$cp" -d "$out" \
+    $(find "$HERE/java-example" -name '*.java' | sort) || die "javac (Java example) failed"
+  say "java wxface.example.KioskExample (a whole verification against the sandbox)"
+  java -cp "$out:$cp" -Djna.library.path="$TARGET_DIR/debug" \
+    -Duniffi.component.wxface.libraryOverride="$TARGET_DIR/debug/libwxface_kotlin.so" \
+    wxface.example.KioskExample || die "the Java example failed"
+}
+
 maven_reachable() {
   command -v mvn >/dev/null 2>&1 || return 1
   # Resolving the build's plugins and dependencies is the real test.
@@ -75,6 +91,10 @@ jvm_maven() {
       printf "\nkotlin: %d passed, %d failed, %d skipped\n", t - f - e - s, f + e, s
       exit (f + e > 0)
     }' "$reports"/TEST-*.xml || die "JUnit reports show failures"
+  local deps="$TARGET_DIR/kotlin-maven/runtime-classpath.txt"
+  (cd "$HERE" && mvn -q -B dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile="$deps") \
+    || die "mvn dependency:build-classpath failed"
+  java_example "$TARGET_DIR/kotlin-maven/classes:$(cat "$deps")"
 }
 
 # The route without Maven Central: the JetBrains compiler from npm, JNA and
@@ -110,7 +130,7 @@ jvm_fallback() {
   while IFS= read -r f; do tests+=("$f"); done < <(find "$HERE/kotlin/test" -name '*.kt' ! -name '*SuspendTest.kt' | sort)
   say "kotlinc (main, then tests)"
   "$kotlinc" -nowarn -d "$out/classes" -cp "$jna" \
-    "$HERE/kotlin/main" "$out/generated" || die "kotlinc (main) failed"
+    "$HERE/kotlin/main" "$HERE/kotlin/sandbox" "$out/generated" || die "kotlinc (main) failed"
   "$kotlinc" -nowarn -d "$out/test-classes" -cp "$out/classes:$jna:$junit" \
     "${tests[@]}" || die "kotlinc (tests) failed"
   say "JUnit"
@@ -128,6 +148,7 @@ jvm_fallback() {
   failed=$(sed -n 's/^\[ *\([0-9]*\) tests failed.*/\1/p' "$log")
   printf '\nkotlin: %s passed, %s failed\n' "${ok:-0}" "${failed:-0}"
   [ "$rc" -eq 0 ] || die "JUnit failed"
+  java_example "$out/classes:$jna:$stdlib"
 }
 
 jvm() {
