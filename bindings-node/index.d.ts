@@ -280,9 +280,6 @@ export type KioskState =
   | 'expect_face_code' | 'expect_verified_check' | 'expect_consent' | 'expect_quit'
   | 'expect_real_name' | 'expect_release' | 'expect_late_quit' | 'released'
 
-/** How an HTTP call failed: the names `TransportError.transportKind` takes. */
-export type TransportKind = 'connect' | 'timeout' | 'interrupted' | 'protocol' | 'other' | 'rate_limited'
-
 /** The error table of the wrapper: the generated module `lib/errors.js`. */
 export declare const errors: typeof import('./lib/errors')
 

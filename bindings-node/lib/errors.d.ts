@@ -36,6 +36,15 @@ export type ErrorKind =
   | 'internal'
   | 'unauthenticated'
 
+/** How an HTTP call failed (`transport` errors). */
+export type TransportKind =
+  | 'connect'
+  | 'timeout'
+  | 'interrupted'
+  | 'protocol'
+  | 'other'
+  | 'rate_limited'
+
 /** The flat record of an error (snake_case keys, as the Rust core and the kiosk API send it). */
 export interface ErrorInfo {
   code: ErrorCode
@@ -54,7 +63,7 @@ export interface ErrorInfo {
   state?: string
   status?: number
   target?: string
-  transport_kind?: string
+  transport_kind?: TransportKind
   wechat_code?: string
   wechat_message?: string
   what?: string
@@ -152,7 +161,7 @@ export declare class ConfigError extends WxfaceError {
 export declare class TransportError extends WxfaceError {
   readonly code: 'transport'
   readonly kind: 'transport'
-  readonly transportKind?: string
+  readonly transportKind?: TransportKind
 }
 
 /** A failure outside the protocol: host code threw something that is not a wxface error, or a background task stopped. */

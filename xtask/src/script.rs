@@ -106,6 +106,15 @@ pub fn module(classes: &[Class], fields: &[Field], style: Style) -> String {
     s
 }
 
+/// The TypeScript type of a detail field.
+fn ts_type(f: &Field) -> &'static str {
+    match (f.numeric, f.name.as_str()) {
+        (true, _) => "number",
+        (false, "transport_kind") => "TransportKind",
+        (false, _) => "string",
+    }
+}
+
 pub fn declarations(classes: &[Class], fields: &[Field]) -> String {
     let mut s = format!("// {GENERATED}\n\n");
     s.push_str("/** Every stable error code. */\nexport type ErrorCode =\n");
@@ -118,13 +127,13 @@ pub fn declarations(classes: &[Class], fields: &[Field]) -> String {
     for c in classes {
         s.push_str(&format!("  | '{}'\n", c.kind.as_str()));
     }
+    s.push_str("\n/** How an HTTP call failed (`transport` errors). */\nexport type TransportKind =\n");
+    for k in wxface_core::error::TransportKind::ALL {
+        s.push_str(&format!("  | '{}'\n", k.as_str()));
+    }
     s.push_str("\n/** The flat record of an error (snake_case keys, as the Rust core and the kiosk API send it). */\nexport interface ErrorInfo {\n  code: ErrorCode\n  kind: ErrorKind\n  message: string\n  retryable: boolean\n");
     for f in fields {
-        s.push_str(&format!(
-            "  {}?: {}\n",
-            f.name,
-            if f.numeric { "number" } else { "string" }
-        ));
+        s.push_str(&format!("  {}?: {}\n", f.name, ts_type(f)));
     }
     s.push_str("}\n\n/** Base class of every wxface error. */\nexport declare class WxfaceError extends Error {\n  constructor (message: string, info?: Partial<ErrorInfo>)\n  readonly code: ErrorCode\n  readonly kind: ErrorKind\n  readonly retryable: boolean\n  /** The flat record (snake_case keys). */\n  info (): ErrorInfo\n}\n\n");
     for c in classes {
@@ -140,11 +149,7 @@ pub fn declarations(classes: &[Class], fields: &[Field]) -> String {
             c.kind.as_str()
         ));
         for f in &c.fields {
-            s.push_str(&format!(
-                "  readonly {}?: {}\n",
-                f.camel(),
-                if f.numeric { "number" } else { "string" }
-            ));
+            s.push_str(&format!("  readonly {}?: {}\n", f.camel(), ts_type(f)));
         }
         s.push_str("}\n\n");
     }
