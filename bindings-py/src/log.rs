@@ -33,8 +33,9 @@ struct State {
     dropped: u64,
     /// The Python `emit` callable; `None`: not installed.
     emit: Option<Arc<Py<PyAny>>>,
-    /// Whether the delivery thread runs.
-    thread: bool,
+    /// The process whose delivery thread runs (none yet: 0). A child of
+    /// `fork()` has no such thread: it starts its own.
+    thread_pid: u32,
 }
 
 struct Shared {
@@ -77,10 +78,27 @@ fn enqueue(record: &LogRecord) {
         s.dropped += 1;
         return;
     }
+    if s.thread_pid != std::process::id() {
+        // Forked: the parent's thread and queue are not this process's.
+        s.queue.clear();
+        s.delivered = s.queued;
+        if start_thread(&mut s).is_err() {
+            return;
+        }
+    }
     s.queue.push_back(record.clone());
     s.queued += 1;
     drop(s);
     shared().work.notify_one();
+}
+
+/// Start the delivery thread of this process.
+fn start_thread(s: &mut State) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("wxface-log".into())
+        .spawn(deliver)?;
+    s.thread_pid = std::process::id();
+    Ok(())
 }
 
 /// The delivery thread: hands queued records to Python, in order.
@@ -124,6 +142,10 @@ pub fn flush_for(timeout: Duration) -> bool {
     }
     let deadline = Instant::now() + timeout;
     let mut s = lock();
+    if s.thread_pid != std::process::id() {
+        // No delivery thread in this process (yet, or since a fork).
+        return s.queue.is_empty();
+    }
     let target = s.queued;
     while s.delivered < target {
         let now = Instant::now();
@@ -143,7 +165,7 @@ pub fn flush_for(timeout: Duration) -> bool {
 pub fn flush() {
     let idle = {
         let s = lock();
-        s.queued == s.delivered
+        s.queued == s.delivered || s.thread_pid != std::process::id()
     };
     if idle {
         return;
@@ -174,12 +196,9 @@ fn _install_log_bridge(level: &str, emit: Py<PyAny>) -> PyResult<bool> {
     {
         let mut s = lock();
         s.emit = Some(Arc::new(emit));
-        if !s.thread {
-            std::thread::Builder::new()
-                .name("wxface-log".into())
-                .spawn(deliver)
+        if s.thread_pid != std::process::id() {
+            start_thread(&mut s)
                 .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
-            s.thread = true;
         }
     }
     Ok(wxface_log::install(max, Arc::new(enqueue)))

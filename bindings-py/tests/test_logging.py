@@ -176,3 +176,44 @@ def test_no_personal_data_or_key_in_any_record(wxface_sandbox, wxlogs, tmp_path)
         for s in forbidden:
             assert s not in shown, f"{s[:3]}… in a record: {r.levelname} {r.name}"
         assert "张" not in shown and "19491231" not in shown
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no fork()")
+def test_a_forked_child_gets_its_own_delivery(wxface_sandbox):
+    """A server that forks its workers (gunicorn --preload) after the bridge
+    was installed: the child's records still reach its `logging`, and its
+    calls do not wait for a delivery thread it does not have."""
+    import os
+    import time
+
+    wxface.enable_logging("warn")
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a sandbox and a client of its own
+        code = 1
+        try:
+            got = []
+
+            class Catch(logging.Handler):
+                def emit(self, record):
+                    got.append(record)
+
+            logging.getLogger("wxface").addHandler(Catch())
+            with wxface.Sandbox() as sb:
+                client = sb.client(max_retries=0)
+                started = time.monotonic()
+                try:
+                    client.query_user("NO_SUCH_FACE_SID")
+                except wxface.BackendError:
+                    pass
+                fast = time.monotonic() - started < 1.5
+                ok = any(r.levelno == logging.WARNING and r.wxface_fields.get("code") == "backend" for r in got)
+                code = 0 if (ok and fast) else 2
+        finally:
+            os.write(write_fd, bytes([code]))
+            os._exit(0)
+    os.close(write_fd)
+    result = os.read(read_fd, 1)
+    os.waitpid(pid, 0)
+    os.close(read_fd)
+    assert result == b"\x00", result
