@@ -127,7 +127,9 @@ pub fn declarations(classes: &[Class], fields: &[Field]) -> String {
     for c in classes {
         s.push_str(&format!("  | '{}'\n", c.kind.as_str()));
     }
-    s.push_str("\n/** How an HTTP call failed (`transport` errors). */\nexport type TransportKind =\n");
+    s.push_str(
+        "\n/** How an HTTP call failed (`transport` errors). */\nexport type TransportKind =\n",
+    );
     for k in wxface_core::error::TransportKind::ALL {
         s.push_str(&format!("  | '{}'\n", k.as_str()));
     }
