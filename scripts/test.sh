@@ -5,7 +5,10 @@
 # (mingw-w64) run under Wine.
 #
 #   scripts/test.sh            everything
-#   scripts/test.sh rust       one stage (rust, fuzz, deny, targets, cabi, interop, python, node, kotlin, wasm, windows)
+#   scripts/test.sh rust       one stage (rust, fuzz, deny, targets, cabi, interop, python, node, kotlin, wasm, windows, dist)
+#
+# Stage `dist` builds the packages users install (scripts/dist.sh), publishes
+# them to registries started on loopback and installs them from there.
 #
 # It installs what it needs by name (rustup targets, pip, npm, apt) and stops
 # at the first failure.
@@ -195,14 +198,22 @@ run_wasm() {
   fi
 }
 
+run_dist() {
+  stage "dist: packages built, published to local registries, installed and tested (scripts/dist.sh)"
+  bash scripts/dist.sh
+}
+
 run_windows() {
   stage "windows: cross builds (mingw-w64); the demo, the C ABI, capture and the Node kiosk under Wine"
   bash scripts/windows.sh
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(rust fuzz deny targets cabi interop python node kotlin wasm windows)
+[ ${#stages[@]} -gt 0 ] || stages=(rust fuzz deny targets cabi interop python node kotlin wasm windows dist)
 for s in "${stages[@]}"; do
+  declare -F "run_$s" >/dev/null || { echo "unknown stage '$s'" >&2; exit 2; }
+  t0=$(date +%s)
   "run_$s"
+  printf '\n==> stage %s passed in %d s\n' "$s" "$(($(date +%s) - t0))"
 done
 stage "all stages passed: ${stages[*]}"
