@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The Python binding's suite: builds the wheel with maturin into
-# target/wheels, installs it into the venv target/venv, checks the type
-# stubs against the module, and runs the binding's tests and the HIS
-# example's tests (both against the embedded sandbox).
+# The Python binding's suite: builds the wheels wxface and wxface-sandbox (the
+# test kit) as they ship (scripts/dist/python.sh wheels: release,
+# manylinux2014, into dist/python), installs them into the venv target/venv,
+# checks both packages' type stubs against their modules, and runs the
+# binding's tests and the HIS example's tests (against the kit's sandbox).
 #
 #   bash bindings-py/test.sh            everything
 #   bash bindings-py/test.sh -k flow    extra arguments go to pytest
@@ -22,28 +23,21 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 PY="$VENV/bin/python"
 "$PY" -m pip install --quiet --disable-pip-version-check \
-  maturin==1.16.0 pytest cryptography flask requests mypy \
+  pytest cryptography flask requests mypy \
   || die "pip install failed"
 
-say "maturin build (release, abi3 wheel)"
-mkdir -p "$ROOT/target/wheels"
-rm -f "$ROOT"/target/wheels/wxface-*.whl
-"$VENV/bin/maturin" build --release --manifest-path bindings-py/Cargo.toml \
-  --interpreter "$PY" --out "$ROOT/target/wheels" \
-  || die "maturin build failed"
-WHEEL=$(ls -t "$ROOT"/target/wheels/wxface-*.whl 2>/dev/null | head -n 1)
-[ -n "$WHEEL" ] || die "no wheel in target/wheels"
-"$PY" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$WHEEL" \
-  || die "cannot install $WHEEL"
+say "the wheels wxface and wxface-sandbox (release, manylinux2014: scripts/dist/python.sh wheels)"
+bash "$ROOT/scripts/dist/python.sh" wheels || die "building the wheels failed"
+WHEELS=("$ROOT"/dist/python/wxface-*manylinux*.whl "$ROOT"/dist/python/wxface_sandbox-*manylinux*.whl)
+"$PY" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "${WHEELS[@]}" \
+  || die "cannot install ${WHEELS[*]}"
 
-# Run from a neutral directory so that `import wxface` is the installed
-# wheel, not the source tree.
 cd "$ROOT/target"
 
 say "type stubs match the module (mypy.stubtest)"
-"$PY" -m mypy.stubtest wxface --allowlist "$ROOT/bindings-py/stubtest-allowlist.txt" \
+"$PY" -m mypy.stubtest wxface wxface_sandbox --allowlist "$ROOT/bindings-py/stubtest-allowlist.txt" \
   || die "the .pyi stubs drifted from the module"
-"$PY" -m mypy --strict -p wxface || die "mypy --strict found problems in the package"
+"$PY" -m mypy --strict -p wxface -p wxface_sandbox || die "mypy --strict found problems in the packages"
 
 say "pytest"
 TESTS=("$ROOT/bindings-py/tests")

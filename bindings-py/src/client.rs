@@ -215,13 +215,6 @@ pub struct PyMerchantClient {
     config: Py<PyClientConfig>,
 }
 
-impl PyMerchantClient {
-    /// Whether the client runs in provider mode.
-    pub(crate) fn is_provider_mode(&self) -> bool {
-        self.config.get().built.is_provider_mode()
-    }
-}
-
 #[pymethods]
 impl PyMerchantClient {
     /// # Errors

@@ -18,7 +18,6 @@ use pyo3::sync::PyOnceLock;
 use serde::Serialize;
 use wxface_capture::{AuthinfoGrant, FaceSdk, FlowConfig, Kiosk, MerchantBackend, ProgressEvent};
 use wxface_capture::{Outcome, VerifyHooks};
-use wxface_core::decrypt::Decryptor;
 use wxface_core::flow::Recognised;
 use wxface_core::kiosk_api::{self, Answer, AuthinfoAnswer, AuthinfoRequest, RealNameAnswer};
 use wxface_core::kiosk_api::{RealNameRequest, VerifiedAnswer, VerifiedRequest};
@@ -29,11 +28,11 @@ use wxface_core::time::{Clock, SystemClock};
 use wxface_core::Error;
 use wxface_sandbox::EmulatedFaceSdk;
 
-use crate::client::PyMerchantClient;
-use crate::decrypt::PyDecryptor;
 use crate::errors::{from_py, info_to_py, IntoPyResult};
 use crate::util::{json_dumps, json_loads};
 
+/// `wxface.MerchantClient`, imported once.
+static MERCHANT_CLIENT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 /// `wxface.kiosk.ClientBackend`, imported once.
 static CLIENT_BACKEND: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 /// `wxface.kiosk._outcome`, imported once.
@@ -122,15 +121,16 @@ struct Record {
 /// `MerchantClient`, or any callable `merchant(path, request) -> answer` of
 /// the kiosk API (see `wxface.kiosk.ClientBackend`). One verification at a
 /// time; the GIL is released while it runs.
-#[pyclass(frozen, module = "wxface", name = "EmulatedKiosk")]
+#[pyclass(frozen, module = "wxface_sandbox", name = "EmulatedKiosk")]
 pub struct PyEmulatedKiosk {
     kiosk: Kiosk,
     sdk: Arc<EmulatedFaceSdk>,
     merchant: Arc<PyMerchant>,
     /// Held by `verify` while `merchant` is its merchant server.
     turn: Mutex<()>,
-    /// Provider mode: the hospital's key, for a `MerchantClient` merchant.
-    hospital_key: Option<Decryptor>,
+    /// Provider mode: the hospital's key (a `wxface.Decryptor`), for a
+    /// `MerchantClient` merchant.
+    hospital_key: Option<Py<PyAny>>,
 }
 
 impl PyEmulatedKiosk {
@@ -140,7 +140,7 @@ impl PyEmulatedKiosk {
         flow: FlowConfig,
         device_id: &str,
         sdk: EmulatedFaceSdk,
-        hospital_key: Option<Decryptor>,
+        hospital_key: Option<Py<PyAny>>,
     ) -> PyResult<Self> {
         let sdk = Arc::new(sdk);
         let merchant = Arc::new(PyMerchant::default());
@@ -161,17 +161,24 @@ impl PyEmulatedKiosk {
     /// The merchant server callable for `merchant`.
     fn merchant_callable(&self, merchant: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = merchant.py();
-        let Ok(client) = merchant.cast::<PyMerchantClient>() else {
+        // `wxface`'s class, checked from Python: this extension module's own
+        // `MerchantClient` type is not the one `wxface` users hold.
+        let client_cls = MERCHANT_CLIENT.import(py, "wxface", "MerchantClient")?;
+        if !merchant.is_instance(client_cls)? {
             return Ok(merchant.clone().unbind());
-        };
+        }
+        let provider = merchant
+            .getattr("config")?
+            .getattr("is_provider_mode")?
+            .is_truthy()?;
         let key = match &self.hospital_key {
-            Some(k) if client.get().is_provider_mode() => Some(PyDecryptor::from_core(k.clone())),
+            Some(k) if provider => Some(k.clone_ref(py)),
             _ => None,
         };
         let cls = CLIENT_BACKEND.import(py, "wxface.kiosk", "ClientBackend")?;
         let kw = pyo3::types::PyDict::new(py);
         kw.set_item("decryptor", key)?;
-        Ok(cls.call((client,), Some(&kw))?.unbind())
+        Ok(cls.call((merchant,), Some(&kw))?.unbind())
     }
 
     fn run(

@@ -5,19 +5,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple};
 use wxface_capture::FlowConfig;
-use wxface_core::decrypt::Decryptor;
 use wxface_core::Error;
 use wxface_sandbox::{
     Credentials, EmulatedFaceSdk, FaultEndpoint, FaultKind, FaultRule, Faults, Sandbox,
     SandboxConfig, SandboxIdentity,
 };
 
-use crate::client::{PyClientConfig, PyMerchantClient};
 use crate::errors::{to_py, IntoPyResult};
 use crate::kiosk::PyEmulatedKiosk;
-use crate::realname::PyRealName;
 use crate::util::{config, invalid, json_dumps, py_secret};
 
 fn sandbox_err(py: Python<'_>, e: &wxface_sandbox::SandboxError) -> PyErr {
@@ -42,7 +40,7 @@ type Slot = Arc<Mutex<Option<Sandbox>>>;
 ///     face_sid = kiosk.consented_face_sid(client)
 ///     print(client.fetch_real_name(face_sid))   # 测*****甲 (身份证 110***********1234)
 /// ```
-#[pyclass(frozen, module = "wxface", name = "Sandbox")]
+#[pyclass(frozen, module = "wxface_sandbox", name = "Sandbox")]
 pub struct PySandbox {
     slot: Slot,
     url: String,
@@ -50,18 +48,25 @@ pub struct PySandbox {
     faults: Faults,
 }
 
+/// `wxface.ClientConfig`, `wxface.MerchantClient` and `wxface.Decryptor`:
+/// the kit makes `wxface`'s own objects (a class of this extension module
+/// would not be one of `wxface._native`).
+static CLIENT_CONFIG: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static MERCHANT_CLIENT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static DECRYPTOR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static REAL_NAME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
 /// The store of the sandbox's client configurations and kiosks.
 const STORE_ID: &str = "SBX-STORE-01";
 
 impl PySandbox {
-    /// A decryptor with the sub-merchant's (hospital's) key.
-    fn hospital_key(&self) -> Result<Decryptor, Error> {
+    /// A `wxface.Decryptor` with the sub-merchant's (hospital's) key.
+    fn hospital_key(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let c = &self.creds.get().inner;
-        let key = wxface_core::crypto::pem::load_private_key(
-            crate::v3::provider().as_ref(),
-            &c.sub_merchant_key_pem,
-        )?;
-        Ok(Decryptor::from_key(key, c.padding))
+        let cls = DECRYPTOR.import(py, "wxface", "Decryptor")?;
+        Ok(cls
+            .call1((c.sub_merchant_key_pem.as_str(), c.padding.as_str()))?
+            .unbind())
     }
 
     fn with<T>(&self, py: Python<'_>, f: impl FnOnce(&Sandbox) -> T) -> PyResult<T> {
@@ -167,7 +172,7 @@ impl PySandbox {
         provider_mode: bool,
         platform_key: &str,
         overrides: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<PyClientConfig> {
+    ) -> PyResult<Py<PyAny>> {
         let c = &self.creds.get().inner;
         let kw = PyDict::new(py);
         kw.set_item("appid", &c.appid)?;
@@ -214,7 +219,8 @@ impl PySandbox {
         if let Some(o) = overrides {
             kw.update(o.as_mapping())?;
         }
-        PyClientConfig::from_kwargs(py, false, Some(&kw))
+        let cls = CLIENT_CONFIG.import(py, "wxface", "ClientConfig")?;
+        Ok(cls.call((), Some(&kw))?.unbind())
     }
 
     /// A ready `MerchantClient` for this sandbox (same keywords as
@@ -230,11 +236,8 @@ impl PySandbox {
         platform_key: &str,
         overrides: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
-        let cfg = Py::new(
-            py,
-            self.client_config(py, provider_mode, platform_key, overrides)?,
-        )?;
-        let cls = py.get_type::<PyMerchantClient>();
+        let cfg = self.client_config(py, provider_mode, platform_key, overrides)?;
+        let cls = MERCHANT_CLIENT.import(py, "wxface", "MerchantClient")?;
         Ok(cls.call1((cfg,))?.unbind())
     }
 
@@ -243,10 +246,8 @@ impl PySandbox {
     ///
     /// # Errors
     /// `ConfigError` if the key is unusable.
-    fn sub_merchant_decryptor(&self, py: Python<'_>) -> PyResult<crate::decrypt::PyDecryptor> {
-        self.hospital_key()
-            .map(crate::decrypt::PyDecryptor::from_core)
-            .py_err(py)
+    fn sub_merchant_decryptor(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.hospital_key(py)
     }
 
     /// An `EmulatedKiosk` on `device_id`, started: the kiosk driver over a
@@ -293,10 +294,7 @@ impl PySandbox {
             flow.sub_appid = Some(c.sub_appid.clone());
             flow.sub_mch_id = Some(c.sub_mch_id.clone());
         }
-        let hospital_key = provider_mode
-            .then(|| self.hospital_key())
-            .transpose()
-            .py_err(py)?;
+        let hospital_key = provider_mode.then(|| self.hospital_key(py)).transpose()?;
         let sdk = EmulatedFaceSdk::new(emu).py_err(py)?;
         PyEmulatedKiosk::start(py, flow, device_id, sdk, hospital_key)
     }
@@ -351,7 +349,7 @@ impl PySandbox {
 }
 
 /// The sandbox's merchant ids and (test) keys.
-#[pyclass(frozen, module = "wxface", name = "SandboxCredentials")]
+#[pyclass(frozen, module = "wxface_sandbox", name = "SandboxCredentials")]
 pub struct PySandboxCredentials {
     inner: Credentials,
 }
@@ -449,7 +447,7 @@ impl PySandboxCredentials {
 
 /// One test person of the sandbox. `repr()` is masked; `.real_name` is the
 /// identity a successful flow must produce.
-#[pyclass(frozen, module = "wxface", name = "SandboxIdentity")]
+#[pyclass(frozen, module = "wxface_sandbox", name = "SandboxIdentity")]
 pub struct PySandboxIdentity {
     inner: SandboxIdentity,
 }
@@ -481,20 +479,21 @@ impl PySandboxIdentity {
     fn credential_type(&self) -> i64 {
         self.inner.credential_type
     }
-    /// The person's identity as a `RealName` (masked `repr()`).
+    /// The person's identity as a `wxface.RealName` (masked `repr()`).
     ///
     /// # Errors
     /// `DecryptionError` if the configured identity is implausible (the
     /// sandbox refuses those at start, so never in practice).
     #[getter]
-    fn real_name(&self, py: Python<'_>) -> PyResult<PyRealName> {
-        wxface_core::realname::RealName::new(
-            self.inner.expose_name().to_owned(),
-            self.inner.credential_type(),
-            self.inner.expose_credential_id().to_owned(),
-        )
-        .map(PyRealName::new)
-        .py_err(py)
+    fn real_name(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let cls = REAL_NAME.import(py, "wxface", "RealName")?;
+        Ok(cls
+            .call1((
+                self.inner.expose_name(),
+                self.inner.credential_type,
+                self.inner.expose_credential_id(),
+            ))?
+            .unbind())
     }
 
     fn __repr__(&self) -> String {
@@ -531,7 +530,7 @@ fn fault_name(v: impl serde::Serialize) -> String {
 }
 
 /// Fault injection: make the sandbox's WeChat Pay endpoints misbehave.
-#[pyclass(frozen, module = "wxface", name = "SandboxFaults")]
+#[pyclass(frozen, module = "wxface_sandbox", name = "SandboxFaults")]
 pub struct PyFaults {
     inner: Faults,
 }

@@ -1,5 +1,5 @@
 """Fixtures of the binding's tests. The sandbox fixtures come from the
-package's own pytest plugin (``wxface.pytest_plugin``, registered by the
+package's own pytest plugin (``wxface_sandbox.pytest_plugin``, registered by the
 installed wheel)."""
 
 import pytest

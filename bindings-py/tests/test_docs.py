@@ -5,7 +5,7 @@ import inspect
 import wxface
 import wxface.aio
 import wxface.errors
-import wxface.pytest_plugin
+import wxface_sandbox.pytest_plugin
 
 
 def _public(obj):
@@ -29,7 +29,7 @@ def test_every_public_name_is_documented():
 
 
 def test_modules_are_documented():
-    for m in (wxface, wxface.aio, wxface.errors, wxface.pytest_plugin):
+    for m in (wxface, wxface.aio, wxface.errors, wxface_sandbox.pytest_plugin):
         assert (m.__doc__ or "").strip(), m.__name__
     assert set(wxface.errors.__all__) <= set(wxface.__all__)
 

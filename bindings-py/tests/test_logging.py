@@ -11,6 +11,7 @@ import threading
 import pytest
 
 import wxface
+from wxface_sandbox import Sandbox
 
 NAME = "张三丰"
 ID = "11010519491231002X"
@@ -199,7 +200,7 @@ def test_a_forked_child_gets_its_own_delivery(wxface_sandbox):
                     got.append(record)
 
             logging.getLogger("wxface").addHandler(Catch())
-            with wxface.Sandbox() as sb:
+            with Sandbox() as sb:
                 client = sb.client(max_retries=0)
                 started = time.monotonic()
                 try:

@@ -17,6 +17,7 @@ import re
 import pytest
 
 import wxface
+from wxface_sandbox import Sandbox
 
 from _vectors import sign_answer
 
@@ -326,7 +327,7 @@ def test_sandbox_surface(wxface_sandbox):
     for v in values_for(True):
         for opts in ({NAME: v}, {"authinfo_ttl_secs": v}, {"face_sid_ttl_secs": v}, {"default_person": v},
                      {"padding": v}, {"persons": v}):
-            started = s(f"Sandbox({list(opts)[0]})", wxface.Sandbox, **opts)
+            started = s(f"Sandbox({list(opts)[0]})", Sandbox, **opts)
             if started is not None:
                 started.stop()
         for opt in ("person", "outcome", "device_id", "store_id", "sdk_version"):

@@ -5,7 +5,7 @@ import importlib.metadata
 import pytest
 
 import wxface
-import wxface.pytest_plugin
+import wxface_sandbox.pytest_plugin
 
 pytest_plugins = ["pytester"]
 
@@ -13,7 +13,7 @@ pytest_plugins = ["pytester"]
 def _registered() -> bool:
     eps = importlib.metadata.entry_points()
     group = eps.select(group="pytest11") if hasattr(eps, "select") else eps.get("pytest11", [])
-    return any(ep.value == "wxface.pytest_plugin" for ep in group)
+    return any(ep.value == "wxface_sandbox.pytest_plugin" for ep in group)
 
 
 def test_entry_point_is_registered():
@@ -51,7 +51,7 @@ def test_fixtures_in_a_his_suite(pytester):
     )
     args = ["-p", "no:cacheprovider"]
     if not _registered():
-        args += ["-p", "wxface.pytest_plugin"]
+        args += ["-p", "wxface_sandbox.pytest_plugin"]
     result = pytester.runpytest_inprocess(*args)
     result.assert_outcomes(passed=4)
 
@@ -76,11 +76,11 @@ def test_sandbox_options_fixture_can_be_overridden(pytester):
     )
     args = ["-p", "no:cacheprovider"]
     if not _registered():
-        args += ["-p", "wxface.pytest_plugin"]
+        args += ["-p", "wxface_sandbox.pytest_plugin"]
     pytester.runpytest_inprocess(*args).assert_outcomes(passed=1)
 
 
 def test_plugin_module_documents_its_fixtures():
-    doc = wxface.pytest_plugin.__doc__
+    doc = wxface_sandbox.pytest_plugin.__doc__
     for name in ("wxface_sandbox", "wxface_client", "wxface_kiosk", "wxface_sandbox_options"):
         assert name in doc

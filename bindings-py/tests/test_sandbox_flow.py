@@ -5,6 +5,7 @@ merchant server — and every error type the merchant client can raise."""
 import pytest
 
 import wxface
+from wxface_sandbox import EmulatedKiosk, Sandbox
 
 
 class Recording(wxface.ClientBackend):
@@ -38,7 +39,7 @@ def test_full_flow(wxface_sandbox, wxface_client):
     sb, client = wxface_sandbox, wxface_client
     person = sb.identities[0]
     kiosk = sb.kiosk(person=person.key, device_id="KIOSK-07")
-    assert isinstance(kiosk, wxface.EmulatedKiosk) and kiosk.state == "ready"
+    assert isinstance(kiosk, EmulatedKiosk) and kiosk.state == "ready"
     merchant = Recording(client)
     out = kiosk.verify(merchant)
     assert out.kind == "verified" and out.error is None and out.step is None
@@ -236,7 +237,7 @@ def test_platform_key_modes(wxface_sandbox, platform_key):
 
 
 def test_oaep_sandbox():
-    with wxface.Sandbox(padding="oaep-sha1") as sb:
+    with Sandbox(padding="oaep-sha1") as sb:
         assert sb.credentials.padding == "oaep-sha1"
         client = sb.client()
         face_sid = sb.kiosk().consented_face_sid(client)
@@ -383,7 +384,7 @@ def test_fault_controls(wxface_sandbox):
 
 
 def test_stopped_sandbox():
-    sb = wxface.Sandbox()
+    sb = Sandbox()
     client = sb.client(max_retries=0, connect_timeout=1.0)
     url = sb.url
     assert url.startswith("http://127.0.0.1:") and "running=True" in repr(sb)
@@ -415,9 +416,9 @@ def test_credentials_and_identities_are_not_shown(wxface_sandbox):
 
 def test_bad_sandbox_options():
     with pytest.raises(wxface.ConfigError):
-        wxface.Sandbox(no_such_option=1)
+        Sandbox(no_such_option=1)
     with pytest.raises(wxface.ConfigError):
-        wxface.Sandbox(padding="rot13")
+        Sandbox(padding="rot13")
 
 
 @pytest.mark.parametrize("platform_key", ["public_key", "certificate"])

@@ -12,11 +12,13 @@ import typing
 import pytest
 
 import wxface
+import wxface_sandbox
 from wxface import options
 
 mypy_api = pytest.importorskip("mypy.api")
 
 STUB = pathlib.Path(wxface.__file__).parent / "_native.pyi"
+KIT_STUB = pathlib.Path(wxface_sandbox.__file__).parent / "_native.pyi"
 
 
 def test_the_typed_options_are_the_options_rust_knows():
@@ -44,8 +46,9 @@ def test_every_literal_mode_is_accepted_at_run_time(wxface_sandbox):
         sb.client_config(sign_type="SHA1")
 
 
-def test_every_public_name_of_the_stubs_has_a_docstring():
-    tree = ast.parse(STUB.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("stub", [STUB, KIT_STUB], ids=["wxface", "wxface_sandbox"])
+def test_every_public_name_of_the_stubs_has_a_docstring(stub):
+    tree = ast.parse(stub.read_text(encoding="utf-8"))
     missing = []
 
     def check(nodes, prefix=""):
@@ -68,6 +71,7 @@ GOOD = """
     from typing import Any, Dict
 
     import wxface
+    import wxface_sandbox
     from wxface.options import ClientOptions
 
     def config() -> wxface.ClientConfig:
@@ -92,7 +96,7 @@ GOOD = """
         user = await c.query_user(face_sid, "ASK_UNIONID")
         return user.openid or ""
 
-    def sandbox(sb: wxface.Sandbox) -> wxface.MerchantClient:
+    def sandbox(sb: wxface_sandbox.Sandbox) -> wxface.MerchantClient:
         return sb.client(platform_key="certificate", max_retries=0)
 
     opts: ClientOptions = {"sign_type": "MD5", "store_name": "门诊大厅"}

@@ -341,7 +341,14 @@ const LANGUAGES: &[(&str, &[&str], &[&str])] = &[
         &[".rs"],
     ),
     // The public surfaces: the type stubs and the package's Python.
-    ("Python", &["bindings-py/python/wxface"], &[".py", ".pyi"]),
+    (
+        "Python",
+        &[
+            "bindings-py/python/wxface",
+            "bindings-py/sandbox/python/wxface_sandbox",
+        ],
+        &[".py", ".pyi"],
+    ),
     // The TypeScript declarations of the Node package and of the WASM
     // package (whose declarations live in its crate's custom section).
     (

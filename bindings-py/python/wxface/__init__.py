@@ -17,10 +17,11 @@ over it:
   :func:`build_users_query`, :func:`parse_users_response`.
 * :class:`RealName` — a verified identity whose ``repr()``/``str()`` are masked;
   :func:`mask_name`, :func:`mask_credential_id`, :func:`check_resident_id`.
-* :class:`Sandbox` — an embedded WeChat Pay and face SDK emulator for tests;
-  :meth:`Sandbox.kiosk` gives an :class:`EmulatedKiosk`, the real kiosk flow
-  over the emulated face SDK (:mod:`wxface.kiosk`); the pytest plugin
-  :mod:`wxface.pytest_plugin` provides ``wxface_sandbox``.
+* :mod:`wxface.kiosk` — the kiosk API's records (:class:`Outcome`,
+  :class:`Recognised`, :class:`MaskedIdentity`) and :class:`ClientBackend`,
+  a :class:`MerchantClient` as a kiosk's merchant server in this process.
+  The sandbox, the emulated kiosk and the pytest plugin are the separate test
+  kit ``wxface-sandbox`` (``import wxface_sandbox``).
 * :class:`DeviceCredential`, :func:`authenticate_device`,
   :func:`check_device_id` — the kiosk API's device credentials, for a HIS
   that serves ``docs/merchant-api.md`` itself: issue one per kiosk, store its
@@ -48,10 +49,6 @@ from ._native import (
     RealName,
     RealNameReceiver,
     ResponseVerifier,
-    Sandbox,
-    SandboxCredentials,
-    SandboxFaults,
-    SandboxIdentity,
     SignedAnswer,
     Signer,
     __version__,
@@ -91,7 +88,7 @@ from .errors import (
     error_codes,
     from_info,
 )
-from .kiosk import ClientBackend, EmulatedKiosk, MaskedIdentity, Outcome, Recognised
+from .kiosk import ClientBackend, MaskedIdentity, Outcome, Recognised
 
 __all__ = [
     "__version__",
@@ -127,12 +124,7 @@ __all__ = [
     "DeviceCredential",
     "authenticate_device",
     "check_device_id",
-    # sandbox
-    "Sandbox",
-    "SandboxCredentials",
-    "SandboxFaults",
-    "SandboxIdentity",
-    "EmulatedKiosk",
+    # kiosk API records
     "MaskedIdentity",
     "Outcome",
     "Recognised",

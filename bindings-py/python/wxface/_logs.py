@@ -18,7 +18,7 @@ credential, a name or an ID number (the binding's tests check it through
 this bridge).
 
 **When it is installed.** Automatically, once, when the first
-:class:`wxface.MerchantClient` or :class:`wxface.Sandbox` is built, at the
+:class:`wxface.MerchantClient` (or a ``wxface_sandbox.Sandbox``) is built, at the
 effective level of ``logging.getLogger("wxface")`` at that moment (so
 configure :mod:`logging` first, as applications do at start-up). Events
 less severe than that level are dropped in Rust and cost nothing. To change

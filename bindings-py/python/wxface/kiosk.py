@@ -1,7 +1,9 @@
-"""The kiosk side, emulated: :class:`EmulatedKiosk` (from
-:meth:`wxface.Sandbox.kiosk`) runs the real kiosk flow over the face SDK
-emulator and asks a merchant server through the kiosk API of
-``docs/merchant-api.md``.
+"""The kiosk API of ``docs/merchant-api.md`` as Python records: how a kiosk
+visit ended (:class:`Outcome`), who was recognised (:class:`Recognised`), the
+masked identity a kiosk receives (:class:`MaskedIdentity`), and
+:class:`ClientBackend`, a merchant server in this process. The test kit's
+``wxface_sandbox.EmulatedKiosk`` (from ``wxface_sandbox.Sandbox.kiosk``) runs
+the real kiosk flow over the face SDK emulator against such a server.
 
 A merchant server is any callable ``merchant(path, request) -> answer``:
 ``path`` is ``/kiosk/authinfo``, ``/kiosk/verified`` or ``/kiosk/real-name``,
@@ -17,10 +19,10 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, TypedDict
 
-from ._native import Decryptor, EmulatedKiosk, MerchantClient
+from ._native import Decryptor, MerchantClient
 from .errors import Error, from_info
 
-__all__ = ["ClientBackend", "EmulatedKiosk", "MaskedIdentity", "Outcome", "Recognised"]
+__all__ = ["ClientBackend", "MaskedIdentity", "Outcome", "Recognised"]
 
 
 class MaskedIdentity(TypedDict):
@@ -68,7 +70,7 @@ class Recognised:
 
 
 class Outcome:
-    """How one :meth:`EmulatedKiosk.verify` ended (the shared outcome record
+    """How one kiosk visit (``wxface_sandbox.EmulatedKiosk.verify``) ended (the shared outcome record
     of every wxface binding): ``kind`` (``verified``, ``already_verified``,
     ``consent_refused``, ``cancelled``, ``failed``), ``who`` (a
     :class:`Recognised`, once recognised), ``identity`` (the masked dict,

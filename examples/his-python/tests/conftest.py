@@ -6,6 +6,7 @@ import sys
 import pytest
 
 import wxface
+from wxface_sandbox import Sandbox
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
@@ -14,7 +15,7 @@ import his_service  # noqa: E402
 
 @pytest.fixture(scope="session")
 def sandbox():
-    with wxface.Sandbox() as sb:
+    with Sandbox() as sb:
         yield sb
 
 

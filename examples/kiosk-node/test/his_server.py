@@ -15,6 +15,7 @@ import threading
 from werkzeug.serving import make_server
 
 import wxface
+from wxface_sandbox import Sandbox
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "his-python"))
 
@@ -25,7 +26,7 @@ DEVICE_ID = "KIOSK-01"
 
 
 def main() -> None:
-    with wxface.Sandbox() as sandbox, tempfile.TemporaryDirectory() as tmp:
+    with Sandbox() as sandbox, tempfile.TemporaryDirectory() as tmp:
         creds = sandbox.credentials
         decryptor = wxface.Decryptor(creds.merchant_key_pem, creds.padding)
         app = his_service.create_app(sandbox.client(), decryptor, str(pathlib.Path(tmp) / "patients.sqlite3"))

@@ -1,19 +1,20 @@
 """pytest plugin: a wxface sandbox for HIS test suites.
 
-Installed with the ``wxface`` package (entry point ``pytest11``), so the
-fixtures are available in any suite without a ``conftest.py`` line. To load it
-explicitly instead, add ``pytest_plugins = ["wxface.pytest_plugin"]``.
+Installed with the ``wxface-sandbox`` package (entry point ``pytest11``), so
+the fixtures are available in any suite without a ``conftest.py`` line. To
+load it explicitly instead, add
+``pytest_plugins = ["wxface_sandbox.pytest_plugin"]``.
 
 Fixtures:
 
 ``wxface_sandbox``
-    A running :class:`wxface.Sandbox` shared by the whole session (keys are
+    A running :class:`wxface_sandbox.Sandbox` shared by the whole session (keys are
     generated once); faults and sessions are reset before each test.
 ``wxface_client``
     A fresh :class:`wxface.MerchantClient` configured for that sandbox (its
     own authinfo cache), direct-merchant mode.
 ``wxface_kiosk``
-    An :class:`wxface.EmulatedKiosk` (``device_id="KIOSK-01"``): the kiosk
+    An :class:`wxface_sandbox.EmulatedKiosk` (``device_id="KIOSK-01"``): the kiosk
     flow over the face SDK emulator, recognising the sandbox's default test
     person, who consents.
 
@@ -36,7 +37,9 @@ from typing import Any, Dict, Iterator
 
 import pytest
 
-from . import EmulatedKiosk, MerchantClient, Sandbox
+from wxface import MerchantClient
+
+from . import EmulatedKiosk, Sandbox
 
 
 @pytest.fixture(scope="session")
