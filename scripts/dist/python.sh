@@ -117,31 +117,41 @@ build() {
 }
 
 # Every ```python block of the given READMEs, each run in a fresh interpreter
-# from $2 (a scratch directory) with the installed packages. A block whose
-# first line is `# not run: <reason>` is only compiled.
+# from $2 (a scratch directory) with the installed packages, configured by
+# WXFACE_* variables for a sandbox of the installed test kit (as a HIS is
+# configured for WeChat Pay). A block whose first line is `# not run:
+# <reason>` is only compiled.
 readme_blocks() {
   local py=$1 work=$2
   shift 2
   "$py" - "$work" "$@" <<'PY'
-import pathlib, re, subprocess, sys
+import ast, os, pathlib, re, subprocess, sys
+import wxface_sandbox
 work = pathlib.Path(sys.argv[1])
 ran = skipped = 0
-for readme in sys.argv[2:]:
-    text = pathlib.Path(readme).read_text(encoding="utf-8")
-    for n, m in enumerate(re.finditer(r"^```python\n(.*?)^```", text, re.S | re.M), 1):
-        code = m.group(1)
-        where = f"{readme} block {n} (line {text[:m.start()].count(chr(10)) + 1})"
-        compile(code, where, "exec")
-        if code.lstrip().startswith("# not run:"):
-            skipped += 1
-            continue
-        f = work / f"block_{ran + skipped}.py"
-        f.write_text(code, encoding="utf-8")
-        r = subprocess.run([sys.executable, str(f)], cwd=work, capture_output=True, text=True, timeout=300)
-        if r.returncode != 0:
-            sys.stderr.write(f"--- {where} failed:\n{code}\n--- output:\n{r.stdout}{r.stderr}\n")
-            sys.exit(1)
-        ran += 1
+with wxface_sandbox.Sandbox() as sb:
+    c = sb.credentials
+    env = dict(os.environ,
+        WXFACE_BASE_URL=sb.url, WXFACE_APPID=c.appid, WXFACE_MCH_ID=c.mch_id, WXFACE_V2_KEY=c.v2_key,
+        WXFACE_MERCHANT_KEY_PEM=c.merchant_key_pem, WXFACE_MERCHANT_SERIAL_NO=c.merchant_serial_no,
+        WXFACE_PLATFORM_PUBLIC_KEY_ID=c.platform_public_key_id,
+        WXFACE_PLATFORM_PUBLIC_KEY_PEM=c.platform_public_key_pem, WXFACE_PADDING=c.padding)
+    for readme in sys.argv[2:]:
+        text = pathlib.Path(readme).read_text(encoding="utf-8")
+        for n, m in enumerate(re.finditer(r"^```python\n(.*?)^```", text, re.S | re.M), 1):
+            code = m.group(1)
+            where = f"{readme} block {n} (line {text[:m.start()].count(chr(10)) + 1})"
+            compile(code, where, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+            if code.lstrip().startswith("# not run:"):
+                skipped += 1
+                continue
+            f = work / f"block_{ran + skipped}.py"
+            f.write_text(code, encoding="utf-8")
+            r = subprocess.run([sys.executable, str(f)], cwd=work, env=env, capture_output=True, text=True, timeout=300)
+            if r.returncode != 0:
+                sys.stderr.write(f"--- {where} failed:\n{code}\n--- output:\n{r.stdout}{r.stderr}\n")
+                sys.exit(1)
+            ran += 1
 print(f"README blocks: {ran} run, {skipped} compiled only (marked `# not run:`)")
 PY
 }
