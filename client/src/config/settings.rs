@@ -47,7 +47,9 @@ const MAX_RETRIES: u32 = 10;
 /// never its value; `Debug` shows ids, serials and URLs, never a key or a
 /// file's path.
 ///
-#[doc = include_str!("../../../docs/configuration.md")]
+// The reference of every option, in the documentation only: a build from a
+// source distribution (the Python sdist) has no docs/ directory.
+#[cfg_attr(doc, doc = include_str!("../../../docs/configuration.md"))]
 #[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 #[non_exhaustive]
