@@ -130,7 +130,7 @@ jvm_fallback() {
   while IFS= read -r f; do tests+=("$f"); done < <(find "$HERE/kotlin/test" -name '*.kt' ! -name '*SuspendTest.kt' | sort)
   say "kotlinc (main, then tests)"
   "$kotlinc" -nowarn -d "$out/classes" -cp "$jna" \
-    "$HERE/kotlin/main" "$HERE/kotlin/sandbox" "$out/generated" || die "kotlinc (main) failed"
+    "$HERE/kotlin/main" "$HERE/kotlin/merchant" "$HERE/kotlin/sandbox" "$out/generated" || die "kotlinc (main) failed"
   "$kotlinc" -nowarn -d "$out/test-classes" -cp "$out/classes:$jna:$junit" \
     "${tests[@]}" || die "kotlinc (tests) failed"
   say "JUnit"

@@ -21,7 +21,11 @@ import java.util.logging.Logger;
 import wxface.CancelHandle;
 import wxface.EmulatedFaceSdk;
 import wxface.FaceSdk;
+import wxface.model.InfoType;
+import wxface.JavaClientStats;
 import wxface.Kiosk;
+import wxface.MerchantClient;
+import wxface.MerchantJava;
 import wxface.MerchantBackend;
 import wxface.Sandbox;
 import wxface.SandboxIdentity;
@@ -124,6 +128,33 @@ public final class KioskExample {
                 kiosk.shutdown();
             }
             emu.close();
+
+            // The merchant client from Java: signed numbers only (MerchantJava).
+            MerchantClient client = MerchantJava.connectTimeoutMs(
+                    MerchantJava.timeoutMs(sandbox.merchantClientBuilder(), 5_000L), 2_000L).build();
+            try {
+                client.queryUser("no-such-face-sid", InfoType.ASK_UNION_ID);
+                check(false, "an unknown face_sid is refused");
+            } catch (WxfaceException.Backend unknown) {
+                check(Integer.valueOf(404).equals(WxfaceJava.httpStatus(unknown)), "404 for an unknown face_sid: " + unknown);
+            }
+            try {
+                MerchantJava.refreshPlatformCertificates(client);   // this client trusts a platform public key
+                check(false, "certificates need the APIv3 key");
+            } catch (WxfaceException.Config noKey) {
+                // configuration error, before any request
+            }
+            JavaClientStats stats = MerchantJava.stats(client);
+            check(stats.getCalls() >= 1 && stats.getHttpRequests() >= 1, "client stats: " + stats);
+            try {
+                MerchantJava.timeoutMs(sandbox.merchantClientBuilder(), -1L);
+                check(false, "a negative timeout is refused");
+            } catch (IllegalArgumentException expected) {
+                // refused before any conversion
+            }
+            client.close();
+            System.out.println("merchant client: " + stats.getCalls() + " call(s), " + stats.getHttpRequests()
+                    + " HTTP request(s)");
 
             // The backend error a Java MerchantBackend throws, with its HTTP status.
             WxfaceException.Backend busy = WxfaceJava.merchantServerError("SYSTEM_ERROR", "busy", 500, true);
