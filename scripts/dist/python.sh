@@ -62,6 +62,40 @@ check_no_sandbox() {
   echo "dist: $(basename "$whl"): no sandbox inside"
 }
 
+# maturin puts every path dependency of the workspace into the sdist, dev
+# dependencies included: wxface-client's tests use the sandbox (and, through
+# it, wxface-capture). A build from the sdist compiles none of them, so they
+# are taken out, with their lines in the manifests (cargo then resolves
+# without them).
+strip_sdist() {
+  python3 - "$1" <<'PY'
+import io, re, sys, tarfile
+path = sys.argv[1]
+drop = ("sandbox", "capture")
+with tarfile.open(path, "r:gz") as t:
+    members = [(m, t.extractfile(m).read() if m.isfile() else None) for m in t.getmembers()]
+out = io.BytesIO()
+with tarfile.open(fileobj=out, mode="w:gz", format=tarfile.PAX_FORMAT) as t:
+    for m, data in members:
+        parts = m.name.split("/")
+        if len(parts) > 1 and parts[1] in drop:
+            continue
+        if data is not None and parts[1:] == ["Cargo.toml"]:
+            text = data.decode()
+            text = re.sub(r'members = \[[^\]]*\]', lambda x: re.sub(r',?\s*"(sandbox|capture)"', "", x.group(0)), text)
+            text = re.sub(r'(?m)^wxface-(sandbox|capture) = \{ path = "(sandbox|capture)"[^\n]*\n', "", text)
+            data = text.encode()
+        elif data is not None and len(parts) == 3 and parts[2] == "Cargo.toml":
+            data = re.sub(rb'(?m)^wxface-(sandbox|capture)(\.workspace = true| = \{[^\n]*\})\n', b"", data)
+        if data is not None:
+            m.size = len(data)
+            t.addfile(m, io.BytesIO(data))
+        else:
+            t.addfile(m)
+open(path, "wb").write(out.getvalue())
+PY
+}
+
 build() {
   tools
   rm -rf "$OUT" && mkdir -p "$OUT"
@@ -99,6 +133,13 @@ build() {
   maturin sdist --manifest-path "$ROOT/bindings-py/Cargo.toml" --out "$OUT" || dist_die "maturin sdist failed"
   local sdist
   sdist=$(ls "$OUT"/wxface-*.tar.gz)
+  strip_sdist "$sdist"
+  # The sdist carries the production crates only: not the sandbox crate, not
+  # the kit's crate or Python package.
+  if tar tzf "$sdist" | grep -E '^[^/]+/(sandbox|sdk-emu|bindings-py/sandbox)/|wxface_sandbox|pytest_plugin' | head -n 5 | grep .; then
+    dist_die "$(basename "$sdist") contains test-kit sources (above)"
+  fi
+  echo "dist: $(basename "$sdist"): no sandbox inside"
   dist_step "python: the sdist builds (pip wheel from it; dev profile, reusing the target dir)"
   tmp=$(mktemp -d)
   CARGO_TARGET_DIR=$TARGET_DIR MATURIN_PEP517_ARGS="--profile dev" dist_timed "pip wheel (sdist)" \
@@ -111,7 +152,7 @@ build() {
     printf '%s\twxface-py\tdefault\tx86_64-unknown-linux-gnu\n' "$(basename "$prod")"
     printf '%s\twxface-py\tgenerate-import-lib\t%s\n' "$(basename "$winwhl")" "$WIN"
     printf '%s\twxface-py\tdefault\tx86_64-unknown-linux-gnu\n' "$(basename "$sdist")"
-    printf '%s\twxface-py\tsandbox\tx86_64-unknown-linux-gnu\n' "$(basename "$kit")"
+    printf '%s\twxface-sandbox-py\tdefault\tx86_64-unknown-linux-gnu\n' "$(basename "$kit")"
   } >"$OUT/MANIFEST.tsv"
   ls -l "$OUT"
 }
