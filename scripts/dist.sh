@@ -39,10 +39,10 @@ sbom_and_sums() {
   if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
     'cyclonedx-python-lib[json-validation]==11.12.0' || dist_die "pip install cyclonedx-python-lib failed"
-  "$venv/bin/python" "$ROOT/scripts/dist/sbom.py" "$DIST" "$ROOT/Cargo.toml"
+  "$venv/bin/python" "$ROOT/scripts/dist/sbom.py" "$DIST" "$ROOT/Cargo.toml" "${parts[@]}"
   local d
-  for d in "$DIST"/*/; do
-    [ -f "$d/SHA256SUMS" ] || continue
+  for d in "${parts[@]/#/$DIST/}"; do
+    [ -f "$d/SHA256SUMS" ] || dist_die "no SHA256SUMS in $d"
     (cd "$d" && sha256sum --quiet -c SHA256SUMS) || dist_die "SHA256SUMS of $d does not check"
   done
 }
@@ -51,6 +51,8 @@ sbom_and_sums() {
 sizes() {
   dist_step "sizes against budgets (scripts/dist/budgets.tsv)"
   local budgets=$ROOT/scripts/dist/budgets.tsv over=0 f size pattern limit matched
+  local table=$DIST/SIZES.md
+  printf '| artefact | bytes | budget | of budget |\n|---|---:|---:|---:|\n' >"$table"
   printf '%-64s %12s %12s\n' artefact bytes budget
   while IFS= read -r f; do
     size=$(stat -c %s "$f")
@@ -62,14 +64,16 @@ sizes() {
     done <"$budgets"
     [ -n "$matched" ] || dist_die "no budget for ${f#"$DIST"/} in $budgets"
     printf '%-64s %12d %12d\n' "${f#"$DIST"/}" "$size" "$matched"
+    printf '| `%s` | %d | %d | %d %% |\n' "${f#"$DIST"/}" "$size" "$matched" "$((size * 100 / matched))" >>"$table"
     if [ "$size" -gt "$matched" ]; then
       echo "dist: ${f#"$DIST"/} is over its budget" >&2
       over=1
     fi
-  done < <(find "$DIST" -maxdepth 2 -type f \
+  done < <(find "${parts[@]/#/$DIST/}" -maxdepth 1 -type f \
     \( -name '*.whl' -o -name '*.tar.gz' -o -name '*.tgz' -o -name '*.jar' -o -name 'wxface-*-linux-*' -o -name '*.exe' \) \
     ! -name '*.cdx.json' | sort)
   [ "$over" -eq 0 ] || dist_die "artefacts over budget (see above)"
+  echo "dist: the same as a table in $table"
 }
 
 mode=${1:-all}

@@ -21,7 +21,7 @@ The documents are made and validated against the CycloneDX JSON schema with
 ``cyclonedx-python-lib``, the format's reference library, rather than written
 by hand.
 
-Usage: ``sbom.py DIST_DIR [CARGO_MANIFEST_PATH]``
+Usage: ``sbom.py DIST_DIR CARGO_MANIFEST_PATH [PART...]`` (every part of DIST_DIR by default)
 """
 
 from __future__ import annotations
@@ -146,7 +146,11 @@ def main() -> int:
     dist = Path(sys.argv[1])
     manifest = sys.argv[2] if len(sys.argv) > 2 else str(Path(__file__).resolve().parents[2] / "Cargo.toml")
     version = workspace_version(manifest)
-    manifests = sorted(dist.glob("*/MANIFEST.tsv"))
+    parts = sys.argv[3:]
+    manifests = [dist / p / "MANIFEST.tsv" for p in parts] if parts else sorted(dist.glob("*/MANIFEST.tsv"))
+    for mf in manifests:
+        if not mf.is_file():
+            raise SystemExit(f"sbom: no {mf}")
     if not manifests:
         raise SystemExit(f"sbom: no */MANIFEST.tsv under {dist}")
     for mf in manifests:
