@@ -228,7 +228,7 @@ verify() {
   "$py" -m pip install --quiet --disable-pip-version-check --no-cache-dir \
     --index-url "http://127.0.0.1:$port/simple/" wxface wxface-sandbox \
     || dist_die "pip install wxface wxface-sandbox from the local index failed"
-  "$py" -m pip install --quiet --disable-pip-version-check pytest flask requests \
+  "$py" -m pip install --quiet --disable-pip-version-check pytest cryptography flask requests mypy \
     || dist_die "pip install of the test requirements failed"
   (cd "$tmp" && "$py" - "$tmp/venv" <<'PY'
 import pathlib, sys, wxface, wxface_sandbox
