@@ -53,6 +53,23 @@ def test_a_failing_call_is_a_warning_with_its_code(wxface_sandbox, wxlogs):
     json.dumps(fields)
 
 
+def test_the_test_kits_events_follow_the_same_bridge(wxface_sandbox, wxlogs):
+    # The kit is another native module with its own Rust `tracing`: its
+    # sandbox and kiosk events reach the same `wxface` loggers, and
+    # enable/disable/flush_logs drive its bridge too.
+    from wxface.kiosk import ClientBackend
+
+    outcome = wxface_sandbox.kiosk().verify(ClientBackend(wxface_sandbox.client()))
+    assert outcome.kind == "verified"
+    names = {r.name for r in wx_records(wxlogs)}
+    assert any(n.startswith("wxface.capture.") for n in names), names
+    assert any(n.startswith("wxface.sandbox") for n in names), names
+    wxface.disable_logging()
+    wxlogs.clear()
+    wxface_sandbox.kiosk().verify(ClientBackend(wxface_sandbox.client()))
+    assert not [r for r in wx_records(wxlogs) if r.name.startswith(("wxface.capture", "wxface.sandbox"))]
+
+
 def test_levels_are_filtered_in_rust_and_can_change(wxface_sandbox, caplog):
     caplog.set_level(wxface.TRACE, logger="wxface")
     client = wxface_sandbox.client(max_retries=0)

@@ -58,6 +58,25 @@ _TO_PY: Dict[str, int] = {
 
 _state: Dict[str, object] = {"explicit": False, "level": None}
 
+# The bridges of other native modules of the process (the test kit
+# ``wxface_sandbox``'s): each has its own Rust ``tracing`` and follows this one.
+_others: List[object] = []
+
+
+def _add_bridge(native: object) -> None:
+    """Let the bridge of another native module (one with this module's
+    ``_install_log_bridge``, ``_uninstall_log_bridge`` and ``flush_logs``)
+    follow :func:`enable_logging`, :func:`disable_logging` and
+    :func:`flush_logs`; installed now at the current level if the bridge is."""
+    _others.append(native)
+    level = _state["level"]
+    if isinstance(level, str):
+        try:
+            getattr(native, "_install_log_bridge")(level, _emit)
+        except Exception:  # noqa: BLE001 - logging must never break a client
+            pass
+    atexit.register(getattr(native, "_uninstall_log_bridge"))
+
 
 def _logger_name(target: str) -> str:
     """``wxface_client::client::transport`` → ``wxface.client.client.transport``."""
@@ -125,6 +144,8 @@ def enable_logging(level: Union[int, str, None] = None) -> bool:
     name = _level_name(level)
     _state["explicit"] = True
     _state["level"] = name
+    for other in _others:
+        getattr(other, "_install_log_bridge")(name, _emit)
     return bool(_native._install_log_bridge(name, _emit))
 
 
@@ -134,6 +155,8 @@ def disable_logging() -> None:
     _state["explicit"] = True
     _state["level"] = None
     _native._uninstall_log_bridge()
+    for other in _others:
+        getattr(other, "_uninstall_log_bridge")()
 
 
 def flush_logs(timeout: float = 2.0) -> bool:
@@ -141,7 +164,10 @@ def flush_logs(timeout: float = 2.0) -> bool:
     wxface event logged so far is in :mod:`logging`; whether they all are.
     Client calls do this themselves; a test that reads records of other
     work (a sandbox's) calls it first."""
-    return bool(_native.flush_logs(timeout))
+    done = bool(_native.flush_logs(timeout))
+    for other in _others:
+        done = bool(getattr(other, "flush_logs")(timeout)) and done
+    return done
 
 
 def _auto_install() -> None:
@@ -153,6 +179,8 @@ def _auto_install() -> None:
         name = _level_name(None)
         _state["level"] = name
         _native._install_log_bridge(name, _emit)
+        for other in _others:
+            getattr(other, "_install_log_bridge")(name, _emit)
     except Exception:  # noqa: BLE001 - logging must never break a client
         pass
 

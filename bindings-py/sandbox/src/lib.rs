@@ -21,31 +21,12 @@ pub mod sandbox;
 #[path = "../../src/util.rs"]
 mod util;
 
-/// The log bridge of `wxface` (`wxface._logs`): installed on first use, as
-/// the client does it.
-mod log {
-    use pyo3::prelude::*;
-
-    /// Let `wxface` install its logging bridge (`wxface._logs._auto_install`).
-    pub fn ensure(py: Python<'_>) {
-        static TRIED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-        if TRIED.swap(true, std::sync::atomic::Ordering::SeqCst) {
-            return;
-        }
-        if let Ok(m) = py.import("wxface._logs") {
-            let _ = m.call_method0("_auto_install");
-        }
-    }
-
-    /// Deliver `wxface`'s pending log records (`wxface.flush_logs`).
-    pub fn flush() {
-        Python::attach(|py| {
-            if let Ok(m) = py.import("wxface._native") {
-                let _ = m.call_method1("flush_logs", (1.0,));
-            }
-        });
-    }
-}
+/// The bridge of this module's `tracing` events to Python's `logging`,
+/// driven by `wxface._logs` (`enable_logging`, `flush_logs`, …) like
+/// `wxface`'s own.
+#[allow(dead_code)]
+#[path = "../../src/log.rs"]
+mod log;
 
 use pyo3::prelude::*;
 
@@ -56,5 +37,6 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     sandbox::register(m)?;
     kiosk::register(m)?;
+    log::register(m)?;
     Ok(())
 }

@@ -17,8 +17,15 @@ production environment carries none of it:
   ``wxface_client``, ``wxface_kiosk``, loaded automatically by pytest
   (entry point ``pytest11``).
 
-Errors are ``wxface``'s (:mod:`wxface.errors`).
+Errors are ``wxface``'s (:mod:`wxface.errors`), and so is logging: the kit's
+events go to the logger ``wxface`` through the bridge that
+:func:`wxface.enable_logging`, :func:`wxface.disable_logging` and
+:func:`wxface.flush_logs` control.
 """
+
+import wxface._logs as _wxface_logs
+
+from . import _native
 
 from ._native import (
     EmulatedKiosk,
@@ -28,6 +35,8 @@ from ._native import (
     SandboxIdentity,
     __version__,
 )
+
+_wxface_logs._add_bridge(_native)
 
 __all__ = [
     "__version__",

@@ -15,6 +15,21 @@ from wxface.options import ClientOptions, KioskOutcome, PlatformKey
 
 __version__: str
 
+# ---------------------------------------------------------------- logs
+
+def _install_log_bridge(level: str, emit: Callable[[str, str, str, List[Tuple[str, str]]], None]) -> bool:
+    """Install or reconfigure the bridge of the kit's ``tracing`` events at
+    ``level`` to ``emit(level, target, message, fields)``; driven by
+    :func:`wxface.enable_logging`."""
+def _uninstall_log_bridge() -> None:
+    """Stop the bridge; driven by :func:`wxface.disable_logging`."""
+def flush_logs(timeout: float = 2.0) -> bool:
+    """Wait (at most ``timeout`` seconds, GIL released) until the kit's
+    records logged so far reached :mod:`logging`; whether they all did
+    (:func:`wxface.flush_logs` waits for these too)."""
+def _dropped_log_records() -> int:
+    """Records dropped because the bridge's queue was full."""
+
 # ---------------------------------------------------------------- sandbox
 
 @final
