@@ -59,11 +59,11 @@ run_rust() {
   stage "rust: one model for every binding (cargo xtask measure, ARCHITECTURE.md)"
   cargo xtask measure
   stage "rust: build (bins and cdylibs that the tests load)"
-  cargo build --workspace --exclude wxface-py --exclude wxface-node --exclude wxface-kotlin --exclude wxface-wasm
+  cargo build --workspace --exclude wxface-py --exclude wxface-sandbox-py --exclude wxface-node --exclude wxface-kotlin --exclude wxface-wasm
   stage "rust: clippy"
-  cargo clippy --workspace --exclude wxface-py --exclude wxface-node --exclude wxface-kotlin --exclude wxface-wasm --all-targets -- -D warnings
+  cargo clippy --workspace --exclude wxface-py --exclude wxface-sandbox-py --exclude wxface-node --exclude wxface-kotlin --exclude wxface-wasm --all-targets -- -D warnings
   stage "rust: tests"
-  cargo test --workspace --exclude wxface-py --exclude wxface-node --exclude wxface-kotlin --exclude wxface-wasm
+  cargo test --workspace --exclude wxface-py --exclude wxface-sandbox-py --exclude wxface-node --exclude wxface-kotlin --exclude wxface-wasm
   stage "rust: core with every crypto backend"
   cargo test -p wxface-core --all-features
   stage "rust: decrypting unverified fields does not compile (trybuild)"

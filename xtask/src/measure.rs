@@ -19,7 +19,10 @@ use wxface_core::error::codes;
 
 /// The areas compared, with their source roots.
 const BINDINGS: &[(&str, &[&str])] = &[
-    ("bindings-py", &["bindings-py/src"]),
+    (
+        "bindings-py",
+        &["bindings-py/src", "bindings-py/sandbox/src"],
+    ),
     ("bindings-node", &["bindings-node/src"]),
     (
         "bindings-kotlin",
