@@ -33,6 +33,7 @@
 // Exit status: 0 when every patient's flow ended (verified, already verified,
 // refused or cancelled), 1 when one failed, 2 for bad arguments.
 import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -56,7 +57,13 @@ function defaultLibrary () {
   const name = process.platform === 'win32'
     ? 'wxface_sdk_emu.dll'
     : process.platform === 'darwin' ? 'libwxface_sdk_emu.dylib' : 'libwxface_sdk_emu.so'
-  return process.env.WXFACE_SDK_LIBRARY || join(here, '..', '..', 'target', 'debug', name)
+  if (process.env.WXFACE_SDK_LIBRARY) return process.env.WXFACE_SDK_LIBRARY
+  // The emulator library of the test kit (@wxface/dev), else of the clone.
+  try {
+    return createRequire(import.meta.url)('@wxface/dev').sdkLibrary
+  } catch {
+    return join(here, '..', '..', 'target', 'debug', name)
+  }
 }
 
 const { values: opt } = parseArgs({
@@ -118,7 +125,9 @@ if (opt['merchant-url']) {
   }
 } else {
   // The in-process server issues this kiosk's credential at start.
-  dev = await wx.dev.startDevServer({ deviceId: opt['device-id'] })
+  // The test kit (npm install -D @wxface/dev): only needed without --merchant-url.
+  const kit = await import('@wxface/dev')
+  dev = await kit.startDevServer({ deviceId: opt['device-id'] })
   merchant = {
     merchantUrl: dev.merchantUrl,
     sandboxUrl: dev.sandboxUrl,

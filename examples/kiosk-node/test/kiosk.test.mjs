@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
-import wx from '@wxface/node'
+import { startDevServer } from '@wxface/dev'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const kioskScript = join(here, '..', 'kiosk.mjs')
@@ -153,7 +153,7 @@ describe('the device credential, against a reference merchant server of the test
   let n = 0
   let dir
   before(async () => {
-    dev = await wx.dev.startDevServer()
+    dev = await startDevServer()
     dir = mkdtempSync(join(tmpdir(), 'kiosk-node-'))
   })
   after(async () => {

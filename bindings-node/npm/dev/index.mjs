@@ -1,0 +1,3 @@
+import kit from './index.js'
+export const { startDevServer, sdkLibrary, emulatorEnv } = kit
+export default kit
