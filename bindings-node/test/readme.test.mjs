@@ -94,7 +94,9 @@ describe('README examples', () => {
       module: ts.ModuleKind.NodeNext,
       moduleResolution: ts.ModuleResolutionKind.NodeNext,
       target: ts.ScriptTarget.ES2022,
-      types: ['node']
+      types: ['node'],
+      // The test kit as its package declares it, and the binding it names.
+      paths: { '@wxface/dev': [join(root, 'npm', 'dev', 'index.d.ts')], '@wxface/node': [join(root, 'index.d.ts')] }
     })
     const problems = ts.getPreEmitDiagnostics(program).map((d) => {
       const i = files.indexOf(d.file?.fileName)
@@ -140,7 +142,7 @@ describe('README examples', () => {
     })
 
     test('the development server and a kiosk on it', async () => {
-      await run('wx.dev.startDevServer(', {}, { append: '\nif (typeof kiosk.deviceId !== \'string\') throw new Error(\'no kiosk\')\nawait dev.stop()' })
+      await run('startDevServer({ deviceId', {}, { append: '\nif (typeof kiosk.deviceId !== \'string\') throw new Error(\'no kiosk\')\nawait dev.stop()' })
     })
   })
 })
