@@ -142,7 +142,7 @@ describe('README examples', () => {
     })
 
     test('the development server and a kiosk on it', async () => {
-      await run('startDevServer({ deviceId', {}, { append: '\nif (typeof kiosk.deviceId !== \'string\') throw new Error(\'no kiosk\')\nawait dev.stop()' })
+      await run('startDevServer({ deviceId', {}, { append: '\nif (typeof kiosk.deviceId !== \'string\') throw new Error(\'no kiosk\')' })
     })
   })
 })

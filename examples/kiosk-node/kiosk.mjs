@@ -44,10 +44,15 @@ import { outcomeText, progressText } from './screen.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
+/** @param {string} text */
 function screen (text) {
   console.log(`[屏幕] ${text}`)
 }
 
+/**
+ * @param {string} message
+ * @returns {never}
+ */
 function usage (message) {
   console.error(`kiosk: ${message} (see the header of kiosk.mjs)`)
   process.exit(2)
@@ -98,7 +103,8 @@ function deviceCredential () {
     try {
       return readFileSync(file, 'utf8').trim()
     } catch (e) {
-      usage(`cannot read the device credential file ${file} (${e.code ?? e.name})`)
+      const err = /** @type {NodeJS.ErrnoException} */ (e)
+      usage(`cannot read the device credential file ${file} (${err.code ?? err.name})`)
     }
   }
   return process.env.WXFACE_DEVICE_CREDENTIAL?.trim() || undefined
@@ -108,15 +114,15 @@ function deviceCredential () {
 let dev = null
 let merchant
 if (opt['merchant-url']) {
-  for (const k of ['sandbox-url', 'appid', 'mch-id', 'store-id']) {
+  for (const k of /** @type {const} */ (['sandbox-url', 'appid', 'mch-id', 'store-id'])) {
     if (!opt[k]) usage(`--merchant-url needs --${k} too`)
   }
   merchant = {
     merchantUrl: opt['merchant-url'],
-    sandboxUrl: opt['sandbox-url'],
-    appid: opt.appid,
-    mchId: opt['mch-id'],
-    storeId: opt['store-id'],
+    sandboxUrl: String(opt['sandbox-url']),
+    appid: String(opt.appid),
+    mchId: String(opt['mch-id']),
+    storeId: String(opt['store-id']),
     deviceCredential: deviceCredential()
   }
   if (!merchant.deviceCredential) {
@@ -151,6 +157,7 @@ Object.assign(process.env, {
 })
 if (opt.person) process.env.WXFACE_EMU_PERSON = opt.person
 
+/** @type {import('@wxface/node').Kiosk} */
 let kiosk
 try {
   kiosk = new wx.Kiosk({
@@ -169,6 +176,7 @@ try {
 }
 
 // Ctrl-C cancels the patient in progress, then the kiosk shuts down.
+/** @type {AbortController | null} */
 let current = null
 let stopping = false
 process.on('SIGINT', () => {
@@ -183,10 +191,10 @@ try {
   for (let i = 1; i <= patients && !stopping; i++) {
     console.log(`\n—— 第 ${i} 位患者 ——`)
     screen('欢迎使用微信刷脸实名认证，请站在摄像头前')
-    current = new AbortController()
-    const timer = setTimeout(() => current.abort(), timeoutMs)
+    const ac = current = new AbortController()
+    const timer = setTimeout(() => ac.abort(), timeoutMs)
     const outcome = await kiosk.verify({
-      signal: current.signal,
+      signal: ac.signal,
       onProgress: (event) => {
         const text = progressText(event)
         if (text) screen(text)
@@ -199,9 +207,10 @@ try {
   }
 } catch (e) {
   failed = true
+  const err = /** @type {{ code?: string, name?: string }} */ (e)
   screen(e instanceof wx.SdkError
     ? `刷脸设备不可用，请联系工作人员（${e.returnCode}）`
-    : `系统故障，请联系工作人员（${e.code ?? e.name}）`)
+    : `系统故障，请联系工作人员（${err.code ?? err.name}）`)
 } finally {
   await kiosk.shutdown().catch(() => {})
   if (dev) await dev.stop()

@@ -3,6 +3,7 @@
 import wx from '@wxface/node'
 
 /** Screen text when a step starts. */
+/** @type {Record<string, string>} */
 const STEP_TEXT = {
   initialising: '正在启动刷脸设备…',
   reading_rawdata: '正在准备刷脸…',
@@ -15,14 +16,20 @@ const STEP_TEXT = {
   releasing: '正在关闭刷脸设备…'
 }
 
-/** Screen text for a progress event, or null when the screen does not change. */
+/**
+ * Screen text for a progress event, or null when the screen does not change.
+ * @param {import('@wxface/node').KioskProgress} event
+ */
 export function progressText (event) {
   if (event.type === 'step_started') return STEP_TEXT[event.step] ?? null
   if (event.type === 'cancel_requested') return '正在取消…'
   return null
 }
 
-/** Screen text for the outcome of one patient. */
+/**
+ * Screen text for the outcome of one patient.
+ * @param {import('@wxface/node').Outcome} outcome
+ */
 export function outcomeText (outcome) {
   switch (outcome.kind) {
     case 'verified': {
@@ -44,7 +51,9 @@ export function outcomeText (outcome) {
       }
       const why = e instanceof wx.TransportError
         ? `医院服务器无法连接：${e.transportKind}`
-        : `错误：${e.code}${e.wechatCode ? ' ' + e.wechatCode : ''}`
+        : e instanceof wx.BackendError && e.wechatCode
+          ? `错误：${e.code} ${e.wechatCode}`
+          : `错误：${e.code}`
       return `刷脸实名认证未完成，请稍后重试或前往人工窗口（${why}，步骤：${outcome.step}）`
     }
   }

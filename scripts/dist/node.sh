@@ -186,6 +186,7 @@ packages:
     access: \$all
     proxy: npmjs
 listen: 127.0.0.1:$port
+max_body_size: 200mb
 log: { type: file, path: $work/verdaccio.log, level: warn }
 EOF
   "$TOOLS/node_modules/.bin/verdaccio" --config "$work/config.yaml" >"$work/verdaccio.out" 2>&1 &
@@ -203,7 +204,7 @@ EOF
   dist_step "node: npm publish"
   # Anonymous publish still needs a token in npm's config: any value will do.
   printf '//127.0.0.1:%s/:_authToken=anonymous\n' "$port" >"$work/npmrc"
-  export npm_config_userconfig=$work/npmrc
+  export npm_config_userconfig=$work/npmrc npm_config_update_notifier=false
   local f
   for f in "$OUT"/*.tgz "$DIST"/wasm/*.tgz; do
     npm publish --registry "$reg" --loglevel=error "$f" >/dev/null || dist_die "npm publish $(basename "$f") failed"
@@ -253,7 +254,7 @@ EOF
 
   dist_step "node: README code blocks against the installed packages"
   WXFACE_README_APP=$app WXFACE_TSC=$TOOLS/node_modules/.bin/tsc \
-    node "$ROOT/scripts/dist/node-readme.mjs" "$ROOT/bindings-node/README.md" "$ROOT/wasm/README.md" \
+    node "$ROOT/bindings-node/npm/readme-blocks.mjs" "$ROOT/bindings-node/README.md" "$ROOT/wasm/README.md" \
     "$ROOT/examples/kiosk-node/README.md" || dist_die "README code blocks failed"
   printf '\ndist: node verify passed\n'
 }
