@@ -42,7 +42,7 @@ const CLASSES = ['MerchantClient', 'Decryptor', 'RealNameReceiver', 'FaceSdk', '
 const declares = (code, name) =>
   new RegExp(`\\b(const|let|var)\\s+(\\{[^}]*\\b)?${name}\\b`).test(code) ||
   new RegExp(`import\\s*\\{[^}]*\\b${name}\\b[^}]*\\}`).test(code)
-const uses = (code, name) => new RegExp(`(?<![.\\w'"])${name}\\b`).test(code)
+const uses = (code, name) => new RegExp(`(?<![.\\w'"])${name}\\b(?!\\s*:)`).test(code)
 
 const dir = join(app, 'readme-blocks')
 mkdirSync(dir, { recursive: true })
