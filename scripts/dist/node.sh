@@ -13,7 +13,7 @@
 #   @wxface/node-linux-x64-gnu  x86_64-unknown-linux-gnu, features `merchant`
 #   @wxface/node-win32-x64-msvc, @wxface/node-win32-ia32-msvc
 #                               mingw-w64 builds linked against node.exe's N-API
-#                               exports (kiosk-only), when WXFACE_DIST_NODE_WINDOWS=1
+#                               exports (kiosk-only; WXFACE_DIST_NODE_WINDOWS=0 leaves them out)
 #   @wxface/dev                 the test kit (JS), optionalDependencies on:
 #   @wxface/dev-linux-x64-gnu   its addon (features `dev`: sandbox, dev server)
 #                               and the face SDK emulator library
@@ -96,6 +96,12 @@ build() {
   cp "$TARGET_DIR/release/libwxface_node.so" "$stage/dev-linux-x64-gnu/wxface-dev.node"
   cp "$TARGET_DIR/release/libwxface_sdk_emu.so" "$stage/dev-linux-x64-gnu/libwxface_sdk_emu.so"
 
+  if [ "${WXFACE_DIST_NODE_WINDOWS:-1}" = 1 ]; then
+    build_windows "$stage"
+  else
+    WIN_PKGS=
+  fi
+
   # @wxface/node: the binding's JS and declarations, without the `dev`
   # namespace (it is @wxface/dev's).
   local p=$stage/node
@@ -121,12 +127,17 @@ build() {
   ' "$BINDING/package.json" "$p/package.json" "$VERSION" "@wxface/node-linux-x64-gnu${WIN_PKGS:-}"
 
   # @wxface/dev (JS)
+  # (its platform packages are added here: in the source tree the kit uses
+  # the binding's debug addon, and npm ci would look for them)
   cp -r "$BINDING/npm/dev" "$stage/dev"
+  node -e '
+    const fs = require("fs"); const [f, version] = process.argv.slice(1)
+    const pkg = JSON.parse(fs.readFileSync(f, "utf8"))
+    pkg.optionalDependencies = { "@wxface/dev-linux-x64-gnu": version }
+    fs.writeFileSync(f, JSON.stringify(pkg, null, 2) + "\n")
+  ' "$stage/dev/package.json" "$VERSION"
 
-  if [ "${WXFACE_DIST_NODE_WINDOWS:-0}" = 1 ]; then
-    build_windows "$stage"
-  fi
-
+  
   dist_step "node: production artefacts hold no sandbox"
   no_sandbox "$stage"/node-*/*.node
   local leaked
@@ -142,7 +153,7 @@ build() {
   t=$(pack "$stage/node-linux-x64-gnu"); manifest "$t" wxface-node merchant "$LINUX"
   for w in "${WIN_BUILT[@]:-}"; do
     [ -n "$w" ] || continue
-    t=$(pack "$stage/${w%%:*}"); manifest "$t" wxface-node default "${w#*:}"
+    t=$(pack "$stage/${w%%:*}"); manifest "$t" wxface-node "" "${w#*:}"
   done
   t=$(pack "$stage/dev"); manifest "$t" wxface-node dev "$LINUX"
   t=$(pack "$stage/dev-linux-x64-gnu"); manifest "$t" wxface-node dev "$LINUX"
