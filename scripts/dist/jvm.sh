@@ -44,8 +44,8 @@ build() {
     cargo build --release --target "$WIN" -p wxface-kotlin --no-default-features --features "$FEATURES" \
     || dist_die "cargo build ($WIN) failed"
   local so=$TARGET_DIR/release/libwxface_kotlin.so dll=$TARGET_DIR/$WIN/release/wxface_kotlin.dll
-  strip --strip-debug -o "$WORK/natives/linux-x86-64/libwxface_kotlin.so" "$so"
-  x86_64-w64-mingw32-strip --strip-debug -o "$WORK/natives/win32-x86-64/wxface_kotlin.dll" "$dll"
+  strip --strip-unneeded -o "$WORK/natives/linux-x86-64/libwxface_kotlin.so" "$so"
+  x86_64-w64-mingw32-strip --strip-unneeded -o "$WORK/natives/win32-x86-64/wxface_kotlin.dll" "$dll"
   dist_pe_imports_ok "$WORK/natives/win32-x86-64/wxface_kotlin.dll"
   # No sandbox in the natives.
   local n
