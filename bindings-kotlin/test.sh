@@ -65,6 +65,42 @@ java_example() {
     wxface.example.KioskExample || die "the Java example failed"
 }
 
+# README.md's Kotlin examples: each block (its `import` lines hoisted) becomes
+# the body of a suspend function, compiled against the binding's classes with
+# readme/Prelude.kt for the names it takes from its surroundings. A block
+# whose first line is `// not compiled: <reason>` is left out. $1: class path.
+readme_examples() {
+  local cp=$1 out="$TARGET_DIR/kotlin-readme"
+  rm -rf "$out" && mkdir -p "$out/src" "$out/classes"
+  awk -v dir="$out/src" '
+    /^```kotlin/ { on = 1; n++; first = 1; body = ""; imports = ""; next }
+    on && /^```/ {
+      on = 0
+      if (skip) { skip = 0; next }
+      f = sprintf("%s/Block%02d.kt", dir, n)
+      printf "@file:Suppress(\"UNUSED_VARIABLE\")\npackage readme\nimport wxface.*\nimport wxface.model.*\n" > f
+      printf "import java.util.logging.*\nimport kotlinx.coroutines.*\nimport kotlinx.coroutines.flow.*\n%s\n", imports > f
+      printf "suspend fun block%02d() {\n%s}\n", n, body > f
+      close(f); next
+    }
+    on && first { first = 0; if ($0 ~ /^\/\/ not compiled: /) { skip = 1 } }
+    on && /^import / { imports = imports $0 "\n"; next }
+    on { body = body $0 "\n" }
+  ' "$HERE/README.md"
+  local n
+  n=$(find "$out/src" -name 'Block*.kt' | wc -l)
+  [ "$n" -gt 0 ] || die "no Kotlin example found in README.md"
+  local tools="$TARGET_DIR/kotlin-tools"
+  if [ ! -x "$tools/node_modules/kotlin-compiler/bin/kotlinc" ]; then
+    mkdir -p "$tools"
+    (cd "$tools" && npm install --silent --no-audit --no-fund kotlin-compiler@2.4.20) \
+      || die "npm install kotlin-compiler failed"
+  fi
+  say "kotlinc README.md's $n Kotlin examples"
+  "$tools/node_modules/kotlin-compiler/bin/kotlinc" -nowarn -jvm-target 17 -d "$out/classes" -cp "$cp" \
+    "$HERE/readme/Prelude.kt" "$out/src" || die "a Kotlin example of README.md does not compile"
+}
+
 maven_reachable() {
   command -v mvn >/dev/null 2>&1 || return 1
   # Resolving the build's plugins and dependencies is the real test.
@@ -95,6 +131,7 @@ jvm_maven() {
   (cd "$HERE" && mvn -q -B dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile="$deps") \
     || die "mvn dependency:build-classpath failed"
   java_example "$TARGET_DIR/kotlin-maven/classes:$(cat "$deps")"
+  readme_examples "$TARGET_DIR/kotlin-maven/classes:$(cat "$deps")"
 }
 
 # The route without Maven Central: the JetBrains compiler from npm, JNA and
