@@ -70,7 +70,7 @@ check_windows_tgz() {
     dist_die "$(basename "$f"): no os win32"
   machine=$(x86_64-w64-mingw32-objdump -f "$node" | sed -n 's/.*file format pei-//p')
   [ "$machine" = "$want" ] || dist_die "$(basename "$node"): PE format pei-$machine, expected pei-$want"
-  x86_64-w64-mingw32-objdump -p "$node" | grep -q 'napi_register_module_v1' ||
+  x86_64-w64-mingw32-objdump -p "$node" | grep 'napi_register_module_v1' >/dev/null ||
     dist_die "$(basename "$node") does not export napi_register_module_v1"
   dist_pe_imports_ok "$node"
   no_sandbox "$node"
