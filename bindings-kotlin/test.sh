@@ -10,7 +10,8 @@
 #      hand-written Kotlin, and JUnit runs against the host library and the
 #      sandbox;
 #   3. the Java example (java-example/): javac (-Xlint:all -Werror) against
-#      the compiled binding, then a whole verification against the sandbox.
+#      the compiled binding, then a whole verification against the sandbox;
+#   4. README.md's Kotlin examples compile (Maven route; kotlinc from npm).
 # When Maven Central cannot be reached (or WXFACE_KOTLIN_ROUTE=fallback),
 # step 2 falls back to the npm kotlin-compiler with Debian's JNA and JUnit 5:
 # the same sources and tests, less the `suspend` variants and kotlin/coroutines (Debian's
