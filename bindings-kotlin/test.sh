@@ -11,7 +11,8 @@
 #      sandbox;
 #   3. the Java example (java-example/): javac (-Xlint:all -Werror) against
 #      the compiled binding, then a whole verification against the sandbox;
-#   4. README.md's Kotlin examples compile (Maven route; kotlinc from npm).
+#   4. README.md's Kotlin examples compile, and those over the sandbox run
+#      (Maven route; kotlinc from npm).
 # When Maven Central cannot be reached (or WXFACE_KOTLIN_ROUTE=fallback),
 # step 2 falls back to the npm kotlin-compiler with Debian's JNA and JUnit 5:
 # the same sources and tests, less the `suspend` variants and kotlin/coroutines (Debian's
@@ -82,11 +83,15 @@ readme_examples() {
       printf "@file:Suppress(\"UNUSED_VARIABLE\")\npackage readme\nimport wxface.*\nimport wxface.model.*\n" > f
       printf "import java.util.logging.*\nimport kotlinx.coroutines.*\nimport kotlinx.coroutines.flow.*\n%s\n", imports > f
       printf "suspend fun block%02d() {\n%s}\n", n, body > f
-      close(f); next
+      close(f)
+      # The examples over the sandbox also run.
+      if (body ~ /Sandbox\(\)/) runs = runs sprintf("    block%02d()\n    println(\"README example %d: ok\")\n", n, n)
+      next
     }
     on && first { first = 0; if ($0 ~ /^\/\/ not compiled: /) { skip = 1 } }
     on && /^import / { imports = imports $0 "\n"; next }
     on { body = body $0 "\n" }
+    END { printf "package readme\nfun main() = kotlinx.coroutines.runBlocking {\n%s}\n", runs > (dir "/Run.kt") }
   ' "$HERE/README.md"
   local n
   n=$(find "$out/src" -name 'Block*.kt' | wc -l)
@@ -100,6 +105,10 @@ readme_examples() {
   say "kotlinc README.md's $n Kotlin examples"
   "$tools/node_modules/kotlin-compiler/bin/kotlinc" -nowarn -jvm-target 17 -d "$out/classes" -cp "$cp" \
     "$HERE/readme/Prelude.kt" "$out/src" || die "a Kotlin example of README.md does not compile"
+  say "java readme.RunKt (README.md's examples over the sandbox)"
+  java -cp "$out/classes:$cp" -Djna.library.path="$TARGET_DIR/debug" \
+    -Duniffi.component.wxface.libraryOverride="$TARGET_DIR/debug/libwxface_kotlin.so" \
+    readme.RunKt || die "a Kotlin example of README.md failed against the sandbox"
 }
 
 maven_reachable() {
