@@ -6,7 +6,8 @@ Each packaging script (``scripts/dist/<lang>.sh build``) lists what it built in
 
     file<TAB>cargo-package<TAB>features<TAB>target-triple
 
-``features`` is ``default``, or a comma-separated list (built with
+``target-triple`` ``any`` stands for source (a sources jar): every target's
+crates. ``features`` is ``default``, or a comma-separated list (built with
 ``--no-default-features`` unless the list holds ``default``). An artefact that
 carries several native builds (a jar) has one line per build.
 
@@ -55,7 +56,7 @@ def sha256(path: Path) -> str:
 def cargo_tree(manifest: str, package: str, features: str, triple: str) -> list[tuple[int, str, str, str, str, str]]:
     cmd = [
         "cargo", "tree", "--manifest-path", manifest, "-p", package, "-e", "normal",
-        "--target", triple, "--prefix", "depth", "--format", "{p}|{l}|{r}", "--color", "never",
+        "--target", "all" if triple == "any" else triple, "--prefix", "depth", "--format", "{p}|{l}|{r}", "--color", "never",
     ]
     wanted = [f for f in features.split(",") if f]
     if "default" not in wanted:
