@@ -37,5 +37,7 @@ build() {
 
 case "${1:-}" in
   build) build ;;
-  *) echo "usage: $0 build" >&2; exit 2 ;;
+  # Published, installed and tested with the Node packages.
+  verify) echo "dist: @wxface/wasm is verified by scripts/dist/node.sh verify (published, installed, its README blocks run)" ;;
+  *) echo "usage: $0 build|verify" >&2; exit 2 ;;
 esac
