@@ -5,7 +5,7 @@
 # (mingw-w64) run under Wine.
 #
 #   scripts/test.sh            everything
-#   scripts/test.sh rust       one stage (rust, fuzz, deny, targets, cabi, interop, python, node, kotlin, wasm, windows, dist)
+#   scripts/test.sh rust       one stage (rust, fuzz, deny, targets, cabi, interop, python, node, kotlin, wasm, dist, windows)
 #
 # Stage `dist` builds the packages users install (scripts/dist.sh), publishes
 # them to registries started on loopback and installs them from there.
@@ -72,27 +72,48 @@ run_rust() {
 
 run_fuzz() {
   # The cargo-fuzz targets of fuzz/ (nightly, AddressSanitizer and leak
-  # detection): built, then each run for 30 s from its committed corpus. New
-  # inputs go to a scratch directory, never into fuzz/corpus; a crash or leak
-  # fails the stage with the input saved under fuzz/artifacts/<target>/.
+  # detection): built, then each run for 30 s from its committed corpus, two
+  # at a time (one per core; libFuzzer runs on one). New inputs go to a
+  # scratch directory, never into fuzz/corpus; a crash or leak fails the
+  # stage with the input saved under fuzz/artifacts/<target>/.
   stage "fuzz: nightly toolchain and cargo-fuzz"
   rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
   have cargo-fuzz || cargo install cargo-fuzz --locked
   stage "fuzz: build every target"
   cargo +nightly fuzz build
-  local t scratch
-  for t in $(cargo +nightly fuzz list); do
-    stage "fuzz: $t, 30 s from fuzz/corpus/$t"
+  local logs targets=() t i failed=()
+  logs=$(mktemp -d)
+  mapfile -t targets < <(cargo +nightly fuzz list)
+  [ ${#targets[@]} -gt 0 ] || { echo "FUZZ FAILURE: no fuzz targets" >&2; return 1; }
+  fuzz_one() { # fuzz_one <target>: 30 s from its corpus; its output in $logs/<target>.log
+    local scratch rc=0
     scratch=$(mktemp -d)
-    if ! cargo +nightly fuzz run "$t" "$scratch" "fuzz/corpus/$t" -- \
-      -max_total_time=30 -timeout=10 -print_final_stats=1; then
-      rm -rf "$scratch"
-      echo "FUZZ FAILURE: target $t crashed, leaked or timed out; the input is in fuzz/artifacts/$t/." >&2
-      echo "Fix it, then keep the input as fuzz/regressions/$t/<name> (replayed by cargo test)." >&2
-      return 1
-    fi
+    cargo +nightly fuzz run "$1" "$scratch" "fuzz/corpus/$1" -- \
+      -max_total_time=30 -timeout=10 -print_final_stats=1 >"$logs/$1.log" 2>&1 || rc=$?
     rm -rf "$scratch"
+    echo "$rc" >"$logs/$1.rc"
+  }
+  for ((i = 0; i < ${#targets[@]}; i += 2)); do
+    stage "fuzz: ${targets[*]:i:2}, 30 s each from fuzz/corpus/<target>"
+    for t in "${targets[@]:i:2}"; do fuzz_one "$t" & done
+    wait
   done
+  for t in "${targets[@]}"; do
+    if [ "$(cat "$logs/$t.rc" 2>/dev/null)" != 0 ]; then
+      failed+=("$t")
+      stage "fuzz: $t FAILED, its whole output:"
+      cat "$logs/$t.log"
+    else
+      stage "fuzz: $t, final statistics"
+      grep -E '^(Done|stat::|#[0-9]+.*DONE)' "$logs/$t.log" || tail -n 5 "$logs/$t.log"
+    fi
+  done
+  rm -rf "$logs"
+  if [ ${#failed[@]} -gt 0 ]; then
+    echo "FUZZ FAILURE: ${failed[*]} crashed, leaked or timed out; the inputs are in fuzz/artifacts/<target>/." >&2
+    echo "Fix it, then keep the input as fuzz/regressions/<target>/<name> (replayed by cargo test)." >&2
+    return 1
+  fi
 }
 
 run_deny() {
@@ -209,7 +230,7 @@ run_windows() {
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(rust fuzz deny targets cabi interop python node kotlin wasm windows dist)
+[ ${#stages[@]} -gt 0 ] || stages=(rust fuzz deny targets cabi interop python node kotlin wasm dist windows)
 for s in "${stages[@]}"; do
   declare -F "run_$s" >/dev/null || { echo "unknown stage '$s'" >&2; exit 2; }
   t0=$(date +%s)

