@@ -9,7 +9,7 @@
 #           packages @wxface/node-win32-x64-msvc and -ia32-msvc (dist/node);
 #           the JVM native for win32-x86-64 is checked by scripts/dist/jvm.sh
 #           (loading it needs a Windows JVM)
-#   builds  x86_64-pc-windows-gnu: wxface_sdk_emu.dll, capture's native_emu
+#   builds  x86_64-pc-windows-gnu (release): wxface_sdk_emu.dll, capture's native_emu
 #           test program, the C-ABI test program; i686-pc-windows-gnu:
 #           wxface_sdk_emu.dll, the C-ABI test program
 #   runs    under Wine, against a Linux sandbox and reference merchant server
@@ -101,10 +101,12 @@ step "host: wxface (sandbox and reference merchant server)"
 cargo build -p wxface-cli --bin wxface
 WXFACE=$TARGET_DIR/debug/wxface
 
-step "$X64: emulator DLL, capture's native_emu tests"
+step "$X64: emulator DLL, capture's native_emu tests (release)"
 # One invocation, so that one feature set (dev-dependencies included) serves
 # both: built separately, the test would rebuild the core and the sandbox.
-NATIVE_EMU_EXE=$(cargo build --target "$X64" -p wxface-sdk-emu -p wxface-capture \
+# Release, as the dist stage's wxface.exe before it: most dependencies are
+# already built.
+NATIVE_EMU_EXE=$(cargo build --release --target "$X64" -p wxface-sdk-emu -p wxface-capture \
   --lib --test native_emu --message-format=json-render-diagnostics |
   python3 -c 'import json,sys
 for line in sys.stdin:
@@ -153,14 +155,16 @@ prefix "$W32" win32 i686
 
 # The DLLs where a kiosk keeps them, under a path with Chinese characters.
 dll_dir() { echo "$1/drive_c/测试/人脸SDK"; }
-for p in "$W64:$X64" "$W32:$X86"; do
-  pfx=${p%%:*} triple=${p#*:}
+EMU64=$TARGET_DIR/$X64/release/wxface_sdk_emu.dll
+EMU32=$TARGET_DIR/$X86/debug/wxface_sdk_emu.dll
+for p in "$W64:$EMU64" "$W32:$EMU32"; do
+  pfx=${p%%:*} dll=${p#*:}
   mkdir -p "$(dll_dir "$pfx")" "$(dll_dir "$pfx")/other"
-  cp "$TARGET_DIR/$triple/debug/wxface_sdk_emu.dll" "$(dll_dir "$pfx")/"
+  cp "$dll" "$(dll_dir "$pfx")/"
 done
 # ... and one of the other bitness beside each, for the typed error.
-cp "$TARGET_DIR/$X86/debug/wxface_sdk_emu.dll" "$(dll_dir "$W64")/other/"
-cp "$TARGET_DIR/$X64/debug/wxface_sdk_emu.dll" "$(dll_dir "$W32")/other/"
+cp "$EMU32" "$(dll_dir "$W64")/other/"
+cp "$EMU64" "$(dll_dir "$W32")/other/"
 DLL_WIN='C:\测试\人脸SDK\wxface_sdk_emu.dll'
 OTHER_DLL_WIN='C:\测试\人脸SDK\other\wxface_sdk_emu.dll'
 

@@ -10,39 +10,11 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
+import { blocksOf, headOf, isCommonJs } from './readme-fragments.mjs'
+
 const app = process.env.WXFACE_README_APP
 const tsc = process.env.WXFACE_TSC
 if (!app || !tsc) throw new Error('WXFACE_README_APP and WXFACE_TSC are needed')
-
-/** What the fragments take from their surroundings, and its type. */
-const FREE = {
-  appid: 'string',
-  mchId: 'string',
-  v2Key: 'string',
-  merchantSerialNo: 'string',
-  merchantKeyPem: 'string',
-  platformPublicKeyId: 'string',
-  platformPublicKeyPem: 'string',
-  hospitalCertSerial: 'string',
-  hospitalKeyPem: 'string',
-  subAppid: 'string',
-  rawdata: 'string',
-  deviceId: 'string',
-  faceSid: 'string',
-  forwardedJson: 'string',
-  registry: 'Set<string>',
-  show: '(...what: unknown[]) => void',
-  log: '(...what: unknown[]) => void',
-  send: '(to: unknown, json: string) => void',
-  hospital: 'unknown',
-  req: '{ signal: AbortSignal }',
-  client: "import('@wxface/node').MerchantClient"
-}
-const CLASSES = ['MerchantClient', 'Decryptor', 'RealNameReceiver', 'FaceSdk', 'Kiosk']
-const declares = (code, name) =>
-  new RegExp(`\\b(const|let|var)\\s+(\\{[^}]*\\b)?${name}\\b`).test(code) ||
-  new RegExp(`import\\s*\\{[^}]*\\b${name}\\b[^}]*\\}`).test(code)
-const uses = (code, name) => new RegExp(`(?<![.\\w'"])${name}\\b(?!\\s*:)`).test(code)
 
 const dir = join(app, 'readme-blocks')
 mkdirSync(dir, { recursive: true })
@@ -52,22 +24,12 @@ for (const readme of process.argv.slice(2)) {
   const text = readFileSync(readme, 'utf8')
   const tag = `${basename(dirname(readme))}-${basename(readme, '.md')}`
   let n = 0
-  for (const m of text.matchAll(/^```(js|javascript|mjs|ts)\n([\s\S]*?)^```/gm)) {
+  for (const b of blocksOf(text, ['js', 'javascript', 'mjs', 'ts'])) {
     n++
-    const code = m[2]
-    const line = text.slice(0, m.index).split('\n').length + 1
-    const where = `${readme}:${line}`
-    const commonjs = /\brequire\(/.test(code) && !/^\s*import\s/m.test(code)
-    const head = []
-    const free = []
-    if (!commonjs) {
-      const classes = CLASSES.filter((c) => uses(code, c) && !declares(code, c))
-      if (classes.length) head.push(`import { ${classes.join(', ')} } from '@wxface/node'`)
-      if (uses(code, 'wx') && !declares(code, 'wx')) head.push("import * as wx from '@wxface/node'")
-    }
-    for (const [name, type] of Object.entries(FREE)) {
-      if (uses(code, name) && !declares(code, name)) { head.push(`declare const ${name}: ${type}`); free.push(name) }
-    }
+    const code = b.code
+    const where = `${readme}:${b.line}`
+    const commonjs = isCommonJs(code)
+    const { head, free } = headOf(code, (name, type) => `declare const ${name}: ${type}`, { commonjs })
     const base = join(dir, `${tag}-${n}`)
     const file = `${base}.${commonjs ? 'cts' : 'mts'}`
     writeFileSync(file, `${head.join('\n')}\n${code}\n${commonjs ? '' : 'export {}\n'}`)

@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test'
 import ts from 'typescript'
 
 import wx from '../index.js'
+import { blocksOf, headOf } from '../npm/readme-fragments.mjs'
 import { here } from './helpers.mjs'
 import { startSandbox } from './sandbox.mjs'
 
@@ -19,52 +20,11 @@ const root = join(here, '..')
 const readme = readFileSync(join(root, 'README.md'), 'utf8')
 
 /** The ```js blocks, with the line each starts on. */
-const blocks = [...readme.matchAll(/^```(?:js|javascript)\n([\s\S]*?)^```/gm)].map((m) => ({
-  code: m[1],
-  line: readme.slice(0, m.index).split('\n').length + 1
-}))
-
-/** What the examples take from their surroundings, and its type. */
-const FREE = {
-  appid: 'string',
-  mchId: 'string',
-  v2Key: 'string',
-  merchantSerialNo: 'string',
-  merchantKeyPem: 'string',
-  platformPublicKeyId: 'string',
-  platformPublicKeyPem: 'string',
-  hospitalCertSerial: 'string',
-  hospitalKeyPem: 'string',
-  subAppid: 'string',
-  rawdata: 'string',
-  deviceId: 'string',
-  faceSid: 'string',
-  forwardedJson: 'string',
-  registry: 'Set<string>',
-  show: '(...what: unknown[]) => void',
-  log: '(...what: unknown[]) => void',
-  send: '(to: unknown, json: string) => void',
-  hospital: 'unknown',
-  req: '{ signal: AbortSignal }',
-  client: 'import(\'@wxface/node\').MerchantClient'
-}
-const CLASSES = ['MerchantClient', 'Decryptor', 'RealNameReceiver', 'FaceSdk', 'Kiosk']
-
-const declares = (code, name) =>
-  new RegExp(`\\b(const|let|var)\\s+${name}\\b`).test(code) ||
-  new RegExp(`import\\s*\\{[^}]*\\b${name}\\b[^}]*\\}`).test(code)
-const uses = (code, name) => new RegExp(`(?<![.\\w])${name}\\b`).test(code)
+const blocks = blocksOf(readme, ['js', 'javascript'])
 
 /** The block as an ES module, with the names it takes declared before it. */
 function asModule (code, declare) {
-  const head = []
-  const classes = CLASSES.filter((c) => uses(code, c) && !declares(code, c))
-  if (classes.length) head.push(`import { ${classes.join(', ')} } from '@wxface/node'`)
-  if (uses(code, 'wx') && !declares(code, 'wx')) head.push("import * as wx from '@wxface/node'")
-  for (const [name, type] of Object.entries(FREE)) {
-    if (uses(code, name) && !declares(code, name)) head.push(declare(name, type))
-  }
-  return `${head.join('\n')}\n${code}\nexport {}\n`
+  return `${headOf(code, declare).head.join('\n')}\n${code}\nexport {}\n`
 }
 
 let dir
