@@ -48,9 +48,22 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# prefetched <step>: when .ci/run started scripts/prefetch.sh (it sets
+# WXFACE_PREFETCH_DIR), wait until its step is over, so that no two
+# installers run at once. Whatever it did not install, the stages do.
+prefetched() {
+  local dir=${WXFACE_PREFETCH_DIR:-} t0
+  [ -n "$dir" ] || return 0
+  [ -e "$dir/$1.done" ] || [ -e "$dir/$1.failed" ] && return 0
+  t0=$(date +%s)
+  while [ ! -e "$dir/$1.done" ] && [ ! -e "$dir/$1.failed" ]; do
+    kill -0 "$(cat "$dir/pid" 2>/dev/null)" 2>/dev/null || break
+    sleep 1
+  done
+  printf '==> waited %d s for the background installs (%s)\n' "$(($(date +%s) - t0))" "$1"
+}
+
 run_rust() {
-  stage "rust: forward proxies of the proxy tests (apt: tinyproxy, microsocks)"
-  apt_install tinyproxy microsocks
   export WXFACE_REQUIRE_PROXY_TESTS=1
   stage "rust: format"
   cargo fmt --all -- --check
@@ -62,6 +75,9 @@ run_rust() {
   cargo build --workspace --exclude wxface-py --exclude wxface-sandbox-py --exclude wxface-node --exclude wxface-kotlin --exclude wxface-wasm
   stage "rust: clippy"
   cargo clippy --workspace --exclude wxface-py --exclude wxface-sandbox-py --exclude wxface-node --exclude wxface-kotlin --exclude wxface-wasm --all-targets -- -D warnings
+  stage "rust: forward proxies of the proxy tests (apt: tinyproxy, microsocks)"
+  prefetched apt
+  apt_install tinyproxy microsocks
   stage "rust: tests"
   cargo test --workspace --exclude wxface-py --exclude wxface-sandbox-py --exclude wxface-node --exclude wxface-kotlin --exclude wxface-wasm
   stage "rust: core with every crypto backend"
@@ -233,6 +249,7 @@ stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(rust fuzz deny targets cabi interop python node kotlin wasm dist windows)
 for s in "${stages[@]}"; do
   declare -F "run_$s" >/dev/null || { echo "unknown stage '$s'" >&2; exit 2; }
+  [ "$s" = rust ] || prefetched all
   t0=$(date +%s)
   "run_$s"
   printf '\n==> stage %s passed in %d s\n' "$s" "$(($(date +%s) - t0))"

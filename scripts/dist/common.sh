@@ -43,3 +43,30 @@ dist_pe_imports_ok() {
   [ -z "$bad" ] || dist_die "$f imports DLLs that Windows does not have: $bad"
   printf 'dist: %s imports only system DLLs: %s\n' "$(basename "$f")" "$(echo $dlls)"
 }
+
+# The Linux artefacts (wheels, Node addons, the JVM native) are linked with
+# zig against glibc 2.17's symbols, the oldest that manylinux2014 (CentOS 7,
+# still under many hospital systems) has: they load on any glibc since.
+DIST_GLIBC=2.17
+DIST_GNU=x86_64-unknown-linux-gnu
+DIST_PY_TOOLS=$ROOT/target/dist-py-tools
+
+# dist_zig: zig and cargo-zigbuild (both from PyPI) in the packaging venv,
+# on PATH (cargo-zigbuild runs zig as `python3 -m ziglang`).
+dist_zig() {
+  [ -x "$DIST_PY_TOOLS/bin/python" ] || python3 -m venv "$DIST_PY_TOOLS"
+  "$DIST_PY_TOOLS/bin/python" -m pip install --quiet --disable-pip-version-check \
+    ziglang==0.17.1 cargo-zigbuild==0.24.1 || dist_die "pip install ziglang cargo-zigbuild failed"
+  export PATH=$DIST_PY_TOOLS/bin:$PATH
+}
+
+# dist_glibc_ok <file.so>: it needs no glibc symbol version newer than
+# $DIST_GLIBC.
+dist_glibc_ok() {
+  local f=$1 max
+  max=$(objdump -T "$f" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/^GLIBC_//' | sort -uV | tail -n1)
+  [ -n "$max" ] || dist_die "$(basename "$f"): objdump -T shows no versioned glibc symbol"
+  [ "$(printf '%s\n%s\n' "$max" "$DIST_GLIBC" | sort -V | tail -n1)" = "$DIST_GLIBC" ] ||
+    dist_die "$(basename "$f") needs glibc $max, newer than $DIST_GLIBC"
+  printf 'dist: %s needs glibc %s at most (limit %s)\n' "$(basename "$f")" "$max" "$DIST_GLIBC"
+}

@@ -35,18 +35,20 @@ build() {
   tools
   rm -rf "$OUT" "$REPO/cn/wxface/wxface" "$WORK"
   mkdir -p "$OUT" "$REPO" "$WORK/natives/linux-x86-64" "$WORK/natives/win32-x86-64" "$WORK/generated"
-  dist_step "jvm: native for linux-x86-64 (release, features $FEATURES)"
-  dist_timed "cargo build --release wxface-kotlin ($LINUX)" \
-    cargo build --release -p wxface-kotlin --no-default-features --features "$FEATURES" \
-    || dist_die "cargo build (linux) failed"
+  dist_step "jvm: native for linux-x86-64 (release, zig, glibc $DIST_GLIBC+, features $FEATURES)"
+  dist_zig
+  dist_timed "cargo zigbuild --release wxface-kotlin ($LINUX.$DIST_GLIBC)" \
+    cargo zigbuild --release --target "$LINUX.$DIST_GLIBC" -p wxface-kotlin --no-default-features --features "$FEATURES" \
+    || dist_die "cargo zigbuild (linux) failed"
   dist_step "jvm: native for win32-x86-64 (release, mingw-w64, features $FEATURES)"
   dist_timed "cargo build --release wxface-kotlin ($WIN)" \
     cargo build --release --target "$WIN" -p wxface-kotlin --no-default-features --features "$FEATURES" \
     || dist_die "cargo build ($WIN) failed"
-  local so=$TARGET_DIR/release/libwxface_kotlin.so dll=$TARGET_DIR/$WIN/release/wxface_kotlin.dll
+  local so=$TARGET_DIR/$LINUX/release/libwxface_kotlin.so dll=$TARGET_DIR/$WIN/release/wxface_kotlin.dll
   strip --strip-unneeded -o "$WORK/natives/linux-x86-64/libwxface_kotlin.so" "$so"
   x86_64-w64-mingw32-strip --strip-unneeded -o "$WORK/natives/win32-x86-64/wxface_kotlin.dll" "$dll"
   dist_pe_imports_ok "$WORK/natives/win32-x86-64/wxface_kotlin.dll"
+  dist_glibc_ok "$WORK/natives/linux-x86-64/libwxface_kotlin.so"
   # The DLL exports UniFFI's entry points (loading it needs a Windows JVM).
   local exports
   exports=$(x86_64-w64-mingw32-objdump -p "$WORK/natives/win32-x86-64/wxface_kotlin.dll" | grep -c ' uniffi_wxface_kotlin_' || true)
@@ -60,10 +62,23 @@ build() {
     fi
   done
 
+  # UniFFI reads its metadata from the symbol table, which the zig-linked
+  # Linux library does not keep (its dynamic symbols are all there): the
+  # Kotlin is generated from the win32 library, built from the same source
+  # with the same features, and checked against both.
   dist_step "jvm: uniffi-bindgen (Kotlin of the release library)"
   cargo run -q -p wxface-uniffi-bindgen --bin uniffi-bindgen -- generate \
-    --library "$so" --language kotlin --no-format --out-dir "$WORK/generated" \
+    --library "$dll" --language kotlin --no-format --out-dir "$WORK/generated" \
     || dist_die "uniffi-bindgen failed"
+  local want
+  want=$(grep -rhoE '\b(uniffi|ffi)_wxface_[A-Za-z0-9_]+\(' "$WORK/generated" | tr -d '(' | sort -u)
+  [ -n "$want" ] || dist_die "the generated Kotlin calls no native function"
+  comm -23 <(echo "$want") <(nm -D --defined-only "$so" | awk '{print $3}' | sort -u) | head -5 | grep . &&
+    dist_die "libwxface_kotlin.so lacks functions the Kotlin calls (above)"
+  comm -23 <(echo "$want") <(x86_64-w64-mingw32-objdump -p "$dll" |
+    sed -n '/^\[Ordinal\/Name Pointer\] Table/,/^$/p' | awk '$1 ~ /^\[/ { print $NF }' | sort -u) | head -5 | grep . &&
+    dist_die "wxface_kotlin.dll lacks functions the Kotlin calls (above)"
+  echo "dist: both natives export the $(wc -l <<<"$want") functions the Kotlin calls"
 
   dist_step "jvm: kotlinc and the jar (bindings-kotlin/package/pom.xml)"
   dist_timed "mvn package (Kotlin)" \

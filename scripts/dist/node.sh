@@ -10,7 +10,7 @@
 # Packages (napi-rs layout: the loader native.js requires the per-platform
 # package of the running platform):
 #   @wxface/node                JS + d.ts, no addon; optionalDependencies on:
-#   @wxface/node-linux-x64-gnu  x86_64-unknown-linux-gnu, features `merchant`
+#   @wxface/node-linux-x64-gnu  x86_64-unknown-linux-gnu, glibc 2.17+ (zig), features `merchant`
 #   @wxface/node-win32-x64-msvc, @wxface/node-win32-ia32-msvc
 #                               mingw-w64 builds linked against node.exe's N-API
 #                               exports (kiosk-only; WXFACE_DIST_NODE_WINDOWS=0 leaves them out)
@@ -80,21 +80,29 @@ build() {
   : >"$OUT/MANIFEST.tsv"
   manifest() { printf '%s\t%s\t%s\t%s\n' "$@" >>"$OUT/MANIFEST.tsv"; }
 
-  # Production addon: no `dev` (no sandbox, no dev server).
-  dist_timed "cargo build --release -p wxface-node --features merchant ($LINUX)" \
-    cargo build --manifest-path "$ROOT/Cargo.toml" --release -p wxface-node --no-default-features --features merchant
+  # Production addon: no `dev` (no sandbox, no dev server). Linked with zig
+  # against glibc 2.17 (common.sh), like the wheel.
+  dist_zig
+  local rel=$TARGET_DIR/$LINUX/release
+  dist_timed "cargo zigbuild --release -p wxface-node --features merchant ($LINUX.$DIST_GLIBC)" \
+    cargo zigbuild --manifest-path "$ROOT/Cargo.toml" --release --target "$LINUX.$DIST_GLIBC" \
+    -p wxface-node --no-default-features --features merchant || dist_die "cargo zigbuild (wxface-node) failed"
+  dist_glibc_ok "$rel/libwxface_node.so"
   platform_pkg "$stage/node-linux-x64-gnu" @wxface/node-linux-x64-gnu linux x64 glibc wxface.linux-x64-gnu.node \
-    "The @wxface/node addon for Linux x64 (glibc)."
-  cp "$TARGET_DIR/release/libwxface_node.so" "$stage/node-linux-x64-gnu/wxface.linux-x64-gnu.node"
+    "The @wxface/node addon for Linux x64 (glibc 2.17 or later)."
+  cp "$rel/libwxface_node.so" "$stage/node-linux-x64-gnu/wxface.linux-x64-gnu.node"
 
   # The test kit's addon: the binding with `dev`, and the emulator library.
   # (Built after the production addon was copied: both are libwxface_node.so.)
-  dist_timed "cargo build --release -p wxface-node -p wxface-sdk-emu (features dev, $LINUX)" \
-    cargo build --manifest-path "$ROOT/Cargo.toml" --release -p wxface-node -p wxface-sdk-emu
+  dist_timed "cargo zigbuild --release -p wxface-node -p wxface-sdk-emu (features dev, $LINUX.$DIST_GLIBC)" \
+    cargo zigbuild --manifest-path "$ROOT/Cargo.toml" --release --target "$LINUX.$DIST_GLIBC" \
+    -p wxface-node -p wxface-sdk-emu || dist_die "cargo zigbuild (the kit's addon) failed"
+  dist_glibc_ok "$rel/libwxface_node.so"
+  dist_glibc_ok "$rel/libwxface_sdk_emu.so"
   platform_pkg "$stage/dev-linux-x64-gnu" @wxface/dev-linux-x64-gnu linux x64 glibc wxface-dev.node \
-    "The @wxface/dev test kit for Linux x64 (glibc): sandbox, dev server, face SDK emulator library. Development and tests only."
-  cp "$TARGET_DIR/release/libwxface_node.so" "$stage/dev-linux-x64-gnu/wxface-dev.node"
-  cp "$TARGET_DIR/release/libwxface_sdk_emu.so" "$stage/dev-linux-x64-gnu/libwxface_sdk_emu.so"
+    "The @wxface/dev test kit for Linux x64 (glibc 2.17 or later): sandbox, dev server, face SDK emulator library. Development and tests only."
+  cp "$rel/libwxface_node.so" "$stage/dev-linux-x64-gnu/wxface-dev.node"
+  cp "$rel/libwxface_sdk_emu.so" "$stage/dev-linux-x64-gnu/libwxface_sdk_emu.so"
 
   if [ "${WXFACE_DIST_NODE_WINDOWS:-1}" = 1 ]; then
     build_windows "$stage"

@@ -16,7 +16,7 @@
 # glibc 2.17's symbols, and auditwheel confirms the tag.
 source "$(dirname "$0")/common.sh"
 OUT=$DIST/python
-TOOLS=$ROOT/target/dist-py-tools
+TOOLS=$DIST_PY_TOOLS
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 WIN=x86_64-pc-windows-gnu
 
