@@ -7,8 +7,8 @@
 # `prefetched`), so that two installers never run at once.
 #
 #   scripts/prefetch.sh <dir>   writes <dir>/<step>.done or <dir>/<step>.failed
-#                               for each step (apt, rustup, tools), then
-#                               <dir>/all.done
+#                               for each step in turn (apt, rustup, cargo-fuzz,
+#                               tools), then <dir>/all.done
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:?usage: scripts/prefetch.sh <marker dir>}
@@ -51,10 +51,13 @@ rustup_step() {
 # wasm-bindgen-cli at the version wasm/build.sh pins). Compiled at a lower
 # priority than the stage in the foreground, in the CPU time its linking and
 # test runs leave idle.
+cargo_fuzz_step() {
+  have cargo || return 0
+  have cargo-fuzz || nice -n 10 cargo install --quiet cargo-fuzz --locked
+}
 tools_step() {
   have cargo || return 0
   local wb
-  have cargo-fuzz || nice -n 10 cargo install --quiet cargo-fuzz --locked || return 1
   have cargo-deny || nice -n 10 cargo install --quiet cargo-deny --locked || return 1
   wb=$(sed -n 's/^WASM_BINDGEN_VERSION=//p' wasm/build.sh)
   [ -n "$wb" ] || return 1
@@ -64,5 +67,6 @@ tools_step() {
 
 apt_step; mark apt $?
 rustup_step; mark rustup $?
+cargo_fuzz_step; mark cargo-fuzz $?
 tools_step; mark tools $?
 touch "$dir/all.done"
